@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+import { ConfigError } from './config-error';
+import { flag, port, secret } from './env-fields';
+import { loadConfig } from './load-config';
+import { sharedEnv } from './shared-env';
+
+describe('loadConfig', () => {
+  const schema = z.object({ ...sharedEnv, PORT: port(3001), KEY: secret(), WRITE: flag(false) });
+
+  it('applies the defaults when a variable is absent', () => {
+    const config = loadConfig(schema, { KEY: 'x'.repeat(32) });
+
+    expect(config.PORT).toBe(3001);
+    expect(config.WRITE).toBe(false);
+    expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('names every bad variable and never prints its value', () => {
+    const attempt = () =>
+      loadConfig(schema, { PORT: 'eighty', KEY: 'short-secret', DATABASE_URL: 'nope' });
+
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain('PORT');
+      expect(message).toContain('KEY');
+      expect(message).toContain('DATABASE_URL');
+      expect(message).not.toContain('short-secret');
+    }
+  });
+
+  it('parses flags strictly', () => {
+    expect(() => loadConfig(schema, { KEY: 'x'.repeat(32), WRITE: 'yes' })).toThrow(/WRITE/);
+  });
+});

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+import { port, url } from './env-fields';
+
+/** The variables every service shares: where Postgres and Redis are, and how to log. */
+export const sharedEnv = {
+  DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/solarmarket'),
+  REDIS_URL: url('redis://127.0.0.1:6379'),
+  /** Prefix of every BullMQ key; lets several stacks (or test runs) share one Redis. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, { message: 'must be lower-case letters, digits and dashes' })
+    .default('sm'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('0.0.0.0'),
+};
+
+export const sharedEnvSchema = z.object(sharedEnv);
+export type SharedConfig = z.infer<typeof sharedEnvSchema>;
+
+export const httpPort = port;

@@ -1,0 +1,52 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** A GHL calendar appointment (GHL calls them events) booked for a contact. */
+@Entity('contact_appointments')
+@Index('IDX_contact_appointments_location_contact', ['locationId', 'contactId'])
+export class Appointment {
+  @PrimaryColumn({ name: 'location_id', type: 'varchar', length: 64 })
+  locationId: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id: string;
+
+  @Column({ name: 'contact_id', type: 'varchar', length: 64 })
+  contactId: string;
+
+  @Column({ name: 'calendar_id', type: 'varchar', length: 64, nullable: true })
+  calendarId: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  title: string | null;
+
+  /** GHL's appointmentStatus: booked, confirmed, cancelled, showed, noshow… */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  status: string | null;
+
+  @Column({ name: 'assigned_user_id', type: 'varchar', length: 64, nullable: true })
+  assignedUserId: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  address: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  notes: string | null;
+
+  @Column({ name: 'start_time', type: 'timestamptz', nullable: true })
+  startTime: Date | null;
+
+  @Column({ name: 'end_time', type: 'timestamptz', nullable: true })
+  endTime: Date | null;
+
+  @Column({ name: 'ghl_date_updated', type: 'timestamptz', nullable: true })
+  ghlDateUpdated: Date | null;
+
+  @Column({ name: 'source_version_at', type: 'timestamptz' })
+  sourceVersionAt: Date;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+
+  @Column({ name: 'synced_at', type: 'timestamptz' })
+  syncedAt: Date;
+}

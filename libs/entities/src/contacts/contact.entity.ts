@@ -1,0 +1,99 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** SolarMarket's record of one GHL contact, keyed by location. */
+@Entity('contacts')
+export class Contact {
+  @PrimaryColumn({ name: 'location_id', type: 'varchar', length: 64 })
+  locationId: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id: string;
+
+  @Column({ name: 'first_name', type: 'text', nullable: true })
+  firstName: string | null;
+
+  @Column({ name: 'last_name', type: 'text', nullable: true })
+  lastName: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  name: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  email: string | null;
+
+  /** E.164 where GHL's value parses as a phone number, else as GHL sent it. */
+  @Column({ type: 'text', nullable: true })
+  phone: string | null;
+
+  @Column({ name: 'company_name', type: 'text', nullable: true })
+  companyName: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  source: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  type: string | null;
+
+  @Column({ name: 'assigned_to', type: 'varchar', length: 64, nullable: true })
+  assignedTo: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  timezone: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  dnd: boolean;
+
+  @Column({ name: 'dnd_settings', type: 'jsonb', nullable: true })
+  dndSettings: Record<string, unknown> | null;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  tags: string[];
+
+  /** GHL custom field values, by field id: `{ [fieldId]: value }`. */
+  @Column({ name: 'custom_fields', type: 'jsonb', default: () => "'{}'" })
+  customFields: Record<string, unknown>;
+
+  @Column({ type: 'text', nullable: true })
+  address1: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  city: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  state: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  country: string | null;
+
+  @Column({ name: 'postal_code', type: 'text', nullable: true })
+  postalCode: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  website: string | null;
+
+  @Column({ name: 'date_of_birth', type: 'text', nullable: true })
+  dateOfBirth: string | null;
+
+  @Column({ name: 'business_id', type: 'varchar', length: 64, nullable: true })
+  businessId: string | null;
+
+  @Column({ name: 'ghl_date_added', type: 'timestamptz', nullable: true })
+  ghlDateAdded: Date | null;
+
+  @Column({ name: 'ghl_date_updated', type: 'timestamptz', nullable: true })
+  ghlDateUpdated: Date | null;
+
+  /**
+   * The version this row holds: GHL's dateUpdated, or the fetch time where GHL gives none. A
+   * write carrying an older version is ignored.
+   */
+  @Column({ name: 'source_version_at', type: 'timestamptz' })
+  sourceVersionAt: Date;
+
+  /** Set when GHL deleted the contact (a tombstone); the row is kept for history. */
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+
+  @Column({ name: 'synced_at', type: 'timestamptz' })
+  syncedAt: Date;
+}

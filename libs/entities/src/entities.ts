@@ -1,0 +1,28 @@
+import { ConnectionToken } from './connections/connection-token.entity';
+import { Connection } from './connections/connection.entity';
+import { OAuthState } from './connections/oauth-state.entity';
+import { Appointment } from './contacts/appointment.entity';
+import { Contact } from './contacts/contact.entity';
+import { Note } from './contacts/note.entity';
+import { Task } from './contacts/task.entity';
+import { Notification } from './notifications/notification.entity';
+import { OutboxEvent } from './sync/outbox-event.entity';
+import { ParkedJob } from './sync/parked-job.entity';
+import { SyncRun } from './sync/sync-run.entity';
+import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
+
+/** Every entity, for the data source. */
+export const ALL_ENTITIES = [
+  Connection,
+  ConnectionToken,
+  OAuthState,
+  Contact,
+  Task,
+  Note,
+  Appointment,
+  WebhookDelivery,
+  SyncRun,
+  OutboxEvent,
+  ParkedJob,
+  Notification,
+];

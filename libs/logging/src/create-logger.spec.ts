@@ -1,0 +1,52 @@
+import { Writable } from 'node:stream';
+
+import pino from 'pino';
+
+import { loggerOptions } from './create-logger';
+import { withoutQuery } from './redaction';
+
+function captureLines() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+
+  return { lines, logger: pino(loggerOptions({ service: 'test', level: 'info' }), stream) };
+}
+
+describe('log redaction', () => {
+  it('never writes a token, code or secret, at any depth the services use', () => {
+    const { lines, logger } = captureLines();
+
+    logger.info(
+      {
+        locationId: 'loc-1',
+        tokens: { accessToken: 'at-secret-1', refresh_token: 'rt-secret-2' },
+        body: { code: 'oauth-code-3', client_secret: 'cs-4' },
+        req: { headers: { authorization: 'Bearer at-secret-5', 'x-ghl-signature': 'sig-6' } },
+      },
+      'token refreshed',
+    );
+
+    const line = lines.join('');
+    expect(line).toContain('loc-1');
+    for (const secret of [
+      'at-secret-1',
+      'rt-secret-2',
+      'oauth-code-3',
+      'cs-4',
+      'at-secret-5',
+      'sig-6',
+    ]) {
+      expect(line).not.toContain(secret);
+    }
+  });
+
+  it('strips the query string from logged URLs', () => {
+    expect(withoutQuery('/oauth/callback?code=abc&state=def')).toBe('/oauth/callback?[redacted]');
+    expect(withoutQuery('/health/ready')).toBe('/health/ready');
+  });
+});

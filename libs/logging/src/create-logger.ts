@@ -1,0 +1,24 @@
+import pino, { Logger, LoggerOptions } from 'pino';
+
+import { REDACTED_PATHS } from './redaction';
+
+export interface LoggerSettings {
+  /** The service's name, on every line as `service`. */
+  service: string;
+  level: string;
+}
+
+export function loggerOptions({ service, level }: LoggerSettings): LoggerOptions {
+  return {
+    level,
+    base: { service },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+}
+
+/** A plain pino logger, for code that runs outside a Nest container (CLIs, relays). */
+export function createLogger(settings: LoggerSettings): Logger {
+  return pino(loggerOptions(settings));
+}

@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+
+import { LoggerSettings, loggerOptions } from './create-logger';
+import { withoutQuery } from './redaction';
+
+/** Structured JSON logs for a Nest service; HTTP requests are logged without query strings. */
+@Module({})
+export class LoggingModule {
+  static forRoot(settings: LoggerSettings): DynamicModule {
+    return {
+      module: LoggingModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            ...loggerOptions(settings),
+            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+            customLogLevel: (_req, res, error) => {
+              if (error || res.statusCode >= 500) return 'error';
+
+              return res.statusCode >= 400 ? 'warn' : 'info';
+            },
+            serializers: {
+              req: (req) => ({ id: req.id, method: req.method, url: withoutQuery(req.url) }),
+              res: (res) => ({ statusCode: res.statusCode }),
+            },
+          },
+        }),
+      ],
+    };
+  }
+}

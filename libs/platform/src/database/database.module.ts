@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { assertNoPendingMigrations, dataSourceOptions } from '@sm/entities';
+
+/** Postgres through TypeORM; the service refuses to boot while a migration is pending. */
+@Module({})
+export class DatabaseModule {
+  static forRoot(settings: { databaseUrl: string }): DynamicModule {
+    return {
+      module: DatabaseModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(settings.databaseUrl),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            await assertNoPendingMigrations(dataSource);
+
+            return dataSource;
+          },
+        }),
+      ],
+      exports: [TypeOrmModule],
+    };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './bootstrap/bootstrap-service';
+export * from './database/database.module';
+export * from './health/health.controller';
+export * from './health/health.module';
+export * from './health/redis.health';

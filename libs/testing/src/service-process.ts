@@ -1,0 +1,98 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export const WORKSPACE_ROOT = path.resolve(__dirname, '../../..');
+
+/** A port the OS says is free on loopback right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Everything the process wrote, for assertions about what reaches a log. */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts one of the workspace's TypeScript entry points as a real child process and waits until
+ * `readyUrl` answers 2xx.
+ */
+export async function startServiceProcess(options: {
+  entry: string;
+  env: Record<string, string>;
+  readyUrl: string;
+  timeoutMs?: number;
+}): Promise<ServiceProcess> {
+  const child = spawn(
+    process.execPath,
+    [path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs'), options.entry],
+    { cwd: WORKSPACE_ROOT, env: { ...process.env, ...options.env }, stdio: 'pipe' },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk) => (output += chunk.toString()));
+
+  const service: ServiceProcess = {
+    child,
+    output: () => output,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+  await waitForHttp(options.readyUrl, options.timeoutMs ?? 30_000, () => {
+    if (child.exitCode !== null) {
+      throw new Error(`${options.entry} exited with ${child.exitCode}:\n${output}`);
+    }
+  });
+
+  return service;
+}
+
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  check: () => void = () => undefined,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    check();
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not become ready in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+/** Polls until `probe` returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
