@@ -191,7 +191,8 @@ export class InitialSchema1764800000000 implements MigrationInterface {
         delivered_at timestamptz
       )`);
     await db.query(
-      'CREATE INDEX "IDX_notifications_location_created" ON notifications (location_id, created_at)',
+      'CREATE INDEX "IDX_notifications_location_created" ' +
+        'ON notifications (location_id, created_at)',
     );
   }
 

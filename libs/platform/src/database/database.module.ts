@@ -14,8 +14,10 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(settings.databaseUrl),
-          dataSourceFactory: async (options) => {
-            const dataSource = await new DataSource(options!).initialize();
+          dataSourceFactory: async () => {
+            const dataSource = await new DataSource(
+              dataSourceOptions(settings.databaseUrl),
+            ).initialize();
             await assertNoPendingMigrations(dataSource);
 
             return dataSource;
