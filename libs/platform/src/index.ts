@@ -3,3 +3,4 @@ export * from './database/database.module';
 export * from './health/health.controller';
 export * from './health/health.module';
 export * from './health/redis.health';
+export * from './bootstrap/run-service';
