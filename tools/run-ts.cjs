@@ -4,8 +4,15 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 process.env.TS_NODE_PROJECT = path.join(root, 'tsconfig.base.json');
-require('ts-node').register({ project: process.env.TS_NODE_PROJECT, swc: true, transpileOnly: true });
-require('tsconfig-paths').register({ baseUrl: root, paths: require('../tsconfig.base.json').compilerOptions.paths });
+require('ts-node').register({
+  project: process.env.TS_NODE_PROJECT,
+  swc: true,
+  transpileOnly: true,
+});
+require('tsconfig-paths').register({
+  baseUrl: root,
+  paths: require('../tsconfig.base.json').compilerOptions.paths,
+});
 
 const entry = process.argv[2];
 if (!entry) {

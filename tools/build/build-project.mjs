@@ -51,7 +51,9 @@ for (const file of sources) {
   mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, code);
 }
-process.stdout.write(`built ${projectRoot} → ${path.relative(root, outDir)} (${sources.length} files)\n`);
+process.stdout.write(
+  `built ${projectRoot} → ${path.relative(root, outDir)} (${sources.length} files)\n`,
+);
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

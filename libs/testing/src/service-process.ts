@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -34,6 +35,8 @@ export async function startServiceProcess(options: {
   env: Record<string, string>;
   readyUrl: string;
   timeoutMs?: number;
+  /** Also append everything the process writes to this file. */
+  logFile?: string;
 }): Promise<ServiceProcess> {
   const child = spawn(
     process.execPath,
@@ -41,8 +44,15 @@ export async function startServiceProcess(options: {
     { cwd: WORKSPACE_ROOT, env: { ...process.env, ...options.env }, stdio: 'pipe' },
   );
   let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk) => (output += chunk.toString()));
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  const capture = (chunk: Buffer) => {
+    // Bounded: a long-running demo must not grow without end.
+    output = (output + chunk.toString()).slice(-1_000_000);
+    log?.write(chunk);
+  };
+  child.stdout?.on('data', capture);
+  child.stderr?.on('data', capture);
+  child.once('exit', () => log?.end());
 
   const service: ServiceProcess = {
     child,

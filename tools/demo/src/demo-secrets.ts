@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The development secrets the demo stack runs with. Never used outside a developer's machine. */
+export interface DemoSecrets {
+  tokenEncryptionKeys: string;
+  oauthStateSecret: string;
+  serviceToken: string;
+}
+
+export function generateDemoSecrets(): DemoSecrets {
+  return {
+    tokenEncryptionKeys: `demo1:${randomBytes(32).toString('base64')}`,
+    oauthStateSecret: randomBytes(32).toString('hex'),
+    serviceToken: randomBytes(32).toString('hex'),
+  };
+}
+
+/**
+ * Secrets generated on the first run and kept in the git-ignored `tmp/demo`, so that tokens
+ * sealed by one run still open in the next.
+ */
+export function loadOrCreateDemoSecrets(stateDir: string): DemoSecrets {
+  const file = path.join(stateDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets;
+
+  const secrets = generateDemoSecrets();
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+
+  return secrets;
+}

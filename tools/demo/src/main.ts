@@ -1,0 +1,121 @@
+import path from 'node:path';
+
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+
+import { ensureDatabaseExists, runMigrations } from '@sm/entities';
+import { WORKSPACE_ROOT } from '@sm/testing';
+
+import { loadOrCreateDemoSecrets } from './demo-secrets';
+import { RecordsProbe } from './records';
+import { runDemoScenario } from './scenario';
+import { DEFAULT_PORTS, startStack } from './stack';
+import { formatSummary } from './summary';
+
+/**
+ * `npm start`: the whole product on the bundled GHL sandbox. Flags: `--once` (exit after the
+ * summary, 0 when in sync), `--json` (the summary as one JSON object on the last line).
+ */
+async function main(): Promise<number> {
+  const flags = new Set(process.argv.slice(2));
+  const once = flags.has('--once');
+  const json = flags.has('--json');
+  const startedAt = Date.now();
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+
+  const stateDir = path.join(WORKSPACE_ROOT, 'tmp/demo');
+  const databaseUrl =
+    process.env.DEMO_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/solarmarket_demo';
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const queuePrefix = process.env.DEMO_QUEUE_PREFIX ?? 'sm-demo';
+
+  say(`▶ resetting the demo database and queues (${redact(databaseUrl)}, prefix ${queuePrefix})`);
+  await resetDemoDatabase(databaseUrl);
+  await clearQueues(redisUrl, queuePrefix);
+
+  say('▶ starting the GHL sandbox and the four services (logs in tmp/demo/logs)');
+  const stack = await startStack({
+    databaseUrl,
+    redisUrl,
+    queuePrefix,
+    secrets: loadOrCreateDemoSecrets(stateDir),
+    ports: DEFAULT_PORTS,
+    stateDir,
+    contacts: Number(process.env.DEMO_CONTACTS ?? 300),
+    sandboxBurstLimit: Number(process.env.DEMO_BURST_LIMIT ?? 1000),
+  });
+  const probe = await RecordsProbe.connect(databaseUrl);
+
+  let report;
+  try {
+    say('▶ connecting the sandbox location through OAuth, syncing, sending webhooks');
+    report = await runDemoScenario(stack, probe, startedAt);
+  } catch (error) {
+    say(`✖ ${(error as Error).message}`);
+    await probe.close();
+    await stack.stop();
+
+    return 1;
+  }
+  const healthy = report.inSync && report.webhooks.forgedRefused;
+  say(formatSummary(report));
+  if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
+
+  if (once) {
+    await probe.close();
+    await stack.stop();
+
+    return healthy ? 0 : 1;
+  }
+
+  say(
+    `Serving: auth ${stack.urls.auth}, webhooks ${stack.urls.ingress}/webhooks/ghl, sandbox ${stack.urls.sandbox}.`,
+  );
+  say('Ctrl-C stops everything.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await probe.close();
+  await stack.stop();
+
+  return 0;
+}
+
+async function resetDemoDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const admin = new DataSource({ type: 'postgres', url: url.toString() });
+  await admin.initialize();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.destroy();
+  await ensureDatabaseExists(databaseUrl);
+  await runMigrations(databaseUrl);
+}
+
+/** Drops the demo's BullMQ keys (and only those: other stacks may share this Redis). */
+async function clearQueues(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await redis.quit();
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+
+  return parsed.toString();
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((error: Error) => {
+    process.stderr.write(`npm start failed: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,182 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { ServiceProcess, startServiceProcess } from '@sm/testing';
+
+import { ChatWebhookCatcher } from './chat-webhook-catcher';
+import { DemoSecrets } from './demo-secrets';
+
+export const SANDBOX_LOCATION_ID = 'SMsandboxLocation001';
+const SANDBOX_CLIENT_ID = 'sandbox-app-client';
+const SANDBOX_CLIENT_SECRET = 'sandbox-app-secret';
+
+export interface StackPorts {
+  sandbox: number;
+  auth: number;
+  ingress: number;
+  sync: number;
+  notification: number;
+}
+
+export const DEFAULT_PORTS: StackPorts = {
+  sandbox: 4010,
+  auth: 3001,
+  ingress: 3002,
+  sync: 3003,
+  notification: 3004,
+};
+
+export interface StackOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  secrets: DemoSecrets;
+  ports: StackPorts;
+  /** Where keys and service logs go. */
+  stateDir: string;
+  contacts: number;
+  /** The sandbox's burst limit per 10 s (GHL's is 100). */
+  sandboxBurstLimit: number;
+  logLevel?: string;
+}
+
+export interface Stack {
+  urls: Record<keyof StackPorts, string>;
+  chat: ChatWebhookCatcher;
+  serviceToken: string;
+  locationId: string;
+  processes: Record<string, ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the GHL sandbox, the four services and a chat-webhook catcher, wired as the README
+ * describes, each as its own process. Resolves once every service is ready.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const urls = mapPorts(options.ports);
+  const logDir = path.join(options.stateDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const processes: Record<string, ServiceProcess> = {};
+  const chat = new ChatWebhookCatcher();
+  const chatUrl = await chat.start();
+
+  const stop = async () => {
+    await Promise.all(Object.values(processes).map((service) => service.stop('SIGTERM')));
+    await chat.stop();
+  };
+
+  try {
+    processes.sandbox = await start('ghl-sandbox', options, logDir, urls.sandbox, {
+      PORT: String(options.ports.sandbox),
+      HOST: '127.0.0.1',
+      SANDBOX_LOCATIONS: `${SANDBOX_LOCATION_ID}:${options.contacts}`,
+      SANDBOX_CLIENT_ID,
+      SANDBOX_CLIENT_SECRET,
+      SANDBOX_WEBHOOK_URL: `${urls.ingress}/webhooks/ghl`,
+      SANDBOX_BURST_LIMIT: String(options.sandboxBurstLimit),
+    });
+    const keyFiles = await saveSandboxWebhookKeys(urls.sandbox, options.stateDir);
+
+    const shared = sharedEnv(options);
+    const starts = [
+      start('auth-service', options, logDir, urls.auth, {
+        ...shared,
+        PORT: String(options.ports.auth),
+        GHL_API_BASE_URL: urls.sandbox,
+        GHL_AUTHORIZE_URL: `${urls.sandbox}/oauth/chooselocation`,
+        GHL_CLIENT_ID: SANDBOX_CLIENT_ID,
+        GHL_CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
+        GHL_REDIRECT_URI: `${urls.auth}/oauth/callback`,
+        TOKEN_ENCRYPTION_KEYS: options.secrets.tokenEncryptionKeys,
+        OAUTH_STATE_SECRET: options.secrets.oauthStateSecret,
+      }),
+      start('webhook-ingress', options, logDir, urls.ingress, {
+        ...shared,
+        PORT: String(options.ports.ingress),
+        WEBHOOK_ED25519_PUBLIC_KEY_FILES: keyFiles.ed25519,
+        WEBHOOK_RSA_PUBLIC_KEY_FILES: keyFiles.rsa,
+      }),
+      start('sync-worker', options, logDir, urls.sync, {
+        ...shared,
+        PORT: String(options.ports.sync),
+        GHL_API_BASE_URL: urls.sandbox,
+        AUTH_SERVICE_URL: urls.auth,
+        SYNC_COMPLETED_CONSUMERS: 'demo',
+        GHL_BURST_LIMIT: String(options.sandboxBurstLimit),
+      }),
+      start('notification-service', options, logDir, urls.notification, {
+        ...shared,
+        PORT: String(options.ports.notification),
+        NOTIFY_TEAM_SLACK_WEBHOOK_URL: `${chatUrl}/team`,
+        NOTIFY_ADMIN_SLACK_WEBHOOK_URL: `${chatUrl}/admin`,
+      }),
+    ];
+    const [auth, ingress, sync, notification] = await Promise.all(starts);
+    Object.assign(processes, { auth, ingress, sync, notification });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    urls,
+    chat,
+    serviceToken: options.secrets.serviceToken,
+    locationId: SANDBOX_LOCATION_ID,
+    processes,
+    stop,
+  };
+}
+
+function sharedEnv(options: StackOptions): Record<string, string> {
+  return {
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: options.queuePrefix,
+    LOG_LEVEL: options.logLevel ?? 'info',
+    HOST: '127.0.0.1',
+    SERVICE_TOKEN: options.secrets.serviceToken,
+  };
+}
+
+function start(
+  app: string,
+  options: StackOptions,
+  logDir: string,
+  baseUrl: string,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
+  return startServiceProcess({
+    entry: `apps/${app}/src/main.ts`,
+    env: { LOG_LEVEL: options.logLevel ?? 'info', ...env },
+    readyUrl: `${baseUrl}/health/ready`,
+    logFile: path.join(logDir, `${app}.log`),
+    timeoutMs: 60_000,
+  });
+}
+
+function mapPorts(ports: StackPorts): Record<keyof StackPorts, string> {
+  const entries = Object.entries(ports).map(([name, port]) => [name, `http://127.0.0.1:${port}`]);
+
+  return Object.fromEntries(entries) as Record<keyof StackPorts, string>;
+}
+
+/** The sandbox signs with key pairs of its own; the ingress is configured with their halves. */
+async function saveSandboxWebhookKeys(
+  sandboxUrl: string,
+  stateDir: string,
+): Promise<{ ed25519: string; rsa: string }> {
+  const response = await fetch(`${sandboxUrl}/_sandbox/webhook-keys`);
+  const keys = (await response.json()) as { ed25519: string; rsa: string };
+  const dir = path.join(stateDir, 'keys');
+  mkdirSync(dir, { recursive: true });
+  const files = {
+    ed25519: path.join(dir, 'sandbox-ed25519.pem'),
+    rsa: path.join(dir, 'sandbox-rsa.pem'),
+  };
+  writeFileSync(files.ed25519, keys.ed25519);
+  writeFileSync(files.rsa, keys.rsa);
+
+  return files;
+}
