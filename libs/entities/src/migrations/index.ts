@@ -1,4 +1,5 @@
 import { InitialSchema1764800000000 } from './1764800000000-initial-schema';
+import { NotificationMessage1764813004000 } from './1764813004000-notification-message';
 
 /** Every migration, oldest first. A new one is appended here. */
-export const ALL_MIGRATIONS = [InitialSchema1764800000000];
+export const ALL_MIGRATIONS = [InitialSchema1764800000000, NotificationMessage1764813004000];

@@ -31,6 +31,13 @@ export class Notification {
   @Column({ type: 'integer', default: 0 })
   attempts: number;
 
+  /**
+   * What the notification says, channel-neutral (summary, labelled fields, ids), as the
+   * notification service rendered it when the row was created.
+   */
+  @Column({ type: 'jsonb', nullable: true })
+  message: Record<string, unknown> | null;
+
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;
 
