@@ -1,20 +1,24 @@
-import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 
 /** Read-only queries the demo and the end-to-end test make against SolarMarket's records. */
 export class RecordsProbe {
-  private constructor(private readonly client: Client) {}
+  private constructor(private readonly db: DataSource) {}
 
   static async connect(databaseUrl: string): Promise<RecordsProbe> {
-    const client = new Client({ connectionString: databaseUrl });
-    await client.connect();
+    const db = new DataSource({ type: 'postgres', url: databaseUrl, extra: { max: 2 } });
+    await db.initialize();
 
-    return new RecordsProbe(client);
+    return new RecordsProbe(db);
+  }
+
+  private async query(sql: string, params: unknown[] = []): Promise<{ rows: any[] }> {
+    return { rows: await this.db.query(sql, params) };
   }
 
   async liveCounts(locationId: string): Promise<Record<RecordKind, number>> {
     const counts = {} as Record<RecordKind, number>;
     for (const [kind, table] of Object.entries(RECORD_TABLES) as [RecordKind, string][]) {
-      const { rows } = await this.client.query(
+      const { rows } = await this.query(
         `SELECT count(*)::int AS n FROM ${table} WHERE location_id = $1 AND deleted_at IS NULL`,
         [locationId],
       );
@@ -25,7 +29,7 @@ export class RecordsProbe {
   }
 
   async latestLocationRun(locationId: string): Promise<LocationRun | undefined> {
-    const { rows } = await this.client.query(
+    const { rows } = await this.query(
       `SELECT status, counts, ghl_calls, started_at, finished_at FROM sync_runs
        WHERE location_id = $1 AND scope = 'location' ORDER BY started_at DESC LIMIT 1`,
       [locationId],
@@ -46,7 +50,7 @@ export class RecordsProbe {
     locationId: string,
     id: string,
   ): Promise<Record<string, unknown> | undefined> {
-    const { rows } = await this.client.query(
+    const { rows } = await this.query(
       `SELECT * FROM ${RECORD_TABLES[kind]} WHERE location_id = $1 AND id = $2`,
       [locationId, id],
     );
@@ -55,7 +59,7 @@ export class RecordsProbe {
   }
 
   async rows(kind: RecordKind, locationId: string): Promise<Record<string, unknown>[]> {
-    const { rows } = await this.client.query(
+    const { rows } = await this.query(
       `SELECT * FROM ${RECORD_TABLES[kind]} WHERE location_id = $1 AND deleted_at IS NULL`,
       [locationId],
     );
@@ -64,7 +68,7 @@ export class RecordsProbe {
   }
 
   async inboxCount(where = 'true', params: unknown[] = []): Promise<number> {
-    const { rows } = await this.client.query(
+    const { rows } = await this.query(
       `SELECT count(*)::int AS n FROM webhook_inbox WHERE ${where}`,
       params,
     );
@@ -73,7 +77,7 @@ export class RecordsProbe {
   }
 
   async deliveredNotifications(): Promise<number> {
-    const { rows } = await this.client.query(
+    const { rows } = await this.query(
       `SELECT count(*)::int AS n FROM notifications WHERE status = 'delivered'`,
     );
 
@@ -81,7 +85,7 @@ export class RecordsProbe {
   }
 
   async outboxPublished(locationId: string): Promise<number> {
-    const { rows } = await this.client.query(
+    const { rows } = await this.query(
       `SELECT count(*)::int AS n FROM outbox_events
        WHERE location_id = $1 AND published_at IS NOT NULL`,
       [locationId],
@@ -91,7 +95,7 @@ export class RecordsProbe {
   }
 
   async close(): Promise<void> {
-    await this.client.end();
+    await this.db.destroy();
   }
 }
 

@@ -129,6 +129,6 @@ export function actualAppointmentRow(row: Row): Row {
   };
 }
 
-export function byId<T extends { id: unknown }>(rows: T[]): T[] {
+export function byId<T extends Record<string, unknown>>(rows: T[]): T[] {
   return [...rows].sort((a, b) => String(a.id).localeCompare(String(b.id)));
 }
