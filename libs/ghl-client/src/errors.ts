@@ -6,6 +6,11 @@
  */
 export type GhlErrorKind = 'auth' | 'not-found' | 'validation' | 'rate' | 'server' | 'network';
 
+export interface GhlApiErrorDetails {
+  outcomeUnknown?: boolean;
+  cause?: unknown;
+}
+
 export class GhlApiError extends Error {
   constructor(
     readonly kind: GhlErrorKind,
@@ -15,13 +20,28 @@ export class GhlApiError extends Error {
     readonly ghlMessage: string | string[],
     readonly traceId: string | undefined,
     readonly operation: string,
+    details: GhlApiErrorDetails = {},
   ) {
-    super(`GHL ${operation} failed (${status || kind}): ${[ghlMessage].flat().join('; ')}`);
+    super(`GHL ${operation} failed (${status || kind}): ${[ghlMessage].flat().join('; ')}`, {
+      cause: details.cause,
+    });
     this.name = 'GhlApiError';
+    this.outcomeUnknown = details.outcomeUnknown ?? false;
   }
+
+  /**
+   * True when a call that is not safe to replay (a create) may have taken effect although no
+   * success came back: the response was lost, timed out, or was a 5xx. The client never retries
+   * such a call; the caller must look the record up before creating it again (see the README).
+   */
+  readonly outcomeUnknown: boolean;
 
   /** Whether trying the same call later can succeed. */
   get isTransient(): boolean {
     return this.kind === 'server' || this.kind === 'network' || this.kind === 'rate';
   }
+}
+
+export function isGhlApiError(error: unknown): error is GhlApiError {
+  return error instanceof GhlApiError;
 }
