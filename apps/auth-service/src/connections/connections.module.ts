@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+
+import { TokensModule } from '../tokens/tokens.module';
+import { ConnectionEventsProcessor } from './connection-events.processor';
+import { ConnectionsController } from './connections.controller';
+import { ConnectionsService } from './connections.service';
+
+@Module({
+  imports: [TokensModule],
+  controllers: [ConnectionsController],
+  providers: [ConnectionsService, ConnectionEventsProcessor],
+})
+export class ConnectionsModule {}

@@ -1,0 +1,122 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+
+import { GhlOAuthError, GhlTokenResponse, OAuthApi } from '@sm/ghl-client';
+
+import { AUTH_CONFIG } from '../config/auth-config.token';
+import type { AuthServiceConfig } from '../config/auth-service.config';
+import { RefreshScheduler } from '../tokens/refresh-scheduler.service';
+import { GrantedConnection, TokenStore } from '../tokens/token-store.service';
+import { OAUTH_API } from './oauth-api.provider';
+import { OAuthStateService } from './oauth-state.service';
+
+/** What the callback reports: ids and scopes, never a token. */
+export interface InstallResult {
+  connected: true;
+  locationId: string;
+  companyId: string | null;
+  userType: 'Location' | 'Company';
+  scopes: string[];
+}
+
+/** Why a callback was refused, as a stable error code. */
+export type InstallProblem = 'access_denied' | 'missing_code' | 'invalid_code' | 'ghl_unavailable';
+
+export class InstallRefusedError extends Error {
+  constructor(readonly problem: InstallProblem) {
+    super(`OAuth install refused: ${problem}`);
+    this.name = 'InstallRefusedError';
+  }
+}
+
+/** Base scopes: the nightly schedule needs the location's timezone, hence `locations.readonly`. */
+const READ_SCOPES = ['contacts.readonly', 'locations.readonly'];
+const WRITE_SCOPES = ['contacts.write'];
+
+/** The install flow: the consent redirect, then the callback's code exchange and storage. */
+@Injectable()
+export class OAuthInstallService {
+  private readonly logger = new Logger(OAuthInstallService.name);
+
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthServiceConfig,
+    @Inject(OAUTH_API) private readonly oauth: OAuthApi,
+    private readonly states: OAuthStateService,
+    private readonly store: TokenStore,
+    private readonly scheduler: RefreshScheduler,
+  ) {}
+
+  requestedScopes(): string[] {
+    return this.config.GHL_WRITE_FEATURES ? [...READ_SCOPES, ...WRITE_SCOPES] : READ_SCOPES;
+  }
+
+  async authorizeUrl(): Promise<string> {
+    const url = new URL(this.config.GHL_AUTHORIZE_URL);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('client_id', this.config.GHL_CLIENT_ID);
+    url.searchParams.set('redirect_uri', this.config.GHL_REDIRECT_URI);
+    url.searchParams.set('scope', this.requestedScopes().join(' '));
+    url.searchParams.set('state', await this.states.issue());
+
+    return url.toString();
+  }
+
+  /** The state is checked (and spent) first: nothing else runs for a request we did not start. */
+  async complete(query: { code?: string; state?: string; error?: string }) {
+    await this.states.consume(query.state);
+    if (query.error) throw new InstallRefusedError('access_denied');
+    if (!query.code) throw new InstallRefusedError('missing_code');
+
+    const response = await this.exchange(query.code);
+    const granted = grantedFrom(response);
+    const stored = await this.store.saveGrant(granted, {
+      accessToken: response.access_token ?? '',
+      refreshToken: response.refresh_token ?? null,
+      expiresAt: new Date(Date.now() + (response.expires_in ?? 86_399) * 1_000),
+    });
+    this.logger.log({ locationId: granted.locationId, kind: granted.credentialKind }, 'installed');
+
+    await this.scheduler.scheduleRefresh(granted.locationId, stored.generation, stored.expiresAt);
+    if (granted.credentialKind === 'oauth')
+      await this.scheduler.enqueueFirstSync(granted.locationId);
+
+    return {
+      connected: true,
+      locationId: granted.locationId,
+      companyId: granted.companyId,
+      userType: granted.credentialKind === 'company' ? 'Company' : 'Location',
+      scopes: granted.scopes,
+    } satisfies InstallResult;
+  }
+
+  private async exchange(code: string): Promise<GhlTokenResponse> {
+    try {
+      const response = await this.oauth.exchangeCode({
+        code,
+        redirectUri: this.config.GHL_REDIRECT_URI,
+      });
+      if (!response.access_token || !(response.locationId || response.companyId)) {
+        throw new GhlOAuthError(502, undefined, 'token response without token or owner');
+      }
+
+      return response;
+    } catch (error) {
+      if (!(error instanceof GhlOAuthError)) throw error;
+      this.logger.warn({ status: error.status, err: error.error }, 'code exchange refused');
+      throw new InstallRefusedError(error.isTransient ? 'ghl_unavailable' : 'invalid_code');
+    }
+  }
+}
+
+/** A Company (agency) grant is stored under its company id; its locations are minted later. */
+function grantedFrom(response: GhlTokenResponse): GrantedConnection {
+  const isCompany = response.userType === 'Company' || !response.locationId;
+  const ownerId = (isCompany ? response.companyId : response.locationId) as string;
+
+  return {
+    locationId: ownerId,
+    companyId: response.companyId ?? null,
+    scopes: (response.scope ?? '').split(' ').filter(Boolean),
+    credentialKind: isCompany ? 'company' : 'oauth',
+    installedByUserId: response.userId ?? null,
+  };
+}

@@ -1,0 +1,82 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { OAuthState } from '@sm/entities';
+
+import { AUTH_CONFIG } from '../config/auth-config.token';
+import type { AuthServiceConfig } from '../config/auth-service.config';
+
+export const STATE_LIFETIME_MS = 10 * 60_000;
+
+/** Why a callback's `state` was refused; each reads as a sentence in the error page. */
+export type StateProblem = 'missing' | 'forged' | 'expired' | 'reused';
+
+export class InvalidStateError extends Error {
+  constructor(readonly problem: StateProblem) {
+    super(`OAuth state ${problem}`);
+    this.name = 'InvalidStateError';
+  }
+}
+
+/**
+ * The OAuth `state`: `<nonce>.<expiresAtMs>.<hmac>`. The HMAC proves we issued it, the time
+ * bounds it to ten minutes, and the nonce row in `oauth_states` is consumed by one atomic
+ * UPDATE, so a state is accepted once even by two replicas at the same instant.
+ */
+@Injectable()
+export class OAuthStateService {
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthServiceConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  async issue(): Promise<string> {
+    const nonce = randomBytes(18).toString('base64url');
+    const expiresAt = new Date(Date.now() + STATE_LIFETIME_MS);
+    await this.dataSource.manager.insert(OAuthState, { nonce, expiresAt, consumedAt: null });
+    const signed = `${nonce}.${expiresAt.getTime()}`;
+
+    return `${signed}.${this.sign(signed)}`;
+  }
+
+  async consume(state: string | undefined): Promise<void> {
+    if (!state) throw new InvalidStateError('missing');
+    const [nonce, expiresAtMs, signature, ...rest] = state.split('.');
+    const isWellFormed = rest.length === 0 && Boolean(nonce && expiresAtMs && signature);
+    if (!isWellFormed || !this.hasValidSignature(`${nonce}.${expiresAtMs}`, signature)) {
+      throw new InvalidStateError('forged');
+    }
+    if (Number(expiresAtMs) <= Date.now()) throw new InvalidStateError('expired');
+
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH consumed AS (
+         UPDATE oauth_states SET consumed_at = now()
+          WHERE nonce = $1 AND consumed_at IS NULL AND expires_at > now()
+         RETURNING 1)
+       SELECT 1 FROM consumed`,
+      [nonce],
+    );
+    if (rows.length === 0) throw new InvalidStateError('reused');
+  }
+
+  /** Consumed and expired states are kept only as long as they could be replayed. */
+  async purgeExpired(): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'`,
+    );
+  }
+
+  private hasValidSignature(signed: string, signature: string): boolean {
+    const expected = Buffer.from(this.sign(signed));
+    const presented = Buffer.from(signature);
+
+    return presented.length === expected.length && timingSafeEqual(presented, expected);
+  }
+
+  private sign(signed: string): string {
+    return createHmac('sha256', this.config.OAUTH_STATE_SECRET).update(signed).digest('base64url');
+  }
+}

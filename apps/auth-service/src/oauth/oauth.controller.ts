@@ -1,0 +1,87 @@
+import { Controller, Get, Logger, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+
+import { InstallRefusedError, OAuthInstallService } from './oauth-install.service';
+import { InvalidStateError } from './oauth-state.service';
+
+const EXPLANATIONS: Record<string, string> = {
+  access_denied: 'The app was not authorized in GoHighLevel. Nothing was connected.',
+  missing_code: 'GoHighLevel sent no authorization code. Start the install again.',
+  invalid_code: 'The authorization code was refused (expired or already used). Install again.',
+  ghl_unavailable: 'GoHighLevel did not answer. Nothing was connected; try again shortly.',
+  state_missing: 'This link did not come from an install we started. Start the install again.',
+  state_forged: 'This link did not come from an install we started. Start the install again.',
+  state_expired: 'The install took longer than ten minutes. Start the install again.',
+  state_reused: 'This install link was already used. Start the install again.',
+};
+
+/** The GHL install flow: `/oauth/install` sends the browser to GHL, GHL sends it back here. */
+@Controller('oauth')
+export class OAuthController {
+  private readonly logger = new Logger(OAuthController.name);
+
+  constructor(private readonly install: OAuthInstallService) {}
+
+  @Get('install')
+  async start(@Res() res: Response): Promise<void> {
+    res.redirect(302, await this.install.authorizeUrl());
+  }
+
+  @Get('callback')
+  async callback(
+    @Query() query: { code?: string; state?: string; error?: string },
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const wantsJson = req.accepts(['html', 'json']) === 'json';
+    try {
+      const result = await this.install.complete(pickStrings(query));
+      if (wantsJson) {
+        res.status(200).json(result);
+
+        return;
+      }
+      res
+        .status(200)
+        .type('html')
+        .send(page('Connected', `Location ${result.locationId} is connected.`));
+    } catch (error) {
+      const code = refusalCode(error);
+      if (!code) throw error;
+      this.logger.warn({ reason: code }, 'install refused');
+      const status = code === 'ghl_unavailable' ? 502 : 400;
+      if (wantsJson) {
+        res.status(status).json({ error: code, message: EXPLANATIONS[code] });
+
+        return;
+      }
+      res.status(status).type('html').send(page('Not connected', EXPLANATIONS[code]));
+    }
+  }
+}
+
+function refusalCode(error: unknown): string | undefined {
+  if (error instanceof InvalidStateError) return `state_${error.problem}`;
+  if (error instanceof InstallRefusedError) return error.problem;
+
+  return undefined;
+}
+
+/** Query values arrive as strings, arrays or objects; anything but a string counts as absent. */
+function pickStrings(query: Record<string, unknown>) {
+  const pick = (key: string) =>
+    typeof query[key] === 'string' ? (query[key] as string) : undefined;
+
+  return { code: pick('code'), state: pick('state'), error: pick('error') };
+}
+
+function page(title: string, message: string): string {
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head>` +
+    `<body><h1>${title}</h1><p>${escapeHtml(message)}</p></body></html>`
+  );
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+
+import { TokensModule } from '../tokens/tokens.module';
+import { OAuthInstallService } from './oauth-install.service';
+import { OAuthStateService } from './oauth-state.service';
+import { OAuthController } from './oauth.controller';
+
+@Module({
+  imports: [TokensModule],
+  controllers: [OAuthController],
+  providers: [OAuthStateService, OAuthInstallService],
+})
+export class OAuthModule {}

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+
+import { AccessTokenController } from './access-token.controller';
+import { RefreshScheduler } from './refresh-scheduler.service';
+import { ServiceTokenGuard } from './service-token.guard';
+import { TokenRefreshProcessor } from './token-refresh.processor';
+import { TokenRefreshService } from './token-refresh.service';
+import { TokenStore } from './token-store.service';
+
+@Module({
+  controllers: [AccessTokenController],
+  providers: [
+    TokenStore,
+    TokenRefreshService,
+    RefreshScheduler,
+    ServiceTokenGuard,
+    TokenRefreshProcessor,
+  ],
+  exports: [TokenStore, TokenRefreshService, RefreshScheduler, ServiceTokenGuard],
+})
+export class TokensModule {}
