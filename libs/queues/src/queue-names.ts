@@ -15,6 +15,11 @@ export const QueueName = {
   TokenRefresh: 'token-refresh',
   /** sync-worker, auth-service → notification-service: team notices and admin alerts. */
   Notifications: 'notifications',
+  /**
+   * notification-service → itself: one message to send. One queue per channel,
+   * `notification-delivery.<channel>`, so that each channel has its own rate limit.
+   */
+  NotificationDelivery: 'notification-delivery',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
