@@ -1,0 +1,29 @@
+/**
+ * What a notification says, independent of the channel that carries it. It is rendered once,
+ * when the notification is created, and stored on its row: every retry sends the same words,
+ * and no queue payload carries personal data.
+ */
+export interface NotificationMessage {
+  /** One line that stands on its own: a chat message's text, an email's subject. */
+  summary: string;
+  /** Labelled facts, in the order they are shown. */
+  fields: NotificationField[];
+  /** The ids the message is about, for machine consumers (a signed webhook). */
+  refs: Record<string, string | null>;
+}
+
+export interface NotificationField {
+  label: string;
+  value: string;
+}
+
+/** Who a notification is for: a location's sales team, or the platform's operators. */
+export type NotificationAudience = 'team' | 'admin';
+
+export const NotificationStatus = {
+  Pending: 'pending',
+  Delivered: 'delivered',
+  Failed: 'failed',
+} as const;
+
+export type NotificationStatus = (typeof NotificationStatus)[keyof typeof NotificationStatus];

@@ -1,0 +1,39 @@
+import type { Contact, Task } from '@sm/entities';
+
+import type { NotificationMessage } from './notification-message';
+
+export const TASK_COMPLETED_KIND = 'task-completed';
+
+/** One notice per task, however often its completion is reported. */
+export function taskCompletedDedupeKey(locationId: string, taskId: string): string {
+  return `${TASK_COMPLETED_KIND}:${locationId}:${taskId}`;
+}
+
+/** The team notice for a completed task. The contact may not be synced yet. */
+export function taskCompletedMessage(task: Task, contact: Contact | null): NotificationMessage {
+  const title = task.title?.trim() || 'Untitled task';
+  const contactName = contact ? displayName(contact) : 'an unknown contact';
+  const assignee = task.assignedTo ? `user ${task.assignedTo}` : 'nobody';
+
+  return {
+    summary:
+      `Task completed: "${title}" for ${contactName}, ` +
+      `assigned to ${assignee}, in location ${task.locationId}`,
+    fields: [
+      { label: 'Task', value: title },
+      { label: 'Contact', value: contactName },
+      { label: 'Assigned to', value: assignee },
+      { label: 'Location', value: task.locationId },
+    ],
+    refs: { locationId: task.locationId, contactId: task.contactId, taskId: task.id },
+  };
+}
+
+function displayName(contact: Contact): string {
+  const fromParts = [contact.firstName, contact.lastName]
+    .map((part) => part?.trim())
+    .filter(Boolean)
+    .join(' ');
+
+  return contact.name?.trim() || fromParts || contact.companyName?.trim() || 'an unnamed contact';
+}
