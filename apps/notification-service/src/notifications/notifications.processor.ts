@@ -1,0 +1,59 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
+import { z } from 'zod';
+
+import { AdminAlertJob, JobName, QueueName, TaskCompletedJob } from '@sm/queues';
+
+import { AdminAlertService } from './admin-alert.service';
+import { TaskCompletedService } from './task-completed.service';
+
+const id = z.string().min(1).max(64);
+
+const taskCompletedJob = z.object({ locationId: id, contactId: id, taskId: id });
+
+const adminAlertJob = z.object({
+  kind: z.enum([
+    'connection-reauth-required',
+    'job-parked',
+    'notification-failed',
+    'ghl-budget-exhausted',
+  ]),
+  locationId: id.nullable(),
+  dedupeKey: z.string().min(1).max(1_000),
+  summary: z.string().min(1).max(2_000),
+});
+
+/**
+ * The `notifications` queue: events other services emit. A payload that does not match its
+ * contract is a bug in the producer, not a passing fault, so it fails at once.
+ */
+@Processor(QueueName.Notifications, { concurrency: 8 })
+export class NotificationsProcessor extends WorkerHost {
+  constructor(
+    private readonly taskCompleted: TaskCompletedService,
+    private readonly adminAlerts: AdminAlertService,
+  ) {
+    super();
+  }
+
+  async process(job: Job): Promise<void> {
+    switch (job.name) {
+      case JobName.TaskCompleted:
+        return this.taskCompleted.notify(parse(taskCompletedJob, job) as TaskCompletedJob, job.id);
+      case JobName.AdminAlert:
+        return this.adminAlerts.raise(parse(adminAlertJob, job) as AdminAlertJob, job.id);
+      default:
+        throw new UnrecoverableError(`No handler for job ${job.name}`);
+    }
+  }
+}
+
+function parse<Schema extends z.ZodType>(schema: Schema, job: Job): z.infer<Schema> {
+  const result = schema.safeParse(job.data);
+  if (!result.success) {
+    const fields = result.error.issues.map((issue) => issue.path.join('.')).join(', ');
+    throw new UnrecoverableError(`Job ${job.name} has an invalid payload: ${fields}`);
+  }
+
+  return result.data;
+}

@@ -1,0 +1,56 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+
+import { Contact, Task } from '@sm/entities';
+import type { TaskCompletedJob } from '@sm/queues';
+
+import {
+  TASK_COMPLETED_KIND,
+  taskCompletedDedupeKey,
+  taskCompletedMessage,
+} from '../messages/task-completed.message';
+
+import { NotificationIntakeService } from './notification-intake.service';
+
+/** Tells a location's team that one of its tasks was completed, once per task. */
+@Injectable()
+export class TaskCompletedService {
+  private readonly logger = new Logger(TaskCompletedService.name);
+
+  constructor(
+    @InjectRepository(Task) private readonly tasks: Repository<Task>,
+    @InjectRepository(Contact) private readonly contacts: Repository<Contact>,
+    private readonly intake: NotificationIntakeService,
+  ) {}
+
+  async notify(event: TaskCompletedJob, jobId?: string): Promise<void> {
+    const { locationId, contactId, taskId } = event;
+    const fields = { locationId, taskId, jobId };
+    const task = await this.tasks.findOneBy({ locationId, id: taskId });
+    if (!task) {
+      // The sync worker writes the task before it emits the event, so this is a race with a
+      // replica's commit or a task deleted since; the job's retries settle which.
+      throw new Error('The completed task is not in the records');
+    }
+    const contact = await this.contacts.findOneBy({ locationId, id: contactId });
+
+    const result = await this.intake.submit({
+      dedupeKey: taskCompletedDedupeKey(locationId, taskId),
+      locationId,
+      audience: 'team',
+      kind: TASK_COMPLETED_KIND,
+      message: taskCompletedMessage(task, contact),
+    });
+
+    if (result.outcome === 'unrouted') {
+      this.logger.warn(fields, 'task notice not sent: no team channel for the location');
+
+      return;
+    }
+    this.logger.log(
+      { ...fields, notificationId: result.notificationId, outcome: result.outcome },
+      'task notice accepted',
+    );
+  }
+}
