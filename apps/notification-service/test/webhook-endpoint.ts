@@ -1,0 +1,66 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedPost {
+  path: string;
+  contentType: string | undefined;
+  body: { text: string; blocks?: unknown[] };
+}
+
+/** Answers each POST to a path with the status it returns; called once per request. */
+export type Responder = (attempt: number) => number;
+
+/**
+ * A Slack-compatible incoming-webhook endpoint on loopback: records every POST and answers with
+ * the status its path's responder chooses (200 for a path without one).
+ */
+export class WebhookEndpoint {
+  readonly received: ReceivedPost[] = [];
+  private readonly responders = new Map<string, Responder>();
+  private readonly server: Server = createServer((request, response) => {
+    void readBody(request).then((raw) => {
+      const path = request.url ?? '/';
+      const attempt = this.postsTo(path).length + 1;
+      this.received.push({
+        path,
+        contentType: request.headers['content-type'],
+        body: JSON.parse(raw),
+      });
+      const status = this.responders.get(path)?.(attempt) ?? 200;
+      response.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
+    });
+  });
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+
+    return this;
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
+  }
+
+  respond(path: string, responder: Responder): void {
+    this.responders.set(path, responder);
+  }
+
+  postsTo(path: string): ReceivedPost[] {
+    return this.received.filter((post) => post.path === path);
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let raw = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (raw += chunk));
+    request.on('end', () => resolve(raw));
+    request.on('error', reject);
+  });
+}
