@@ -84,7 +84,7 @@ export class TokenStore {
          generation = t.generation + 1,
          updated_at = now()
        RETURNING generation`,
-      [...this.seal(locationId, pair), pair.expiresAt],
+      [locationId, ...this.seal(locationId, pair), pair.expiresAt],
     );
 
     return { locationId, ...pair, generation: rows[0].generation };

@@ -1,0 +1,176 @@
+import { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+
+import { Connection, ConnectionToken, createDataSource } from '@sm/entities';
+import { JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
+import { createTestDatabase, TEST_REDIS_URL, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
+
+import {
+  authEnv,
+  installThroughConsent,
+  newKey,
+  RunningAuthService,
+  startAuthService,
+  tokenRequest,
+} from './support/auth-test-kit';
+import { FakeGhlOAuth } from './support/fake-ghl-oauth';
+
+describe('OAuth install flow', () => {
+  let database: TestDatabase;
+  let db: DataSource;
+  let ghl: FakeGhlOAuth;
+  let auth: RunningAuthService;
+  let syncQueue: Queue;
+  let refreshQueue: Queue;
+  const prefix = uniqueQueuePrefix('auth-oauth');
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = await createDataSource(database.url).initialize();
+    ghl = new FakeGhlOAuth();
+    const ghlUrl = await ghl.start();
+    auth = await startAuthService(
+      authEnv({
+        databaseUrl: database.url,
+        queuePrefix: prefix,
+        ghlBaseUrl: ghlUrl,
+        keys: newKey('k1'),
+        extra: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
+      }),
+    );
+    const connection = redisOptionsFromUrl(TEST_REDIS_URL);
+    syncQueue = new Queue(QueueName.LocationSync, { connection, prefix });
+    refreshQueue = new Queue(QueueName.TokenRefresh, { connection, prefix });
+  });
+
+  afterAll(async () => {
+    await auth.app.close();
+    await Promise.all([
+      syncQueue.obliterate({ force: true }),
+      refreshQueue.obliterate({ force: true }),
+    ]);
+    await Promise.all([syncQueue.close(), refreshQueue.close(), ghl.stop(), db.destroy()]);
+    await database.drop();
+  });
+
+  afterEach(async () => {
+    await db.query('TRUNCATE ghl_connections, ghl_connection_tokens');
+  });
+
+  it('redirects to the authorize URL with least-privilege scopes and a signed state', async () => {
+    const response = await fetch(`${auth.url}/oauth/install`, { redirect: 'manual' });
+
+    const location = new URL(response.headers.get('location')!);
+    expect(response.status).toBe(302);
+    expect(`${location.origin}${location.pathname}`).toBe(`${ghl.baseUrl}/v2/oauth/chooselocation`);
+    expect(location.searchParams.get('response_type')).toBe('code');
+    expect(location.searchParams.get('client_id')).toBe('test-app-client');
+    expect(location.searchParams.get('redirect_uri')).toBe(auth.config.GHL_REDIRECT_URI);
+    expect(location.searchParams.get('scope')).toBe('contacts.readonly locations.readonly');
+    expect(location.searchParams.get('state')).toMatch(/^[\w-]+\.\d+\.[\w-]+$/);
+  });
+
+  it('connects a location: tokens sealed, refresh scheduled, first full sync queued', async () => {
+    const response = await installThroughConsent(auth.url);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      connected: true,
+      locationId: ghl.locationId,
+      scopes: ['contacts.readonly', 'locations.readonly'],
+    });
+    const connection = await db.manager.findOneByOrFail(Connection, { locationId: ghl.locationId });
+    const token = await db.manager.findOneByOrFail(ConnectionToken, { locationId: ghl.locationId });
+    expect(connection.status).toBe('active');
+    expect(token.keyId).toBe('k1');
+    for (const issued of ghl.issuedTokens) {
+      expect(JSON.stringify(token)).not.toContain(issued);
+    }
+    const syncJobs = await syncQueue.getJobs(['waiting', 'delayed']);
+    expect(syncJobs.map((job) => [job.name, job.data])).toContainEqual([
+      JobName.SyncLocation,
+      { locationId: ghl.locationId, trigger: 'install' },
+    ]);
+    const refreshJobs = await refreshQueue.getJobs(['delayed']);
+    expect(refreshJobs.map((job) => job.data)).toContainEqual({ locationId: ghl.locationId });
+  });
+
+  it('answers a browser with a short HTML page', async () => {
+    const response = await installThroughConsent(auth.url, { json: false });
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await response.text()).toContain('is connected');
+  });
+
+  it('hands the stored token to the sync workers only with the service credential', async () => {
+    await installThroughConsent(auth.url);
+
+    const granted = await tokenRequest(auth.url, ghl.locationId);
+    const refused = await fetch(`${auth.url}/internal/locations/${ghl.locationId}/access-token`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer not-the-service-token' },
+    });
+
+    expect(granted.status).toBe(200);
+    const body = await granted.json();
+    expect(Object.keys(body).sort()).toEqual(['accessToken', 'expiresAt', 'locationId', 'scopes']);
+    expect(ghl.issuedTokens).toContain(body.accessToken);
+    expect(refused.status).toBe(401);
+    expect((await tokenRequest(auth.url, 'LocUnknown')).status).toBe(404);
+  });
+
+  describe('refusals leave nothing stored', () => {
+    const expectNothingStored = async () => {
+      expect(await db.manager.count(Connection)).toBe(0);
+      expect(await db.manager.count(ConnectionToken)).toBe(0);
+    };
+
+    it('denied consent → 400 access_denied', async () => {
+      const response = await installThroughConsent(auth.url, { deny: true });
+
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'access_denied' });
+      await expectNothingStored();
+    });
+
+    it('a forged, a missing and an expired state → 400', async () => {
+      const install = await fetch(`${auth.url}/oauth/install`, { redirect: 'manual' });
+      const state = new URL(install.headers.get('location')!).searchParams.get('state')!;
+      const [nonce, , signature] = state.split('.');
+      const exchangesBefore = ghl.stats.codeExchanges;
+      const expired = `${nonce}.${Date.now() - 1}.${signature}`;
+
+      const answers = await Promise.all(
+        [`code=x&state=${state}x`, 'code=x', `code=x&state=${expired}`].map((query) =>
+          fetch(`${auth.url}/oauth/callback?${query}`, { headers: { accept: 'application/json' } }),
+        ),
+      );
+
+      expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400]);
+      expect(await Promise.all(answers.map(async (answer) => (await answer.json()).error))).toEqual(
+        ['state_forged', 'state_missing', 'state_forged'],
+      );
+      expect(ghl.stats.codeExchanges).toBe(exchangesBefore);
+      await expectNothingStored();
+    });
+
+    it('a reused state → 400 state_reused, a bad code → 400 invalid_code', async () => {
+      const install = await fetch(`${auth.url}/oauth/install`, { redirect: 'manual' });
+      const state = new URL(install.headers.get('location')!).searchParams.get('state')!;
+      const callback = (code: string) =>
+        fetch(`${auth.url}/oauth/callback?code=${code}&state=${encodeURIComponent(state)}`, {
+          headers: { accept: 'application/json' },
+        });
+
+      const badCode = await callback('not-a-code');
+      const reused = await callback('not-a-code');
+
+      expect(badCode.status).toBe(400);
+      expect((await badCode.json()).error).toBe('invalid_code');
+      expect(reused.status).toBe(400);
+      expect((await reused.json()).error).toBe('state_reused');
+      await expectNothingStored();
+    });
+  });
+});

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+
+import { INestApplication } from '@nestjs/common';
+
+import { loadConfig } from '@sm/config';
+import { listeningPort, startService } from '@sm/platform';
+import { TEST_REDIS_URL } from '@sm/testing';
+
+import { AppModule } from '../../src/app.module';
+import { AuthServiceConfig, authServiceEnv } from '../../src/config/auth-service.config';
+
+export const SERVICE_TOKEN = `svc-${randomBytes(24).toString('hex')}`;
+
+/** A fresh `id:base64` key ring entry. */
+export function newKey(id: string): string {
+  return `${id}:${randomBytes(32).toString('base64')}`;
+}
+
+/** The environment of an auth service wired to a test database, queue prefix and fake GHL. */
+export function authEnv(options: {
+  databaseUrl: string;
+  queuePrefix: string;
+  ghlBaseUrl: string;
+  keys: string;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  return {
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: options.queuePrefix,
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    GHL_API_BASE_URL: options.ghlBaseUrl,
+    GHL_AUTHORIZE_URL: `${options.ghlBaseUrl}/v2/oauth/chooselocation`,
+    GHL_CLIENT_ID: 'test-app-client',
+    GHL_CLIENT_SECRET: 'test-app-secret',
+    GHL_REDIRECT_URI: 'http://127.0.0.1:3001/oauth/callback',
+    TOKEN_ENCRYPTION_KEYS: options.keys,
+    OAUTH_STATE_SECRET: 'state-secret-'.padEnd(40, 'x'),
+    SERVICE_TOKEN,
+    ...options.extra,
+  };
+}
+
+export interface RunningAuthService {
+  app: INestApplication;
+  url: string;
+  config: AuthServiceConfig;
+}
+
+/** Boots `AppModule.forRoot(config)` in-process, listening on a free loopback port. */
+export async function startAuthService(env: Record<string, string>): Promise<RunningAuthService> {
+  const config = loadConfig(authServiceEnv, env);
+  const app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
+
+  return { app, url: `http://127.0.0.1:${listeningPort(app)}`, config };
+}
+
+/** Walks the install flow as a browser would, without following the last redirect. */
+export async function installThroughConsent(
+  authUrl: string,
+  options: { deny?: boolean; json?: boolean } = {},
+): Promise<Response> {
+  const install = await fetch(`${authUrl}/oauth/install`, { redirect: 'manual' });
+  const consent = new URL(install.headers.get('location')!);
+  if (options.deny) consent.searchParams.set('deny', '1');
+  const back = await fetch(consent, { redirect: 'manual' });
+  const callback = new URL(back.headers.get('location')!);
+
+  return fetch(`${authUrl}${callback.pathname}${callback.search}`, {
+    headers: { accept: options.json === false ? 'text/html' : 'application/json' },
+  });
+}
+
+export function tokenRequest(authUrl: string, locationId: string, forceRefresh = false) {
+  return fetch(`${authUrl}/internal/locations/${locationId}/access-token`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ forceRefresh }),
+  });
+}
