@@ -125,6 +125,10 @@ export class TokenRefreshService {
       await manager.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
       const current = await this.store.readLocked(manager, locationId);
       const connection = await manager.findOneBy(Connection, { locationId });
+      if (connection?.status === ConnectionStatus.ReauthRequired) {
+        // Another replica's refresh was refused while this one waited for the lock.
+        throw new ConnectionUnavailableError(locationId, 'reauth_required');
+      }
       if (!current || !connection || !this.isRefreshable(connection.status)) {
         throw new ConnectionNotFoundError(locationId);
       }
