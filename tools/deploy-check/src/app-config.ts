@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+import { z } from 'zod';
+
+import { WORKSPACE_ROOT } from './workspace';
+
+/** The environment schema an app validates at start-up (`src/config/*.config.ts`). */
+export function appConfigSchema(app: string): z.ZodObject {
+  const configDir = path.join(WORKSPACE_ROOT, 'apps', app, 'src/config');
+  if (!existsSync(configDir)) throw new Error(`apps/${app}/src/config does not exist yet`);
+
+  const schemas = readdirSync(configDir)
+    .filter((file) => file.endsWith('.config.ts'))
+    // The path is computed on purpose: this tool inspects the apps and is not part of them, so
+    // it stays outside the module-boundary graph.
+    .flatMap((file) => Object.values(require(path.join(configDir, file)) as object))
+    .filter((value): value is z.ZodObject => value instanceof z.ZodObject && 'PORT' in value.shape);
+  if (schemas.length !== 1) {
+    throw new Error(`apps/${app}/src/config should export one env schema with PORT`);
+  }
+
+  return schemas[0];
+}
+
+export function appConfigVariables(app: string): string[] {
+  return Object.keys(appConfigSchema(app).shape).sort();
+}
+
+export interface CheckConfigResult {
+  exitCode: number | null;
+  output: string;
+}
+
+/**
+ * Runs `apps/<app>/src/main.ts --check-config` with exactly `env` (nothing inherited from this
+ * shell but PATH): the app's own validation, against a manifest's environment.
+ */
+export function runCheckConfig(
+  app: string,
+  env: Record<string, string>,
+  timeoutMs = 45_000,
+): Promise<CheckConfigResult> {
+  const main = `apps/${app}/src/main.ts`;
+  if (!existsSync(path.join(WORKSPACE_ROOT, main))) {
+    return Promise.resolve({ exitCode: null, output: `${main} does not exist yet` });
+  }
+
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['tools/run-ts.cjs', main, '--check-config'], {
+      cwd: WORKSPACE_ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      output += `\n(--check-config still running after ${timeoutMs} ms: killed)`;
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('exit', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ exitCode, output });
+    });
+  });
+}

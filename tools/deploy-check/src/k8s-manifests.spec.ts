@@ -1,0 +1,241 @@
+import { containerEnv, podContainers } from './k8s-env';
+import { SECRET_LOOKING, isSecretVariable } from './secrets';
+import {
+  BUILT_MIGRATE,
+  IMAGE_REPOSITORY,
+  K8sObject,
+  SANDBOX,
+  SERVICES,
+  SERVICE_NAMES,
+  k8sFiles,
+  kustomization,
+  loadK8sFile,
+  loadKustomizedObjects,
+} from './workspace';
+
+const objects = loadKustomizedObjects();
+const secretExamples = loadK8sFile('secrets.example.yaml');
+
+function find(kind: string, name: string): K8sObject {
+  const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
+  if (!found) throw new Error(`k8s/ has no ${kind} ${name}`);
+
+  return found;
+}
+
+const workloads = objects.filter((object) => ['Deployment', 'Job'].includes(object.kind));
+
+describe('k8s/', () => {
+  describe('kustomization.yaml', () => {
+    it('lists every manifest file, and only files that exist', () => {
+      const manifests = k8sFiles().filter(
+        (file) => file !== 'kustomization.yaml' && !file.endsWith('.example.yaml'),
+      );
+
+      expect([...kustomization().resources].sort()).toEqual(manifests);
+    });
+
+    it('sets the namespace and pins the image every workload runs', () => {
+      const { namespace, images = [] } = kustomization();
+
+      expect(namespace).toBe('solarmarket-sync');
+      expect(images).toEqual([expect.objectContaining({ name: IMAGE_REPOSITORY })]);
+      expect(images[0].newTag).toMatch(/^\d+\.\d+\.\d+/);
+    });
+  });
+
+  describe('every object', () => {
+    it.each(objects.map((object) => [`${object.file}: ${object.kind}`, object]))(
+      '%s has apiVersion, kind and a DNS-1123 metadata.name',
+      (_label, object) => {
+        expect(object.apiVersion).toMatch(/^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/);
+        expect(object.kind).toMatch(/^[A-Z][A-Za-z]+$/);
+        expect(object.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      },
+    );
+
+    it('names each object once per kind', () => {
+      const keys = objects.map((object) => `${object.kind}/${object.metadata.name}`);
+
+      expect(keys.length).toBe(new Set(keys).size);
+    });
+  });
+
+  describe.each(SERVICE_NAMES)('%s', (app) => {
+    const port = SERVICES[app];
+
+    it('has a Deployment whose selector matches its pod labels', () => {
+      const deployment = find('Deployment', app);
+      const { matchLabels } = deployment.spec.selector;
+
+      expect(deployment.apiVersion).toBe('apps/v1');
+      expect(Object.keys(matchLabels).length).toBeGreaterThan(0);
+      expect(deployment.spec.template.metadata.labels).toMatchObject(matchLabels);
+    });
+
+    it('runs the built main of this app from the image', () => {
+      const [container, ...others] = podContainers(find('Deployment', app));
+
+      expect(others).toEqual([]);
+      expect(container.image).toBe(IMAGE_REPOSITORY);
+      expect(container.command).toEqual(['node', `dist/apps/${app}/apps/${app}/src/main.js`]);
+    });
+
+    it(`listens on ${port}: containerPort, PORT and the Service's targetPort agree`, () => {
+      const [container] = podContainers(find('Deployment', app));
+      const env = containerEnv(container, objects);
+      const service = find('Service', app);
+
+      expect(
+        container.ports.map((entry: { containerPort: number }) => entry.containerPort),
+      ).toEqual([port]);
+      expect(env.plain.PORT).toBe(String(port));
+      expect(service.spec.ports).toEqual([expect.objectContaining({ port, targetPort: port })]);
+    });
+
+    it("has a Service that selects this app's pods and no other", () => {
+      const service = find('Service', app);
+      const podLabels = find('Deployment', app).spec.template.metadata.labels;
+      const otherPods = SERVICE_NAMES.filter((other) => other !== app).map(
+        (other) => find('Deployment', other).spec.template.metadata.labels,
+      );
+      const selects = (labels: Record<string, string>) =>
+        Object.entries(service.spec.selector).every(([key, value]) => labels[key] === value);
+
+      expect(selects(podLabels)).toBe(true);
+      expect(otherPods.filter(selects)).toEqual([]);
+    });
+
+    it('probes liveness on /health/live and readiness on /health/ready, on its port', () => {
+      const [container] = podContainers(find('Deployment', app));
+
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port });
+      expect(container.startupProbe?.httpGet ?? { path: '/health/live', port }).toEqual({
+        path: '/health/live',
+        port,
+      });
+    });
+
+    it('sets requests and limits for cpu and memory', () => {
+      const [container] = podContainers(find('Deployment', app));
+
+      for (const bound of ['requests', 'limits']) {
+        expect(Object.keys(container.resources[bound]).sort()).toEqual(['cpu', 'memory']);
+      }
+    });
+  });
+
+  describe.each(
+    workloads.map((workload) => [`${workload.kind} ${workload.metadata.name}`, workload]),
+  )('%s', (_label, workload) => {
+    it('runs as a non-root user on a read-only root filesystem, without privileges', () => {
+      const pod = workload.spec.template.spec;
+
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+      expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      for (const container of podContainers(workload)) {
+        expect(container.securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
+      }
+    });
+
+    it('takes every secret from a Secret, never from a literal or a ConfigMap', () => {
+      for (const container of podContainers(workload)) {
+        const env = containerEnv(container, objects);
+        const secretLiterals = Object.keys(env.plain).filter(
+          (name) => isSecretVariable(name) || SECRET_LOOKING.test(name),
+        );
+
+        expect(env.problems).toEqual([]);
+        expect(secretLiterals).toEqual([]);
+      }
+    });
+
+    it('references only Secrets and keys that secrets.example.yaml documents', () => {
+      const documented = new Set(
+        secretExamples.flatMap((secret) =>
+          Object.keys(secret.stringData ?? {}).map((key) => `${secret.metadata.name}/${key}`),
+        ),
+      );
+      const referenced = podContainers(workload).flatMap((container) =>
+        Object.values(containerEnv(container, objects).fromSecrets).map(
+          ({ secret, key }) => `${secret}/${key}`,
+        ),
+      );
+
+      expect(referenced.filter((ref) => !documented.has(ref))).toEqual([]);
+    });
+  });
+
+  describe('the migration Job', () => {
+    it('runs the built migration entry of the same image, once, with the database secret', () => {
+      const job = find('Job', 'db-migrate');
+      const [container] = podContainers(job);
+      const env = containerEnv(container, objects);
+
+      expect(job.spec.template.spec.restartPolicy).toBe('Never');
+      expect(container.image).toBe(IMAGE_REPOSITORY);
+      expect(container.command).toEqual(['node', BUILT_MIGRATE]);
+      expect(env.fromSecrets.DATABASE_URL).toEqual(
+        expect.objectContaining({ secret: 'solarmarket-shared-secrets', key: 'DATABASE_URL' }),
+      );
+    });
+  });
+
+  describe('the Ingress', () => {
+    const ingress = find('Ingress', 'solarmarket-sync');
+    const routes = ingress.spec.rules.flatMap(
+      (rule: { http: { paths: Array<Record<string, never>> } }) => rule.http.paths,
+    );
+    const route = (path: string) => routes.find((entry: { path: string }) => entry.path === path);
+
+    it('routes GHL webhooks to webhook-ingress and the OAuth flow to auth-service', () => {
+      expect(route('/webhooks/ghl')?.backend.service).toEqual({
+        name: 'webhook-ingress',
+        port: { number: SERVICES['webhook-ingress'] },
+      });
+      expect(route('/oauth')?.backend.service).toEqual({
+        name: 'auth-service',
+        port: { number: SERVICES['auth-service'] },
+      });
+    });
+
+    it('exposes nothing else: no health, internal or admin route', () => {
+      expect(routes.map((entry: { path: string }) => entry.path).sort()).toEqual([
+        '/oauth',
+        '/webhooks/ghl',
+      ]);
+      expect(ingress.spec.defaultBackend).toBeUndefined();
+    });
+  });
+
+  describe('the sandbox', () => {
+    it('is never deployed: no object, command or value mentions it', () => {
+      const everything = JSON.stringify(objects);
+
+      expect(everything).not.toContain(SANDBOX.name);
+      expect(everything).not.toContain('_sandbox');
+      expect(everything).not.toMatch(new RegExp(`:${SANDBOX.port}\\b`));
+    });
+  });
+
+  describe('secrets.example.yaml', () => {
+    it('holds placeholders only', () => {
+      const values = secretExamples.flatMap((secret) => Object.values(secret.stringData ?? {}));
+
+      expect(secretExamples.every((secret) => secret.kind === 'Secret')).toBe(true);
+      expect(secretExamples.every((secret) => secret.data === undefined)).toBe(true);
+      expect(values.length).toBeGreaterThan(0);
+      expect(values.filter((value) => value !== 'REPLACE_ME')).toEqual([]);
+    });
+
+    it('is the only place a Secret is written', () => {
+      expect(objects.filter((object) => object.kind === 'Secret')).toEqual([]);
+    });
+  });
+});
