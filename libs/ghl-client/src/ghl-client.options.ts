@@ -1,5 +1,6 @@
 import type { AccessTokenProvider } from './ghl-client.contract';
 import type { RateGovernor } from './rate-governor/rate-governor.contract';
+import type { RedisRateGovernorOptions } from './rate-governor/redis-rate-governor';
 
 /** Retries of idempotent calls (GET, PUT, DELETE, read-only POSTs) after 5xx or network errors. */
 export interface RetryOptions {
@@ -33,10 +34,11 @@ export interface GhlClientOptions {
    */
   rateLimitDeadlineMs?: number;
   /**
-   * Shares GHL's per-location limits between every client of every replica (see
-   * `RedisRateGovernor`). Without one, the client only reacts to 429s.
+   * Shares GHL's per-location limits between every client of every replica: a governor, or the
+   * options of a `RedisRateGovernor` (an ioredis connection and a key prefix). Without one, the
+   * client only reacts to 429s.
    */
-  rateGovernor?: RateGovernor;
+  rateGovernor?: RateGovernor | RedisRateGovernorOptions;
   /** Sent as `User-Agent`. Default `solarmarket-ghl-sync`. */
   userAgent?: string;
 }

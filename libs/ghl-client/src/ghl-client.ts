@@ -4,6 +4,8 @@ import { GHL_PRODUCTION_BASE_URL } from './ghl-types';
 import { GhlTransport } from './http/ghl-transport';
 import { LocationCaller } from './http/location-caller';
 import { LocationClient } from './location-client';
+import type { RateGovernor } from './rate-governor/rate-governor.contract';
+import { RedisRateGovernor } from './rate-governor/redis-rate-governor';
 
 /**
  * GHL's API v2 over one keep-alive undici pool. Every call carries `Authorization: Bearer`,
@@ -12,8 +14,14 @@ import { LocationClient } from './location-client';
  */
 export class GhlClient implements GhlApi {
   private readonly transport: GhlTransport;
+  private readonly governor?: RateGovernor;
 
   constructor(private readonly options: GhlClientOptions) {
+    const { rateGovernor } = options;
+    this.governor =
+      rateGovernor && 'acquire' in rateGovernor
+        ? rateGovernor
+        : rateGovernor && new RedisRateGovernor(rateGovernor);
     this.transport = new GhlTransport({
       baseUrl: options.baseUrl ?? GHL_PRODUCTION_BASE_URL,
       connections: options.connections ?? GHL_CLIENT_DEFAULTS.connections,
@@ -36,7 +44,7 @@ export class GhlClient implements GhlApi {
       locationId,
       transport: this.transport,
       tokenProvider: this.options.tokenProvider,
-      governor: this.options.rateGovernor,
+      governor: this.governor,
       attempts: Math.max(1, retry.attempts),
       baseDelayMs: retry.baseDelayMs,
       maxDelayMs: retry.maxDelayMs,

@@ -8,3 +8,4 @@ export * from './location-client';
 export * from './oauth-client';
 export * from './oauth-client.contract';
 export * from './rate-governor/rate-governor.contract';
+export * from './rate-governor/redis-rate-governor';

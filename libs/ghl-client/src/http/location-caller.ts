@@ -90,7 +90,14 @@ export class LocationCaller {
 
       return this.afterNetworkError(call, error, state);
     }
-    await governor?.observe(locationId, response);
+    await governor?.observe(locationId, response).catch((error: unknown) => {
+      // The answer is good; a missed correction only makes the next waits less exact.
+      this.logger.warn({
+        msg: 'GHL rate governor update failed',
+        locationId,
+        error: String(error),
+      });
+    });
 
     return this.afterResponse(call, response, token, state);
   }

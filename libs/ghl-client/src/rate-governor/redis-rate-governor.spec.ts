@@ -1,0 +1,142 @@
+import { uniqueQueuePrefix } from '@sm/testing';
+import Redis from 'ioredis';
+
+import { GhlApiError } from '../errors';
+import { RedisRateGovernor, type RedisRateGovernorOptions } from './redis-rate-governor';
+
+const LOCATION = 'loc-governed';
+const inOneMinute = () => Date.now() + 60_000;
+
+describe('RedisRateGovernor', () => {
+  const connections: Redis[] = [];
+  const governors: RedisRateGovernor[] = [];
+  let keyPrefix: string;
+
+  /** A governor on its own Redis connection, as another replica would have. */
+  function replica(options: Partial<RedisRateGovernorOptions> = {}): RedisRateGovernor {
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: false });
+    connections.push(redis);
+
+    const governor = new RedisRateGovernor({ redis, keyPrefix, windowMarginMs: 0, ...options });
+    governors.push(governor);
+
+    return governor;
+  }
+
+  beforeEach(() => {
+    keyPrefix = `${uniqueQueuePrefix('ghl-rate')}:rate`;
+  });
+
+  afterEach(async () => {
+    await Promise.all(governors.splice(0).map((governor) => governor.reset(LOCATION)));
+  });
+
+  afterAll(async () => {
+    await Promise.all(connections.map((redis) => redis.quit()));
+  });
+
+  it('grants the burst at once, then makes the next call wait for the window', async () => {
+    const governor = replica({ burstLimit: 5, burstWindowMs: 400 });
+    const slot = { priority: 'realtime' as const, deadline: inOneMinute() };
+    const started = Date.now();
+
+    for (let i = 0; i < 5; i++) await governor.acquire(LOCATION, slot);
+    const burstMs = Date.now() - started;
+    await governor.acquire(LOCATION, slot);
+    const sixthMs = Date.now() - started;
+
+    expect(burstMs).toBeLessThan(200);
+    expect(sixthMs).toBeGreaterThanOrEqual(390);
+  });
+
+  it('shares one burst between replicas', async () => {
+    const [a, b] = [
+      replica({ burstLimit: 6, burstWindowMs: 500 }),
+      replica({ burstLimit: 6, burstWindowMs: 500 }),
+    ];
+    const slot = { priority: 'realtime' as const, deadline: inOneMinute() };
+    const grantedAt: number[] = [];
+    const started = Date.now();
+
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? a : b).acquire(LOCATION, slot).then(() => grantedAt.push(Date.now() - started)),
+      ),
+    );
+
+    expect(grantedAt.filter((ms) => ms < 450)).toHaveLength(6);
+    expect(grantedAt.filter((ms) => ms >= 490)).toHaveLength(6);
+  });
+
+  it('keeps the daily reserve for realtime calls', async () => {
+    const governor = replica({ dailyLimit: 10, realtimeReserve: 0.2 });
+    const reconciliation = { priority: 'reconciliation' as const, deadline: inOneMinute() };
+    const realtime = { priority: 'realtime' as const, deadline: inOneMinute() };
+
+    for (let i = 0; i < 8; i++) await governor.acquire(LOCATION, reconciliation);
+    const ninth = governor.acquire(LOCATION, reconciliation);
+    await expect(ninth).rejects.toBeInstanceOf(GhlApiError);
+    await governor.acquire(LOCATION, realtime);
+    await governor.acquire(LOCATION, realtime);
+    const overDaily = governor.acquire(LOCATION, realtime);
+
+    await expect(overDaily).rejects.toMatchObject({ kind: 'rate' });
+  });
+
+  it('serves a waiting realtime call before a waiting reconciliation call', async () => {
+    const governor = replica({ burstLimit: 2, burstWindowMs: 300 });
+    const realtime = { priority: 'realtime' as const, deadline: inOneMinute() };
+    const reconciliation = { priority: 'reconciliation' as const, deadline: inOneMinute() };
+    await governor.acquire(LOCATION, realtime);
+    await governor.acquire(LOCATION, realtime);
+    const order: string[] = [];
+
+    const waitingReconciliation = governor
+      .acquire(LOCATION, reconciliation)
+      .then(() => order.push('reconciliation'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const waitingRealtime = governor.acquire(LOCATION, realtime).then(() => order.push('realtime'));
+    await Promise.all([waitingReconciliation, waitingRealtime]);
+
+    expect(order).toEqual(['realtime', 'reconciliation']);
+  });
+
+  it('pauses the location for the window GHL announces after a 429', async () => {
+    const governor = replica();
+    const slot = { priority: 'realtime' as const, deadline: inOneMinute() };
+    const headers = { 'x-ratelimit-interval-milliseconds': '300', 'x-ratelimit-remaining': '0' };
+    const started = Date.now();
+
+    await governor.observe(LOCATION, { status: 429, headers });
+    await governor.acquire(LOCATION, slot);
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('counts the calls GHL reports in its headers but did not see granted', async () => {
+    const governor = replica({ burstLimit: 10, burstWindowMs: 300 });
+    const slot = { priority: 'realtime' as const, deadline: inOneMinute() };
+    const headers = {
+      'x-ratelimit-max': '10',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-interval-milliseconds': '300',
+    };
+    const started = Date.now();
+
+    await governor.observe(LOCATION, { status: 200, headers });
+    await governor.acquire(LOCATION, slot);
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('fails at once when the wait would pass the deadline', async () => {
+    const governor = replica({ burstLimit: 1, burstWindowMs: 5_000 });
+    await governor.acquire(LOCATION, { priority: 'realtime', deadline: inOneMinute() });
+    const started = Date.now();
+
+    const late = governor.acquire(LOCATION, { priority: 'realtime', deadline: Date.now() + 100 });
+
+    await expect(late).rejects.toMatchObject({ kind: 'rate', status: 429 });
+    expect(Date.now() - started).toBeLessThan(100);
+  });
+});
