@@ -107,10 +107,14 @@ export class DeliveryService {
   }
 }
 
+/** Ids only: the message itself names people and stays out of the logs. */
 function logFields(notification: Notification) {
+  const refs = (notification.message as Partial<NotificationMessage> | null)?.refs;
+
   return {
     notificationId: notification.id,
     locationId: notification.locationId,
+    taskId: refs?.taskId ?? undefined,
     kind: notification.kind,
     channel: notification.channel,
   };
