@@ -20,7 +20,7 @@ export class FakeGhlOAuth {
   /** Issue Company tokens at the next code exchange. */
   grantCompany = false;
   readonly stats = { codeExchanges: 0, refreshes: 0, refreshRejected: 0, locationTokens: 0 };
-  /** Every token ever issued: tests look for them where they must not be. */
+  /** Every code and token ever issued: tests look for them where they must not be. */
   readonly issuedTokens: string[] = [];
   private readonly codes = new Map<string, string>();
   private readonly liveRefreshTokens = new Map<string, string>();
@@ -67,6 +67,7 @@ export class FakeGhlOAuth {
       redirect.searchParams.set('error', 'access_denied');
     } else {
       const code = this.token20();
+      this.issuedTokens.push(code);
       this.codes.set(code, url.searchParams.get('scope') ?? '');
       redirect.searchParams.set('code', code);
     }
