@@ -31,6 +31,7 @@ import { WebhookEndpoint } from './webhook-endpoint';
 const TEAM = '/services/T1/B1/team-secret';
 const FLAKY = '/services/T1/B2/flaky-secret';
 const DOWN = '/services/T1/B3/down-secret';
+const GONE = '/services/T1/B4/revoked-secret';
 const ADMIN = '/services/T1/B9/admin-secret';
 const ATTEMPTS = 3;
 
@@ -48,6 +49,7 @@ describe('notification-service', () => {
     endpoint = await new WebhookEndpoint().start();
     endpoint.respond(FLAKY, (attempt) => (attempt < ATTEMPTS ? 500 : 200));
     endpoint.respond(DOWN, () => 500);
+    endpoint.respond(GONE, () => 404);
 
     const prefix = uniqueQueuePrefix('notif');
     const config = notificationServiceEnv.parse({
@@ -60,6 +62,7 @@ describe('notification-service', () => {
       NOTIFY_TEAM_ROUTES: JSON.stringify({
         'loc-flaky': endpoint.url(FLAKY),
         'loc-down': endpoint.url(DOWN),
+        'loc-gone': endpoint.url(GONE),
       }),
       NOTIFY_DELIVERY_ATTEMPTS: String(ATTEMPTS),
       NOTIFY_BACKOFF_MS: '40',
@@ -195,6 +198,19 @@ describe('notification-service', () => {
     expect(alerts[0].body.text).toMatch(/^\[notification-failed\] A task-completed notice/);
     expect(alerts[0].body.text).toContain('location loc-down');
     expect(alerts[0].body.text).not.toContain('Dana');
+  });
+
+  it('gives up at once on a webhook that no longer exists, and alerts admins', async () => {
+    const ids = { locationId: 'loc-gone', contactId: 'c-5', taskId: 't-5' };
+    await completeTask(ids);
+
+    await notifications.add(JobName.TaskCompleted, ids);
+    await settled();
+
+    expect(endpoint.postsTo(GONE)).toHaveLength(1);
+    const row = await notificationWithKey('task-completed:loc-gone:t-5');
+    expect(row).toMatchObject({ status: 'failed', attempts: 1, lastError: 'HTTP 404' });
+    expect(adminPostsAbout(row.id)).toHaveLength(1);
   });
 
   it('sends an admin alert once per dedupe key', async () => {

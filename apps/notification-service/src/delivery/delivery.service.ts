@@ -38,6 +38,9 @@ export class DeliveryService {
     if (!notification || notification.status !== NotificationStatus.Pending) return;
 
     await this.notifications.increment({ id: notificationId }, 'attempts', 1);
+    // TODO: a crash after the far end answered 2xx and before the row is marked delivered sends
+    // the message once more on the job's retry: incoming webhooks take no idempotency key. It is
+    // rare (a window of one UPDATE) and a repeated notice does no harm beyond noise.
     try {
       await this.send(notification);
     } catch (error) {
