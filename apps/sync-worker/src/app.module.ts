@@ -1,0 +1,112 @@
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { LoggingModule } from '@sm/logging';
+import { DatabaseModule, HealthModule } from '@sm/platform';
+import { QueueName, QueuesModule } from '@sm/queues';
+import type { AccessTokenProvider, GhlApi } from '@sm/ghl-client';
+
+import type { SyncWorkerConfig } from './config/sync-worker.config';
+import { SYNC_WORKER_CONFIG } from './config/sync-worker-config.token';
+import { LocationGate } from './connections/location-gate.service';
+import { ContactSyncProcessor } from './contact-sync/contact-sync.processor';
+import { ContactSyncService } from './contact-sync/contact-sync.service';
+import { ParkedJobsController } from './failures/parked-jobs.controller';
+import { ParkedJobs } from './failures/parked-jobs.service';
+import { ServiceTokenGuard } from './failures/service-token.guard';
+import { createGhlApi, GhlApiHandle } from './ghl/ghl-api.factory';
+import { GHL_API } from './ghl/ghl-api.token';
+import { JobEnqueuer } from './jobs/job-enqueuer.service';
+import { LocationSyncProcessor } from './location-sync/location-sync.processor';
+import { LocationSyncService } from './location-sync/location-sync.service';
+import { OutboxRelay } from './outbox/outbox-relay.service';
+import { RecordWriter } from './records/record-writer.service';
+import { AuthServiceTokenProvider } from './tokens/auth-service-token.provider';
+import { WebhookEventsProcessor } from './webhooks/webhook-events.processor';
+import { WebhookEventsService } from './webhooks/webhook-events.service';
+
+const GHL_API_HANDLE = Symbol('GHL_API_HANDLE');
+
+/** What tests may swap: a GHL client of their own (the real one, pointed elsewhere). */
+export interface SyncWorkerOverrides {
+  ghlApi?: GhlApi;
+  tokenProvider?: AccessTokenProvider;
+}
+
+/**
+ * The sync worker: processors for webhook, contact and location syncs, the outbox relay, and
+ * HTTP only for health and the parked-jobs admin routes.
+ */
+@Module({})
+export class AppModule implements OnApplicationShutdown {
+  constructor(@Inject(GHL_API_HANDLE) private readonly ghl: GhlApiHandle) {}
+
+  static forRoot(config: SyncWorkerConfig, overrides: SyncWorkerOverrides = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggingModule.forRoot({ service: 'sync-worker', level: config.LOG_LEVEL }),
+        DatabaseModule.forRoot({ databaseUrl: config.DATABASE_URL }),
+        QueuesModule.forRoot({
+          redisUrl: config.REDIS_URL,
+          prefix: config.QUEUE_PREFIX,
+          queues: [
+            QueueName.WebhookEvents,
+            QueueName.ContactSync,
+            QueueName.LocationSync,
+            QueueName.Notifications,
+          ],
+        }),
+        HealthModule.forRoot({ redisUrl: config.REDIS_URL }),
+      ],
+      controllers: [ParkedJobsController],
+      providers: [
+        { provide: SYNC_WORKER_CONFIG, useValue: config },
+        {
+          provide: GHL_API_HANDLE,
+          useFactory: () => ghlHandle(config, overrides),
+        },
+        {
+          provide: GHL_API,
+          useFactory: (handle: GhlApiHandle) => handle.api,
+          inject: [GHL_API_HANDLE],
+        },
+        {
+          provide: LocationGate,
+          useFactory: (dataSource: DataSource) =>
+            new LocationGate(dataSource, config.PAUSED_LOCATION_DELAY_MS),
+          inject: [getDataSourceToken()],
+        },
+        RecordWriter,
+        JobEnqueuer,
+        ParkedJobs,
+        ServiceTokenGuard,
+        ContactSyncService,
+        LocationSyncService,
+        WebhookEventsService,
+        ContactSyncProcessor,
+        LocationSyncProcessor,
+        WebhookEventsProcessor,
+        OutboxRelay,
+      ],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.ghl.close();
+  }
+}
+
+function ghlHandle(config: SyncWorkerConfig, overrides: SyncWorkerOverrides): GhlApiHandle {
+  if (overrides.ghlApi) return { api: overrides.ghlApi, close: async () => undefined };
+
+  const tokens =
+    overrides.tokenProvider ??
+    new AuthServiceTokenProvider({
+      authServiceUrl: config.AUTH_SERVICE_URL,
+      serviceToken: config.SERVICE_TOKEN,
+    });
+
+  return createGhlApi(config, tokens);
+}

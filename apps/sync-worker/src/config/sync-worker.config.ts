@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+import { csv, port, positiveInt, secret, sharedEnv, url } from '@sm/config';
+
+/** A five-field cron pattern; BullMQ's parser gives the final word when the scheduler is set. */
+const cronPattern = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\S+( \S+){4,5}$/, { message: 'must be a cron pattern of 5 or 6 fields' })
+    .default(fallback);
+
+export const syncWorkerEnv = z.object({
+  ...sharedEnv,
+  PORT: port(3003),
+  GHL_API_BASE_URL: url('https://services.leadconnectorhq.com'),
+  /** Where the auth service's internal token endpoint lives. */
+  AUTH_SERVICE_URL: url('http://127.0.0.1:3001'),
+  /** The bearer credential for the auth service's internal endpoint, and for our admin routes. */
+  SERVICE_TOKEN: secret(32),
+  /** Jobs one worker process runs at once, per queue. */
+  SYNC_CONCURRENCY: positiveInt(4),
+  /** GHL calls in flight at once for the children (tasks, notes, appointments) of one sync. */
+  CHILD_FETCH_CONCURRENCY: positiveInt(6),
+  /** When the nightly full sync runs, read in each location's own timezone. */
+  NIGHTLY_SYNC_CRON: cronPattern('0 0 * * *'),
+  /** The zone used for a location whose GHL settings give none. */
+  DEFAULT_TIMEZONE: z.string().default('UTC'),
+  /** Internal consumers of `sync-completed`; each gets its own queue. */
+  SYNC_COMPLETED_CONSUMERS: csv([]).pipe(
+    z.array(z.string().regex(/^[a-z0-9-]+$/, { message: 'names are lower-case words' })),
+  ),
+  /** Events for one contact within this window (ms) become one fetch. */
+  CONTACT_SYNC_COALESCE_MS: z.coerce.number().int().min(0).default(1_500),
+  /** How often the outbox relay looks for unpublished events when nothing woke it (ms). */
+  OUTBOX_POLL_MS: positiveInt(1_000),
+  /** How long jobs of a location whose token needs re-auth wait before they look again (ms). */
+  PAUSED_LOCATION_DELAY_MS: positiveInt(15 * 60_000),
+  /** GHL's burst limit per location: requests per window. */
+  GHL_BURST_LIMIT: positiveInt(100),
+  GHL_BURST_WINDOW_MS: positiveInt(10_000),
+  /** GHL's daily limit per location. */
+  GHL_DAILY_LIMIT: positiveInt(200_000),
+  /** Share of the daily budget that reconciliation leaves to real-time work (0–1). */
+  GHL_REALTIME_RESERVE: z.coerce.number().min(0).max(1).default(0.2),
+  /** Per-call timeout for GHL (ms). */
+  GHL_TIMEOUT_MS: positiveInt(15_000),
+});
+
+export type SyncWorkerConfig = z.infer<typeof syncWorkerEnv>;

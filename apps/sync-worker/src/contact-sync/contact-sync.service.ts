@@ -1,0 +1,177 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+import type { GhlApi, GhlContact, LocationApi } from '@sm/ghl-client';
+import { SyncRun } from '@sm/entities';
+import { SyncContactJob } from '@sm/queues';
+import { buildSyncCompletedEvent, emptyCounts, SyncCounts } from '@sm/sync-events';
+
+import type { SyncWorkerConfig } from '../config/sync-worker.config';
+import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
+import { isNotFound } from '../failures/job-errors';
+import { GHL_API } from '../ghl/ghl-api.token';
+import { JobEnqueuer } from '../jobs/job-enqueuer.service';
+import { ChildRows, fetchChildRows } from '../records/child-records';
+import { contactRow, FetchContext } from '../records/record-mappers';
+import { RecordWriter } from '../records/record-writer.service';
+
+/** What GHL said about one contact when we asked. */
+type ContactSnapshot =
+  { exists: true; contact: GhlContact; children: ChildRows } | { exists: false };
+
+export interface ContactSyncOutcome {
+  counts: SyncCounts;
+  contactDeleted: boolean;
+  completedTaskIds: string[];
+}
+
+/**
+ * One contact made equal to GHL: the contact, its tasks, notes and appointments, fetched fresh
+ * (webhook payloads are only a hint: they arrive out of order and with fields missing).
+ */
+@Injectable()
+export class ContactSyncService {
+  private readonly logger = new Logger(ContactSyncService.name);
+
+  constructor(
+    @Inject(GHL_API) private readonly ghl: GhlApi,
+    @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
+    private readonly records: RecordWriter,
+    private readonly enqueuer: JobEnqueuer,
+  ) {}
+
+  async sync(
+    job: SyncContactJob,
+    context: { jobId?: string; timeZone: string | null },
+  ): Promise<ContactSyncOutcome> {
+    const startedAt = new Date();
+    const priority = job.cause === 'webhook' ? 'realtime' : 'reconciliation';
+    const api = this.ghl.forLocation(job.locationId, { priority });
+    const fetch: FetchContext = {
+      locationId: job.locationId,
+      fetchedAt: startedAt,
+      timeZone: context.timeZone ?? this.config.DEFAULT_TIMEZONE,
+    };
+    const snapshot = await this.fetchSnapshot(api, job.contactId, fetch);
+
+    const outcome = await this.records.transaction(async (manager) => {
+      const written = snapshot.exists
+        ? await this.writeSnapshot(manager, job, snapshot, fetch)
+        : await this.writeDeletion(manager, job, fetch);
+      await this.recordRun(manager, job, written, { ...context, startedAt, api });
+
+      return written;
+    });
+    this.logger.log(
+      {
+        locationId: job.locationId,
+        contactId: job.contactId,
+        jobId: context.jobId,
+        ...outcome.counts,
+      },
+      'contact synced',
+    );
+
+    return outcome;
+  }
+
+  private async fetchSnapshot(
+    api: LocationApi,
+    contactId: string,
+    fetch: FetchContext,
+  ): Promise<ContactSnapshot> {
+    try {
+      const contact = await api.getContact(contactId);
+      const children = await fetchChildRows(api, contactId, fetch);
+
+      return { exists: true, contact, children };
+    } catch (error) {
+      // A 404 is GHL telling us the contact is gone: a tombstone, not a failure.
+      if (isNotFound(error)) return { exists: false };
+      throw error;
+    }
+  }
+
+  private async writeSnapshot(
+    manager: EntityManager,
+    job: SyncContactJob,
+    snapshot: Extract<ContactSnapshot, { exists: true }>,
+    fetch: FetchContext,
+  ): Promise<ContactSyncOutcome> {
+    const contacts = await this.records.upsertContacts(manager, [
+      contactRow(snapshot.contact, fetch),
+    ]);
+    const children = await this.records.writeChildren(
+      manager,
+      job.locationId,
+      job.contactId,
+      snapshot.children,
+      fetch.fetchedAt,
+    );
+    // Added before the commit: if the commit fails, the retry finds the task still open and
+    // adds the same job id again; the notification service dedupes what was already sent.
+    for (const task of children.newlyCompletedTasks) {
+      await this.enqueuer.taskCompleted({
+        locationId: job.locationId,
+        contactId: job.contactId,
+        taskId: task.id,
+      });
+    }
+
+    return {
+      counts: { ...emptyCounts(), contacts: contacts.length, ...children.counts },
+      contactDeleted: false,
+      completedTaskIds: children.newlyCompletedTasks.map((task) => task.id),
+    };
+  }
+
+  private async writeDeletion(
+    manager: EntityManager,
+    job: SyncContactJob,
+    fetch: FetchContext,
+  ): Promise<ContactSyncOutcome> {
+    const tombstoned = await this.records.tombstoneContact(
+      manager,
+      job.locationId,
+      job.contactId,
+      fetch.fetchedAt,
+    );
+
+    return {
+      counts: { ...emptyCounts(), tombstoned: tombstoned ? 1 : 0 },
+      contactDeleted: true,
+      completedTaskIds: [],
+    };
+  }
+
+  private async recordRun(
+    manager: EntityManager,
+    job: SyncContactJob,
+    outcome: ContactSyncOutcome,
+    run: { jobId?: string; startedAt: Date; api: LocationApi },
+  ): Promise<void> {
+    const saved = await manager.getRepository(SyncRun).save({
+      locationId: job.locationId,
+      scope: 'contact',
+      contactId: job.contactId,
+      trigger: job.cause === 'location-sync' ? 'location-sync' : job.cause,
+      status: 'succeeded',
+      counts: outcome.counts,
+      ghlCalls: run.api.callCount,
+      errorCount: 0,
+      jobId: run.jobId ?? null,
+      startedAt: run.startedAt,
+      finishedAt: new Date(),
+    });
+    const event = buildSyncCompletedEvent({
+      locationId: job.locationId,
+      scope: 'contact',
+      contactId: job.contactId,
+      trigger: job.cause === 'location-sync' ? 'location-sync' : job.cause,
+      syncRunId: saved.id,
+      contactDeleted: outcome.contactDeleted,
+      counts: outcome.counts,
+    });
+    await this.records.addOutboxEvent(manager, event);
+  }
+}

@@ -1,0 +1,99 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable } from '@nestjs/common';
+import type { JobsOptions, Queue } from 'bullmq';
+
+import {
+  AdminAlertJob,
+  JobKey,
+  JobName,
+  JobPriority,
+  ProcessWebhookJob,
+  QueueName,
+  SyncContactJob,
+  SyncLocationJob,
+  TaskCompletedJob,
+} from '@sm/queues';
+
+import type { SyncWorkerConfig } from '../config/sync-worker.config';
+import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
+
+/**
+ * Every job this worker adds, with the options that make it unique. Keeping them in one place
+ * lets a parked job be replayed exactly as it was first added.
+ */
+@Injectable()
+export class JobEnqueuer {
+  constructor(
+    @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
+    @InjectQueue(QueueName.ContactSync) private readonly contactSync: Queue,
+    @InjectQueue(QueueName.LocationSync) private readonly locationSync: Queue,
+    @InjectQueue(QueueName.WebhookEvents) private readonly webhookEvents: Queue,
+    @InjectQueue(QueueName.Notifications) private readonly notifications: Queue,
+  ) {}
+
+  /**
+   * One fetch per contact per coalescing window. BullMQ's deduplication absorbs adds while the
+   * job waits; with `keepLastIfActive`, an add that arrives while the job already runs is kept
+   * and becomes one more job when the running one finishes, so no change is missed.
+   */
+  async syncContact(data: SyncContactJob, priority: number = JobPriority.RealTime) {
+    const options: JobsOptions = {
+      deduplication: {
+        id: JobKey.contactSync(data.locationId, data.contactId),
+        keepLastIfActive: true,
+      },
+      delay: this.config.CONTACT_SYNC_COALESCE_MS,
+      priority,
+    };
+
+    return this.contactSync.add(JobName.SyncContact, data, options);
+  }
+
+  syncLocation(data: SyncLocationJob) {
+    return this.locationSync.add(JobName.SyncLocation, data, {
+      deduplication: { id: `location-sync.${data.locationId}` },
+      priority: JobPriority.Reconciliation,
+    });
+  }
+
+  /**
+   * A webhook job again, in the ingress's shape (job id = inbox id). The failed job of that id
+   * is removed first: BullMQ would otherwise take the add for a duplicate of it.
+   */
+  async replayWebhook(data: ProcessWebhookJob) {
+    const previous = await this.webhookEvents.getJob(data.inboxId);
+    if (previous && (await previous.isFailed())) await previous.remove();
+
+    return this.webhookEvents.add(JobName.ProcessWebhook, data, { jobId: data.inboxId });
+  }
+
+  /** Once per task: the job id is the task's. The notification service dedupes deliveries too. */
+  taskCompleted(data: TaskCompletedJob) {
+    return this.notifications.add(JobName.TaskCompleted, data, {
+      jobId: `task-completed.${data.locationId}.${data.taskId}`,
+    });
+  }
+
+  adminAlert(data: AdminAlertJob) {
+    return this.notifications.add(JobName.AdminAlert, data, {
+      jobId: `admin-alert.${data.dedupeKey.replace(/:/g, '.')}`,
+    });
+  }
+
+  /** Sets (or replaces) the location's nightly full sync, at midnight in its own zone. */
+  scheduleNightlySync(locationId: string, timeZone: string) {
+    return this.locationSync.upsertJobScheduler(
+      JobKey.nightlySync(locationId),
+      { pattern: this.config.NIGHTLY_SYNC_CRON, tz: timeZone },
+      {
+        name: JobName.SyncLocation,
+        data: { locationId, trigger: 'nightly' } satisfies SyncLocationJob,
+        opts: { priority: JobPriority.Reconciliation },
+      },
+    );
+  }
+
+  removeNightlySync(locationId: string) {
+    return this.locationSync.removeJobScheduler(JobKey.nightlySync(locationId));
+  }
+}

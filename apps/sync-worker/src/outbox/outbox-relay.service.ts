@@ -1,0 +1,111 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ConnectionOptions, Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+
+import { DEFAULT_JOB_OPTIONS, JobName, redisOptionsFromUrl, syncCompletedQueue } from '@sm/queues';
+import type { SyncCompletedEvent } from '@sm/sync-events';
+
+import type { SyncWorkerConfig } from '../config/sync-worker.config';
+import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
+import { describeError } from '../failures/job-errors';
+
+/** Any fixed number: the advisory lock that lets one relay publish at a time, in id order. */
+const RELAY_LOCK = 7_300_311;
+const BATCH_SIZE = 200;
+
+/**
+ * Publishes `outbox_events` to every registered consumer's queue, oldest first, then marks them
+ * published. A crash between the two publishes again: the job id is the event id, so a queue
+ * that still holds the job takes the second add for a duplicate, and consumers dedupe the rest.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly queues: Queue[];
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
+  ) {
+    this.queues = config.SYNC_COMPLETED_CONSUMERS.map(
+      (consumer) =>
+        new Queue(syncCompletedQueue(consumer), {
+          connection: redisOptionsFromUrl(config.REDIS_URL) as ConnectionOptions,
+          prefix: config.QUEUE_PREFIX,
+          defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        }),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await Promise.all(this.queues.map((queue) => queue.close()));
+  }
+
+  /** Publishes one batch; returns how many it published (0 while another relay holds the lock). */
+  publishBatch(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+        RELAY_LOCK,
+      ]);
+      if (!locked) return 0;
+
+      const rows: { id: string; payload: SyncCompletedEvent }[] = await manager.query(
+        `SELECT id, payload FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+        [BATCH_SIZE],
+      );
+      if (rows.length === 0) return 0;
+
+      const jobs = rows.map(({ payload }) => ({
+        name: JobName.SyncCompleted,
+        data: payload,
+        opts: { jobId: payload.eventId },
+      }));
+      await Promise.all(this.queues.map((queue) => queue.addBulk(jobs)));
+      await manager.query('UPDATE outbox_events SET published_at = now() WHERE id = ANY($1)', [
+        rows.map((row) => row.id),
+      ]);
+
+      return rows.length;
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.publishBatch();
+      } catch (error) {
+        this.logger.warn({ error: describeError(error) }, 'outbox relay batch failed');
+      }
+      if (published < BATCH_SIZE) await this.pause(this.config.OUTBOX_POLL_MS);
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * GHL writes times two ways: ISO-8601 with a zone (`2021-07-02T05:18:26.704Z`) and, on calendar
+ * events, a bare local wall-clock time (`2021-07-16 11:00:00`) meant in the location's zone.
+ */
+const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
+
+export function parseGhlTime(value: unknown, timeZone: string): Date | null {
+  if (typeof value !== 'string' || value.trim() === '') return null;
+
+  const wallClock = WALL_CLOCK.exec(value.trim());
+  if (wallClock)
+    return fromWallClock(
+      wallClock.slice(1).map((part) => Number(part ?? 0)),
+      timeZone,
+    );
+
+  const parsed = new Date(value);
+
+  return Number.isNaN(parsed.getTime()) ? null : parsed;
+}
+
+/** The instant a wall-clock time in `timeZone` names (the earlier one in a DST overlap). */
+function fromWallClock(parts: number[], timeZone: string): Date | null {
+  const [year, month, day, hour, minute, second, millis] = parts;
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (Number.isNaN(asUtc)) return null;
+
+  // Two passes: the offset at the first guess can differ from the offset at the answer around
+  // a DST switch.
+  const firstGuess = asUtc - offsetMs(asUtc, timeZone);
+
+  return new Date(asUtc - offsetMs(firstGuess, timeZone));
+}
+
+function offsetMs(instant: number, timeZone: string): number {
+  let name: string | undefined;
+  try {
+    name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+      .formatToParts(new Date(instant))
+      .find((part) => part.type === 'timeZoneName')?.value;
+  } catch {
+    return 0; // an unknown zone: read the time as UTC rather than drop it
+  }
+  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name ?? '');
+  if (!match) return 0;
+
+  const sign = match[1] === '-' ? -1 : 1;
+
+  return sign * (Number(match[2]) * 60 + Number(match[3])) * 60_000;
+}

@@ -1,0 +1,121 @@
+/** The record tables the worker writes, and how a newer version replaces an older one. */
+export interface RecordTable {
+  name: string;
+  /** Every column a row carries, in insert order. */
+  columns: readonly string[];
+  /** What an update copies from the incoming row; the rest is key or bookkeeping. */
+  contentColumns: readonly string[];
+  /** Columns computed on update from the stored and the incoming row. */
+  derivedUpdates?: Record<string, string>;
+}
+
+const BOOKKEEPING = ['location_id', 'id', 'source_version_at', 'synced_at'];
+
+function table(
+  name: string,
+  columns: string[],
+  options: { derived?: Record<string, string> } = {},
+): RecordTable {
+  const derived = Object.keys(options.derived ?? {});
+  const contentColumns = columns.filter(
+    (column) => !BOOKKEEPING.includes(column) && !derived.includes(column),
+  );
+
+  return { name, columns, contentColumns, derivedUpdates: options.derived };
+}
+
+export const ContactsTable = table('contacts', [
+  'location_id',
+  'id',
+  'first_name',
+  'last_name',
+  'name',
+  'email',
+  'phone',
+  'company_name',
+  'source',
+  'type',
+  'assigned_to',
+  'timezone',
+  'dnd',
+  'dnd_settings',
+  'tags',
+  'custom_fields',
+  'address1',
+  'city',
+  'state',
+  'country',
+  'postal_code',
+  'website',
+  'date_of_birth',
+  'business_id',
+  'ghl_date_added',
+  'ghl_date_updated',
+  'source_version_at',
+  'deleted_at',
+  'synced_at',
+]);
+
+export const TasksTable = table(
+  'contact_tasks',
+  [
+    'location_id',
+    'id',
+    'contact_id',
+    'title',
+    'body',
+    'assigned_to',
+    'due_date',
+    'completed',
+    'completed_at',
+    'source_version_at',
+    'deleted_at',
+    'synced_at',
+  ],
+  {
+    // The first time SolarMarket saw the task completed survives later fetches.
+    derived: {
+      completed_at:
+        'CASE WHEN NOT excluded.completed THEN NULL ' +
+        'ELSE COALESCE(t.completed_at, excluded.completed_at) END',
+    },
+  },
+);
+
+export const NotesTable = table('contact_notes', [
+  'location_id',
+  'id',
+  'contact_id',
+  'body',
+  'user_id',
+  'ghl_date_added',
+  'source_version_at',
+  'deleted_at',
+  'synced_at',
+]);
+
+export const AppointmentsTable = table('contact_appointments', [
+  'location_id',
+  'id',
+  'contact_id',
+  'calendar_id',
+  'title',
+  'status',
+  'assigned_user_id',
+  'address',
+  'notes',
+  'start_time',
+  'end_time',
+  'ghl_date_updated',
+  'source_version_at',
+  'deleted_at',
+  'synced_at',
+]);
+
+export type ChildKind = 'tasks' | 'notes' | 'appointments';
+
+export const ChildTables: Record<ChildKind, RecordTable> = {
+  tasks: TasksTable,
+  notes: NotesTable,
+  appointments: AppointmentsTable,
+};

@@ -1,0 +1,202 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { SyncCompletedEvent } from '@sm/sync-events';
+
+import { CHILD_KINDS, ChildRows } from './child-records';
+import type { RecordRow } from './record-mappers';
+import { ChildKind, ChildTables, ContactsTable, RecordTable } from './record-tables';
+import { upsertRows, WrittenRow } from './upsert-rows';
+
+export interface ChildWriteResult {
+  counts: { tasks: number; notes: number; appointments: number; tombstoned: number };
+  newlyCompletedTasks: WrittenRow[];
+}
+
+/**
+ * Every write to SolarMarket's records goes through here: upserts that never let an older
+ * version win, and tombstones that keep the row but mark it deleted.
+ */
+@Injectable()
+export class RecordWriter {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  upsertContacts(manager: EntityManager, rows: RecordRow[]): Promise<WrittenRow[]> {
+    return upsertRows(manager, ContactsTable, rows);
+  }
+
+  upsertChildren(manager: EntityManager, kind: ChildKind, rows: RecordRow[]) {
+    return upsertRows(manager, ChildTables[kind], rows);
+  }
+
+  /**
+   * Writes a contact's children as GHL listed them at `listedAt` and tombstones the ones it no
+   * longer lists. Returns what changed, and the tasks this write saw completed for the first
+   * time (`inserted` tells a task that appeared completed from one that was open before).
+   */
+  async writeChildren(
+    manager: EntityManager,
+    locationId: string,
+    contactId: string,
+    rows: ChildRows,
+    listedAt: Date,
+  ): Promise<ChildWriteResult> {
+    const result: ChildWriteResult = {
+      counts: { tasks: 0, notes: 0, appointments: 0, tombstoned: 0 },
+      newlyCompletedTasks: [],
+    };
+    for (const kind of CHILD_KINDS) {
+      const written = await this.upsertChildren(manager, kind, rows[kind]);
+      result.counts[kind] = written.length;
+      const listedIds = rows[kind].map((row) => row.id as string);
+      result.counts.tombstoned += await this.tombstoneUnlistedChildren(
+        manager,
+        kind,
+        locationId,
+        contactId,
+        listedIds,
+        listedAt,
+      );
+      if (kind !== 'tasks') continue;
+
+      const isNewlyCompleted = (row: WrittenRow) =>
+        row.completedAt?.getTime() === listedAt.getTime();
+      result.newlyCompletedTasks = written.filter(isNewlyCompleted);
+    }
+
+    return result;
+  }
+
+  /**
+   * Marks a contact deleted as of `at`, unless the stored row is newer. A contact never seen
+   * gets a tombstone row, so that a late fetch from before the delete cannot create it.
+   */
+  async tombstoneContact(
+    manager: EntityManager,
+    locationId: string,
+    contactId: string,
+    at: Date,
+  ): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO contacts AS t (location_id, id, source_version_at, deleted_at, synced_at)
+       VALUES ($1, $2, $3, $3, $3)
+       ON CONFLICT (location_id, id) DO UPDATE
+         SET deleted_at = excluded.deleted_at, source_version_at = excluded.source_version_at,
+             synced_at = excluded.synced_at
+       WHERE t.deleted_at IS NULL AND t.source_version_at <= excluded.source_version_at
+       RETURNING id`,
+      [locationId, contactId, at],
+    );
+    if (rows.length > 0) await this.tombstoneChildrenOf(manager, locationId, [contactId], at);
+
+    return rows.length > 0;
+  }
+
+  /** Marks one task, note or appointment deleted as of `at`, unless the stored row is newer. */
+  async tombstoneChild(
+    manager: EntityManager,
+    kind: ChildKind,
+    locationId: string,
+    contactId: string,
+    id: string,
+    at: Date,
+  ): Promise<boolean> {
+    const table = ChildTables[kind].name;
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO ${table} AS t (location_id, id, contact_id, source_version_at, deleted_at,
+                                  synced_at)
+       VALUES ($1, $2, $3, $4, $4, $4)
+       ON CONFLICT (location_id, id) DO UPDATE
+         SET deleted_at = excluded.deleted_at, source_version_at = excluded.source_version_at,
+             synced_at = excluded.synced_at
+       WHERE t.deleted_at IS NULL AND t.source_version_at <= excluded.source_version_at
+       RETURNING id`,
+      [locationId, id, contactId, at],
+    );
+
+    return rows.length > 0;
+  }
+
+  /**
+   * Tombstones a contact's children of one kind that GHL no longer lists. Rows written after
+   * `listedAt` (by a concurrent, newer fetch) are left alone.
+   */
+  async tombstoneUnlistedChildren(
+    manager: EntityManager,
+    kind: ChildKind,
+    locationId: string,
+    contactId: string,
+    listedIds: string[],
+    listedAt: Date,
+  ): Promise<number> {
+    const table = ChildTables[kind].name;
+    const rows: unknown[] = await manager.query(
+      `UPDATE ${table} SET deleted_at = $4, source_version_at = $4, synced_at = $4
+       WHERE location_id = $1 AND contact_id = $2 AND deleted_at IS NULL
+         AND synced_at < $4 AND NOT (id = ANY($3::varchar[]))
+       RETURNING id`,
+      [locationId, contactId, listedIds, listedAt],
+    );
+
+    return rows.length;
+  }
+
+  /**
+   * Reconciliation after a complete walk: contacts GHL did not list, and that nothing wrote
+   * since the walk began, are tombstoned with their children.
+   */
+  async tombstoneUnseenContacts(
+    manager: EntityManager,
+    locationId: string,
+    seenIds: string[],
+    walkStartedAt: Date,
+    at: Date,
+  ): Promise<number> {
+    const rows: { id: string }[] = await manager.query(
+      `UPDATE contacts SET deleted_at = $4, source_version_at = GREATEST(source_version_at, $4),
+              synced_at = $4
+       WHERE location_id = $1 AND deleted_at IS NULL AND synced_at < $3
+         AND NOT (id = ANY($2::varchar[]))
+       RETURNING id`,
+      [locationId, seenIds, walkStartedAt, at],
+    );
+    const ids = rows.map((row) => row.id);
+    const children = ids.length ? await this.tombstoneChildrenOf(manager, locationId, ids, at) : 0;
+
+    return ids.length + children;
+  }
+
+  /** Stores the event in the outbox, inside the caller's transaction. */
+  async addOutboxEvent(manager: EntityManager, event: SyncCompletedEvent): Promise<void> {
+    await manager.query(
+      `INSERT INTO outbox_events (location_id, event_type, payload) VALUES ($1, $2, $3)`,
+      [event.locationId, event.type, JSON.stringify(event)],
+    );
+  }
+
+  private async tombstoneChildrenOf(
+    manager: EntityManager,
+    locationId: string,
+    contactIds: string[],
+    at: Date,
+  ): Promise<number> {
+    let count = 0;
+    for (const table of Object.values(ChildTables) as RecordTable[]) {
+      const rows: unknown[] = await manager.query(
+        `UPDATE ${table.name} SET deleted_at = $3, synced_at = $3,
+                source_version_at = GREATEST(source_version_at, $3)
+         WHERE location_id = $1 AND contact_id = ANY($2::varchar[]) AND deleted_at IS NULL
+         RETURNING id`,
+        [locationId, contactIds, at],
+      );
+      count += rows.length;
+    }
+
+    return count;
+  }
+}

@@ -1,0 +1,178 @@
+import { DataSource } from 'typeorm';
+
+import { Contact, dataSourceOptions, Task } from '@sm/entities';
+import type { GhlContact } from '@sm/ghl-client';
+import { createTestDatabase, TestDatabase } from '@sm/testing';
+
+import { contactRow, FetchContext, taskRow } from '../src/records/record-mappers';
+import { RecordWriter } from '../src/records/record-writer.service';
+
+const LOCATION = 'locRecords001';
+
+function ghlContact(overrides: Partial<GhlContact> = {}): GhlContact {
+  return {
+    id: 'contact-1',
+    locationId: LOCATION,
+    firstName: 'Ada',
+    lastName: 'Sun',
+    email: 'ada@example.com',
+    phone: '(415) 555-2671',
+    country: 'US',
+    tags: ['solar', 'lead'],
+    customFields: [{ id: 'roofType', value: 'tile' }],
+    dateAdded: '2026-01-01T10:00:00.000Z',
+    dateUpdated: '2026-02-01T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+const at = (iso: string): FetchContext => ({
+  locationId: LOCATION,
+  fetchedAt: new Date(iso),
+  timeZone: 'America/New_York',
+});
+
+describe('record upserts', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let records: RecordWriter;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
+    records = new RecordWriter(dataSource);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  const contact = () =>
+    dataSource.getRepository(Contact).findOneByOrFail({ locationId: LOCATION, id: 'contact-1' });
+  const write = (row: ReturnType<typeof contactRow>) =>
+    records.transaction((manager) => records.upsertContacts(manager, [row]));
+
+  it('stores phones as E.164, custom fields by id and times as timestamptz', async () => {
+    await write(contactRow(ghlContact(), at('2026-02-01T12:00:00Z')));
+
+    const stored = await contact();
+    expect(stored.phone).toBe('+14155552671');
+    expect(stored.customFields).toEqual({ roofType: 'tile' });
+    expect(stored.tags).toEqual(['solar', 'lead']);
+    expect(stored.ghlDateUpdated?.toISOString()).toBe('2026-02-01T10:00:00.000Z');
+    expect(stored.sourceVersionAt.toISOString()).toBe('2026-02-01T10:00:00.000Z');
+  });
+
+  it('never lets an older version overwrite a newer one', async () => {
+    await write(
+      contactRow(
+        ghlContact({ dateUpdated: '2026-03-01T10:00:00.000Z', firstName: 'New' }),
+        at('2026-03-01T12:00:00Z'),
+      ),
+    );
+
+    const written = await write(
+      contactRow(ghlContact({ firstName: 'Stale' }), at('2026-03-02T12:00:00Z')),
+    );
+
+    expect(written).toEqual([]);
+    expect((await contact()).firstName).toBe('New');
+  });
+
+  it('changes nothing when the same version is written again', async () => {
+    const row = contactRow(
+      ghlContact({ dateUpdated: '2026-03-01T10:00:00.000Z', firstName: 'New' }),
+      at('2026-03-05T12:00:00Z'),
+    );
+    const before = await contact();
+
+    const written = await write(row);
+
+    expect(written).toEqual([]);
+    expect(await contact()).toEqual(before);
+  });
+
+  it('keeps a tombstone against a late update fetched before the delete', async () => {
+    await records.transaction((manager) =>
+      records.tombstoneContact(manager, LOCATION, 'contact-1', new Date('2026-03-10T00:00:00Z')),
+    );
+
+    await write(
+      contactRow(
+        ghlContact({ dateUpdated: '2026-03-01T10:00:00.000Z' }),
+        at('2026-03-09T00:00:00Z'),
+      ),
+    );
+
+    expect((await contact()).deletedAt?.toISOString()).toBe('2026-03-10T00:00:00.000Z');
+  });
+
+  it('brings a contact back when GHL shows it again after the delete', async () => {
+    await write(
+      contactRow(
+        ghlContact({ dateUpdated: '2026-03-01T10:00:00.000Z' }),
+        at('2026-03-11T00:00:00Z'),
+      ),
+    );
+
+    expect((await contact()).deletedAt).toBeNull();
+  });
+
+  it('writes thousands of rows in one call, under the parameter limit', async () => {
+    const rows = Array.from({ length: 5_000 }, (_, index) =>
+      contactRow(ghlContact({ id: `bulk-${index}` }), at('2026-02-01T12:00:00Z')),
+    );
+
+    const written = await records.transaction((manager) => records.upsertContacts(manager, rows));
+
+    expect(written).toHaveLength(5_000);
+    expect(await dataSource.getRepository(Contact).countBy({ locationId: LOCATION })).toBe(5_001);
+  });
+
+  it('tombstones children GHL no longer lists and keeps the first completion time', async () => {
+    const open = { id: 'task-1', title: 'Call', completed: false, contactId: 'contact-1' };
+    const first = at('2026-04-01T00:00:00Z');
+    await records.transaction((manager) =>
+      records.writeChildren(
+        manager,
+        LOCATION,
+        'contact-1',
+        {
+          tasks: [
+            taskRow(open, 'contact-1', first),
+            taskRow({ ...open, id: 'task-2' }, 'contact-1', first),
+          ],
+          notes: [],
+          appointments: [],
+        },
+        first.fetchedAt,
+      ),
+    );
+
+    const second = at('2026-04-02T00:00:00Z');
+    const result = await records.transaction((manager) =>
+      records.writeChildren(
+        manager,
+        LOCATION,
+        'contact-1',
+        {
+          tasks: [taskRow({ ...open, completed: true }, 'contact-1', second)],
+          notes: [],
+          appointments: [],
+        },
+        second.fetchedAt,
+      ),
+    );
+
+    const tasks = await dataSource.getRepository(Task).find({ order: { id: 'ASC' } });
+    expect(result.newlyCompletedTasks.map((task) => task.id)).toEqual(['task-1']);
+    expect(
+      tasks.map((task) => [task.id, task.completed, task.deletedAt?.toISOString() ?? null]),
+    ).toEqual([
+      ['task-1', true, null],
+      ['task-2', false, '2026-04-02T00:00:00.000Z'],
+    ]);
+    expect(tasks[0].completedAt?.toISOString()).toBe('2026-04-02T00:00:00.000Z');
+  });
+});

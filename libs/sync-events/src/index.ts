@@ -1,0 +1,3 @@
+export * from './sync-completed.consumer';
+export * from './sync-completed.event';
+export * from './sync-completed.schema';
