@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+import { flag, port, positiveInt } from '@sm/config';
+
+export interface SandboxLocationSpec {
+  locationId: string;
+  contacts: number;
+}
+
+/** `SANDBOX_LOCATIONS`: `locationId:contactCount`, comma-separated. */
+const locations = z
+  .string()
+  .default('SMsandboxLocation001:300')
+  .transform((value, context): SandboxLocationSpec[] => {
+    const specs = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)
+      .map((item) => {
+        const [locationId, count] = item.split(':');
+
+        return { locationId, contacts: Number(count) };
+      });
+    const isMalformed = (spec: SandboxLocationSpec) =>
+      !/^[A-Za-z0-9_-]{1,64}$/.test(spec.locationId ?? '') ||
+      !Number.isInteger(spec.contacts) ||
+      spec.contacts < 0 ||
+      spec.contacts > 1_000_000;
+    if (specs.length === 0 || specs.some(isMalformed)) {
+      context.addIssue({
+        code: 'custom',
+        message: 'must be locationId:contactCount pairs, comma-separated (0 to 1,000,000)',
+      });
+
+      return z.NEVER;
+    }
+
+    return specs;
+  });
+
+export const sandboxConfigSchema = z.object({
+  PORT: port(4010),
+  /** Loopback by default: the sandbox is a test tool and has no business on a network. */
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SANDBOX_SEED: z.coerce.number({ message: 'must be an integer' }).int().default(42),
+  SANDBOX_LOCATIONS: locations,
+  SANDBOX_COMPANY_ID: z.string().min(1).default('SMsandboxCompany0001'),
+  SANDBOX_CLIENT_ID: z.string().min(1).default('sandbox-app-client'),
+  SANDBOX_CLIENT_SECRET: z.string().min(1).default('sandbox-app-secret'),
+  SANDBOX_WEBHOOK_URL: z.url({ message: 'must be a URL' }).optional(),
+  SANDBOX_RATE_LIMITS: flag(true),
+  SANDBOX_ACCESS_TOKEN_TTL_SECONDS: positiveInt(86399),
+});
+
+export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;

@@ -1,0 +1,69 @@
+const ID_CODES = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'].map((char) =>
+  char.charCodeAt(0),
+);
+
+/** FNV-1a over a string: turns a location id into a seed component. */
+export function hashString(value: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < value.length; index++) {
+    hash ^= value.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+
+  return hash >>> 0;
+}
+
+/**
+ * A small deterministic generator (mulberry32): the same seed always yields the same dataset,
+ * which is what lets tests compare the product's records with the sandbox's field by field.
+ */
+export class Prng {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** A float in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let value = this.state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** An integer in [min, max]. */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  chance(probability: number): boolean {
+    return this.next() < probability;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
+
+  /** Up to `count` distinct items, in the pool's order. */
+  some<T>(items: readonly T[], count: number): T[] {
+    return items.filter(() => this.next() < count / items.length).slice(0, count);
+  }
+
+  /** A GHL-looking id: 20 characters of [A-Za-z0-9]. */
+  id(): string {
+    const codes = new Array<number>(20);
+    for (let index = 0; index < 20; index++) codes[index] = ID_CODES[Math.floor(this.next() * 62)];
+
+    return String.fromCharCode(...codes);
+  }
+
+  digits(count: number): string {
+    let digits = '';
+    for (let index = 0; index < count; index++) digits += Math.floor(this.next() * 10);
+
+    return digits;
+  }
+}

@@ -1,0 +1,34 @@
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+
+import { SandboxStore } from '../dataset/sandbox-store.service';
+import { AuthenticatedRequest } from '../oauth/ghl-access.guard';
+import { GhlEndpoint } from '../oauth/ghl-endpoint.decorator';
+import { AccessToken } from '../oauth/token-store.service';
+import { locationFor } from './location-access';
+import { locationView } from './location-view';
+
+@Controller('locations')
+export class LocationsController {
+  constructor(private readonly store: SandboxStore) {}
+
+  @Get(':locationId')
+  @GhlEndpoint({ scopes: ['locations.readonly'], userTypes: ['Location', 'Company'] })
+  location(@Req() request: AuthenticatedRequest, @Param('locationId') locationId: string) {
+    const dataset = locationFor(this.store, request.ghlToken as AccessToken, locationId);
+
+    return { location: locationView(dataset) };
+  }
+
+  @Get(':locationId/customFields')
+  @GhlEndpoint({ scopes: ['locations/customFields.readonly'] })
+  customFields(
+    @Req() request: AuthenticatedRequest,
+    @Param('locationId') locationId: string,
+    @Query('model') model?: string,
+  ) {
+    const dataset = locationFor(this.store, request.ghlToken as AccessToken, locationId);
+    const isContactModel = model === undefined || model === 'contact' || model === 'all';
+
+    return { customFields: isContactModel ? dataset.customFields : [] };
+  }
+}
