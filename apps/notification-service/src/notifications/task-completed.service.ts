@@ -31,6 +31,7 @@ export class TaskCompletedService {
     if (!task) {
       // The sync worker writes the task before it emits the event, so this is a race with a
       // replica's commit or a task deleted since; the job's retries settle which.
+      this.logger.warn(fields, 'completed task not in the records yet, will retry');
       throw new Error('The completed task is not in the records');
     }
     const contact = await this.contacts.findOneBy({ locationId, id: contactId });
