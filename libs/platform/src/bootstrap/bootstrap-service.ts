@@ -8,6 +8,8 @@ export interface ServiceSettings {
   /** Keep the raw request body (the webhook ingress verifies signatures over it). */
   rawBody?: boolean;
   bodyLimit?: string;
+  /** `false` leaves the request stream unread, for a service that reads bodies itself. */
+  bodyParser?: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function startService(
   const app = await NestFactory.create(module, {
     bufferLogs: true,
     rawBody: settings.rawBody,
-    bodyParser: options.bodyParser,
+    bodyParser: settings.bodyParser ?? options.bodyParser,
     ...options,
   });
   app.useLogger(app.get(Logger));

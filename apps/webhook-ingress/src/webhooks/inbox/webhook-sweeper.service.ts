@@ -1,0 +1,83 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+
+import { INGRESS_CONFIG, WebhookIngressConfig } from '../../config/webhook-ingress.config';
+import { WebhookDispatcher } from '../queueing/webhook-dispatcher.service';
+import { InboxCursor, WebhookInboxRepository } from './webhook-inbox.repository';
+
+const BATCH_SIZE = 500;
+/** Bounds one sweep, so that a long Redis outage is worked off over several ticks. */
+const MAX_BATCHES_PER_SWEEP = 20;
+
+/**
+ * Re-enqueues deliveries that were recorded but are still `received` after a while: Redis was
+ * down when they arrived, lost them (FLUSHALL, a failover without persistence), or the process
+ * died between the insert and the add. Adding again is idempotent (job id = inbox id), so
+ * several replicas may sweep at once and a delivery still waiting on its queue is left alone.
+ */
+@Injectable()
+export class WebhookSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookSweeper.name);
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<number> | undefined;
+
+  constructor(
+    @Inject(INGRESS_CONFIG) private readonly config: WebhookIngressConfig,
+    private readonly inbox: WebhookInboxRepository,
+    private readonly dispatcher: WebhookDispatcher,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(
+      () => void this.sweep(),
+      this.config.WEBHOOK_SWEEP_INTERVAL_SECONDS * 1000,
+    );
+    this.timer.unref();
+  }
+
+  /** One sweep; a sweep already running is joined rather than doubled. The number enqueued. */
+  sweep(): Promise<number> {
+    this.sweeping ??= this.sweepBatches().finally(() => (this.sweeping = undefined));
+
+    return this.sweeping;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  private async sweepBatches(): Promise<number> {
+    let enqueued = 0;
+    let cursor: InboxCursor | undefined;
+    try {
+      for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP && this.dispatcher.isConnected; batch++) {
+        const pending = await this.inbox.findUnqueued(
+          this.config.WEBHOOK_SWEEP_AGE_SECONDS,
+          BATCH_SIZE,
+          cursor,
+        );
+        enqueued += await this.dispatcher.dispatchMany(pending);
+        const last = pending.at(-1);
+        if (pending.length < BATCH_SIZE || !last?.receivedAt) break;
+        cursor = { receivedAt: last.receivedAt, inboxId: last.inboxId };
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'webhook sweep failed; retrying next interval');
+    }
+    if (enqueued > 0) {
+      // Counts deliveries offered to Redis; those whose job still exists were left as they were.
+      this.logger.log(
+        { count: enqueued },
+        'unprocessed webhook deliveries offered to their queues',
+      );
+    }
+
+    return enqueued;
+  }
+}
