@@ -10,25 +10,39 @@ const moduleNameMapper = Object.fromEntries(
   ]),
 );
 
+// These @nestjs packages ship ES modules only. Node 20.19+ `require`s them natively, but jest's
+// CommonJS runtime cannot, so swc compiles them to CommonJS like our own sources.
+const ESM_ONLY_PACKAGES = ['bull-shared', 'bullmq', 'config', 'terminus', 'typeorm'].map(
+  (name) => `@nestjs/${name}`,
+);
+
+const swcOptions = (syntax) => ({
+  jsc: {
+    target: 'es2022',
+    parser: { syntax, decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+});
+
 module.exports = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  testMatch: [
+    '<rootDir>/src/**/*.spec.ts',
+    '<rootDir>/test/**/*.spec.ts',
+    '<rootDir>/test/**/*.e2e-spec.ts',
+  ],
   transform: {
-    '^.+\\.ts$': [
+    '^.+\\.ts$': ['@swc/jest', swcOptions('typescript')],
+    [`/node_modules/(${ESM_ONLY_PACKAGES.join('|')})/.+\\.js$`]: [
       '@swc/jest',
-      {
-        jsc: {
-          target: 'es2022',
-          parser: { syntax: 'typescript', decorators: true },
-          transform: { legacyDecorator: true, decoratorMetadata: true },
-          keepClassNames: true,
-        },
-        module: { type: 'commonjs' },
-        sourceMaps: 'inline',
-      },
+      swcOptions('ecmascript'),
     ],
   },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
   moduleNameMapper,
   testTimeout: 60_000,
 };

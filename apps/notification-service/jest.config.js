@@ -1,27 +1,5 @@
-const preset = require('../../jest.preset.js');
-
-// The @nestjs packages below ship ES modules only, which jest's CommonJS runtime cannot load on
-// Node 20: swc compiles them to CommonJS as well.
-// TODO: move this into jest.preset.js so that every project shares it (it is a workspace file).
-const esmOnlyPackages = [
-  '@nestjs/typeorm',
-  '@nestjs/terminus',
-  '@nestjs/bullmq',
-  '@nestjs/bull-shared',
-  '@nestjs/config',
-];
-const [, swcTransform] = Object.values(preset.transform)[0];
-
 module.exports = {
-  ...preset,
+  ...require('../../jest.preset.js'),
   displayName: 'notification-service',
   rootDir: __dirname,
-  transform: {
-    ...preset.transform,
-    [`^.+/node_modules/(${esmOnlyPackages.join('|')})/.+\\.js$`]: [
-      '@swc/jest',
-      { ...swcTransform, jsc: { ...swcTransform.jsc, parser: { syntax: 'ecmascript' } } },
-    ],
-  },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
 };
