@@ -90,6 +90,7 @@ describe('token encryption key rotation', () => {
     const withoutOldKey = await boot(k2);
     const answer = await tokenRequest(withoutOldKey.url, 'LocRotateB');
     expect(answer.status).toBe(200);
-    expect(ghl.issuedTokens).toContain((await answer.json()).accessToken);
+    const { accessToken } = (await answer.json()) as { accessToken: string };
+    expect(ghl.issuedTokens).toContain(accessToken);
   });
 });

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { ConnectionOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
 import { Connection, ConnectionToken, createDataSource } from '@sm/entities';
@@ -7,6 +7,7 @@ import { createTestDatabase, TEST_REDIS_URL, TestDatabase, uniqueQueuePrefix } f
 
 import {
   authEnv,
+  jsonOf,
   installThroughConsent,
   newKey,
   RunningAuthService,
@@ -38,7 +39,7 @@ describe('OAuth install flow', () => {
         extra: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
       }),
     );
-    const connection = redisOptionsFromUrl(TEST_REDIS_URL);
+    const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
     syncQueue = new Queue(QueueName.LocationSync, { connection, prefix });
     refreshQueue = new Queue(QueueName.TokenRefresh, { connection, prefix });
   });
@@ -60,7 +61,7 @@ describe('OAuth install flow', () => {
   it('redirects to the authorize URL with least-privilege scopes and a signed state', async () => {
     const response = await fetch(`${auth.url}/oauth/install`, { redirect: 'manual' });
 
-    const location = new URL(response.headers.get('location')!);
+    const location = new URL(response.headers.get('location') ?? '');
     expect(response.status).toBe(302);
     expect(`${location.origin}${location.pathname}`).toBe(`${ghl.baseUrl}/v2/oauth/chooselocation`);
     expect(location.searchParams.get('response_type')).toBe('code');
@@ -74,7 +75,7 @@ describe('OAuth install flow', () => {
     const response = await installThroughConsent(auth.url);
 
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({
+    expect(await jsonOf(response)).toMatchObject({
       connected: true,
       locationId: ghl.locationId,
       scopes: ['contacts.readonly', 'locations.readonly'],
@@ -113,7 +114,7 @@ describe('OAuth install flow', () => {
     });
 
     expect(granted.status).toBe(200);
-    const body = await granted.json();
+    const body = await jsonOf(granted);
     expect(Object.keys(body).sort()).toEqual(['accessToken', 'expiresAt', 'locationId', 'scopes']);
     expect(ghl.issuedTokens).toContain(body.accessToken);
     expect(refused.status).toBe(401);
@@ -130,13 +131,13 @@ describe('OAuth install flow', () => {
       const response = await installThroughConsent(auth.url, { deny: true });
 
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ error: 'access_denied' });
+      expect(await jsonOf(response)).toMatchObject({ error: 'access_denied' });
       await expectNothingStored();
     });
 
     it('a forged, a missing and an expired state → 400', async () => {
       const install = await fetch(`${auth.url}/oauth/install`, { redirect: 'manual' });
-      const state = new URL(install.headers.get('location')!).searchParams.get('state')!;
+      const state = new URL(install.headers.get('location') ?? '').searchParams.get('state') ?? '';
       const [nonce, , signature] = state.split('.');
       const exchangesBefore = ghl.stats.codeExchanges;
       const expired = `${nonce}.${Date.now() - 1}.${signature}`;
@@ -148,16 +149,16 @@ describe('OAuth install flow', () => {
       );
 
       expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400]);
-      expect(await Promise.all(answers.map(async (answer) => (await answer.json()).error))).toEqual(
-        ['state_forged', 'state_missing', 'state_forged'],
-      );
+      expect(
+        await Promise.all(answers.map(async (answer) => (await jsonOf(answer)).error)),
+      ).toEqual(['state_forged', 'state_missing', 'state_forged']);
       expect(ghl.stats.codeExchanges).toBe(exchangesBefore);
       await expectNothingStored();
     });
 
     it('a reused state → 400 state_reused, a bad code → 400 invalid_code', async () => {
       const install = await fetch(`${auth.url}/oauth/install`, { redirect: 'manual' });
-      const state = new URL(install.headers.get('location')!).searchParams.get('state')!;
+      const state = new URL(install.headers.get('location') ?? '').searchParams.get('state') ?? '';
       const callback = (code: string) =>
         fetch(`${auth.url}/oauth/callback?code=${code}&state=${encodeURIComponent(state)}`, {
           headers: { accept: 'application/json' },
@@ -167,9 +168,9 @@ describe('OAuth install flow', () => {
       const reused = await callback('not-a-code');
 
       expect(badCode.status).toBe(400);
-      expect((await badCode.json()).error).toBe('invalid_code');
+      expect((await jsonOf(badCode)).error).toBe('invalid_code');
       expect(reused.status).toBe(400);
-      expect((await reused.json()).error).toBe('state_reused');
+      expect((await jsonOf(reused)).error).toBe('state_reused');
       await expectNothingStored();
     });
   });

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { ConnectionOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
 import { Connection, createDataSource } from '@sm/entities';
@@ -7,6 +7,7 @@ import { createTestDatabase, TEST_REDIS_URL, TestDatabase, uniqueQueuePrefix } f
 
 import {
   authEnv,
+  jsonOf,
   installThroughConsent,
   newKey,
   RunningAuthService,
@@ -42,7 +43,7 @@ describe('token refresh across replicas', () => {
       extra: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
     });
     replicas = await Promise.all([1, 2, 3].map(() => startAuthService(env)));
-    const connection = redisOptionsFromUrl(TEST_REDIS_URL);
+    const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
     notifications = new Queue(QueueName.Notifications, { connection, prefix });
     refreshQueue = new Queue(QueueName.TokenRefresh, { connection, prefix });
   });
@@ -64,8 +65,8 @@ describe('token refresh across replicas', () => {
     expect((await installThroughConsent(replicas[0].url)).status).toBe(200);
   });
 
-  it('200 concurrent requests at expiry over three replicas → one refresh, one new token', async () => {
-    const before = await (await tokenRequest(replicas[0].url, ghl.locationId)).json();
+  it('200 concurrent requests at expiry, three replicas → one refresh, one new token', async () => {
+    const before = await jsonOf(await tokenRequest(replicas[0].url, ghl.locationId));
     await expireSoon();
     ghl.refreshLatencyMs = 150;
     const refreshesBefore = ghl.stats.refreshes;
@@ -78,7 +79,7 @@ describe('token refresh across replicas', () => {
 
     expect(answers.map((answer) => answer.status)).toEqual(Array(200).fill(200));
     const tokens = new Set(
-      await Promise.all(answers.map(async (answer) => (await answer.json()).accessToken)),
+      await Promise.all(answers.map(async (answer) => (await jsonOf(answer)).accessToken)),
     );
     expect(ghl.stats.refreshes - refreshesBefore).toBe(1);
     expect(ghl.stats.refreshRejected).toBe(0);
@@ -88,7 +89,7 @@ describe('token refresh across replicas', () => {
 
     const afterwards = await tokenRequest(replicas[2].url, ghl.locationId, true);
     expect(afterwards.status).toBe(200);
-    expect((await afterwards.json()).accessToken).not.toBe([...tokens][0]);
+    expect((await jsonOf(afterwards)).accessToken).not.toBe([...tokens][0]);
     expect(ghl.stats.refreshRejected).toBe(0);
   });
 
@@ -123,7 +124,7 @@ describe('token refresh across replicas', () => {
     const answer = await tokenRequest(replicas[1].url, ghl.locationId);
 
     expect(answer.status).toBe(409);
-    expect(await answer.json()).toEqual({ error: 'paused' });
+    expect(await jsonOf(answer)).toEqual({ error: 'paused' });
     const connection = await db.manager.findOneByOrFail(Connection, { locationId: ghl.locationId });
     expect(connection.status).toBe('paused');
     const retry = await refreshQueue.getJob(`token-refresh:${ghl.locationId}:paused`);

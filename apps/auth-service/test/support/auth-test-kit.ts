@@ -63,10 +63,10 @@ export async function installThroughConsent(
   options: { deny?: boolean; json?: boolean } = {},
 ): Promise<Response> {
   const install = await fetch(`${authUrl}/oauth/install`, { redirect: 'manual' });
-  const consent = new URL(install.headers.get('location')!);
+  const consent = new URL(install.headers.get('location') ?? '');
   if (options.deny) consent.searchParams.set('deny', '1');
   const back = await fetch(consent, { redirect: 'manual' });
-  const callback = new URL(back.headers.get('location')!);
+  const callback = new URL(back.headers.get('location') ?? '');
 
   return fetch(`${authUrl}${callback.pathname}${callback.search}`, {
     headers: { accept: options.json === false ? 'text/html' : 'application/json' },
@@ -79,4 +79,15 @@ export function tokenRequest(authUrl: string, locationId: string, forceRefresh =
     headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ forceRefresh }),
   });
+}
+
+/** The fields the tests read from the service's JSON answers. */
+export interface AnswerBody {
+  accessToken: string;
+  error: string;
+  [field: string]: unknown;
+}
+
+export async function jsonOf(response: Response): Promise<AnswerBody> {
+  return (await response.json()) as AnswerBody;
 }

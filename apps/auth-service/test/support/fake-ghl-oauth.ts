@@ -27,14 +27,15 @@ export class FakeGhlOAuth {
   private server?: Server;
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 
     return this.baseUrl;
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -83,7 +84,7 @@ export class FakeGhlOAuth {
     if (body.get('grant_type') === 'authorization_code') {
       const scope = this.codes.get(body.get('code') ?? '');
       if (scope === undefined) return send(res, 400, { error: 'invalid_grant' });
-      this.codes.delete(body.get('code')!);
+      this.codes.delete(body.get('code') ?? '');
       this.stats.codeExchanges += 1;
 
       return send(res, 200, this.issue(scope, this.grantCompany ? 'Company' : 'Location'));
@@ -100,7 +101,7 @@ export class FakeGhlOAuth {
 
         return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid grant' });
       }
-      this.liveRefreshTokens.delete(body.get('refresh_token')!);
+      this.liveRefreshTokens.delete(body.get('refresh_token') ?? '');
 
       return send(res, 200, this.issue(scope, body.get('user_type') ?? 'Location'));
     }
