@@ -2,7 +2,7 @@
 // swc into dist/<project>, rewriting the @sm/* aliases to relative paths so that plain `node`
 // runs the output (this is what the Dockerfile ships).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import swc from '@swc/core';
@@ -35,6 +35,13 @@ rmSync(outDir, { recursive: true, force: true });
 
 const sources = [path.join(root, projectRoot, 'src'), path.join(root, 'libs')].flatMap(walk);
 for (const file of sources) {
+  if (file.endsWith('.json')) {
+    // Data the code imports (e.g. a JSON schema): copied as is, beside the compiled code.
+    const target = path.join(outDir, path.relative(root, file));
+    mkdirSync(path.dirname(target), { recursive: true });
+    copyFileSync(file, target);
+    continue;
+  }
   const { code } = await swc.transformFile(file, {
     cwd: root,
     jsc: {
@@ -60,6 +67,8 @@ function walk(dir) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === 'test' ? [] : walk(full);
     const isSource = entry.name.endsWith('.ts') && !/\.(spec|e2e-spec)\.ts$/.test(entry.name);
-    return isSource ? [full] : [];
+    const isData =
+      entry.name.endsWith('.json') && !/^(project|package|tsconfig.*)\.json$/.test(entry.name);
+    return isSource || isData ? [full] : [];
   });
 }
