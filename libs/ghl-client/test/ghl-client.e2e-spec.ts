@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 
-import { type AccessTokenProvider, GhlApiError, GhlClient } from '../src';
+import { type AccessTokenProvider, GhlApiError, GhlClient, GhlOAuthClient } from '../src';
 
 import { type RecordedRequest, sendJson, startFakeGhl } from './support/fake-ghl-server';
 
@@ -205,5 +205,106 @@ describe('GhlClient over HTTP', () => {
 
     await expect(failure).rejects.toMatchObject({ kind: 'network', status: 0 });
     expect(fake.requests).toHaveLength(3);
+  });
+
+  it('refreshes the token once when many concurrent calls see the same 401', async () => {
+    fake = await startFakeGhl((req, res) =>
+      req.headers.authorization === 'Bearer fresh'
+        ? sendJson(res, 200, { contact: { id: 'c1' } })
+        : sendJson(res, 401, { statusCode: 401, message: 'Invalid token' }),
+    );
+    const { provider, asked } = tokens('stale', 'fresh');
+    client = new GhlClient({ baseUrl: fake.baseUrl, tokenProvider: provider });
+    const location = client.forLocation(LOCATION);
+
+    const contacts = await Promise.all(Array.from({ length: 5 }, () => location.getContact('c1')));
+
+    expect(contacts.map((c) => c.id)).toEqual(['c1', 'c1', 'c1', 'c1', 'c1']);
+    expect(asked.filter((options) => options.forceRefresh)).toHaveLength(1);
+  });
+
+  it('creates no second task when the answer to a create was lost', async () => {
+    const created: Array<Record<string, unknown>> = [];
+    fake = await startFakeGhl((req, res) => {
+      if (req.method === 'GET') return sendJson(res, 200, { tasks: created });
+      created.push({ id: `t${created.length + 1}`, ...JSON.parse(req.body) });
+      res.socket?.destroy(); // GHL made the task, the answer never arrives
+    });
+    client = new GhlClient({
+      baseUrl: fake.baseUrl,
+      tokenProvider: tokens('t').provider,
+      retry: fastRetries,
+    });
+    const location = client.forLocation(LOCATION);
+    const task = { title: 'Call back', dueDate: '2024-05-01T10:00:00.000Z', completed: false };
+
+    const lost = await location.createContactTask('c1', task).catch((e: unknown) => e);
+    const again = await location.createContactTaskOnce('c1', task);
+
+    expect(lost).toMatchObject({ kind: 'network', outcomeUnknown: true });
+    expect(again.id).toBe('t1');
+    expect(created).toHaveLength(1);
+  });
+});
+
+describe('GhlOAuthClient over HTTP', () => {
+  let fake: Awaited<ReturnType<typeof startFakeGhl>> | undefined;
+  let oauth: GhlOAuthClient | undefined;
+
+  afterEach(async () => {
+    await oauth?.close();
+    await fake?.close();
+  });
+
+  it('posts a form with the client credentials to /oauth/token, without Version', async () => {
+    fake = await startFakeGhl((_req, res) =>
+      sendJson(res, 200, { access_token: 'at', refresh_token: 'rt2', expires_in: 86399 }),
+    );
+    oauth = new GhlOAuthClient({ baseUrl: fake.baseUrl, clientId: 'app-x', clientSecret: 's3' });
+
+    const pair = await oauth.refresh({ refreshToken: 'rt1', userType: 'Location' });
+
+    const [request] = fake.requests;
+    expect(pair.refresh_token).toBe('rt2');
+    expect(request.url.pathname).toBe('/oauth/token');
+    expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(request.headers.version).toBeUndefined();
+    expect(Object.fromEntries(new URLSearchParams(request.body))).toEqual({
+      client_id: 'app-x',
+      client_secret: 's3',
+      grant_type: 'refresh_token',
+      refresh_token: 'rt1',
+      user_type: 'Location',
+    });
+  });
+
+  it('mints a location token with the agency bearer token and the Version header', async () => {
+    fake = await startFakeGhl((_req, res) => sendJson(res, 200, { access_token: 'loc-at' }));
+    oauth = new GhlOAuthClient({ baseUrl: fake.baseUrl, clientId: 'app-x', clientSecret: 's3' });
+
+    const token = await oauth.mintLocationToken({
+      companyAccessToken: 'agency-at',
+      companyId: 'co1',
+      locationId: 'loc1',
+    });
+
+    const [request] = fake.requests;
+    expect(token.access_token).toBe('loc-at');
+    expect(request.headers).toMatchObject({
+      authorization: 'Bearer agency-at',
+      version: '2021-07-28',
+    });
+    expect(new URLSearchParams(request.body).get('locationId')).toBe('loc1');
+  });
+
+  it('reports a dead refresh token as invalid_grant', async () => {
+    fake = await startFakeGhl((_req, res) =>
+      sendJson(res, 400, { error: 'invalid_grant', error_description: 'refresh token reused' }),
+    );
+    oauth = new GhlOAuthClient({ baseUrl: fake.baseUrl, clientId: 'app-x', clientSecret: 's3' });
+
+    const error = await oauth.refresh({ refreshToken: 'used' }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ status: 400, isInvalidGrant: true, isTransient: false });
   });
 });

@@ -74,7 +74,8 @@ export class LocationCaller {
   ): Promise<Verdict> {
     const { locationId, governor } = this.settings;
     await governor?.acquire(locationId, { priority: call.priority, deadline, signal: call.signal });
-    const token = await this.currentToken();
+    const tokenRequest = this.currentToken();
+    const token = await tokenRequest;
     this.calls += 1;
 
     let response: GhlResponse;
@@ -99,13 +100,13 @@ export class LocationCaller {
       });
     });
 
-    return this.afterResponse(call, response, token, state);
+    return this.afterResponse(call, response, tokenRequest, state);
   }
 
   private async afterResponse(
     call: GhlCall,
     response: GhlResponse,
-    token: string,
+    tokenRequest: Promise<string>,
     state: { failures: number; refreshedToken: boolean },
   ): Promise<Verdict> {
     const { status } = response;
@@ -113,7 +114,7 @@ export class LocationCaller {
 
     if (status === 401 && !state.refreshedToken) {
       state.refreshedToken = true;
-      await this.refreshToken(token);
+      await this.refreshToken(tokenRequest);
 
       return { retryAfterMs: 0 };
     }
@@ -190,11 +191,13 @@ export class LocationCaller {
     return pending;
   }
 
-  /** One forced refresh per rejected token, shared by every call that saw the same 401. */
-  private async refreshToken(rejected: string): Promise<void> {
-    const current = await this.currentToken().catch(() => undefined);
-    if (current !== rejected) return;
-    this.token = this.askToken({ forceRefresh: true });
+  /**
+   * One forced refresh per rejected token, shared by every call that saw the same 401: the check
+   * is synchronous, so concurrent 401s cannot both start a refresh.
+   */
+  private async refreshToken(rejected: Promise<string>): Promise<void> {
+    const isStillCurrent = this.token === rejected || this.token === undefined;
+    if (isStillCurrent) this.token = this.askToken({ forceRefresh: true });
     await this.token;
   }
 
