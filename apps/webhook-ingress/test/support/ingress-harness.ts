@@ -109,6 +109,16 @@ export class IngressHarness {
     return count;
   }
 
+  async rowsWithWebhookId(webhookId: string): Promise<InboxRow[]> {
+    return this.db.query('SELECT * FROM webhook_inbox WHERE webhook_id = $1', [webhookId]);
+  }
+
+  /** The harness' own connection, after a test cut every connection to the database. */
+  async reconnectProbe(): Promise<void> {
+    await this.db.destroy();
+    this.db = await new DataSource({ type: 'postgres', url: this.database.url }).initialize();
+  }
+
   async row(id: string): Promise<InboxRow | undefined> {
     const rows: InboxRow[] = await this.db.query('SELECT * FROM webhook_inbox WHERE id = $1', [id]);
 
