@@ -76,7 +76,7 @@ describe('connection events and private tokens', () => {
     await database.drop();
   });
 
-  it('INSTALL under a connected agency mints a location token and queues its first sync', async () => {
+  it('INSTALL under a connected agency mints a location token, queues a first sync', async () => {
     ghl.grantCompany = true;
     expect((await installThroughConsent(auth.url)).status).toBe(200);
     ghl.grantCompany = false;
@@ -114,7 +114,7 @@ describe('connection events and private tokens', () => {
     expect((await tokenRequest(auth.url, ghl.locationId)).status).toBe(404);
   });
 
-  it('stores a Private Integration Token and lists connections without token material', async () => {
+  it('stores a Private Integration Token; the listing shows no token material', async () => {
     const stored = await fetch(`${auth.url}/internal/locations/LocWithPit0001/private-token`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
