@@ -25,6 +25,9 @@ export class InvalidStateError extends Error {
  * The OAuth `state`: `<nonce>.<expiresAtMs>.<hmac>`. The HMAC proves we issued it, the time
  * bounds it to ten minutes, and the nonce row in `oauth_states` is consumed by one atomic
  * UPDATE, so a state is accepted once even by two replicas at the same instant.
+ *
+ * TODO: nothing deletes old `oauth_states` rows yet; one row per install attempt is small, and
+ * an expired or consumed row can never be accepted again, so keeping them is only a cost.
  */
 @Injectable()
 export class OAuthStateService {
@@ -60,13 +63,6 @@ export class OAuthStateService {
       [nonce],
     );
     if (rows.length === 0) throw new InvalidStateError('reused');
-  }
-
-  /** Consumed and expired states are kept only as long as they could be replayed. */
-  async purgeExpired(): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'`,
-    );
   }
 
   private hasValidSignature(signed: string, signature: string): boolean {
