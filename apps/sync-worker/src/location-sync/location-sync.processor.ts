@@ -29,7 +29,9 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
   async process(job: Job<SyncLocationJob>, token?: string) {
     if (job.name !== JobName.SyncLocation) throw new UnrecoverableError(`no handler: ${job.name}`);
 
-    return runForLocation(job, token, this.gate, () => this.locationSync.sync(job.data, job.id));
+    return runForLocation(job, token, this.gate, ({ connection }) =>
+      this.locationSync.sync(job.data, job.id, connection),
+    );
   }
 
   @OnWorkerEvent('failed')

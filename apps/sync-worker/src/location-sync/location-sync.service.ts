@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { Connection, SyncRun } from '@sm/entities';
+import { GhlApiError } from '@sm/ghl-client';
 import type { GhlApi, GhlContact, GhlListedContact, LocationApi } from '@sm/ghl-client';
 import { JobPriority, SyncLocationJob } from '@sm/queues';
 import { buildSyncCompletedEvent, emptyCounts, SyncCounts } from '@sm/sync-events';
@@ -38,9 +39,13 @@ export class LocationSyncService {
     private readonly enqueuer: JobEnqueuer,
   ) {}
 
-  async sync(job: SyncLocationJob, jobId: string | undefined): Promise<SyncCounts> {
+  async sync(
+    job: SyncLocationJob,
+    jobId: string | undefined,
+    connection: Connection,
+  ): Promise<SyncCounts> {
     const api = this.ghl.forLocation(job.locationId, { priority: 'reconciliation' });
-    const timeZone = await this.refreshSchedule(api, job.locationId);
+    const timeZone = await this.refreshSchedule(api, connection);
     const state = await this.openRun(job, jobId);
     try {
       await this.walk(api, job, state, timeZone);
@@ -59,15 +64,35 @@ export class LocationSyncService {
    * Reads the location's zone from GHL, stores it on the connection, and (re)sets the nightly
    * schedule with it: one scheduler per location, replaced in place, never duplicated.
    */
-  private async refreshSchedule(api: LocationApi, locationId: string): Promise<string> {
-    const { location } = await api.getLocation();
-    const timeZone = validZone(location?.timezone) ?? this.config.DEFAULT_TIMEZONE;
+  private async refreshSchedule(api: LocationApi, connection: Connection): Promise<string> {
+    const { locationId } = connection;
+    const timeZone =
+      (await this.ghlTimeZone(api, locationId)) ??
+      validZone(connection.timezone ?? undefined) ??
+      this.config.DEFAULT_TIMEZONE;
     await this.records.transaction((manager) =>
       manager.getRepository(Connection).update({ locationId }, { timezone: timeZone }),
     );
     await this.enqueuer.scheduleNightlySync(locationId, timeZone);
 
     return timeZone;
+  }
+
+  /**
+   * The zone from GHL's location settings. Reading them needs `locations.readonly`; without it
+   * (or while GHL refuses), the sync goes on with the zone stored before, or the default.
+   */
+  private async ghlTimeZone(api: LocationApi, locationId: string): Promise<string | null> {
+    try {
+      const { location } = await api.getLocation();
+
+      return validZone(location?.timezone);
+    } catch (error) {
+      if (!(error instanceof GhlApiError) || error.isTransient) throw error;
+      this.logger.warn({ locationId, error: describeError(error) }, 'location settings unreadable');
+
+      return null;
+    }
   }
 
   private async openRun(job: SyncLocationJob, jobId: string | undefined): Promise<RunState> {

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server } from 'node:http';
+
+import type { Queue } from 'bullmq';
+import type { DataSource } from 'typeorm';
+
+import { DeliveryStatus, WebhookDelivery } from '@sm/entities';
+import { JobName, ProcessWebhookJob } from '@sm/queues';
+import { freePort, startServiceProcess, ServiceProcess } from '@sm/testing';
+
+export const SANDBOX_CLIENT = { id: 'sandbox-app-client', secret: 'sandbox-app-secret' };
+
+export interface Listening {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The GHL sandbox as a real child process, seeded with one location. */
+export async function startSandbox(
+  locationId: string,
+  contacts: number,
+): Promise<{ url: string; process: ServiceProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const process = await startServiceProcess({
+    entry: 'apps/ghl-sandbox/src/main.ts',
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SANDBOX_LOCATIONS: `${locationId}:${contacts}`,
+      SANDBOX_RATE_LIMITS: 'false',
+      LOG_LEVEL: 'warn',
+    },
+    readyUrl: `${url}/health/live`,
+  });
+
+  return { url, process };
+}
+
+/** An access token from the sandbox's real OAuth flow: authorize redirect → code → token. */
+export async function sandboxAccessToken(sandboxUrl: string, locationId: string): Promise<string> {
+  const redirectUri = 'http://127.0.0.1:9/oauth/callback';
+  const authorize = new URL('/oauth/chooselocation', sandboxUrl);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: SANDBOX_CLIENT.id,
+    redirect_uri: redirectUri,
+    scope: 'contacts.readonly locations.readonly',
+    locationId,
+    state: 'e2e',
+  }).toString();
+  const consent = await fetch(authorize, { redirect: 'manual' });
+  const code = new URL(consent.headers.get('location') as string).searchParams.get('code');
+
+  const response = await fetch(new URL('/oauth/token', sandboxUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      client_id: SANDBOX_CLIENT.id,
+      client_secret: SANDBOX_CLIENT.secret,
+      grant_type: 'authorization_code',
+      code: code as string,
+      redirect_uri: redirectUri,
+      user_type: 'Location',
+    }),
+  });
+  const body = (await response.json()) as { access_token: string };
+
+  return body.access_token;
+}
+
+/**
+ * The auth service's internal token endpoint, as the architecture defines it, handing out a
+ * token obtained from the sandbox. `reauthRequired` makes it answer 409 for a location.
+ */
+export async function startTokenEndpoint(options: {
+  serviceToken: string;
+  token: (locationId: string) => Promise<string>;
+  reauthRequired?: Set<string>;
+}): Promise<Listening & { requests: () => number }> {
+  let requests = 0;
+  const server = createServer(async (request, response) => {
+    requests += 1;
+    const match = /^\/internal\/locations\/([^/]+)\/access-token$/.exec(request.url ?? '');
+    const reply = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    if (request.headers.authorization !== `Bearer ${options.serviceToken}`) return reply(401, {});
+    if (!match || request.method !== 'POST') return reply(404, {});
+
+    const locationId = decodeURIComponent(match[1]);
+    if (options.reauthRequired?.has(locationId)) return reply(409, { error: 'reauth_required' });
+    const accessToken = await options.token(locationId);
+    const expiresAt = new Date(Date.now() + 86_399_000).toISOString();
+    reply(200, { locationId, accessToken, expiresAt, scopes: ['contacts.readonly'] });
+  });
+
+  return { ...(await listen(server)), requests: () => requests };
+}
+
+/**
+ * A stand-in for the webhook ingress's hand-off (signature checks are the ingress's own tests):
+ * records each delivery in the inbox and queues `webhook.process` with the inbox id as job id.
+ */
+export async function startInboxWriter(dataSource: DataSource, webhookQueue: Queue) {
+  const server = createServer(async (request, response) => {
+    const payload = JSON.parse(await readBody(request)) as Record<string, unknown>;
+    const delivery = await dataSource.getRepository(WebhookDelivery).save({
+      dedupeKey: (payload.webhookId as string | undefined) ?? randomUUID(),
+      webhookId: (payload.webhookId as string | undefined) ?? null,
+      eventType: String(payload.type),
+      locationId: (payload.locationId as string | undefined) ?? null,
+      payload,
+      signatureScheme: 'ed25519',
+      status: DeliveryStatus.Received,
+    });
+    const job: ProcessWebhookJob = {
+      inboxId: delivery.id,
+      locationId: delivery.locationId,
+      eventType: delivery.eventType,
+    };
+    await webhookQueue.add(JobName.ProcessWebhook, job, { jobId: delivery.id });
+    response.writeHead(200).end();
+  });
+
+  return listen(server);
+}
+
+async function listen(server: Server): Promise<Listening> {
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => resolve(body));
+    request.on('error', reject);
+  });
+}

@@ -1,0 +1,474 @@
+import { INestApplication } from '@nestjs/common';
+import { ConnectionOptions, Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+
+import { loadConfig } from '@sm/config';
+import {
+  Appointment,
+  Connection,
+  ConnectionStatus,
+  Contact,
+  dataSourceOptions,
+  Note,
+  SyncRun,
+  Task,
+} from '@sm/entities';
+import { JobKey, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
+import { startService } from '@sm/platform';
+import {
+  createSyncCompletedConsumer,
+  isSyncCompletedEventV1,
+  SyncCompletedConsumer,
+  SyncCompletedEvent,
+} from '@sm/sync-events';
+import {
+  createTestDatabase,
+  eventually,
+  ServiceProcess,
+  TEST_REDIS_URL,
+  TestDatabase,
+  uniqueQueuePrefix,
+} from '@sm/testing';
+
+import { AppModule } from '../src/app.module';
+import { syncWorkerEnv } from '../src/config/sync-worker.config';
+import {
+  Listening,
+  sandboxAccessToken,
+  startInboxWriter,
+  startSandbox,
+  startTokenEndpoint,
+} from './sandbox-harness';
+
+const LOCATION = 'SMsyncE2eLocation01';
+const SERVICE_TOKEN = 'e2e-service-token-0123456789abcdef';
+const CONSUMER = 'e2e-reports';
+
+/** A record as the sandbox exports it: GHL's wire shape. */
+type GhlRecord = { id: string; contactId?: string; completed?: boolean } & Record<string, unknown>;
+
+interface SandboxExport {
+  location: { timezone: string };
+  contacts: GhlRecord[];
+  tasks: GhlRecord[];
+  notes: GhlRecord[];
+  appointments: GhlRecord[];
+}
+
+const iso = (value: Date | null) => value?.toISOString() ?? null;
+const isoOf = (value: unknown) => (value ? new Date(value as string).toISOString() : null);
+const orNull = (value: unknown) => (value === undefined || value === '' ? null : value);
+const byId = <T extends { id: string }>(rows: T[]) =>
+  [...rows].sort((a, b) => a.id.localeCompare(b.id));
+
+describe('sync worker against the GHL sandbox', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let sandbox: { url: string; process: ServiceProcess };
+  let tokenEndpoint: Listening;
+  let inboxWriter: Listening;
+  let app: INestApplication;
+  let queues: Record<string, Queue>;
+  let consumer: SyncCompletedConsumer;
+  const events: SyncCompletedEvent[] = [];
+  const prefix = uniqueQueuePrefix('sync');
+
+  const exportSandbox = async (): Promise<SandboxExport> =>
+    (await fetch(`${sandbox.url}/_sandbox/export/${LOCATION}`)).json() as Promise<SandboxExport>;
+  const change = async (body: Record<string, unknown>) => {
+    const response = await fetch(`${sandbox.url}/_sandbox/locations/${LOCATION}/changes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBeLessThan(300);
+
+    return response.json() as Promise<{ record: GhlRecord; webhooks: unknown[] }>;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
+    sandbox = await startSandbox(LOCATION, 25);
+    const tokens = new Map<string, Promise<string>>();
+    tokenEndpoint = await startTokenEndpoint({
+      serviceToken: SERVICE_TOKEN,
+      token: (locationId) => {
+        if (!tokens.has(locationId))
+          tokens.set(locationId, sandboxAccessToken(sandbox.url, locationId));
+
+        return tokens.get(locationId) as Promise<string>;
+      },
+    });
+    await dataSource.getRepository(Connection).save({
+      locationId: LOCATION,
+      status: ConnectionStatus.Active,
+      scopes: ['contacts.readonly'],
+    });
+
+    const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
+    queues = Object.fromEntries(
+      [
+        QueueName.LocationSync,
+        QueueName.ContactSync,
+        QueueName.WebhookEvents,
+        QueueName.Notifications,
+      ].map((name) => [name, new Queue(name, { connection, prefix })]),
+    );
+    inboxWriter = await startInboxWriter(dataSource, queues[QueueName.WebhookEvents]);
+    await fetch(`${sandbox.url}/_sandbox/webhook-target`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${inboxWriter.url}/webhooks/ghl` }),
+    });
+
+    const config = loadConfig(syncWorkerEnv, {
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      GHL_API_BASE_URL: sandbox.url,
+      AUTH_SERVICE_URL: tokenEndpoint.url,
+      SERVICE_TOKEN,
+      SYNC_COMPLETED_CONSUMERS: CONSUMER,
+      CONTACT_SYNC_COALESCE_MS: '100',
+      OUTBOX_POLL_MS: '100',
+    });
+    app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
+    consumer = createSyncCompletedConsumer({
+      consumer: CONSUMER,
+      redisUrl: TEST_REDIS_URL,
+      prefix,
+      handle: async (event) => {
+        events.push(event);
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await consumer?.close();
+    await app?.close();
+    await Promise.all(Object.values(queues ?? {}).map((queue) => queue.close()));
+    await inboxWriter?.close();
+    await tokenEndpoint?.close();
+    await sandbox?.process.stop();
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('makes Postgres equal the sandbox, field by field, after a full sync', async () => {
+    await queues[QueueName.LocationSync].add(JobName.SyncLocation, {
+      locationId: LOCATION,
+      trigger: 'install',
+    });
+
+    const run = await eventually(
+      () =>
+        dataSource
+          .getRepository(SyncRun)
+          .findOneBy({ scope: 'location', status: 'succeeded' })
+          .then((row) => row ?? undefined),
+      45_000,
+      'the full sync',
+    );
+    const ghl = await exportSandbox();
+
+    const contacts = await dataSource
+      .getRepository(Contact)
+      .find({ where: { locationId: LOCATION } });
+    expect(byId(contacts).map(contactFields)).toEqual(byId(ghl.contacts).map(expectedContact));
+    const tasks = await dataSource.getRepository(Task).find();
+    expect(byId(tasks).map(taskFields)).toEqual(byId(ghl.tasks).map(expectedTask));
+    const notes = await dataSource.getRepository(Note).find();
+    expect(byId(notes).map(noteFields)).toEqual(byId(ghl.notes).map(expectedNote));
+    const appointments = await dataSource.getRepository(Appointment).find();
+    expect(byId(appointments).map(appointmentFields)).toEqual(
+      byId(ghl.appointments).map(expectedAppointment),
+    );
+    expect(run.counts).toMatchObject({
+      contacts: ghl.contacts.length,
+      tasks: ghl.tasks.length,
+      notes: ghl.notes.length,
+      appointments: ghl.appointments.length,
+    });
+    expect(run.ghlCalls).toBeGreaterThan(ghl.contacts.length);
+  });
+
+  it('schedules the nightly sync at midnight in the location’s own zone, once', async () => {
+    const ghl = await exportSandbox();
+
+    const schedulers = await queues[QueueName.LocationSync].getJobSchedulers();
+
+    expect(schedulers).toHaveLength(1);
+    expect(schedulers[0]).toMatchObject({
+      key: JobKey.nightlySync(LOCATION),
+      pattern: '0 0 * * *',
+      tz: ghl.location.timezone,
+    });
+    const stored = await dataSource
+      .getRepository(Connection)
+      .findOneByOrFail({ locationId: LOCATION });
+    expect(stored.timezone).toBe(ghl.location.timezone);
+  });
+
+  it('delivers sync-completed for the location to the registered consumer', async () => {
+    const run = await dataSource.getRepository(SyncRun).findOneByOrFail({ scope: 'location' });
+
+    const event = await eventually(
+      async () => events.find((candidate) => candidate.syncRunId === run.id),
+      10_000,
+      'the location event',
+    );
+
+    expect(isSyncCompletedEventV1(event)).toBe(true);
+    expect(event).toMatchObject({ scope: 'location', locationId: LOCATION, trigger: 'install' });
+  });
+
+  it('fetches and upserts a contact that a webhook says changed', async () => {
+    const target = (await exportSandbox()).contacts[0];
+
+    await change({
+      kind: 'contact.update',
+      contactId: target.id,
+      fields: { firstName: 'Renamed', city: 'Golden' },
+    });
+
+    const stored = await eventually(
+      async () => {
+        const row = await dataSource
+          .getRepository(Contact)
+          .findOneBy({ locationId: LOCATION, id: target.id });
+
+        return row?.firstName === 'Renamed' ? row : undefined;
+      },
+      15_000,
+      'the updated contact',
+    );
+    expect(stored.city).toBe('Golden');
+    const event = await eventually(
+      async () => events.find((candidate) => candidate.contactId === target.id),
+      10_000,
+      'the contact event',
+    );
+    expect(event).toMatchObject({ scope: 'contact', trigger: 'webhook', contactDeleted: false });
+  });
+
+  it('tombstones a contact GHL deleted, with its children', async () => {
+    const ghl = await exportSandbox();
+    const target = ghl.contacts.find(
+      (contact, index) => index > 0 && ghl.tasks.some((task) => task.contactId === contact.id),
+    ) as GhlRecord;
+
+    await change({ kind: 'contact.delete', contactId: target.id });
+
+    const stored = await eventually(
+      async () => {
+        const row = await dataSource
+          .getRepository(Contact)
+          .findOneBy({ locationId: LOCATION, id: target.id });
+
+        return row?.deletedAt ? row : undefined;
+      },
+      15_000,
+      'the tombstone',
+    );
+    expect(stored.firstName).not.toBeNull();
+    const tasks = await dataSource
+      .getRepository(Task)
+      .findBy({ locationId: LOCATION, contactId: target.id });
+    expect(tasks.length).toBeGreaterThan(0);
+    expect(tasks.filter((task) => task.deletedAt === null)).toEqual([]);
+  });
+
+  it('queues one task.completed notification when a task is completed', async () => {
+    const ghl = await exportSandbox();
+    const open = ghl.tasks.find(
+      (task) => !task.completed && ghl.contacts.some((c) => c.id === task.contactId),
+    ) as GhlRecord;
+
+    await change({ kind: 'task.complete', contactId: open.contactId, taskId: open.id });
+    await eventually(
+      async () => {
+        const row = await dataSource
+          .getRepository(Task)
+          .findOneBy({ locationId: LOCATION, id: open.id });
+
+        return row?.completed ? row : undefined;
+      },
+      15_000,
+      'the completed task',
+    );
+    await queues[QueueName.ContactSync].add(JobName.SyncContact, {
+      locationId: LOCATION,
+      contactId: open.contactId,
+      cause: 'manual',
+    });
+    await eventually(
+      async () =>
+        (
+          await queues[QueueName.ContactSync].getJobCounts(
+            'waiting',
+            'active',
+            'delayed',
+            'prioritized',
+          )
+        ).waiting === 0 &&
+        (await queues[QueueName.ContactSync].getActiveCount()) === 0 &&
+        (await queues[QueueName.ContactSync].getDelayedCount()) === 0
+          ? true
+          : undefined,
+      15_000,
+      'the replayed contact sync',
+    );
+
+    const jobs = await queues[QueueName.Notifications].getJobs([
+      'waiting',
+      'prioritized',
+      'delayed',
+      'completed',
+    ]);
+    const notices = jobs.filter(
+      (job) => job.name === JobName.TaskCompleted && job.data.taskId === open.id,
+    );
+    expect(notices.map((job) => job.data)).toEqual([
+      { locationId: LOCATION, contactId: open.contactId, taskId: open.id },
+    ]);
+  });
+});
+
+function contactFields(row: Contact) {
+  return {
+    id: row.id,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    companyName: row.companyName,
+    source: row.source,
+    type: row.type,
+    assignedTo: row.assignedTo,
+    timezone: row.timezone,
+    dnd: row.dnd,
+    tags: row.tags,
+    customFields: row.customFields,
+    address1: row.address1,
+    city: row.city,
+    state: row.state,
+    country: row.country,
+    postalCode: row.postalCode,
+    website: row.website,
+    dateOfBirth: row.dateOfBirth,
+    businessId: row.businessId,
+    dateAdded: iso(row.ghlDateAdded),
+    dateUpdated: iso(row.ghlDateUpdated),
+    deleted: row.deletedAt !== null,
+  };
+}
+
+function expectedContact(contact: GhlRecord) {
+  return {
+    id: contact.id,
+    firstName: orNull(contact.firstName),
+    lastName: orNull(contact.lastName),
+    name: orNull(contact.name),
+    email: orNull(contact.email),
+    phone: orNull(contact.phone),
+    companyName: orNull(contact.companyName),
+    source: orNull(contact.source),
+    type: orNull(contact.type),
+    assignedTo: orNull(contact.assignedTo),
+    timezone: orNull(contact.timezone),
+    dnd: contact.dnd === true,
+    tags: contact.tags ?? [],
+    customFields: Object.fromEntries(
+      ((contact.customFields ?? []) as { id: string; value: unknown }[]).map((f) => [
+        f.id,
+        f.value,
+      ]),
+    ),
+    address1: orNull(contact.address1),
+    city: orNull(contact.city),
+    state: orNull(contact.state),
+    country: orNull(contact.country),
+    postalCode: orNull(contact.postalCode),
+    website: orNull(contact.website),
+    dateOfBirth: orNull(contact.dateOfBirth),
+    businessId: orNull(contact.businessId),
+    dateAdded: isoOf(contact.dateAdded),
+    dateUpdated: isoOf(contact.dateUpdated),
+    deleted: false,
+  };
+}
+
+const taskFields = (row: Task) => ({
+  id: row.id,
+  contactId: row.contactId,
+  title: row.title,
+  body: row.body,
+  assignedTo: row.assignedTo,
+  dueDate: iso(row.dueDate),
+  completed: row.completed,
+  deleted: row.deletedAt !== null,
+});
+
+const expectedTask = (task: GhlRecord) => ({
+  id: task.id,
+  contactId: task.contactId,
+  title: orNull(task.title),
+  body: orNull(task.body),
+  assignedTo: orNull(task.assignedTo),
+  dueDate: isoOf(task.dueDate),
+  completed: task.completed === true,
+  deleted: false,
+});
+
+const noteFields = (row: Note) => ({
+  id: row.id,
+  contactId: row.contactId,
+  body: row.body,
+  userId: row.userId,
+  dateAdded: iso(row.ghlDateAdded),
+  deleted: row.deletedAt !== null,
+});
+
+const expectedNote = (note: GhlRecord) => ({
+  id: note.id,
+  contactId: note.contactId,
+  body: orNull(note.body),
+  userId: orNull(note.userId),
+  dateAdded: isoOf(note.dateAdded),
+  deleted: false,
+});
+
+const appointmentFields = (row: Appointment) => ({
+  id: row.id,
+  contactId: row.contactId,
+  calendarId: row.calendarId,
+  title: row.title,
+  status: row.status,
+  assignedUserId: row.assignedUserId,
+  address: row.address,
+  notes: row.notes,
+  startTime: iso(row.startTime),
+  endTime: iso(row.endTime),
+  dateUpdated: iso(row.ghlDateUpdated),
+  deleted: row.deletedAt !== null,
+});
+
+const expectedAppointment = (appointment: GhlRecord) => ({
+  id: appointment.id,
+  contactId: appointment.contactId,
+  calendarId: orNull(appointment.calendarId),
+  title: orNull(appointment.title),
+  status: orNull(appointment.appointmentStatus) ?? orNull(appointment.status),
+  assignedUserId: orNull(appointment.assignedUserId),
+  address: orNull(appointment.address),
+  notes: orNull(appointment.notes),
+  startTime: isoOf(appointment.startTime),
+  endTime: isoOf(appointment.endTime),
+  dateUpdated: isoOf(appointment.dateUpdated),
+  deleted: false,
+});
