@@ -1,0 +1,67 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+
+import { WebhookIngressConfig } from '../../config/webhook-ingress.config';
+import { WebhookRefusal } from '../webhook-refusal';
+import { WebhookSignatureService } from './webhook-signature.service';
+
+describe('WebhookSignatureService', () => {
+  const ed25519 = generateKeyPairSync('ed25519');
+  const rotated = generateKeyPairSync('ed25519');
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const service = new WebhookSignatureService({
+    WEBHOOK_ED25519_PUBLIC_KEY_FILES: [ed25519, rotated].map(({ publicKey }) => ({
+      file: 'test',
+      key: publicKey,
+    })),
+    WEBHOOK_RSA_PUBLIC_KEY_FILES: [{ file: 'test', key: rsa.publicKey }],
+  } as unknown as WebhookIngressConfig);
+  const body = Buffer.from('{"type":"ContactCreate","locationId":"loc-1"}');
+  const ghlSignature = (key = ed25519.privateKey, bytes = body) =>
+    sign(null, bytes, key).toString('base64');
+  const whSignature = (bytes = body) => sign('sha256', bytes, rsa.privateKey).toString('base64');
+  const reasonOf = (headers: Record<string, string>) => {
+    try {
+      service.verify(body, headers);
+    } catch (error) {
+      return (error as WebhookRefusal).reason;
+    }
+
+    return 'verified';
+  };
+
+  it('verifies Ed25519 with any configured key, and RSA-SHA256 when Ed25519 is absent', () => {
+    expect(service.verify(body, { 'x-ghl-signature': ghlSignature() })).toBe('ed25519');
+    expect(service.verify(body, { 'x-ghl-signature': ghlSignature(rotated.privateKey) })).toBe(
+      'ed25519',
+    );
+    expect(service.verify(body, { 'x-wh-signature': whSignature() })).toBe('rsa-sha256');
+    expect(
+      service.verify(body, { 'x-ghl-signature': 'N/A', 'x-wh-signature': whSignature() }),
+    ).toBe('rsa-sha256');
+  });
+
+  it('refuses a signature over other bytes, a truncated one, and base64 noise', () => {
+    const other = Buffer.from(`${body.toString()} `);
+
+    expect(reasonOf({ 'x-ghl-signature': ghlSignature(ed25519.privateKey, other) })).toBe(
+      'signature_invalid',
+    );
+    expect(reasonOf({ 'x-ghl-signature': ghlSignature().slice(0, 40) })).toBe('signature_invalid');
+    expect(reasonOf({ 'x-wh-signature': whSignature(other) })).toBe('signature_invalid');
+    expect(reasonOf({ 'x-wh-signature': '%%%' })).toBe('signature_invalid');
+  });
+
+  it('never falls back to RSA when an Ed25519 signature is present and wrong', () => {
+    const headers = {
+      'x-ghl-signature': ghlSignature().replace(/^./, 'A'),
+      'x-wh-signature': whSignature(),
+    };
+
+    expect(reasonOf(headers)).toBe('signature_invalid');
+  });
+
+  it('treats a missing header, an empty one and N/A as unsigned', () => {
+    expect(reasonOf({})).toBe('signature_missing');
+    expect(reasonOf({ 'x-ghl-signature': ' ', 'x-wh-signature': 'N/A' })).toBe('signature_missing');
+  });
+});
