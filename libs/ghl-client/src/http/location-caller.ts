@@ -37,7 +37,8 @@ export interface CallerSettings {
 }
 
 /** What the caller does with one attempt's outcome. */
-type Verdict = { retryAfterMs: number } | { error: GhlApiError } | { body: unknown };
+type Verdict =
+  { retryAfterMs: number; isRateWait?: boolean } | { error: GhlApiError } | { body: unknown };
 
 /**
  * Runs one GHL operation for one location: waits for rate budget, attaches the token, retries
@@ -62,7 +63,8 @@ export class LocationCaller {
       const verdict = await this.attempt(call, deadline, state);
       if ('body' in verdict) return verdict.body as T;
       if ('error' in verdict) throw verdict.error;
-      if (Date.now() + verdict.retryAfterMs > deadline) throw this.deadlineError(call);
+      const missesDeadline = Date.now() + verdict.retryAfterMs > deadline;
+      if (verdict.isRateWait && missesDeadline) throw this.deadlineError(call);
       await sleep(verdict.retryAfterMs, call.signal);
     }
   }
@@ -125,6 +127,7 @@ export class LocationCaller {
 
       return {
         retryAfterMs: this.settings.governor ? 0 : (interval ?? DEFAULT_RATE_LIMIT_PAUSE_MS),
+        isRateWait: true,
       };
     }
     const isServerError = status >= 500;
