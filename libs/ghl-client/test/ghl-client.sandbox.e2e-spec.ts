@@ -86,6 +86,30 @@ describe('GhlClient against the GHL sandbox', () => {
     expect([...ids].sort()).toEqual([...live].sort());
   });
 
+  it('walks POST /contacts/search with searchAfter to the last contact', async () => {
+    const tokens = await sandbox.install(WALK);
+    const location = clientFor({ tokenProvider: tokens }).forLocation(WALK);
+
+    const found = await collect(location.searchContacts({ pageLimit: 100 }));
+
+    const ids = found.map((contact) => contact.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual([...(await sandbox.exportContactIds(WALK))].sort());
+  });
+
+  it('walks the contacts of a business with skip and limit', async () => {
+    const tokens = await sandbox.install(WALK);
+    const location = clientFor({ tokenProvider: tokens }).forLocation(WALK);
+    const [withBusiness] = (await collect(location.listContacts())).filter((c) => c.businessId);
+    const businessId = withBusiness?.businessId ?? '';
+
+    const members = await collect(location.listBusinessContacts(businessId, { pageSize: 2 }));
+
+    expect(members.length).toBeGreaterThan(0);
+    expect(members.every((contact) => contact.businessId === businessId)).toBe(true);
+    expect(new Set(members.map((c) => c.id)).size).toBe(members.length);
+  });
+
   it('asks for a fresh token once when GHL refuses an expired one, and goes on', async () => {
     await sandbox.faults({ accessTokenTtlSeconds: 1 });
     const tokens = await sandbox.install(EXPIRING);
