@@ -33,6 +33,24 @@ export interface CheckConfigResult {
   output: string;
 }
 
+let running = 0;
+const waiting: Array<() => void> = [];
+
+/**
+ * At most `limit` validations at once: each is a Node process that mostly waits on module
+ * loading, so a few side by side cut the suite's time without starving the machine.
+ */
+export async function withProcessSlot<T>(task: () => Promise<T>, limit = 4): Promise<T> {
+  if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+  running += 1;
+  try {
+    return await task();
+  } finally {
+    running -= 1;
+    waiting.shift()?.();
+  }
+}
+
 /**
  * Runs `apps/<app>/src/main.ts --check-config` with exactly `env` (nothing inherited from this
  * shell but PATH): the app's own validation, against a manifest's environment.

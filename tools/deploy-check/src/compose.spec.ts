@@ -152,7 +152,7 @@ describe('docker-compose.yml', () => {
     expect(composeCommand(sandbox)).toEqual(['node', builtMain(SANDBOX.name)]);
     expect(env).toMatchObject({ PORT: String(SANDBOX.port), HOST: '0.0.0.0' });
     expect(sandbox.ports).toEqual([`127.0.0.1:${SANDBOX.port}:${SANDBOX.port}`]);
-    expect(sandbox.healthcheck).toBeDefined();
+    expect(healthcheckScript(SANDBOX.name)).toContain('/health/ready');
   });
 
   it('marks every secret default as for development only', () => {

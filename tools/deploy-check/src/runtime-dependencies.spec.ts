@@ -2,7 +2,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 
-import { SANDBOX, SERVICE_NAMES, WORKSPACE_ROOT, readWorkspaceFile } from './workspace';
+import {
+  SANDBOX,
+  SERVICE_NAMES,
+  WORKSPACE_ROOT,
+  readWorkspaceFile,
+  workspaceFileExists,
+} from './workspace';
 
 /** Production sources: what build-project compiles into dist (tests and the test kit aside). */
 function productionSources(dir: string): string[] {
@@ -46,6 +52,27 @@ function isInstalledForProduction(name: string): boolean {
 
 const libs = readdirSync(path.join(WORKSPACE_ROOT, 'libs')).filter((lib) => lib !== 'testing');
 
+/** Relative imports that are not TypeScript: the build copies JSON, and nothing else. */
+function dataImportedBy(file: string): string[] {
+  const text = readFileSync(path.join(WORKSPACE_ROOT, file), 'utf8');
+
+  return [...text.matchAll(IMPORT)]
+    .map((match) => match.slice(1).find(Boolean) as string)
+    .filter((specifier) => specifier.startsWith('.'))
+    .filter((specifier) => {
+      const target = path.join(path.dirname(file), specifier);
+
+      return !['.ts', '/index.ts'].some((suffix) => workspaceFileExists(`${target}${suffix}`));
+    });
+}
+
+/** `vendor/...` paths named in the code: read at run time from the image's /app/vendor. */
+function vendorPathsIn(file: string): string[] {
+  const text = readFileSync(path.join(WORKSPACE_ROOT, file), 'utf8');
+
+  return [...text.matchAll(/'(vendor\/[^']+)'/g)].map(([, vendorPath]) => vendorPath);
+}
+
 describe('the runtime image (npm ci --omit=dev)', () => {
   it('installs from a lockfile that matches package.json, or npm ci refuses', () => {
     expect(lock.packages[''].dependencies).toEqual(manifest.dependencies);
@@ -65,4 +92,25 @@ describe('the runtime image (npm ci --omit=dev)', () => {
     expect(sources).toContain(`apps/${app}/src/main.ts`);
     expect(missing).toEqual([]);
   });
+
+  it.each([...SERVICE_NAMES, SANDBOX.name])(
+    'holds the data files %s imports or reads, where the code looks for them',
+    (app) => {
+      const sources = [`apps/${app}/src`, ...libs.map((lib) => `libs/${lib}/src`)].flatMap(
+        productionSources,
+      );
+      const notCopied = sources.flatMap((file) =>
+        dataImportedBy(file)
+          .filter((specifier) => !specifier.endsWith('.json'))
+          .map((specifier) => `${file}: ${specifier}`),
+      );
+      const vendorPaths = sources.flatMap(vendorPathsIn);
+      const dockerfile = readWorkspaceFile('Dockerfile');
+
+      expect(notCopied).toEqual([]);
+      expect(vendorPaths.filter((vendorPath) => !vendorPath.startsWith('vendor/ghl/'))).toEqual([]);
+      expect(vendorPaths.filter((vendorPath) => !workspaceFileExists(vendorPath))).toEqual([]);
+      expect(dockerfile).toMatch(/^COPY .*vendor\/ghl \.\/vendor\/ghl$/m);
+    },
+  );
 });
