@@ -71,7 +71,7 @@ describe('GET /contacts/ pagination', () => {
     expect(page.status).toBe(422);
   });
 
-  it('misses and repeats nothing while contacts are added and updated during the walk', async () => {
+  it('misses and repeats nothing while contacts are added and updated mid-walk', async () => {
     const before = await control(sandbox.baseUrl, 'GET', '/_sandbox/stats');
     await control(sandbox.baseUrl, 'POST', '/_sandbox/faults', { mutateDuringWalk: 2 });
 

@@ -12,6 +12,10 @@ export const CLIENT_ID = 'sandbox-app-client';
 export const CLIENT_SECRET = 'sandbox-app-secret';
 export const REDIRECT_URI = 'http://127.0.0.1:1/oauth/callback';
 
+/** A JSON answer read loosely: the contract test checks shapes against GHL's schemas instead. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonBody = Record<string, any>;
+
 export interface Sandbox {
   app: INestApplication;
   baseUrl: string;
@@ -86,7 +90,7 @@ export async function ghl(
   return {
     status: response.status,
     headers: response.headers,
-    body: text ? (JSON.parse(text) as Record<string, any>) : undefined,
+    body: text ? (JSON.parse(text) as JsonBody) : undefined,
   };
 }
 
@@ -97,7 +101,7 @@ export async function control(baseUrl: string, method: string, path: string, bod
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as JsonBody };
 }
 
 export interface ReceivedWebhook {
