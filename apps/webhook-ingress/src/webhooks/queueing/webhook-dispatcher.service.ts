@@ -34,10 +34,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
     });
-    this.redis.on('error', () => undefined);
-    this.redis.on('close', () =>
-      this.logger.warn('redis connection lost; the sweeper will catch up'),
-    );
+    this.watchConnection();
     const queue = (name: DeliveryQueue) => {
       const created = new Queue(name, {
         connection: this.redis,
@@ -54,13 +51,44 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     };
   }
 
+  /** Outages are logged once each way, not once per reconnection attempt. */
+  private watchConnection(): void {
+    let isDown = false;
+    this.redis.on('error', () => undefined);
+    this.redis.on('close', () => {
+      if (isDown) return;
+      isDown = true;
+      this.logger.warn('redis connection lost; recorded deliveries wait for the sweeper');
+    });
+    this.redis.on('ready', () => {
+      if (!isDown) return;
+      isDown = false;
+      this.logger.log('redis connection restored');
+    });
+  }
+
   get isConnected(): boolean {
     return this.redis.status === 'ready';
   }
 
   /** Resolves true when the job is on its queue, false when Redis could not take it now. */
   async dispatch(delivery: PendingDelivery): Promise<boolean> {
-    return this.dispatchMany([delivery]).then((count) => count === 1);
+    const route = routeOf(delivery.eventType);
+    if (!this.isConnected || !route) return false;
+
+    const { name, data, opts } = jobOf(delivery);
+    try {
+      await this.queues[route.queue].add(name, data, opts);
+
+      return true;
+    } catch (error) {
+      this.logger.warn(
+        { queue: route.queue, err: error },
+        'enqueue failed; the sweeper will retry',
+      );
+
+      return false;
+    }
   }
 
   /** Adds every routable delivery (one round trip per queue); the number Redis took. */
@@ -70,7 +98,10 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     const byQueue = new Map<DeliveryQueue, PendingDelivery[]>();
     for (const delivery of deliveries) {
       const route = routeOf(delivery.eventType);
-      if (route) byQueue.set(route.queue, [...(byQueue.get(route.queue) ?? []), delivery]);
+      if (!route) continue;
+      const batch = byQueue.get(route.queue) ?? [];
+      batch.push(delivery);
+      byQueue.set(route.queue, batch);
     }
     let added = 0;
     for (const [queueName, batch] of byQueue) {
