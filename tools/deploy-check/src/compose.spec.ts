@@ -155,6 +155,29 @@ describe('docker-compose.yml', () => {
     expect(healthcheckScript(SANDBOX.name)).toContain('/health/ready');
   });
 
+  it('depends only on services it defines, and mounts only volumes it declares', () => {
+    const { volumes = {} } = loadCompose();
+    const dependencies = Object.values(services).flatMap((definition) =>
+      Object.keys(definition.depends_on ?? {}),
+    );
+    const namedVolumes = Object.values(services)
+      .flatMap((definition) => definition.volumes ?? [])
+      .map((volume: string) => volume.split(':')[0])
+      .filter((source: string) => !source.startsWith('.') && !source.startsWith('/'));
+
+    expect(dependencies.filter((name) => !(name in services))).toEqual([]);
+    expect(namedVolumes.filter((name: string) => !(name in volumes))).toEqual([]);
+  });
+
+  it('builds every image it runs from this repository', () => {
+    const unbuilt = Object.entries(services)
+      .filter(([, definition]) => String(definition.image).startsWith(IMAGE_REPOSITORY))
+      .filter(([, definition]) => definition.build?.context !== '.')
+      .map(([name]) => name);
+
+    expect(unbuilt).toEqual([]);
+  });
+
   it('marks every secret default as for development only', () => {
     const secretDefaults = Object.entries(services).flatMap(([name, definition]) =>
       Object.entries(composeEnvironment(definition))

@@ -54,6 +54,21 @@ describe('k8s/', () => {
       },
     );
 
+    it('keeps secrets out of every ConfigMap, used or not', () => {
+      const secretKeys = objects
+        .filter((object) => object.kind === 'ConfigMap')
+        .flatMap((configMap) =>
+          Object.keys(configMap.data ?? {}).map((key) => `${configMap.metadata.name}/${key}`),
+        )
+        .filter((ref) => {
+          const key = ref.split('/')[1];
+
+          return isSecretVariable(key) || SECRET_LOOKING.test(key);
+        });
+
+      expect(secretKeys).toEqual([]);
+    });
+
     it('names each object once per kind', () => {
       const keys = objects.map((object) => `${object.kind}/${object.metadata.name}`);
 
@@ -205,12 +220,73 @@ describe('k8s/', () => {
       });
     });
 
+    it('targets Services that exist, on the port they serve', () => {
+      for (const { backend } of routes) {
+        const service = find('Service', backend.service.name);
+
+        expect(service.spec.ports.map((entry: { port: number }) => entry.port)).toContain(
+          backend.service.port.number,
+        );
+      }
+    });
+
     it('exposes nothing else: no health, internal or admin route', () => {
       expect(routes.map((entry: { path: string }) => entry.path).sort()).toEqual([
         '/oauth',
         '/webhooks/ghl',
       ]);
       expect(ingress.spec.defaultBackend).toBeUndefined();
+    });
+  });
+
+  describe('the NetworkPolicies', () => {
+    const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
+    const podsOf = (selector: Record<string, string>) =>
+      SERVICE_NAMES.filter((app) => {
+        const labels = find('Deployment', app).spec.template.metadata.labels;
+
+        return Object.entries(selector).every(([key, value]) => labels[key] === value);
+      });
+
+    it('deny by default, then open only the ports the selected apps listen on', () => {
+      const [denyAll] = policies.filter((policy) => !policy.spec.ingress);
+      const opened = policies
+        .filter((policy) => policy.spec.ingress)
+        .flatMap((policy) =>
+          podsOf(policy.spec.podSelector.matchLabels).map((app) => ({
+            app,
+            ports: policy.spec.ingress.flatMap((rule: { ports: Array<{ port: number }> }) =>
+              rule.ports.map((entry) => entry.port),
+            ),
+          })),
+        );
+
+      expect(denyAll.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+      expect(opened).toEqual(
+        expect.arrayContaining([
+          { app: 'webhook-ingress', ports: [SERVICES['webhook-ingress']] },
+          { app: 'auth-service', ports: [SERVICES['auth-service']] },
+        ]),
+      );
+      expect(opened).toHaveLength(2);
+    });
+
+    it("let only the sync worker's pods, in the namespace, reach the auth service", () => {
+      const auth = policies.find(
+        (policy) =>
+          policy.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'auth-service',
+      );
+      const podPeers = auth?.spec.ingress
+        .flatMap(
+          (rule: { from: Array<{ podSelector?: { matchLabels: Record<string, string> } }> }) =>
+            rule.from,
+        )
+        .filter((peer: { podSelector?: unknown }) => peer.podSelector)
+        .flatMap((peer: { podSelector: { matchLabels: Record<string, string> } }) =>
+          podsOf(peer.podSelector.matchLabels),
+        );
+
+      expect(podPeers).toEqual(['sync-worker']);
     });
   });
 

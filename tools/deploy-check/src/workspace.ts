@@ -92,6 +92,7 @@ export type ComposeService = Record<string, any>;
 
 export interface ComposeFile {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 }
 
 /** docker-compose.yml, with YAML 1.1 merge keys (`<<: *anchor`) resolved as Compose does. */
