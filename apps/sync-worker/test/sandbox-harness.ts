@@ -17,8 +17,7 @@ export interface Listening {
 
 /** The GHL sandbox as a real child process, seeded with one location. */
 export async function startSandbox(
-  locationId: string,
-  contacts: number,
+  locations: Record<string, number>,
 ): Promise<{ url: string; process: ServiceProcess }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -27,7 +26,9 @@ export async function startSandbox(
     env: {
       PORT: String(port),
       HOST: '127.0.0.1',
-      SANDBOX_LOCATIONS: `${locationId}:${contacts}`,
+      SANDBOX_LOCATIONS: Object.entries(locations)
+        .map(([locationId, contacts]) => `${locationId}:${contacts}`)
+        .join(','),
       SANDBOX_RATE_LIMITS: 'false',
       LOG_LEVEL: 'warn',
     },
@@ -77,10 +78,11 @@ export async function startTokenEndpoint(options: {
   serviceToken: string;
   token: (locationId: string) => Promise<string>;
   reauthRequired?: Set<string>;
-}): Promise<Listening & { requests: () => number }> {
-  let requests = 0;
+  /** Locations that get a token GHL will refuse (401), even on a forced refresh. */
+  refusedToken?: Set<string>;
+}): Promise<Listening & { requests: (locationId: string) => number }> {
+  const requests = new Map<string, number>();
   const server = createServer(async (request, response) => {
-    requests += 1;
     const match = /^\/internal\/locations\/([^/]+)\/access-token$/.exec(request.url ?? '');
     const reply = (status: number, body: unknown) => {
       response.writeHead(status, { 'content-type': 'application/json' });
@@ -90,13 +92,16 @@ export async function startTokenEndpoint(options: {
     if (!match || request.method !== 'POST') return reply(404, {});
 
     const locationId = decodeURIComponent(match[1]);
+    requests.set(locationId, (requests.get(locationId) ?? 0) + 1);
     if (options.reauthRequired?.has(locationId)) return reply(409, { error: 'reauth_required' });
-    const accessToken = await options.token(locationId);
+    const accessToken = options.refusedToken?.has(locationId)
+      ? 'sbx_at_refused'
+      : await options.token(locationId);
     const expiresAt = new Date(Date.now() + 86_399_000).toISOString();
     reply(200, { locationId, accessToken, expiresAt, scopes: ['contacts.readonly'] });
   });
 
-  return { ...(await listen(server)), requests: () => requests };
+  return { ...(await listen(server)), requests: (locationId) => requests.get(locationId) ?? 0 };
 }
 
 /**

@@ -10,11 +10,12 @@ import {
   Contact,
   dataSourceOptions,
   Note,
+  ParkedJob,
   SyncRun,
   Task,
 } from '@sm/entities';
 import { JobKey, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
-import { startService } from '@sm/platform';
+import { listeningPort, startService } from '@sm/platform';
 import {
   createSyncCompletedConsumer,
   isSyncCompletedEventV1,
@@ -41,6 +42,10 @@ import {
 } from './sandbox-harness';
 
 const LOCATION = 'SMsyncE2eLocation01';
+/** Its token is refused by GHL until the test mends it. */
+const REFUSED = 'SMsyncE2eRefused001';
+/** Its connection needs re-auth: the token endpoint answers 409. */
+const REAUTH = 'SMsyncE2eReauth0001';
 const SERVICE_TOKEN = 'e2e-service-token-0123456789abcdef';
 const CONSUMER = 'e2e-reports';
 
@@ -65,16 +70,20 @@ describe('sync worker against the GHL sandbox', () => {
   let database: TestDatabase;
   let dataSource: DataSource;
   let sandbox: { url: string; process: ServiceProcess };
-  let tokenEndpoint: Listening;
+  let tokenEndpoint: Listening & { requests: (locationId: string) => number };
   let inboxWriter: Listening;
   let app: INestApplication;
   let queues: Record<string, Queue>;
   let consumer: SyncCompletedConsumer;
   const events: SyncCompletedEvent[] = [];
+  const refusedToken = new Set([REFUSED]);
   const prefix = uniqueQueuePrefix('sync');
 
-  const exportSandbox = async (): Promise<SandboxExport> =>
-    (await fetch(`${sandbox.url}/_sandbox/export/${LOCATION}`)).json() as Promise<SandboxExport>;
+  const exportSandbox = async (locationId = LOCATION): Promise<SandboxExport> =>
+    (await fetch(`${sandbox.url}/_sandbox/export/${locationId}`)).json() as Promise<SandboxExport>;
+  const contactRuns = (contactId: string) =>
+    dataSource.getRepository(SyncRun).countBy({ scope: 'contact', contactId });
+  let workerUrl = '';
   const change = async (body: Record<string, unknown>) => {
     const response = await fetch(`${sandbox.url}/_sandbox/locations/${LOCATION}/changes`, {
       method: 'POST',
@@ -89,10 +98,12 @@ describe('sync worker against the GHL sandbox', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    sandbox = await startSandbox(LOCATION, 25);
+    sandbox = await startSandbox({ [LOCATION]: 25, [REFUSED]: 2, [REAUTH]: 2 });
     const tokens = new Map<string, Promise<string>>();
     tokenEndpoint = await startTokenEndpoint({
       serviceToken: SERVICE_TOKEN,
+      refusedToken,
+      reauthRequired: new Set([REAUTH]),
       token: (locationId) => {
         if (!tokens.has(locationId))
           tokens.set(locationId, sandboxAccessToken(sandbox.url, locationId));
@@ -100,11 +111,13 @@ describe('sync worker against the GHL sandbox', () => {
         return tokens.get(locationId) as Promise<string>;
       },
     });
-    await dataSource.getRepository(Connection).save({
-      locationId: LOCATION,
-      status: ConnectionStatus.Active,
-      scopes: ['contacts.readonly'],
-    });
+    await dataSource.getRepository(Connection).save(
+      [LOCATION, REFUSED, REAUTH].map((locationId) => ({
+        locationId,
+        status: ConnectionStatus.Active,
+        scopes: ['contacts.readonly'],
+      })),
+    );
 
     const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
     queues = Object.fromEntries(
@@ -137,6 +150,7 @@ describe('sync worker against the GHL sandbox', () => {
       OUTBOX_POLL_MS: '100',
     });
     app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
+    workerUrl = `http://127.0.0.1:${listeningPort(app)}`;
     consumer = createSyncCompletedConsumer({
       consumer: CONSUMER,
       redisUrl: TEST_REDIS_URL,
@@ -335,6 +349,108 @@ describe('sync worker against the GHL sandbox', () => {
     expect(notices.map((job) => job.data)).toEqual([
       { locationId: LOCATION, contactId: open.contactId, taskId: open.id },
     ]);
+  });
+
+  it('fetches again after the running job when an event arrives while it runs', async () => {
+    const target = (await exportSandbox()).contacts[2];
+    const runsBefore = await contactRuns(target.id);
+    await fetch(`${sandbox.url}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latencyMs: 400 }),
+    });
+    await change({ kind: 'contact.update', contactId: target.id, fields: { lastName: 'First' } });
+    await eventually(
+      async () => ((await queues[QueueName.ContactSync].getActiveCount()) > 0 ? true : undefined),
+      10_000,
+      'the first contact sync to start',
+    );
+
+    await change({ kind: 'contact.update', contactId: target.id, fields: { lastName: 'Second' } });
+    await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
+
+    await eventually(
+      async () => ((await contactRuns(target.id)) >= runsBefore + 2 ? true : undefined),
+      20_000,
+      'a second fetch after the running one',
+    );
+    const stored = await dataSource
+      .getRepository(Contact)
+      .findOneByOrFail({ locationId: LOCATION, id: target.id });
+    expect(stored.lastName).toBe('Second');
+  });
+
+  it('puts off the jobs of a location whose token needs re-auth, asking only once', async () => {
+    const [first, second] = (await exportSandbox(REAUTH)).contacts;
+
+    const jobs = await Promise.all(
+      [first, second].map((contact) =>
+        queues[QueueName.ContactSync].add(JobName.SyncContact, {
+          locationId: REAUTH,
+          contactId: contact.id,
+          cause: 'manual',
+        }),
+      ),
+    );
+
+    const states = await eventually(
+      async () => {
+        const all = await Promise.all(jobs.map((job) => job.getState()));
+
+        return all.every((state) => state === 'delayed') ? all : undefined;
+      },
+      10_000,
+      'both jobs put off',
+    );
+    expect(states).toEqual(['delayed', 'delayed']);
+    expect(tokenEndpoint.requests(REAUTH)).toBe(1);
+    expect(await dataSource.getRepository(ParkedJob).countBy({ locationId: REAUTH })).toBe(0);
+  });
+
+  it('parks a job GHL refuses for good, alerts an admin, and replays it on request', async () => {
+    const contact = (await exportSandbox(REFUSED)).contacts[0];
+    await queues[QueueName.ContactSync].add(JobName.SyncContact, {
+      locationId: REFUSED,
+      contactId: contact.id,
+      cause: 'manual',
+    });
+
+    const parked = await eventually(
+      async () =>
+        (await dataSource.getRepository(ParkedJob).findOneBy({ locationId: REFUSED })) ?? undefined,
+      15_000,
+      'the parked job',
+    );
+    expect(parked).toMatchObject({
+      queueName: QueueName.ContactSync,
+      jobName: JobName.SyncContact,
+    });
+    expect(parked.failedReason).toMatch(/401/);
+    const alerts = await queues[QueueName.Notifications].getJobs(['waiting', 'prioritized']);
+    expect(
+      alerts.filter((job) => job.name === JobName.AdminAlert && job.data.locationId === REFUSED),
+    ).toEqual([expect.objectContaining({ data: expect.objectContaining({ kind: 'job-parked' }) })]);
+
+    const refused = await fetch(`${workerUrl}/admin/parked-jobs/${parked.id}/replay`, {
+      method: 'POST',
+    });
+    expect(refused.status).toBe(401);
+
+    refusedToken.delete(REFUSED);
+    const replay = await fetch(`${workerUrl}/admin/parked-jobs/${parked.id}/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
+    });
+    expect(replay.status).toBe(202);
+    const synced = await eventually(
+      async () =>
+        (await dataSource
+          .getRepository(Contact)
+          .findOneBy({ locationId: REFUSED, id: contact.id })) ?? undefined,
+      15_000,
+      'the replayed contact',
+    );
+    expect(synced.email).toBe(contact.email ?? null);
   });
 });
 
