@@ -23,6 +23,8 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 # --- every dependency, for the build -------------------------------------------------------------
 FROM ${NODE_IMAGE} AS deps
+# No install-time telemetry (swagger-ui-dist's postinstall would report otherwise).
+ENV DO_NOT_TRACK=1
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -43,6 +45,7 @@ RUN node tools/build/build-project.mjs apps/auth-service \
 
 # --- runtime packages only (no compilers, no test tools) ----------------------------------------
 FROM ${NODE_IMAGE} AS prod-deps
+ENV DO_NOT_TRACK=1
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
