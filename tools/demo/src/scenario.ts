@@ -91,12 +91,12 @@ async function applyChanges(
     await sandbox.change(locationId, {
       kind: 'contact.update',
       contactId: first.id,
-      patch: { firstName: 'Renamed', tags: [...(first.tags ?? []), 'demo-updated'] },
+      fields: { firstName: 'Renamed', tags: [...(first.tags ?? []), 'demo-updated'] },
     }),
     await sandbox.change(locationId, {
       kind: 'task.create',
       contactId: second.id,
-      task: {
+      fields: {
         title: 'Call back about the roof inspection',
         dueDate: new Date(Date.now() + 864e5).toISOString(),
       },
@@ -109,7 +109,7 @@ async function applyChanges(
     await sandbox.change(locationId, {
       kind: 'note.create',
       contactId: second.id,
-      body: 'Customer asked for a battery quote.',
+      fields: { body: 'Customer asked for a battery quote.' },
     }),
     await sandbox.change(locationId, { kind: 'appointment.create', contactId: second.id }),
     await sandbox.change(locationId, { kind: 'contact.delete', contactId: third.id }),

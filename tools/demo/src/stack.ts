@@ -74,8 +74,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       SANDBOX_CLIENT_ID,
       SANDBOX_CLIENT_SECRET,
       SANDBOX_WEBHOOK_URL: `${urls.ingress}/webhooks/ghl`,
-      SANDBOX_BURST_LIMIT: String(options.sandboxBurstLimit),
     });
+    await setSandboxBurstLimit(urls.sandbox, options.sandboxBurstLimit);
     const keyFiles = await saveSandboxWebhookKeys(urls.sandbox, options.stateDir);
 
     const shared = sharedEnv(options);
@@ -160,6 +160,16 @@ function mapPorts(ports: StackPorts): Record<keyof StackPorts, string> {
   const entries = Object.entries(ports).map(([name, port]) => [name, `http://127.0.0.1:${port}`]);
 
   return Object.fromEntries(entries) as Record<keyof StackPorts, string>;
+}
+
+/** GHL allows 100 requests per 10 s; the demo may raise it so the first sync takes seconds. */
+async function setSandboxBurstLimit(sandboxUrl: string, burstLimit: number): Promise<void> {
+  const response = await fetch(`${sandboxUrl}/_sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ burstLimit }),
+  });
+  if (!response.ok) throw new Error(`the sandbox refused its burst limit: ${response.status}`);
 }
 
 /** The sandbox signs with key pairs of its own; the ingress is configured with their halves. */
