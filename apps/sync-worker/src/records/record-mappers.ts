@@ -29,7 +29,11 @@ export function normalisePhone(phone: unknown, country?: unknown): string | null
   return parsed?.isValid() ? parsed.number : raw;
 }
 
-/** GHL's `[{ id, value }]` as `{ [fieldId]: value }`. */
+/**
+ * GHL's `[{ id, value }]` as `{ [fieldId]: value }`.
+ * TODO: also by field key, from the location's cached field definitions (reloaded on an unknown
+ * id). Safe for now: ids are stable in GHL, and keys can be joined in from the definitions.
+ */
 export function customFieldsById(fields: unknown): Record<string, unknown> {
   if (!Array.isArray(fields)) return {};
 
