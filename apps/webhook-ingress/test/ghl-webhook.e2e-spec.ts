@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 
 import { JobName, QueueName } from '@sm/queues';
 import { eventually } from '@sm/testing';
@@ -35,6 +36,23 @@ function contactEvent(fields: Record<string, unknown> = {}): string {
     webhookId: randomUUID(),
     timestamp: new Date().toISOString(),
     ...fields,
+  });
+}
+
+/** Streams `count` chunks of `size` bytes with chunked transfer encoding; the answer's status. */
+function postChunked(url: string, size: number, count: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-ghl-signature': 'AAAA' },
+    });
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+    for (let chunk = 0; chunk < count; chunk++) request.write(Buffer.alloc(size, 0x20));
+    request.end();
   });
 }
 
@@ -274,6 +292,15 @@ describe('POST /webhooks/ghl', () => {
 
       expect(answer.status).toBe(status);
       expect(answer.body).toMatchObject({ statusCode: status, error, message: expect.any(String) });
+      expect(await ingress.inboxCount()).toBe(before);
+    });
+
+    it('refuses a chunked body (no content-length) as soon as it crosses the limit', async () => {
+      const before = await ingress.inboxCount();
+
+      const status = await postChunked(ingress.url, 64 * 1024, 20);
+
+      expect(status).toBe(413);
       expect(await ingress.inboxCount()).toBe(before);
     });
 

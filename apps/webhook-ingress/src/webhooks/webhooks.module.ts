@@ -23,7 +23,6 @@ export class WebhooksModule {
         WebhookReceiverService,
         WebhookSweeper,
       ],
-      exports: [WebhookSweeper],
     };
   }
 }

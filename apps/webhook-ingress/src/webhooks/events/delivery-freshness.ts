@@ -6,6 +6,10 @@ import { WebhookRefusal } from '../webhook-refusal';
  * delivery without a timestamp passes: GHL's per-event examples carry none, and the dedupe key
  * still stops a replay of anything already recorded.
  */
+// TODO: if GHL's retries resend the first attempt's timestamp (likely: the body is signed as a
+// whole), a delivery answered 429 and retried after the tolerance is refused as stale. Safe for
+// now because the nightly full sync restores whatever such a delivery would have changed; raise
+// WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS (e.g. to 4500, GHL's old retry horizon) once GHL confirms.
 export function assertFresh(timestamp: unknown, toleranceSeconds: number, now = Date.now()): void {
   if (timestamp === undefined || timestamp === null) return;
 
