@@ -16,7 +16,7 @@ export class ChatWebhookCatcher {
   private server?: Server;
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+    const server = createServer((req, res) => {
       let raw = '';
       req.on('data', (chunk) => (raw += chunk));
       req.on('end', () => {
@@ -25,8 +25,9 @@ export class ChatWebhookCatcher {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
 
     return `http://127.0.0.1:${port}`;
   }

@@ -68,9 +68,8 @@ async function main(): Promise<number> {
     return healthy ? 0 : 1;
   }
 
-  say(
-    `Serving: auth ${stack.urls.auth}, webhooks ${stack.urls.ingress}/webhooks/ghl, sandbox ${stack.urls.sandbox}.`,
-  );
+  say(`Serving: auth ${stack.urls.auth}, webhooks ${stack.urls.ingress}/webhooks/ghl,`);
+  say(`         sandbox ${stack.urls.sandbox}.`);
   say('Ctrl-C stops everything.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

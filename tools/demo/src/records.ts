@@ -11,7 +11,7 @@ export class RecordsProbe {
     return new RecordsProbe(db);
   }
 
-  private async query(sql: string, params: unknown[] = []): Promise<{ rows: any[] }> {
+  private async query(sql: string, params: unknown[] = []): Promise<{ rows: Row[] }> {
     return { rows: await this.db.query(sql, params) };
   }
 
@@ -98,6 +98,10 @@ export class RecordsProbe {
     await this.db.destroy();
   }
 }
+
+// Rows as node-postgres returns them; callers know the columns they asked for.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Row = Record<string, any>;
 
 export type RecordKind = 'contacts' | 'tasks' | 'notes' | 'appointments';
 

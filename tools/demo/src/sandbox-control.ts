@@ -1,15 +1,29 @@
 /** The sandbox's `/_sandbox` control API (docs/sandbox.md), as the demo and tests use it. */
 
+/** A GHL record as the sandbox returns it: GHL's own field names. */
+export interface SandboxRecord {
+  id: string;
+  contactId?: string;
+  completed?: boolean;
+  tags?: string[];
+  [field: string]: unknown;
+}
+
 export interface SandboxExport {
   location: Record<string, unknown>;
-  contacts: Record<string, any>[];
-  tasks: Record<string, any>[];
-  notes: Record<string, any>[];
-  appointments: Record<string, any>[];
+  contacts: SandboxRecord[];
+  tasks: SandboxRecord[];
+  notes: SandboxRecord[];
+  appointments: SandboxRecord[];
+}
+
+export interface SandboxStats {
+  locations: { locationId: string; [kind: string]: unknown }[];
+  [section: string]: unknown;
 }
 
 export interface ChangeResult {
-  record: Record<string, any>;
+  record: SandboxRecord;
   webhooks: { type: string; status: number }[];
 }
 
@@ -20,9 +34,7 @@ export class SandboxControl {
     return this.call('GET', `/_sandbox/export/${locationId}`);
   }
 
-  stats(): Promise<
-    { locations: { locationId: string; [kind: string]: unknown }[] } & Record<string, any>
-  > {
+  stats(): Promise<SandboxStats> {
     return this.call('GET', '/_sandbox/stats');
   }
 

@@ -2,6 +2,10 @@ import { DemoReport } from './scenario';
 
 /** The human summary `npm start` prints; `--json` prints the report itself instead. */
 export function formatSummary(report: DemoReport): string {
+  const { firstSync, webhooks } = report;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const forged = webhooks.forgedRefused ? 'refused (401, nothing stored)' : 'NOT REFUSED';
+  const healthy = report.inSync && webhooks.forgedRefused;
   const rows = Object.entries(report.records).map(
     ([kind, { synced, sandbox }]) =>
       `  ${kind.padEnd(13)} ${String(synced).padStart(6)}  ${String(sandbox).padStart(7)}  ${
@@ -17,15 +21,15 @@ export function formatSummary(report: DemoReport): string {
     '  records        synced  sandbox',
     ...rows,
     '',
-    `  first sync:    ${report.firstSync.records} records in ${(report.firstSync.durationMs / 1000).toFixed(1)} s ` +
-      `(${report.firstSync.recordsPerSecond} records/s, ${report.firstSync.ghlCalls} GHL calls)`,
+    `  first sync:    ${firstSync.records} records in ${seconds(firstSync.durationMs)} ` +
+      `(${firstSync.recordsPerSecond} records/s, ${firstSync.ghlCalls} GHL calls)`,
     `  changes made:  ${report.changesApplied.join(', ')}`,
-    `  webhooks:      ${report.webhooks.sent} sent by the sandbox, ${report.webhooks.accepted} accepted; ` +
-      `forged delivery ${report.webhooks.forgedRefused ? 'refused (401, nothing stored)' : 'NOT REFUSED'}`,
+    `  webhooks:      ${webhooks.sent} sent by the sandbox, ${webhooks.accepted} accepted; ` +
+      `forged delivery ${forged}`,
     `  notifications: ${report.notificationsDelivered} delivered to the team channel`,
     `  sync-completed events published: ${report.syncCompletedPublished}`,
-    `  time taken:    ${(report.totalMs / 1000).toFixed(1)} s`,
-    `  result:        ${report.inSync && report.webhooks.forgedRefused ? 'IN SYNC' : 'NOT IN SYNC'}`,
+    `  time taken:    ${seconds(report.totalMs)}`,
+    `  result:        ${healthy ? 'IN SYNC' : 'NOT IN SYNC'}`,
     '',
   ].join('\n');
 }

@@ -69,7 +69,7 @@ describe('the main job, end to end (sandbox, four services, real Postgres and Re
     expect(report.scopes).not.toContain('contacts.write');
   });
 
-  it('holds every contact, task, note and appointment the sandbox has, field by field', async () => {
+  it('holds every contact, task, note and appointment of the sandbox, field by field', async () => {
     const sandbox = await new SandboxControl(stack.urls.sandbox).export(stack.locationId);
     const kinds = [
       ['contacts', expectedContactRow, actualContactRow],

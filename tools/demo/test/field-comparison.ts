@@ -4,6 +4,8 @@
  */
 
 type Row = Record<string, unknown>;
+// GHL records as the sandbox returns them, read field by field.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type GhlRecord = Record<string, any>;
 
 const asTime = (value: unknown) =>
