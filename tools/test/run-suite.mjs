@@ -3,6 +3,7 @@
 // boundaries) and a type check of every project, then every jest project against the real
 // Postgres and Redis named by TEST_DATABASE_URL / TEST_REDIS_URL (defaults: loopback).
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
 const jestArgs = process.argv.slice(2);
+const resultsFile = path.join(root, 'tmp/jest-results.json');
 
 const steps = [
   [
@@ -21,15 +23,12 @@ const steps = [
   [
     'jest',
     bin('jest'),
-    [
-      '--ci',
-      '--maxWorkers=2',
-      '--reporters=default',
-      '--reporters=./tools/test/summary-reporter.js',
-      ...jestArgs,
-    ],
+    ['--ci', '--maxWorkers=2', '--json', `--outputFile=${resultsFile}`, ...jestArgs],
   ],
 ];
+
+mkdirSync(path.dirname(resultsFile), { recursive: true });
+rmSync(resultsFile, { force: true });
 
 for (const [label, command, args] of steps) {
   if (jestArgs.length > 0 && label !== 'jest') continue;
@@ -39,7 +38,19 @@ for (const [label, command, args] of steps) {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.status !== 0) {
     process.stdout.write(`✖ ${label} failed after ${seconds} s\n`);
+    if (label === 'jest') printClosingLine();
     process.exit(result.status ?? 1);
   }
   process.stdout.write(`✔ ${label} (${seconds} s)\n`);
+  if (label === 'jest') printClosingLine();
+}
+
+/** One plain line any CI reads: `tests: N passed, N failed[, N skipped]`. */
+function printClosingLine() {
+  if (!existsSync(resultsFile)) return;
+  const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+  const skipped = results.numPendingTests + results.numTodoTests;
+  const tail = skipped ? `, ${skipped} skipped` : '';
+  process.stdout.write(`\ntests: ${results.numPassedTests} passed, ${failed} failed${tail}\n`);
 }
