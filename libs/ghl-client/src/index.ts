@@ -9,3 +9,4 @@ export * from './oauth-client';
 export * from './oauth-client.contract';
 export * from './rate-governor/rate-governor.contract';
 export * from './rate-governor/redis-rate-governor';
+export * from './scopes/ghl-scopes';
