@@ -6,6 +6,8 @@ import { Contact } from './contacts/contact.entity';
 import { Note } from './contacts/note.entity';
 import { Task } from './contacts/task.entity';
 import { Notification } from './notifications/notification.entity';
+import { LocationCustomField } from './sync/location-custom-field.entity';
+import { NightlySyncDate } from './sync/nightly-sync-date.entity';
 import { OutboxEvent } from './sync/outbox-event.entity';
 import { ParkedJob } from './sync/parked-job.entity';
 import { SyncRun } from './sync/sync-run.entity';
@@ -25,4 +27,6 @@ export const ALL_ENTITIES = [
   OutboxEvent,
   ParkedJob,
   Notification,
+  LocationCustomField,
+  NightlySyncDate,
 ];

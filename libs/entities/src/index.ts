@@ -9,6 +9,8 @@ export * from './contacts/task.entity';
 export * from './data-source';
 export * from './entities';
 export * from './notifications/notification.entity';
+export * from './sync/location-custom-field.entity';
+export * from './sync/nightly-sync-date.entity';
 export * from './sync/outbox-event.entity';
 export * from './sync/parked-job.entity';
 export * from './sync/sync-run.entity';

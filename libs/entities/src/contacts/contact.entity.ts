@@ -53,6 +53,10 @@ export class Contact {
   @Column({ name: 'custom_fields', type: 'jsonb', default: () => "'{}'" })
   customFields: Record<string, unknown>;
 
+  /** The same values by the field's key (`contact.roof_type`), where the definition is known. */
+  @Column({ name: 'custom_fields_by_key', type: 'jsonb', default: () => "'{}'" })
+  customFieldsByKey: Record<string, unknown>;
+
   @Column({ type: 'text', nullable: true })
   address1: string | null;
 
@@ -96,4 +100,8 @@ export class Contact {
 
   @Column({ name: 'synced_at', type: 'timestamptz' })
   syncedAt: Date;
+
+  /** The contact version at which its tasks, notes and appointments were last fetched whole. */
+  @Column({ name: 'children_version_at', type: 'timestamptz', nullable: true })
+  childrenVersionAt: Date | null;
 }
