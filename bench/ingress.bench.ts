@@ -1,0 +1,336 @@
+// `npm run bench -- ingress`: the webhook ingress under autocannon, on loopback, against a bare
+// node:http server measured in the same run.
+//
+// The ingress runs as production runs it: built with tools/build/build-project.mjs and started
+// with plain `node dist/.../main.js` (pass `--no-build` to reuse an existing build), against a
+// scratch database and a queue prefix of its own, verifying Ed25519 signatures with a key pair
+// made for this run. Every delivery is a GHL example with a unique webhookId and a fresh
+// timestamp, signed over its exact bytes before the clock starts.
+//
+// Last line: `ingress: accepted_per_s=<n> p99_ms=<n> vs_bare=<ratio>`
+//   accepted_per_s  deliveries answered `accepted` per second at saturation
+//   p99_ms          99th percentile latency at a steady 1,000 deliveries per second
+//   vs_bare         accepted_per_s relative to the bare server's saturated throughput
+// Before it, the check that every delivery answered `accepted` is a row in the inbox.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { KeyObject, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+
+import {
+  TEST_REDIS_URL,
+  WORKSPACE_ROOT,
+  createTestDatabase,
+  freePort,
+  uniqueQueuePrefix,
+  waitForHttp,
+} from '@sm/testing';
+
+const CONNECTIONS = 32;
+const WARMUP_SECONDS = 3;
+const SATURATION_SECONDS = 10;
+const STEADY_RATE = 1_000;
+const STEADY_SECONDS = 10;
+const STEADY_CONNECTIONS = 20;
+/** Enough signed deliveries for the ingress' phases at well above the target rate. */
+const SIGNED_DELIVERIES = 90_000;
+const EXAMPLES = [
+  'ContactCreate',
+  'ContactUpdate',
+  'TaskCreate',
+  'NoteCreate',
+  'AppointmentCreate',
+];
+const INGRESS_ENTRY = 'dist/apps/webhook-ingress/apps/webhook-ingress/src/main.js';
+
+interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
+  onResponse?: (status: number, body: string) => void;
+}
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  latency: { p50: number; p99: number; max: number };
+  requests: { average: number };
+}
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  overallRate?: number;
+  requests: AutocannonRequest[];
+}) => Promise<AutocannonResult>;
+const autocannon = createRequire(__filename)('autocannon') as Autocannon;
+
+interface Delivery {
+  body: Buffer;
+  signature: string;
+}
+
+const progress = (line: string) => process.stderr.write(`[ingress bench] ${line}\n`);
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'ingress-bench-'));
+  const queuePrefix = uniqueQueuePrefix('bench-ingress');
+  const cleanups: (() => Promise<unknown> | unknown)[] = [
+    () => rmSync(scratch, { recursive: true, force: true }),
+  ];
+  try {
+    if (!process.argv.includes('--no-build')) {
+      progress('building apps/webhook-ingress (tools/build/build-project.mjs)');
+      execFileSync(process.execPath, ['tools/build/build-project.mjs', 'apps/webhook-ingress'], {
+        cwd: WORKSPACE_ROOT,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    }
+
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const publicKeyFile = path.join(scratch, 'ed25519.pem');
+    writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+    progress(`signing ${SIGNED_DELIVERIES} deliveries`);
+    const deliveries = signedDeliveries(privateKey, SIGNED_DELIVERIES);
+
+    const database = await createTestDatabase();
+    cleanups.unshift(() => database.drop());
+    cleanups.unshift(() => deleteQueueKeys(queuePrefix));
+
+    // The baseline: the same deliveries, the same load generator, a server that only reads.
+    const bare = await startProcess(scratch, 'bare', ['-e', BARE_SERVER], {}, '/');
+    cleanups.unshift(() => bare.stop());
+    const bareTarget = sender(bare.url, cycle(deliveries));
+    progress('bare node:http: warming up');
+    await autocannon({ ...bareTarget.load, duration: WARMUP_SECONDS, connections: CONNECTIONS });
+    const bareRun = await autocannon({
+      ...bareTarget.load,
+      duration: SATURATION_SECONDS,
+      connections: CONNECTIONS,
+    });
+    await bare.stop();
+    const barePerSecond = bareRun['2xx'] / bareRun.duration;
+    progress(`bare node:http: ${Math.round(barePerSecond)} req/s, p99 ${bareRun.latency.p99} ms`);
+
+    const ingress = await startProcess(
+      scratch,
+      'ingress',
+      [INGRESS_ENTRY],
+      {
+        HOST: '127.0.0.1',
+        DATABASE_URL: database.url,
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: queuePrefix,
+        LOG_LEVEL: 'info',
+        WEBHOOK_ED25519_PUBLIC_KEY_FILES: publicKeyFile,
+      },
+      '/health/ready',
+    );
+    cleanups.unshift(() => ingress.stop());
+    const fresh = deliveries[Symbol.iterator]();
+    const target = sender(ingress.url, fresh);
+
+    progress('ingress: warming up');
+    await autocannon({ ...target.load, duration: WARMUP_SECONDS, connections: CONNECTIONS });
+    const acceptedBefore = target.accepted.length;
+    const saturated = await autocannon({
+      ...target.load,
+      duration: SATURATION_SECONDS,
+      connections: CONNECTIONS,
+    });
+    const acceptedPerSecond = (target.accepted.length - acceptedBefore) / saturated.duration;
+    progress(
+      `ingress saturated: ${Math.round(acceptedPerSecond)} accepted/s, ` +
+        `p99 ${saturated.latency.p99} ms, non-2xx ${saturated.non2xx}, errors ${saturated.errors}`,
+    );
+
+    const steady = await autocannon({
+      ...target.load,
+      duration: STEADY_SECONDS,
+      connections: STEADY_CONNECTIONS,
+      overallRate: STEADY_RATE,
+    });
+    progress(
+      `ingress at ${STEADY_RATE}/s: ${Math.round(steady.requests.average)} req/s, ` +
+        `p50 ${steady.latency.p50} ms, p99 ${steady.latency.p99} ms, max ${steady.latency.max} ms`,
+    );
+    if (target.exhausted) throw new Error('ran out of signed deliveries; raise SIGNED_DELIVERIES');
+
+    await ingress.stop();
+    progress(`ingress wrote ${countLines(ingress.logFile)} log lines`);
+    const stored = await countStored(database.url, target.accepted);
+    const isComplete = stored === target.accepted.length;
+    process.stdout.write(
+      `inbox check: ${stored} of ${target.accepted.length} accepted deliveries are rows in ` +
+        `webhook_inbox${isComplete ? '' : ' (MISSING ROWS)'}\n`,
+    );
+    if (!isComplete) process.exitCode = 1;
+
+    const ratio = acceptedPerSecond / barePerSecond;
+    process.stdout.write(
+      `ingress: accepted_per_s=${Math.round(acceptedPerSecond)} ` +
+        `p99_ms=${steady.latency.p99} vs_bare=${ratio.toFixed(2)}\n`,
+    );
+  } finally {
+    for (const cleanup of cleanups) await cleanup();
+  }
+}
+
+/** GHL's examples as live deliveries: unique webhookId, fresh timestamp, signed raw bytes. */
+function signedDeliveries(privateKey: KeyObject, count: number): Delivery[] {
+  const templates = EXAMPLES.map((type) =>
+    readFileSync(path.join(WORKSPACE_ROOT, 'vendor/ghl/webhooks', `${type}.json`), 'utf8'),
+  );
+  const timestamp = new Date().toISOString();
+
+  return Array.from({ length: count }, (_, index) => {
+    const template = templates[index % templates.length];
+    const text = template.replace(
+      '{',
+      `{\n  "webhookId": "${randomUUID()}",\n  "timestamp": "${timestamp}",`,
+    );
+    const body = Buffer.from(text);
+
+    return { body, signature: sign(null, body, privateKey).toString('base64') };
+  });
+}
+
+function* cycle(deliveries: Delivery[]): Iterator<Delivery> {
+  for (;;) yield* deliveries;
+}
+
+interface Target {
+  /** Inbox ids of the deliveries answered `accepted`, in the order their answers came. */
+  accepted: string[];
+  /** Set when a request had to be sent without a fresh delivery. */
+  exhausted: boolean;
+  load: { url: string; requests: AutocannonRequest[] };
+}
+
+/** autocannon options that post one delivery per request and note the inbox ids accepted. */
+function sender(url: string, source: Iterator<Delivery>): Target {
+  const target: Target = { accepted: [], exhausted: false, load: { url, requests: [] } };
+  target.load.requests.push({
+    method: 'POST',
+    path: '/webhooks/ghl',
+    setupRequest: (current) => {
+      const next = source.next();
+      if (next.done) target.exhausted = true;
+      const delivery: Delivery = next.done
+        ? { body: Buffer.from('{}'), signature: '' }
+        : next.value;
+
+      return {
+        ...current,
+        body: delivery.body,
+        headers: { 'content-type': 'application/json', 'x-ghl-signature': delivery.signature },
+      };
+    },
+    onResponse: (status, body) => {
+      if (status !== 200) return;
+      const match = /"status":"accepted","id":"([0-9a-f-]{36})"/.exec(body);
+      if (match) target.accepted.push(match[1]);
+    },
+  });
+
+  return target;
+}
+
+const BARE_SERVER = `
+const http = require('node:http');
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    Buffer.concat(chunks);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"status":"ok"}');
+  });
+}).listen(Number(process.env.PORT), '127.0.0.1');`;
+
+interface RunningProcess {
+  url: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/** A server as a child process, its output in a file (as a log collector would take it). */
+async function startProcess(
+  scratch: string,
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  readyPath: string,
+): Promise<RunningProcess> {
+  const port = await freePort();
+  const logFile = path.join(scratch, `${name}.log`);
+  const output = openSync(logFile, 'w');
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: WORKSPACE_ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', output, output],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitForHttp(`${url}${readyPath}`, 30_000, () => {
+    if (child.exitCode !== null) {
+      throw new Error(`${name} exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8')}`);
+    }
+  });
+
+  return {
+    url,
+    logFile,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function countLines(file: string): number {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+}
+
+async function countStored(databaseUrl: string, inboxIds: string[]): Promise<number> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ count: string }>(
+      'SELECT count(*) FROM webhook_inbox WHERE id = ANY($1::uuid[])',
+      [inboxIds],
+    );
+
+    return Number(rows[0].count);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteQueueKeys(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[ingress bench] failed: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});
