@@ -21,5 +21,6 @@ export const JobPriority = {
 export const JobKey = {
   contactSync: (locationId: string, contactId: string) => `contact:${locationId}:${contactId}`,
   nightlySync: (locationId: string) => `nightly-sync:${locationId}`,
+  taskSweep: (locationId: string) => `task-sweep:${locationId}`,
   tokenRefresh: (locationId: string) => `token-refresh:${locationId}`,
 };

@@ -9,6 +9,8 @@ export const JobName = {
   AppUninstalled: 'app.uninstalled',
   SyncContact: 'contact.sync',
   SyncLocation: 'location.full-sync',
+  /** The periodic sweep of a location's tasks (GHL sends no webhook for a task edit). */
+  SweepTasks: 'location.task-sweep',
   RefreshToken: 'token.refresh',
   TaskCompleted: 'task.completed',
   AdminAlert: 'admin.alert',
@@ -47,6 +49,10 @@ export interface SyncLocationJob {
   trigger: LocationSyncTrigger;
 }
 
+export interface SweepTasksJob {
+  locationId: string;
+}
+
 export interface RefreshTokenJob {
   locationId: string;
 }
@@ -74,6 +80,7 @@ export interface JobPayloads {
   [JobName.AppUninstalled]: ConnectionEventJob;
   [JobName.SyncContact]: SyncContactJob;
   [JobName.SyncLocation]: SyncLocationJob;
+  [JobName.SweepTasks]: SweepTasksJob;
   [JobName.RefreshToken]: RefreshTokenJob;
   [JobName.TaskCompleted]: TaskCompletedJob;
   [JobName.AdminAlert]: AdminAlertJob;
