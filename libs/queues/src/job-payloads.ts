@@ -15,6 +15,14 @@ export const JobName = {
   TaskCompleted: 'task.completed',
   AdminAlert: 'admin.alert',
   SyncCompleted: 'sync.completed',
+  /** notifications: a rule told the team about a contact (new lead, no-show, stale lead…). */
+  TeamNotice: 'team.notice',
+  /** notifications: a reminder of an open task's due date or an appointment's start. */
+  ReminderDue: 'reminder.due',
+  /** automation: a reminder timer went off (a delayed job, re-checked before it notifies). */
+  FireReminder: 'reminder.fire',
+  /** automation: the nightly scan for leads nobody touched in N days. */
+  ScanStaleLeads: 'automation.stale-scan',
 } as const;
 
 export type JobName = (typeof JobName)[keyof typeof JobName];
@@ -74,6 +82,51 @@ export interface AdminAlertJob {
   summary: string;
 }
 
+/**
+ * A notice for a location's team from an automation rule (sync-worker → notification-service).
+ * `notice` says which: `new-lead`, `no-show`, `stale-lead`, or an operator's own word from a
+ * rule file. The receiver re-reads the contact (and the subject: an appointment or a task) from
+ * Postgres to render the message; `dedupeKey` is sent once.
+ */
+export interface TeamNoticeJob {
+  locationId: string;
+  contactId: string;
+  ruleId: string;
+  notice: string;
+  subject: { kind: 'task' | 'appointment'; id: string } | null;
+  dedupeKey: string;
+}
+
+/**
+ * A reminder that fell due (sync-worker → notification-service): the task is still open or the
+ * appointment still booked when it was sent. `dueAt` is the task's due date or the appointment's
+ * start (ISO-8601); `leadMinutes` how long before it the reminder fires.
+ */
+export interface ReminderDueJob {
+  locationId: string;
+  contactId: string;
+  ruleId: string;
+  subject: { kind: 'task' | 'appointment'; id: string };
+  dueAt: string;
+  leadMinutes: number;
+  dedupeKey: string;
+}
+
+/** A reminder timer: delayed until `leadMinutes` before `dueAt`; its job id is stable per subject. */
+export interface FireReminderJob {
+  locationId: string;
+  contactId: string;
+  ruleId: string;
+  subject: { kind: 'task' | 'appointment'; id: string };
+  dueAt: string;
+  leadMinutes: number;
+}
+
+export interface ScanStaleLeadsJob {
+  /** One location, or every location with a stale-lead rule enabled when absent. */
+  locationId?: string;
+}
+
 export interface JobPayloads {
   [JobName.ProcessWebhook]: ProcessWebhookJob;
   [JobName.AppInstalled]: ConnectionEventJob;
@@ -84,4 +137,8 @@ export interface JobPayloads {
   [JobName.RefreshToken]: RefreshTokenJob;
   [JobName.TaskCompleted]: TaskCompletedJob;
   [JobName.AdminAlert]: AdminAlertJob;
+  [JobName.TeamNotice]: TeamNoticeJob;
+  [JobName.ReminderDue]: ReminderDueJob;
+  [JobName.FireReminder]: FireReminderJob;
+  [JobName.ScanStaleLeads]: ScanStaleLeadsJob;
 }

@@ -20,6 +20,8 @@ export const QueueName = {
    * `notification-delivery.<channel>`, so that each channel has its own rate limit.
    */
   NotificationDelivery: 'notification-delivery',
+  /** sync-worker → itself: reminder timers (delayed jobs) and the nightly stale-lead scan. */
+  Automation: 'automation',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];

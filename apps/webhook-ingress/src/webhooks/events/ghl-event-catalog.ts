@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { JobName, QueueName } from '@sm/queues';
+import { JobName, QueueName, WebhookEventType } from '@sm/queues';
 
 import {
   appEventSchema,
@@ -44,7 +44,7 @@ const authService = (jobName: JobName): EventRoute => ({
  * error in GHL's docs; routing goes by `type` and the sync worker re-reads the appointment, so
  * such a delivery is processed correctly under either name.
  */
-export const EVENT_ROUTES: Readonly<Record<string, EventRoute>> = {
+export const EVENT_ROUTES: Readonly<Record<WebhookEventType, EventRoute>> = {
   ContactCreate: syncWorker(contactEventSchema),
   ContactUpdate: syncWorker(contactEventSchema),
   ContactDelete: syncWorker(contactEventSchema),
@@ -64,5 +64,7 @@ export const EVENT_ROUTES: Readonly<Record<string, EventRoute>> = {
 };
 
 export function routeOf(eventType: string): EventRoute | undefined {
-  return Object.hasOwn(EVENT_ROUTES, eventType) ? EVENT_ROUTES[eventType] : undefined;
+  return Object.hasOwn(EVENT_ROUTES, eventType)
+    ? EVENT_ROUTES[eventType as WebhookEventType]
+    : undefined;
 }
