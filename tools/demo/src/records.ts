@@ -84,6 +84,15 @@ export class RecordsProbe {
     return rows[0].n;
   }
 
+  async outboxCount(locationId: string): Promise<number> {
+    const { rows } = await this.query(
+      'SELECT count(*)::int AS n FROM outbox_events WHERE location_id = $1',
+      [locationId],
+    );
+
+    return rows[0].n;
+  }
+
   async outboxPublished(locationId: string): Promise<number> {
     const { rows } = await this.query(
       `SELECT count(*)::int AS n FROM outbox_events

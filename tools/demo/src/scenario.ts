@@ -13,7 +13,7 @@ export interface DemoReport {
   webhooks: { sent: number; accepted: number; forgedRefused: boolean };
   changesApplied: string[];
   notificationsDelivered: number;
-  syncCompletedPublished: number;
+  syncCompleted: { published: number; received: number };
   inSync: boolean;
   totalMs: number;
 }
@@ -48,6 +48,7 @@ export async function runDemoScenario(
   const durationMs = run.durationMs ?? 1;
 
   const changes = await applyChanges(sandbox, probe, locationId, stack);
+  await everyEventReachedTheConsumer(stack, probe, locationId);
   const forgedRefused = await forgedDeliveryIsRefused(sandbox, probe, locationId);
 
   const records = await compareCounts(sandbox, probe, locationId);
@@ -70,7 +71,10 @@ export async function runDemoScenario(
     },
     changesApplied: changes.applied,
     notificationsDelivered: stack.chat.on('team').length,
-    syncCompletedPublished: await probe.outboxPublished(locationId),
+    syncCompleted: {
+      published: await probe.outboxPublished(locationId),
+      received: stack.syncEvents.filter((event) => event.locationId === locationId).length,
+    },
     inSync,
     totalMs: Date.now() - startedAt,
   };
@@ -153,6 +157,24 @@ async function applyChanges(
     ],
     webhooksSent: results.reduce((sum, result) => sum + result.webhooks.length, 0),
   };
+}
+
+/** Every sync-completed event written to the outbox reaches the demo's consumer. */
+async function everyEventReachedTheConsumer(
+  stack: Stack,
+  probe: RecordsProbe,
+  locationId: string,
+): Promise<void> {
+  await eventually(
+    async () => {
+      const written = await probe.outboxCount(locationId);
+      const received = stack.syncEvents.filter((event) => event.locationId === locationId);
+
+      return written > 0 && received.length === written ? true : undefined;
+    },
+    30_000,
+    'every sync-completed event to reach its consumer',
+  );
 }
 
 /** A delivery whose signature does not verify is refused with 401 and leaves no row. */

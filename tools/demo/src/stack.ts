@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { createSyncCompletedConsumer, SyncCompletedEvent } from '@sm/sync-events';
 import { ServiceProcess, startServiceProcess } from '@sm/testing';
 
 import { ChatWebhookCatcher } from './chat-webhook-catcher';
@@ -9,6 +10,8 @@ import { DemoSecrets } from './demo-secrets';
 export const SANDBOX_LOCATION_ID = 'SMsandboxLocation001';
 const SANDBOX_CLIENT_ID = 'sandbox-app-client';
 const SANDBOX_CLIENT_SECRET = 'sandbox-app-secret';
+/** The demo itself consumes sync-completed, as another SolarMarket service would. */
+const DEMO_CONSUMER = 'demo';
 
 export interface StackPorts {
   sandbox: number;
@@ -43,6 +46,8 @@ export interface StackOptions {
 export interface Stack {
   urls: Record<keyof StackPorts, string>;
   chat: ChatWebhookCatcher;
+  /** What the registered `demo` consumer of sync-completed received, in order. */
+  syncEvents: SyncCompletedEvent[];
   serviceToken: string;
   locationId: string;
   processes: Record<string, ServiceProcess>;
@@ -60,9 +65,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const processes: Record<string, ServiceProcess> = {};
   const chat = new ChatWebhookCatcher();
   const chatUrl = await chat.start();
+  const syncEvents: SyncCompletedEvent[] = [];
+  const consumer = createSyncCompletedConsumer({
+    consumer: DEMO_CONSUMER,
+    redisUrl: options.redisUrl,
+    prefix: options.queuePrefix,
+    handle: async (event) => {
+      if (!syncEvents.some((seen) => seen.eventId === event.eventId)) syncEvents.push(event);
+    },
+  });
 
   const stop = async () => {
     await Promise.all(Object.values(processes).map((service) => service.stop('SIGTERM')));
+    await consumer.close();
     await chat.stop();
   };
 
@@ -102,7 +117,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         PORT: String(options.ports.sync),
         GHL_API_BASE_URL: urls.sandbox,
         AUTH_SERVICE_URL: urls.auth,
-        SYNC_COMPLETED_CONSUMERS: 'demo',
+        SYNC_COMPLETED_CONSUMERS: DEMO_CONSUMER,
         GHL_BURST_LIMIT: String(options.sandboxBurstLimit),
       }),
       start('notification-service', options, logDir, urls.notification, {
@@ -122,6 +137,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   return {
     urls,
     chat,
+    syncEvents,
     serviceToken: options.secrets.serviceToken,
     locationId: SANDBOX_LOCATION_ID,
     processes,

@@ -27,7 +27,8 @@ export function formatSummary(report: DemoReport): string {
     `  webhooks:      ${webhooks.sent} sent by the sandbox, ${webhooks.accepted} accepted; ` +
       `forged delivery ${forged}`,
     `  notifications: ${report.notificationsDelivered} delivered to the team channel`,
-    `  sync-completed events published: ${report.syncCompletedPublished}`,
+    `  sync-completed: ${report.syncCompleted.published} events published, ` +
+      `${report.syncCompleted.received} received by the demo consumer`,
     `  time taken:    ${seconds(report.totalMs)}`,
     `  result:        ${healthy ? 'IN SYNC' : 'NOT IN SYNC'}`,
     '',

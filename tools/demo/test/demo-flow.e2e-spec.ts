@@ -103,8 +103,15 @@ describe('the main job, end to end (sandbox, four services, real Postgres and Re
     expect(JSON.stringify(messages[0].body)).toContain(stack.locationId);
   });
 
-  it('published sync-completed events for the location and the changed contacts', () => {
-    expect(report.syncCompletedPublished).toBeGreaterThanOrEqual(2);
+  it('delivered a sync-completed event for the location and each changed contact', () => {
+    const events = stack.syncEvents;
+    const contactsSynced = new Set(
+      events.filter((e) => e.scope === 'contact').map((e) => e.contactId),
+    );
+
+    expect(events.filter((event) => event.scope === 'location')).toHaveLength(1);
+    expect(contactsSynced.size).toBeGreaterThanOrEqual(3);
+    expect(report.syncCompleted.received).toBe(report.syncCompleted.published);
   });
 
   it('never wrote a token or an OAuth code to any log', async () => {
