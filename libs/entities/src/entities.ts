@@ -1,3 +1,6 @@
+import { AutomationEffect } from './automation/automation-effect.entity';
+import { AutomationRuleSetting } from './automation/automation-rule-setting.entity';
+import { SolarmarketTask } from './automation/solarmarket-task.entity';
 import { ConnectionToken } from './connections/connection-token.entity';
 import { Connection } from './connections/connection.entity';
 import { OAuthState } from './connections/oauth-state.entity';
@@ -29,4 +32,7 @@ export const ALL_ENTITIES = [
   Notification,
   LocationCustomField,
   NightlySyncDate,
+  AutomationRuleSetting,
+  AutomationEffect,
+  SolarmarketTask,
 ];
