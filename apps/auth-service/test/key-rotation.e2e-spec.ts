@@ -12,12 +12,12 @@ import {
   startAuthService,
   tokenRequest,
 } from './support/auth-test-kit';
-import { FakeGhlOAuth } from './support/fake-ghl-oauth';
+import { GhlSandbox } from './support/ghl-sandbox';
 
 describe('token encryption key rotation', () => {
   let database: TestDatabase;
   let db: DataSource;
-  let ghl: FakeGhlOAuth;
+  let ghl: GhlSandbox;
   const running: RunningAuthService[] = [];
   const k1 = newKey('k1');
   const k2 = newKey('k2');
@@ -27,7 +27,7 @@ describe('token encryption key rotation', () => {
       authEnv({
         databaseUrl: database.url,
         queuePrefix: uniqueQueuePrefix('auth-keys'),
-        ghlBaseUrl: ghl.baseUrl,
+        ghlBaseUrl: ghl.url,
         keys,
       }),
     );
@@ -46,8 +46,7 @@ describe('token encryption key rotation', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     db = await createDataSource(database.url).initialize();
-    ghl = new FakeGhlOAuth();
-    await ghl.start();
+    ghl = await GhlSandbox.start(['LocRotateA', 'LocRotateB']);
   });
 
   afterAll(async () => {
@@ -59,8 +58,7 @@ describe('token encryption key rotation', () => {
   it('old keys still open, new writes use the newest key, the CLI re-seals the rest', async () => {
     const before = await boot(k1);
     for (const locationId of ['LocRotateA', 'LocRotateB']) {
-      ghl.locationId = locationId;
-      expect((await installThroughConsent(before.url)).status).toBe(200);
+      expect((await installThroughConsent(before.url, { locationId })).status).toBe(200);
     }
     await before.app.close();
     running.pop();
@@ -91,6 +89,6 @@ describe('token encryption key rotation', () => {
     const answer = await tokenRequest(withoutOldKey.url, 'LocRotateB');
     expect(answer.status).toBe(200);
     const { accessToken } = (await answer.json()) as { accessToken: string };
-    expect(ghl.issuedTokens).toContain(accessToken);
+    expect(await ghl.accepts(accessToken, 'LocRotateB')).toBe(true);
   });
 });

@@ -14,12 +14,14 @@ import {
   startAuthService,
   tokenRequest,
 } from './support/auth-test-kit';
-import { FakeGhlOAuth } from './support/fake-ghl-oauth';
+import { GhlSandbox, SANDBOX_APP } from './support/ghl-sandbox';
+
+const LOCATION = 'SMoauthFlowLocation1';
 
 describe('OAuth install flow', () => {
   let database: TestDatabase;
   let db: DataSource;
-  let ghl: FakeGhlOAuth;
+  let ghl: GhlSandbox;
   let auth: RunningAuthService;
   let syncQueue: Queue;
   let refreshQueue: Queue;
@@ -28,13 +30,12 @@ describe('OAuth install flow', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     db = await createDataSource(database.url).initialize();
-    ghl = new FakeGhlOAuth();
-    const ghlUrl = await ghl.start();
+    ghl = await GhlSandbox.start([LOCATION]);
     auth = await startAuthService(
       authEnv({
         databaseUrl: database.url,
         queuePrefix: prefix,
-        ghlBaseUrl: ghlUrl,
+        ghlBaseUrl: ghl.url,
         keys: newKey('k1'),
         extra: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
       }),
@@ -63,9 +64,9 @@ describe('OAuth install flow', () => {
 
     const location = new URL(response.headers.get('location') ?? '');
     expect(response.status).toBe(302);
-    expect(`${location.origin}${location.pathname}`).toBe(`${ghl.baseUrl}/v2/oauth/chooselocation`);
+    expect(`${location.origin}${location.pathname}`).toBe(`${ghl.url}/v2/oauth/chooselocation`);
     expect(location.searchParams.get('response_type')).toBe('code');
-    expect(location.searchParams.get('client_id')).toBe('test-app-client');
+    expect(location.searchParams.get('client_id')).toBe(SANDBOX_APP.clientId);
     expect(location.searchParams.get('redirect_uri')).toBe(auth.config.GHL_REDIRECT_URI);
     expect(location.searchParams.get('scope')).toBe('contacts.readonly locations.readonly');
     expect(location.searchParams.get('state')).toMatch(/^[\w-]+\.\d+\.[\w-]+$/);
@@ -77,23 +78,22 @@ describe('OAuth install flow', () => {
     expect(response.status).toBe(200);
     expect(await jsonOf(response)).toMatchObject({
       connected: true,
-      locationId: ghl.locationId,
+      locationId: LOCATION,
       scopes: ['contacts.readonly', 'locations.readonly'],
     });
-    const connection = await db.manager.findOneByOrFail(Connection, { locationId: ghl.locationId });
-    const token = await db.manager.findOneByOrFail(ConnectionToken, { locationId: ghl.locationId });
+    const connection = await db.manager.findOneByOrFail(Connection, { locationId: LOCATION });
+    const token = await db.manager.findOneByOrFail(ConnectionToken, { locationId: LOCATION });
     expect(connection.status).toBe('active');
     expect(token.keyId).toBe('k1');
-    for (const issued of ghl.issuedTokens) {
-      expect(JSON.stringify(token)).not.toContain(issued);
-    }
+    // The sandbox's tokens read sbx_at_… and sbx_rt_…: none may be stored in the clear.
+    expect(JSON.stringify(token)).not.toContain('sbx_');
     const syncJobs = await syncQueue.getJobs(['waiting', 'delayed']);
     expect(syncJobs.map((job) => [job.name, job.data])).toContainEqual([
       JobName.SyncLocation,
-      { locationId: ghl.locationId, trigger: 'install' },
+      { locationId: LOCATION, trigger: 'install' },
     ]);
     const refreshJobs = await refreshQueue.getJobs(['delayed']);
-    expect(refreshJobs.map((job) => job.data)).toContainEqual({ locationId: ghl.locationId });
+    expect(refreshJobs.map((job) => job.data)).toContainEqual({ locationId: LOCATION });
   });
 
   it('answers a browser with a short HTML page', async () => {
@@ -107,8 +107,8 @@ describe('OAuth install flow', () => {
   it('hands the stored token to the sync workers only with the service credential', async () => {
     await installThroughConsent(auth.url);
 
-    const granted = await tokenRequest(auth.url, ghl.locationId);
-    const refused = await fetch(`${auth.url}/internal/locations/${ghl.locationId}/access-token`, {
+    const granted = await tokenRequest(auth.url, LOCATION);
+    const refused = await fetch(`${auth.url}/internal/locations/${LOCATION}/access-token`, {
       method: 'POST',
       headers: { authorization: 'Bearer not-the-service-token' },
     });
@@ -116,7 +116,7 @@ describe('OAuth install flow', () => {
     expect(granted.status).toBe(200);
     const body = await jsonOf(granted);
     expect(Object.keys(body).sort()).toEqual(['accessToken', 'expiresAt', 'locationId', 'scopes']);
-    expect(ghl.issuedTokens).toContain(body.accessToken);
+    expect(await ghl.accepts(body.accessToken, LOCATION)).toBe(true);
     expect(refused.status).toBe(401);
     expect((await tokenRequest(auth.url, 'LocUnknown')).status).toBe(404);
   });
@@ -139,7 +139,7 @@ describe('OAuth install flow', () => {
       const install = await fetch(`${auth.url}/oauth/install`, { redirect: 'manual' });
       const state = new URL(install.headers.get('location') ?? '').searchParams.get('state') ?? '';
       const [nonce, , signature] = state.split('.');
-      const exchangesBefore = ghl.stats.codeExchanges;
+      const exchangesBefore = (await ghl.stats()).oauth.codeExchanges;
       const expired = `${nonce}.${Date.now() - 1}.${signature}`;
 
       const answers = await Promise.all(
@@ -152,7 +152,7 @@ describe('OAuth install flow', () => {
       expect(
         await Promise.all(answers.map(async (answer) => (await jsonOf(answer)).error)),
       ).toEqual(['state_forged', 'state_missing', 'state_forged']);
-      expect(ghl.stats.codeExchanges).toBe(exchangesBefore);
+      expect((await ghl.stats()).oauth.codeExchanges).toBe(exchangesBefore);
       await expectNothingStored();
     });
 

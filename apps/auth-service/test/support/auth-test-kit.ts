@@ -8,6 +8,7 @@ import { TEST_REDIS_URL } from '@sm/testing';
 
 import { AppModule } from '../../src/app.module';
 import { AuthServiceConfig, authServiceEnv } from '../../src/config/auth-service.config';
+import { SANDBOX_APP } from './ghl-sandbox';
 
 export const SERVICE_TOKEN = `svc-${randomBytes(24).toString('hex')}`;
 
@@ -16,7 +17,7 @@ export function newKey(id: string): string {
   return `${id}:${randomBytes(32).toString('base64')}`;
 }
 
-/** The environment of an auth service wired to a test database, queue prefix and fake GHL. */
+/** The environment of an auth service wired to a test database, queue prefix and GHL stand-in. */
 export function authEnv(options: {
   databaseUrl: string;
   queuePrefix: string;
@@ -33,8 +34,8 @@ export function authEnv(options: {
     PORT: '0',
     GHL_API_BASE_URL: options.ghlBaseUrl,
     GHL_AUTHORIZE_URL: `${options.ghlBaseUrl}/v2/oauth/chooselocation`,
-    GHL_CLIENT_ID: 'test-app-client',
-    GHL_CLIENT_SECRET: 'test-app-secret',
+    GHL_CLIENT_ID: SANDBOX_APP.clientId,
+    GHL_CLIENT_SECRET: SANDBOX_APP.clientSecret,
     GHL_REDIRECT_URI: 'http://127.0.0.1:3001/oauth/callback',
     TOKEN_ENCRYPTION_KEYS: options.keys,
     OAUTH_STATE_SECRET: 'state-secret-'.padEnd(40, 'x'),
@@ -60,11 +61,13 @@ export async function startAuthService(env: Record<string, string>): Promise<Run
 /** Walks the install flow as a browser would, without following the last redirect. */
 export async function installThroughConsent(
   authUrl: string,
-  options: { deny?: boolean; json?: boolean } = {},
+  options: { deny?: boolean; json?: boolean; locationId?: string } = {},
 ): Promise<Response> {
   const install = await fetch(`${authUrl}/oauth/install`, { redirect: 'manual' });
   const consent = new URL(install.headers.get('location') ?? '');
   if (options.deny) consent.searchParams.set('deny', '1');
+  // The location the person picks on GHL's consent page.
+  if (options.locationId) consent.searchParams.set('locationId', options.locationId);
   const back = await fetch(consent, { redirect: 'manual' });
   const callback = new URL(back.headers.get('location') ?? '');
 

@@ -2,14 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { SANDBOX_APP } from './ghl-sandbox';
+
 /**
- * A loopback stand-in for GHL's OAuth endpoints, with rotating single-use refresh tokens. It
- * exists until the sandbox (apps/ghl-sandbox) serves the same calls; it counts what it was
- * asked so that tests can assert how many refreshes reached "GHL".
+ * A loopback stand-in for GHL's token endpoint, kept for the one answer the sandbox
+ * (apps/ghl-sandbox, used by every other test) cannot give: a refresh refused with GHL's
+ * 400 "Location is not active" for a deactivated sub-account. It has rotating single-use refresh
+ * tokens like GHL and counts what it was asked.
  */
 export class FakeGhlOAuth {
-  readonly clientId = 'test-app-client';
-  readonly clientSecret = 'test-app-secret';
+  readonly clientId = SANDBOX_APP.clientId;
+  readonly clientSecret = SANDBOX_APP.clientSecret;
   locationId = 'LocFake0000000000001';
   companyId = 'CmpFake0000000000001';
   accessTokenTtlSeconds = 86_399;
