@@ -98,7 +98,7 @@ describe('token refresh across replicas (against the sandbox)', () => {
     });
   });
 
-  it('a token GHL expired early → the forced refresh after its 401 gets one GHL takes', async () => {
+  it('a token GHL expired early → the forced refresh after the 401 gets a good one', async () => {
     await db.query('TRUNCATE ghl_connections, ghl_connection_tokens');
     await ghl.faults({ accessTokenTtlSeconds: 1 });
     expect((await installThroughConsent(replicas[0].url)).status).toBe(200);
@@ -115,7 +115,7 @@ describe('token refresh across replicas (against the sandbox)', () => {
     expect(await ghl.accepts(accessToken, LOCATION)).toBe(true);
   });
 
-  it('a refresh token used elsewhere → reauth_required, syncs paused, one admin alert', async () => {
+  it('a refresh token spent elsewhere → reauth_required, syncs paused, one alert', async () => {
     const stored = await storedPair(db, keys, LOCATION);
     expect((await ghl.refresh(stored.refreshToken ?? '')).status).toBe(200);
     await expireSoon();
