@@ -144,7 +144,7 @@ describe('notification-service', () => {
         'in location loc-main',
     );
     expect(JSON.stringify(posts[0].body.blocks)).toContain('*Contact*\\nDana Reyes');
-    const row = await notificationWithKey('task-completed:loc-main:t-1');
+    const row = await notificationWithKey('task-completed:loc-main:t-1:slack');
     expect(row).toMatchObject({ status: 'delivered', audience: 'team', channel: 'slack' });
     expect(row.attempts).toBe(1);
     expect(row.deliveredAt).toBeInstanceOf(Date);
@@ -164,7 +164,7 @@ describe('notification-service', () => {
     expect(endpoint.postsTo(TEAM).length - postsBefore).toBe(1);
     const rows = await records
       .getRepository(Notification)
-      .countBy({ dedupeKey: 'task-completed:loc-main:t-2' });
+      .countBy({ dedupeKey: 'task-completed:loc-main:t-2:slack' });
     expect(rows).toBe(1);
   });
 
@@ -176,7 +176,7 @@ describe('notification-service', () => {
     await settled();
 
     expect(endpoint.postsTo(FLAKY)).toHaveLength(ATTEMPTS);
-    const row = await notificationWithKey('task-completed:loc-flaky:t-3');
+    const row = await notificationWithKey('task-completed:loc-flaky:t-3:slack');
     expect(row).toMatchObject({ status: 'delivered', attempts: ATTEMPTS });
     expect(adminPostsAbout(row.id)).toEqual([]);
   });
@@ -191,7 +191,7 @@ describe('notification-service', () => {
     await settled();
 
     expect(endpoint.postsTo(DOWN)).toHaveLength(ATTEMPTS);
-    const row = await notificationWithKey('task-completed:loc-down:t-4');
+    const row = await notificationWithKey('task-completed:loc-down:t-4:slack');
     expect(row).toMatchObject({ status: 'failed', attempts: ATTEMPTS, lastError: 'HTTP 500' });
     const alerts = adminPostsAbout(row.id);
     expect(alerts).toHaveLength(1);
@@ -208,7 +208,7 @@ describe('notification-service', () => {
     await settled();
 
     expect(endpoint.postsTo(GONE)).toHaveLength(1);
-    const row = await notificationWithKey('task-completed:loc-gone:t-5');
+    const row = await notificationWithKey('task-completed:loc-gone:t-5:slack');
     expect(row).toMatchObject({ status: 'failed', attempts: 1, lastError: 'HTTP 404' });
     expect(adminPostsAbout(row.id)).toHaveLength(1);
   });
@@ -233,7 +233,7 @@ describe('notification-service', () => {
       '[job-parked] A contact sync was parked after repeated failures',
       '[job-parked] A contact sync was parked after repeated failures',
     ]);
-    const stored = await notificationWithKey('admin-alert:job-parked:contact-sync:42');
+    const stored = await notificationWithKey('admin-alert:job-parked:contact-sync:42:slack');
     expect(stored).toMatchObject({ audience: 'admin', kind: 'job-parked', status: 'delivered' });
   });
 });

@@ -1,10 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 
 import { NOTIFICATION_CHANNELS, NotificationChannel } from './notification-channel';
 
 /** Every channel the service can deliver through, by id. */
 @Injectable()
-export class ChannelRegistry {
+export class ChannelRegistry implements OnApplicationShutdown {
   private readonly channels: Map<string, NotificationChannel>;
 
   constructor(@Inject(NOTIFICATION_CHANNELS) channels: NotificationChannel[]) {
@@ -20,5 +20,10 @@ export class ChannelRegistry {
 
   get(id: string): NotificationChannel | undefined {
     return this.channels.get(id);
+  }
+
+  /** After the delivery workers have stopped (module destroy), so no send is cut off. */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.all().map((channel) => channel.close?.()));
   }
 }

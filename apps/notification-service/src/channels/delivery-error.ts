@@ -45,3 +45,20 @@ export function deliveryErrorForRequest(error: unknown): DeliveryError {
 
   return DeliveryError.transient(`request failed: ${code}`);
 }
+
+/**
+ * Classifies a failed SMTP exchange by its reply code and nodemailer's error code only: the
+ * server's text can echo addresses. A 5xx reply is permanent (a refused recipient or sender, bad
+ * credentials), a 4xx reply is the server asking to try later; without a reply (refused
+ * connection, timeout, TLS) the next try may pass.
+ */
+export function deliveryErrorForSmtp(error: unknown): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  const failure = error as { code?: unknown; responseCode?: unknown };
+  const code = typeof failure?.code === 'string' ? failure.code : 'unknown';
+  const reply = typeof failure?.responseCode === 'number' ? failure.responseCode : undefined;
+
+  if (reply === undefined) return DeliveryError.transient(`SMTP ${code}`);
+
+  return new DeliveryError(`SMTP ${reply} (${code})`, reply >= 500);
+}

@@ -1,8 +1,8 @@
-import type { NotificationMessage } from '../messages/notification-message';
+import type { NotificationAudience, NotificationMessage } from '../messages/notification-message';
 
 /**
- * One way of carrying a message: a Slack-compatible incoming webhook today; email over SMTP and
- * an HMAC-signed HTTP webhook are meant to follow as further implementations.
+ * One way of carrying a message: a Slack-compatible incoming webhook, email over SMTP, or an
+ * HMAC-signed HTTP webhook for internal services.
  *
  * Each channel gets its own delivery queue, so its rate limit and its outages never hold back
  * another channel. A channel only sends: retries, dedupe and bookkeeping live in the delivery
@@ -17,12 +17,26 @@ export interface NotificationChannel {
    * otherwise. `destination` is what the route names (a webhook URL, an address): a secret that
    * must never reach a log or an error message.
    */
-  send(message: NotificationMessage, destination: string): Promise<void>;
+  send(notification: OutgoingNotification, destination: string): Promise<void>;
+
+  /** Releases what the channel holds open (an SMTP pool), at shutdown. */
+  close?(): Promise<void> | void;
 }
 
-/** Where one audience's messages go: which channel, and the channel's destination. */
+/** What a channel is handed to send: the stored message and the row's identity. */
+export interface OutgoingNotification {
+  /** The notification's id: stable across retries, so a receiver can drop a repeat. */
+  id: string;
+  kind: string;
+  audience: NotificationAudience;
+  locationId: string | null;
+  message: NotificationMessage;
+}
+
+/** One of the places an audience's messages go: which channel, and the channel's destination. */
 export interface ChannelRoute {
   channel: string;
+  /** A webhook URL, or comma-separated email addresses. */
   destination: string;
 }
 

@@ -1,7 +1,7 @@
 import type { NotificationMessage } from '../messages/notification-message';
 
-import { deliveryErrorForRequest, deliveryErrorForStatus } from './delivery-error';
-import type { NotificationChannel } from './notification-channel';
+import { postOnce } from './http-post';
+import type { NotificationChannel, OutgoingNotification } from './notification-channel';
 
 export const SLACK_CHANNEL_ID = 'slack';
 
@@ -25,25 +25,12 @@ export class SlackWebhookChannel implements NotificationChannel {
 
   constructor(private readonly settings: { requestTimeoutMs: number }) {}
 
-  async send(message: NotificationMessage, destination: string): Promise<void> {
-    let response: Response;
-    try {
-      response = await fetch(destination, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(slackWebhookBody(message)),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
-      });
-    } catch (error) {
-      throw deliveryErrorForRequest(error);
-    }
-    // The body is read and dropped so that the connection goes back to the pool.
-    await response.arrayBuffer().catch(() => undefined);
-
-    if (response.status < 200 || response.status >= 300) {
-      throw deliveryErrorForStatus(response.status);
-    }
+  async send(notification: OutgoingNotification, destination: string): Promise<void> {
+    await postOnce(destination, {
+      body: JSON.stringify(slackWebhookBody(notification.message)),
+      headers: { 'content-type': 'application/json' },
+      timeoutMs: this.settings.requestTimeoutMs,
+    });
   }
 }
 

@@ -2,6 +2,12 @@ import { loadConfig } from '@sm/config';
 
 import { notificationServiceEnv } from './notification-service.config';
 
+const hook = 'https://hooks.example.test/services/T/B/x';
+const withEmail = {
+  NOTIFY_SMTP_URL: 'smtp://user:pass@127.0.0.1:2525',
+  NOTIFY_EMAIL_FROM: 'notices@example.test',
+};
+
 describe('notification-service configuration', () => {
   it('has working defaults and no channel until one is configured', () => {
     const config = loadConfig(notificationServiceEnv, {});
@@ -17,14 +23,88 @@ describe('notification-service configuration', () => {
     expect(config.NOTIFY_ADMIN_SLACK_WEBHOOK_URL).toBeUndefined();
   });
 
-  it('reads per-location team routes', () => {
+  it('reads a per-location route given as a Slack webhook URL alone', () => {
     const routes = { 'loc-1': 'https://hooks.example.test/services/T/B/one' };
 
     const config = loadConfig(notificationServiceEnv, {
       NOTIFY_TEAM_ROUTES: JSON.stringify(routes),
     });
 
-    expect(config.NOTIFY_TEAM_ROUTES).toEqual(routes);
+    expect(config.NOTIFY_TEAM_ROUTES).toEqual({
+      'loc-1': { channels: { slack: routes['loc-1'] }, teams: {} },
+    });
+  });
+
+  it('reads per-location and per-team channels', () => {
+    const routes = {
+      'loc-2': {
+        slack: 'https://hooks.example.test/loc-2',
+        email: ['sales@example.test'],
+        teams: {
+          roofing: { users: ['u-1', 'u-2'], email: ['roof@example.test', 'lead@example.test'] },
+        },
+      },
+    };
+
+    const config = loadConfig(notificationServiceEnv, {
+      ...withEmail,
+      NOTIFY_TEAM_ROUTES: JSON.stringify(routes),
+    });
+
+    expect(config.NOTIFY_TEAM_ROUTES['loc-2']).toEqual({
+      channels: { slack: 'https://hooks.example.test/loc-2', email: ['sales@example.test'] },
+      teams: {
+        roofing: {
+          users: ['u-1', 'u-2'],
+          channels: { email: ['roof@example.test', 'lead@example.test'] },
+        },
+      },
+    });
+  });
+
+  it.each([
+    ['a team without a channel', { teams: { roofing: { users: ['u-1'] } } }, /must name a channel/],
+    [
+      'a user in two teams',
+      { teams: { a: { users: ['u-1'], slack: hook }, b: { users: ['u-1'], slack: hook } } },
+      /teams.b.users: user u-1 is also in team a/,
+    ],
+    ['an unknown channel', { sms: ['+1555'] }, /Unrecognized key/],
+    ['a bad address', { email: ['not-an-address'] }, /email.0: must be an email address/],
+  ])('refuses a route object with %s', (_what, route, message) => {
+    const env = { ...withEmail, NOTIFY_TEAM_ROUTES: JSON.stringify({ 'loc-1': route }) };
+
+    expect(() => loadConfig(notificationServiceEnv, env)).toThrow(message);
+  });
+
+  it('refuses email routes without an SMTP server and a sender', () => {
+    const attempt = () =>
+      loadConfig(notificationServiceEnv, { NOTIFY_ADMIN_EMAIL_TO: 'ops@example.test' });
+
+    expect(attempt).toThrow(/NOTIFY_SMTP_URL: is required when a route sends email/);
+    expect(attempt).toThrow(/NOTIFY_EMAIL_FROM: is required when a route sends email/);
+  });
+
+  it('refuses a signed-webhook route without a signing secret', () => {
+    const routes = { 'loc-1': { webhook: 'http://crm.internal.test/hooks/notices' } };
+
+    const attempt = () =>
+      loadConfig(notificationServiceEnv, { NOTIFY_TEAM_ROUTES: JSON.stringify(routes) });
+
+    expect(attempt).toThrow(/NOTIFY_WEBHOOK_SIGNING_SECRET: is required/);
+  });
+
+  it('reads comma-separated recipients and names a bad SMTP URL without printing it', () => {
+    const config = loadConfig(notificationServiceEnv, {
+      ...withEmail,
+      NOTIFY_TEAM_EMAIL_TO: 'a@example.test, b@example.test',
+    });
+    const attempt = () =>
+      loadConfig(notificationServiceEnv, { NOTIFY_SMTP_URL: 'mail.example.test:hunter2' });
+
+    expect(config.NOTIFY_TEAM_EMAIL_TO).toEqual(['a@example.test', 'b@example.test']);
+    expect(attempt).toThrow(/NOTIFY_SMTP_URL/);
+    expect(attempt).not.toThrow(/hunter2/);
   });
 
   it.each([

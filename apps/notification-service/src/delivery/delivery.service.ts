@@ -8,12 +8,9 @@ import { Notification } from '@sm/entities';
 import { ChannelRegistry } from '../channels/channel-registry';
 import { ChannelRouter } from '../channels/channel-router';
 import { DeliveryError, deliveryErrorForRequest } from '../channels/delivery-error';
-import {
-  NotificationAudience,
-  NotificationMessage,
-  NotificationStatus,
-} from '../messages/notification-message';
+import { NotificationMessage, NotificationStatus } from '../messages/notification-message';
 import { AdminAlertService } from '../notifications/admin-alert.service';
+import { recipientOfRow } from '../notifications/notification-intake.service';
 
 import type { DeliverNotificationJob } from './delivery-queues';
 
@@ -61,14 +58,23 @@ export class DeliveryService {
 
   /** The route is resolved at send time: the destination is a secret kept only in config. */
   private async send(notification: Notification): Promise<void> {
-    const audience = notification.audience as NotificationAudience;
-    const route = this.router.routeFor(audience, notification.locationId);
+    const recipient = recipientOfRow(notification);
+    const route = this.router.routeThrough(recipient, notification.channel);
     const channel = this.registry.get(notification.channel);
-    if (!route || !channel || route.channel !== channel.id) {
+    if (!route || !channel) {
       throw DeliveryError.permanent(`no ${notification.channel} destination configured`);
     }
 
-    await channel.send(notification.message as unknown as NotificationMessage, route.destination);
+    await channel.send(
+      {
+        id: notification.id,
+        kind: notification.kind,
+        audience: recipient.audience,
+        locationId: notification.locationId,
+        message: notification.message as unknown as NotificationMessage,
+      },
+      route.destination,
+    );
   }
 
   private async recordFailure(

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * What a notification says, independent of the channel that carries it. It is rendered once,
  * when the notification is created, and stored on its row: every retry sends the same words,
@@ -27,3 +29,18 @@ export const NotificationStatus = {
 } as const;
 
 export type NotificationStatus = (typeof NotificationStatus)[keyof typeof NotificationStatus];
+
+/** The dedupe_key column's width. */
+const DEDUPE_KEY_LIMIT = 200;
+
+/**
+ * One message per event and channel: the event's key (what makes the event unique) with the
+ * channel's id. A key too long for the column is hashed rather than cut, so that two long keys
+ * with one prefix stay two messages.
+ */
+export function channelDedupeKey(eventKey: string, channel: string): string {
+  const key = `${eventKey}:${channel}`;
+  if (key.length <= DEDUPE_KEY_LIMIT) return key;
+
+  return `sha256:${createHash('sha256').update(eventKey).digest('hex')}:${channel}`;
+}

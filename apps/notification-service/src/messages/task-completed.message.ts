@@ -4,13 +4,17 @@ import type { NotificationMessage } from './notification-message';
 
 export const TASK_COMPLETED_KIND = 'task-completed';
 
-/** One notice per task, however often its completion is reported. */
-export function taskCompletedDedupeKey(locationId: string, taskId: string): string {
+/** One notice per task (and channel), however often its completion is reported. */
+export function taskCompletedEventKey(locationId: string, taskId: string): string {
   return `${TASK_COMPLETED_KIND}:${locationId}:${taskId}`;
 }
 
 /** The team notice for a completed task. The contact may not be synced yet. */
-export function taskCompletedMessage(task: Task, contact: Contact | null): NotificationMessage {
+export function taskCompletedMessage(
+  task: Task,
+  contact: Contact | null,
+  team: string | null = null,
+): NotificationMessage {
   const title = task.title?.trim() || 'Untitled task';
   const contactName = contact ? displayName(contact) : 'an unknown contact';
   const assignee = task.assignedTo ? `user ${task.assignedTo}` : 'nobody';
@@ -24,6 +28,7 @@ export function taskCompletedMessage(task: Task, contact: Contact | null): Notif
       { label: 'Contact', value: contactName },
       { label: 'Assigned to', value: assignee },
       { label: 'Location', value: task.locationId },
+      ...(team ? [{ label: 'Team', value: team }] : []),
     ],
     refs: { locationId: task.locationId, contactId: task.contactId, taskId: task.id },
   };

@@ -2,11 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import type { AdminAlertJob } from '@sm/queues';
 
-import { adminAlertDedupeKey, adminAlertMessage } from '../messages/admin-alert.message';
+import { adminAlertEventKey, adminAlertMessage } from '../messages/admin-alert.message';
 
 import { NotificationIntakeService } from './notification-intake.service';
 
-/** Admin alerts: one message on the admin channel per dedupe key. */
+/** Admin alerts: one message on each admin channel per dedupe key. */
 @Injectable()
 export class AdminAlertService {
   private readonly logger = new Logger(AdminAlertService.name);
@@ -15,9 +15,8 @@ export class AdminAlertService {
 
   async raise(alert: AdminAlertJob, jobId?: string): Promise<void> {
     const result = await this.intake.submit({
-      dedupeKey: adminAlertDedupeKey(alert.dedupeKey),
-      locationId: alert.locationId,
-      audience: 'admin',
+      eventKey: adminAlertEventKey(alert.dedupeKey),
+      recipient: { audience: 'admin', locationId: alert.locationId, team: null },
       kind: alert.kind,
       message: adminAlertMessage(alert),
     });
@@ -32,9 +31,8 @@ export class AdminAlertService {
 
       return;
     }
-    this.logger.log(
-      { ...fields, notificationId: result.notificationId, outcome: result.outcome },
-      'admin alert accepted',
-    );
+    for (const delivery of result.deliveries) {
+      this.logger.log({ ...fields, ...delivery }, 'admin alert accepted');
+    }
   }
 }

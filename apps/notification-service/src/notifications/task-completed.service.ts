@@ -7,13 +7,18 @@ import type { TaskCompletedJob } from '@sm/queues';
 
 import {
   TASK_COMPLETED_KIND,
-  taskCompletedDedupeKey,
+  taskCompletedEventKey,
   taskCompletedMessage,
 } from '../messages/task-completed.message';
 
+import { ChannelRouter } from '../channels/channel-router';
+
 import { NotificationIntakeService } from './notification-intake.service';
 
-/** Tells a location's team that one of its tasks was completed, once per task. */
+/**
+ * Tells the team of a task's assignee (or the location's team) that the task was completed, once
+ * per task and channel.
+ */
 @Injectable()
 export class TaskCompletedService {
   private readonly logger = new Logger(TaskCompletedService.name);
@@ -21,6 +26,7 @@ export class TaskCompletedService {
   constructor(
     @InjectRepository(Task) private readonly tasks: Repository<Task>,
     @InjectRepository(Contact) private readonly contacts: Repository<Contact>,
+    private readonly router: ChannelRouter,
     private readonly intake: NotificationIntakeService,
   ) {}
 
@@ -35,13 +41,13 @@ export class TaskCompletedService {
       throw new Error('The completed task is not in the records');
     }
     const contact = await this.contacts.findOneBy({ locationId, id: contactId });
+    const team = this.router.teamOf(locationId, task.assignedTo);
 
     const result = await this.intake.submit({
-      dedupeKey: taskCompletedDedupeKey(locationId, taskId),
-      locationId,
-      audience: 'team',
+      eventKey: taskCompletedEventKey(locationId, taskId),
+      recipient: { audience: 'team', locationId, team },
       kind: TASK_COMPLETED_KIND,
-      message: taskCompletedMessage(task, contact),
+      message: taskCompletedMessage(task, contact, team),
     });
 
     if (result.outcome === 'unrouted') {
@@ -49,9 +55,8 @@ export class TaskCompletedService {
 
       return;
     }
-    this.logger.log(
-      { ...fields, notificationId: result.notificationId, outcome: result.outcome },
-      'task notice accepted',
-    );
+    for (const delivery of result.deliveries) {
+      this.logger.log({ ...fields, ...delivery }, 'task notice accepted');
+    }
   }
 }
