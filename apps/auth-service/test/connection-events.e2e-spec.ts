@@ -1,5 +1,5 @@
 import { ConnectionOptions, Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 
 import { Connection, ConnectionToken, createDataSource, WebhookDelivery } from '@sm/entities';
 import { JobKey, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
@@ -21,26 +21,37 @@ import {
   startAuthService,
   tokenRequest,
 } from './support/auth-test-kit';
-import { FakeGhlOAuth } from './support/fake-ghl-oauth';
+import { GhlSandbox, SANDBOX_COMPANY_ID } from './support/ghl-sandbox';
 
-describe('connection events and private tokens', () => {
+const AGENCY_LOCATIONS = ['SMagencyLocationA001', 'SMagencyLocationB001', 'SMagencyLocationC001'];
+const [LOC_A, LOC_B, LOC_C] = AGENCY_LOCATIONS;
+const LOC_UNINSTALL = 'SMuninstallLocation1';
+const LOC_PIT = 'SMprivateTokenLoc001';
+
+describe('connection events, agency installs and private tokens (against the sandbox)', () => {
   let database: TestDatabase;
   let db: DataSource;
-  let ghl: FakeGhlOAuth;
+  let ghl: GhlSandbox;
   let auth: RunningAuthService;
+  let agencyAuth: RunningAuthService;
   let events: Queue;
   let syncQueue: Queue;
   const prefix = uniqueQueuePrefix('auth-events');
 
-  const deliver = async (name: string, locationId: string | null, companyId: string) => {
+  const deliver = async (
+    name: string,
+    ids: { locationId?: string; companyId: string },
+    extra: Record<string, unknown> = {},
+  ) => {
+    const locationId = ids.locationId ?? null;
     const delivery = await db.manager.save(WebhookDelivery, {
-      dedupeKey: `${name}-${locationId}-${Date.now()}`,
+      dedupeKey: `${name}-${locationId}-${Date.now()}-${Math.random()}`,
       eventType: name === JobName.AppInstalled ? 'INSTALL' : 'UNINSTALL',
       locationId,
-      payload: { locationId, companyId },
+      payload: { ...ids, ...extra },
       signatureScheme: 'ed25519',
     });
-    await events.add(name, { inboxId: delivery.id, locationId, companyId });
+    await events.add(name, { inboxId: delivery.id, locationId, companyId: ids.companyId });
 
     return eventually(async () => {
       const row = await db.manager.findOneByOrFail(WebhookDelivery, { id: delivery.id });
@@ -48,26 +59,45 @@ describe('connection events and private tokens', () => {
       return row.status === 'received' ? undefined : row;
     });
   };
+  const agencyConnections = async () =>
+    (
+      await db.manager.find(Connection, {
+        where: { locationId: In(AGENCY_LOCATIONS), credentialKind: 'agency', status: 'active' },
+        order: { locationId: 'ASC' },
+      })
+    ).map((connection) => connection.locationId);
+  const forgetAgencyLocations = async () => {
+    await db.manager.delete(ConnectionToken, { locationId: In(AGENCY_LOCATIONS) });
+    await db.manager.delete(Connection, { locationId: In(AGENCY_LOCATIONS) });
+    await syncQueue.drain();
+  };
+  const queuedFirstSyncs = async () =>
+    (await syncQueue.getJobs(['waiting']))
+      .filter((job) => job.data.trigger === 'install')
+      .map((job) => job.data.locationId as string)
+      .sort();
 
   beforeAll(async () => {
     database = await createTestDatabase();
     db = await createDataSource(database.url).initialize();
-    ghl = new FakeGhlOAuth();
-    auth = await startAuthService(
-      authEnv({
-        databaseUrl: database.url,
-        queuePrefix: prefix,
-        ghlBaseUrl: await ghl.start(),
-        keys: newKey('k1'),
-      }),
-    );
+    ghl = await GhlSandbox.start([...AGENCY_LOCATIONS, LOC_UNINSTALL, LOC_PIT]);
+    const env = authEnv({
+      databaseUrl: database.url,
+      queuePrefix: prefix,
+      ghlBaseUrl: ghl.url,
+      keys: newKey('k1'),
+    });
+    [auth, agencyAuth] = await Promise.all([
+      startAuthService(env),
+      startAuthService({ ...env, GHL_INSTALL_USER_TYPE: 'Company' }),
+    ]);
     const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
     events = new Queue(QueueName.ConnectionEvents, { connection, prefix });
     syncQueue = new Queue(QueueName.LocationSync, { connection, prefix });
   });
 
   afterAll(async () => {
-    await auth.app.close();
+    await Promise.all([auth.app.close(), agencyAuth.app.close()]);
     for (const queue of [events, syncQueue]) {
       await queue.obliterate({ force: true });
       await queue.close();
@@ -76,60 +106,115 @@ describe('connection events and private tokens', () => {
     await database.drop();
   });
 
-  it('INSTALL under a connected agency mints a location token, queues a first sync', async () => {
-    ghl.grantCompany = true;
-    expect((await installThroughConsent(auth.url)).status).toBe(200);
-    ghl.grantCompany = false;
-
-    const delivery = await deliver(JobName.AppInstalled, 'LocFromAgency01', ghl.companyId);
-
-    expect(delivery.status).toBe('processed');
-    expect(ghl.stats.locationTokens).toBe(1);
-    const answer = await tokenRequest(auth.url, 'LocFromAgency01');
-    expect(answer.status).toBe(200);
-    expect((await jsonOf(answer)).accessToken).toMatch(/^at-min-/);
-    const syncs = await syncQueue.getJobs(['waiting']);
-    expect(syncs.map((job) => job.data)).toContainEqual({
-      locationId: 'LocFromAgency01',
-      trigger: 'install',
-    });
-  });
-
   it('UNINSTALL deletes the tokens, marks the connection and removes its schedules', async () => {
-    ghl.locationId = 'LocToUninstall1';
-    expect((await installThroughConsent(auth.url)).status).toBe(200);
+    const install = await installThroughConsent(auth.url, { locationId: LOC_UNINSTALL });
+    expect(install.status).toBe(200);
     await syncQueue.upsertJobScheduler(
-      JobKey.nightlySync(ghl.locationId),
+      JobKey.nightlySync(LOC_UNINSTALL),
       { pattern: '0 0 * * *' },
-      { name: JobName.SyncLocation, data: { locationId: ghl.locationId, trigger: 'nightly' } },
+      { name: JobName.SyncLocation, data: { locationId: LOC_UNINSTALL, trigger: 'nightly' } },
     );
 
-    const delivery = await deliver(JobName.AppUninstalled, ghl.locationId, ghl.companyId);
+    const delivery = await deliver(JobName.AppUninstalled, {
+      locationId: LOC_UNINSTALL,
+      companyId: SANDBOX_COMPANY_ID,
+    });
 
     expect(delivery.status).toBe('processed');
-    const connection = await db.manager.findOneByOrFail(Connection, { locationId: ghl.locationId });
+    const connection = await db.manager.findOneByOrFail(Connection, { locationId: LOC_UNINSTALL });
     expect(connection.status).toBe('uninstalled');
-    expect(await db.manager.countBy(ConnectionToken, { locationId: ghl.locationId })).toBe(0);
-    expect(await syncQueue.getJobScheduler(JobKey.nightlySync(ghl.locationId))).toBeUndefined();
-    expect((await tokenRequest(auth.url, ghl.locationId)).status).toBe(404);
+    expect(await db.manager.countBy(ConnectionToken, { locationId: LOC_UNINSTALL })).toBe(0);
+    expect(await syncQueue.getJobScheduler(JobKey.nightlySync(LOC_UNINSTALL))).toBeUndefined();
+    expect((await tokenRequest(auth.url, LOC_UNINSTALL)).status).toBe(404);
   });
 
-  it('stores a Private Integration Token; the listing shows no token material', async () => {
-    const stored = await fetch(`${auth.url}/internal/locations/LocWithPit0001/private-token`, {
+  it('serves a Private Integration Token GHL takes; the listing shows no token', async () => {
+    const pit = await ghl.locationAccessToken(LOC_PIT);
+
+    const stored = await fetch(`${auth.url}/internal/locations/${LOC_PIT}/private-token`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ token: 'pit-secret-value-123', scopes: ['contacts.readonly'] }),
+      body: JSON.stringify({ token: pit, scopes: ['contacts.readonly'] }),
     });
-    const answer = await tokenRequest(auth.url, 'LocWithPit0001');
+    const answer = await jsonOf(await tokenRequest(auth.url, LOC_PIT));
     const listed = await fetch(`${auth.url}/connections`, {
       headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
     });
 
     expect(stored.status).toBe(204);
-    expect((await jsonOf(answer)).accessToken).toBe('pit-secret-value-123');
+    expect(answer).toMatchObject({ accessToken: pit, scopes: ['contacts.readonly'] });
+    expect(await ghl.accepts(answer.accessToken, LOC_PIT)).toBe(true);
     const listing = await listed.text();
-    expect(listing).toContain('LocWithPit0001');
-    expect(listing).not.toContain('pit-secret-value-123');
-    for (const issued of ghl.issuedTokens) expect(listing).not.toContain(issued);
+    expect(listing).toContain(LOC_PIT);
+    expect(listing).not.toContain(pit);
+    expect(listing).not.toContain('sbx_');
+  });
+
+  it('a Private Integration Token GHL refused → reauth_required until one is stored', async () => {
+    const refused = await tokenRequest(auth.url, LOC_PIT, true);
+
+    expect(refused.status).toBe(409);
+    expect(await jsonOf(refused)).toEqual({ error: 'reauth_required' });
+  });
+
+  describe('agency installs', () => {
+    it('an agency OAuth install mints a token per approved location, each to sync', async () => {
+      await syncQueue.drain();
+
+      const response = await installThroughConsent(agencyAuth.url);
+
+      expect(response.status).toBe(200);
+      const body = await jsonOf(response);
+      expect(body).toMatchObject({ userType: 'Company', locationId: SANDBOX_COMPANY_ID });
+      expect(body.locations).toEqual(expect.arrayContaining(AGENCY_LOCATIONS));
+      expect(await agencyConnections()).toEqual(AGENCY_LOCATIONS);
+      expect(await queuedFirstSyncs()).toEqual(expect.arrayContaining(AGENCY_LOCATIONS));
+      for (const locationId of AGENCY_LOCATIONS) {
+        const answer = await tokenRequest(auth.url, locationId);
+        expect(answer.status).toBe(200);
+        expect(await ghl.accepts((await jsonOf(answer)).accessToken, locationId)).toBe(true);
+      }
+      expect((await tokenRequest(auth.url, SANDBOX_COMPANY_ID)).status).toBe(404);
+    });
+
+    it('an agency INSTALL event naming no location → every installed location', async () => {
+      await forgetAgencyLocations();
+
+      const delivery = await deliver(JobName.AppInstalled, { companyId: SANDBOX_COMPANY_ID });
+
+      expect(delivery.status).toBe('processed');
+      expect(await agencyConnections()).toEqual(AGENCY_LOCATIONS);
+      expect(await queuedFirstSyncs()).toEqual(expect.arrayContaining(AGENCY_LOCATIONS));
+    });
+
+    it('a bulk INSTALL with approvedLocations → a token for exactly those', async () => {
+      await forgetAgencyLocations();
+
+      const delivery = await deliver(
+        JobName.AppInstalled,
+        { companyId: SANDBOX_COMPANY_ID },
+        { isBulkInstallation: true, approvedLocations: [LOC_A, LOC_C] },
+      );
+
+      expect(delivery.status).toBe('processed');
+      expect(await agencyConnections()).toEqual([LOC_A, LOC_C]);
+      expect(await queuedFirstSyncs()).toEqual([LOC_A, LOC_C]);
+    });
+
+    it('INSTALL of one location under the agency mints its token once', async () => {
+      const first = await deliver(JobName.AppInstalled, {
+        locationId: LOC_B,
+        companyId: SANDBOX_COMPANY_ID,
+      });
+      const again = await deliver(JobName.AppInstalled, {
+        locationId: LOC_B,
+        companyId: SANDBOX_COMPANY_ID,
+      });
+
+      expect([first.status, again.status]).toEqual(['processed', 'ignored']);
+      expect(await agencyConnections()).toEqual(AGENCY_LOCATIONS);
+      const answer = await jsonOf(await tokenRequest(auth.url, LOC_B));
+      expect(await ghl.accepts(answer.accessToken, LOC_B)).toBe(true);
+    });
   });
 });

@@ -51,6 +51,14 @@ export const authServiceEnv = z.object({
   GHL_CLIENT_SECRET: secret(8),
   /** The public URL of `GET /oauth/callback`, exactly as registered with the GHL app. */
   GHL_REDIRECT_URI: url(),
+  /**
+   * The token the install's code exchange asks for: `Location` (a sub-account app) or
+   * `Company` (an app distributed to agencies: the agency's locations get location tokens
+   * through `POST /oauth/locationToken`).
+   */
+  GHL_INSTALL_USER_TYPE: z
+    .enum(['Location', 'Company'], { message: 'must be Location or Company' })
+    .default('Location'),
   /** Asks GHL for `contacts.write` at install; off means read-only connections. */
   GHL_WRITE_FEATURES: flag(false),
   TOKEN_ENCRYPTION_KEYS: keyRing(),

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { DeliveryStatus, WebhookDelivery } from '@sm/entities';
 import { ConnectionEventJob, JobName, QueueName } from '@sm/queues';
 
+import { AgencyInstallService } from './agency-install.service';
 import { ConnectionsService } from './connections.service';
 
 /**
@@ -20,6 +21,7 @@ export class ConnectionEventsProcessor extends WorkerHost {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly connections: ConnectionsService,
+    private readonly agency: AgencyInstallService,
   ) {
     super();
   }
@@ -30,7 +32,8 @@ export class ConnectionEventsProcessor extends WorkerHost {
     const isPending = delivery && delivery.status !== DeliveryStatus.Processed;
     if (!isPending) return;
 
-    const acted = await this.act(job.name, locationId, companyId);
+    const approved = approvedLocationsOf(delivery.payload);
+    const acted = await this.act(job.name, { locationId, companyId, approved });
     await this.dataSource.manager.update(
       WebhookDelivery,
       { id: inboxId },
@@ -42,7 +45,8 @@ export class ConnectionEventsProcessor extends WorkerHost {
     this.logger.log({ locationId, jobId: job.id, event: job.name, acted }, 'connection event');
   }
 
-  private act(name: string, locationId: string | null, companyId: string | null) {
+  private async act(name: string, event: InstallEvent): Promise<boolean> {
+    const { locationId, companyId, approved } = event;
     if (name === JobName.AppUninstalled) {
       // An agency-level UNINSTALL carries only the company id.
       const ownerId = locationId ?? companyId;
@@ -52,7 +56,26 @@ export class ConnectionEventsProcessor extends WorkerHost {
     if (name === JobName.AppInstalled && locationId && companyId) {
       return this.connections.installFromAgency(companyId, locationId);
     }
+    if (name === JobName.AppInstalled && companyId) {
+      // An agency-level (bulk) INSTALL: every approved, or else every installed, location.
+      const outcome = await this.agency.connectLocations(companyId, approved);
 
-    return Promise.resolve(false);
+      return outcome.connected.length > 0;
+    }
+
+    return false;
   }
+}
+
+interface InstallEvent {
+  locationId: string | null;
+  companyId: string | null;
+  approved: string[];
+}
+
+/** A bulk INSTALL may name its locations (`approvedLocations`); the examples do not. */
+function approvedLocationsOf(payload: unknown): string[] {
+  const listed = (payload as { approvedLocations?: unknown } | null)?.approvedLocations;
+
+  return Array.isArray(listed) ? listed.filter((id): id is string => typeof id === 'string') : [];
 }

@@ -5,8 +5,11 @@ import { GhlOAuthClient, OAuthApi } from '@sm/ghl-client';
 import { AUTH_CONFIG } from '../config/auth-config.token';
 import type { AuthServiceConfig } from '../config/auth-service.config';
 
-/** The Nest token of the GHL OAuth client (`OAuthApi`); tests may provide their own. */
+/** The Nest token of the GHL OAuth client (`AgencyOAuthApi`); tests may provide their own. */
 export const OAUTH_API = Symbol('OAUTH_API');
+
+/** The token calls, plus the agency's listing of the locations our app is installed on. */
+export type AgencyOAuthApi = OAuthApi & Pick<GhlOAuthClient, 'listInstalledLocations'>;
 
 /** Closes the client's keep-alive pool when the service stops. */
 @Injectable()
@@ -22,7 +25,7 @@ export const oauthApiProviders: Provider[] = [
   {
     provide: OAUTH_API,
     inject: [AUTH_CONFIG],
-    useFactory: (config: AuthServiceConfig): OAuthApi =>
+    useFactory: (config: AuthServiceConfig): AgencyOAuthApi =>
       new GhlOAuthClient({
         baseUrl: config.GHL_API_BASE_URL,
         clientId: config.GHL_CLIENT_ID,

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { GhlOAuthError, GhlTokenResponse, OAuthApi } from '@sm/ghl-client';
 
+import { AgencyInstallService } from '../connections/agency-install.service';
+
 import { AUTH_CONFIG } from '../config/auth-config.token';
 import type { AuthServiceConfig } from '../config/auth-service.config';
 import { RefreshScheduler } from '../tokens/refresh-scheduler.service';
@@ -16,6 +18,8 @@ export interface InstallResult {
   companyId: string | null;
   userType: 'Location' | 'Company';
   scopes: string[];
+  /** An agency install: the locations that got a location token now (new or already there). */
+  locations?: string[];
 }
 
 /** Why a callback was refused, as a stable error code. */
@@ -31,6 +35,8 @@ export class InstallRefusedError extends Error {
 /** Base scopes: the nightly schedule needs the location's timezone, hence `locations.readonly`. */
 const READ_SCOPES = ['contacts.readonly', 'locations.readonly'];
 const WRITE_SCOPES = ['contacts.write'];
+/** An agency app lists its installed locations and mints their tokens. */
+const AGENCY_SCOPES = ['oauth.readonly', 'oauth.write'];
 
 /** The install flow: the consent redirect, then the callback's code exchange and storage. */
 @Injectable()
@@ -43,10 +49,17 @@ export class OAuthInstallService {
     private readonly states: OAuthStateService,
     private readonly store: TokenStore,
     private readonly scheduler: RefreshScheduler,
+    private readonly agency: AgencyInstallService,
   ) {}
 
   requestedScopes(): string[] {
-    return this.config.GHL_WRITE_FEATURES ? [...READ_SCOPES, ...WRITE_SCOPES] : READ_SCOPES;
+    const isAgencyApp = this.config.GHL_INSTALL_USER_TYPE === 'Company';
+
+    return [
+      ...READ_SCOPES,
+      ...(this.config.GHL_WRITE_FEATURES ? WRITE_SCOPES : []),
+      ...(isAgencyApp ? AGENCY_SCOPES : []),
+    ];
   }
 
   async authorizeUrl(): Promise<string> {
@@ -76,16 +89,33 @@ export class OAuthInstallService {
     this.logger.log({ locationId: granted.locationId, kind: granted.credentialKind }, 'installed');
 
     await this.scheduler.scheduleRefresh(granted.locationId, stored.generation, stored.expiresAt);
-    if (granted.credentialKind === 'oauth')
+    if (granted.credentialKind === 'oauth') {
       await this.scheduler.enqueueFirstSync(granted.locationId);
+    }
+    const isCompany = granted.credentialKind === 'company';
+    const locations = isCompany ? await this.connectAgencyLocations(granted, response) : undefined;
 
     return {
       connected: true,
       locationId: granted.locationId,
       companyId: granted.companyId,
-      userType: granted.credentialKind === 'company' ? 'Company' : 'Location',
+      userType: isCompany ? 'Company' : 'Location',
       scopes: granted.scopes,
+      ...(locations ? { locations } : {}),
     } satisfies InstallResult;
+  }
+
+  /**
+   * A bulk install names its locations in `approvedLocations`; otherwise the installed ones are
+   * listed. TODO: the locations are minted during the callback, four at a time; an agency with
+   * thousands of locations would make the browser wait minutes. Safe for now: each location is
+   * stored as soon as it is minted and the agency's INSTALL events mint any the callback missed.
+   */
+  private async connectAgencyLocations(granted: GrantedConnection, response: GhlTokenResponse) {
+    const approved = (response.approvedLocations ?? []).filter(Boolean);
+    const outcome = await this.agency.connectLocations(granted.locationId, approved);
+
+    return [...outcome.connected, ...outcome.alreadyConnected];
   }
 
   private async exchange(code: string): Promise<GhlTokenResponse> {
@@ -93,6 +123,7 @@ export class OAuthInstallService {
       const response = await this.oauth.exchangeCode({
         code,
         redirectUri: this.config.GHL_REDIRECT_URI,
+        userType: this.config.GHL_INSTALL_USER_TYPE,
       });
       if (!response.access_token || !(response.locationId || response.companyId)) {
         throw new GhlOAuthError(502, undefined, 'token response without token or owner');

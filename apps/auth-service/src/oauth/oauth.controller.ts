@@ -1,7 +1,7 @@
 import { Controller, Get, Logger, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 
-import { InstallRefusedError, OAuthInstallService } from './oauth-install.service';
+import { InstallRefusedError, InstallResult, OAuthInstallService } from './oauth-install.service';
 import { InvalidStateError } from './oauth-state.service';
 
 const EXPLANATIONS: Record<string, string> = {
@@ -44,7 +44,7 @@ export class OAuthController {
       res
         .status(200)
         .type('html')
-        .send(page('Connected', `Location ${result.locationId} is connected.`));
+        .send(page('Connected', connectedMessage(result)));
     } catch (error) {
       const code = refusalCode(error);
       if (!code) throw error;
@@ -58,6 +58,12 @@ export class OAuthController {
       res.status(status).type('html').send(page('Not connected', EXPLANATIONS[code]));
     }
   }
+}
+
+function connectedMessage(result: InstallResult): string {
+  if (!result.locations) return `Location ${result.locationId} is connected.`;
+
+  return `Agency ${result.locationId} is connected with ${result.locations.length} locations.`;
 }
 
 function refusalCode(error: unknown): string | undefined {

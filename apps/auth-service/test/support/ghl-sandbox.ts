@@ -61,9 +61,9 @@ export class GhlSandbox {
     return this.control('GET', '/stats') as Promise<SandboxStats>;
   }
 
-  /** Whether GHL takes this access token for the location (GET /locations/{id}). */
+  /** Whether GHL takes this access token for a read of the location's contacts. */
   async accepts(accessToken: string, locationId: string): Promise<boolean> {
-    const response = await fetch(`${this.url}/locations/${locationId}`, {
+    const response = await fetch(`${this.url}/contacts/?locationId=${locationId}&limit=1`, {
       headers: { authorization: `Bearer ${accessToken}`, version: '2021-07-28' },
     });
 
