@@ -1,3 +1,4 @@
+import { ContactActivity } from './activity/contact-activity.entity';
 import { AutomationEffect } from './automation/automation-effect.entity';
 import { AutomationRuleSetting } from './automation/automation-rule-setting.entity';
 import { SolarmarketTask } from './automation/solarmarket-task.entity';
@@ -8,6 +9,11 @@ import { Appointment } from './contacts/appointment.entity';
 import { Contact } from './contacts/contact.entity';
 import { Note } from './contacts/note.entity';
 import { Task } from './contacts/task.entity';
+import {
+  ContactHealthScore,
+  ContactHealthScoreHistory,
+} from './health-score/contact-health-score.entity';
+import { HealthScoreSettings } from './health-score/health-score-settings.entity';
 import { Notification } from './notifications/notification.entity';
 import { LocationCustomField } from './sync/location-custom-field.entity';
 import { NightlySyncDate } from './sync/nightly-sync-date.entity';
@@ -32,6 +38,10 @@ export const ALL_ENTITIES = [
   Notification,
   LocationCustomField,
   NightlySyncDate,
+  ContactActivity,
+  HealthScoreSettings,
+  ContactHealthScore,
+  ContactHealthScoreHistory,
   AutomationRuleSetting,
   AutomationEffect,
   SolarmarketTask,

@@ -1,3 +1,4 @@
+export * from './activity/contact-activity.entity';
 export * from './automation/automation-effect.entity';
 export * from './automation/automation-rule-setting.entity';
 export * from './automation/solarmarket-task.entity';
@@ -11,6 +12,8 @@ export * from './contacts/note.entity';
 export * from './contacts/task.entity';
 export * from './data-source';
 export * from './entities';
+export * from './health-score/contact-health-score.entity';
+export * from './health-score/health-score-settings.entity';
 export * from './notifications/notification.entity';
 export * from './sync/location-custom-field.entity';
 export * from './sync/nightly-sync-date.entity';

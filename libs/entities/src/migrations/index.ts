@@ -1,6 +1,7 @@
 import { InitialSchema1764800000000 } from './1764800000000-initial-schema';
 import { NotificationMessage1764813004000 } from './1764813004000-notification-message';
 import { SyncReconciliation1764832600000 } from './1764832600000-sync-reconciliation';
+import { ActivityAndHealthScore1764840000000 } from './1764840000000-activity-and-health-score';
 import { Automation1764850000000 } from './1764850000000-automation';
 
 /** Every migration, oldest first. A new one is appended here. */
@@ -8,5 +9,6 @@ export const ALL_MIGRATIONS = [
   InitialSchema1764800000000,
   NotificationMessage1764813004000,
   SyncReconciliation1764832600000,
+  ActivityAndHealthScore1764840000000,
   Automation1764850000000,
 ];
