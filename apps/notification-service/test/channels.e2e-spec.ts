@@ -1,0 +1,321 @@
+import { randomBytes } from 'node:crypto';
+
+import type { INestApplication } from '@nestjs/common';
+import { ConnectionOptions, Queue } from 'bullmq';
+import type { DataSource } from 'typeorm';
+
+import { createDataSource, Notification } from '@sm/entities';
+import { startService } from '@sm/platform';
+import {
+  AdminAlertJob,
+  JobName,
+  QueueName,
+  redisOptionsFromUrl,
+  TaskCompletedJob,
+} from '@sm/queues';
+import {
+  createTestDatabase,
+  eventually,
+  TEST_REDIS_URL,
+  TestDatabase,
+  uniqueQueuePrefix,
+} from '@sm/testing';
+
+import { AppModule } from '../src/app.module';
+import { notificationServiceEnv } from '../src/config/notification-service.config';
+import { deliveryQueueName } from '../src/delivery/delivery-queues';
+
+import { seedCompletedTask } from './records';
+import { SignedWebhookReceiver } from './signed-webhook-receiver';
+import { SmtpInbox } from './smtp-inbox';
+import { WebhookEndpoint } from './webhook-endpoint';
+
+const ATTEMPTS = 3;
+const SALES_SLACK = '/services/T2/B1/sales-secret';
+const ADMIN_SLACK = '/services/T2/B9/admin-secret';
+const SALES = 'sales@solar.test';
+const ROOFING = 'roofing@solar.test';
+const BUSY = 'busy@solar.test';
+const REFUSING = 'refusing@solar.test';
+const OPS = 'ops@solar.test';
+
+/** Email, the signed webhook and routing per location and team, against real local servers. */
+describe('notification-service channels', () => {
+  const signingSecret = randomBytes(32).toString('hex');
+  let database: TestDatabase;
+  let records: DataSource;
+  let slack: WebhookEndpoint;
+  let inbox: SmtpInbox;
+  let receiver: SignedWebhookReceiver;
+  let app: INestApplication;
+  let queues: Queue[];
+  let notifications: Queue;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    records = await createDataSource(database.url).initialize();
+    slack = await new WebhookEndpoint().start();
+    inbox = await new SmtpInbox().start();
+    receiver = await new SignedWebhookReceiver(signingSecret).start();
+    inbox.respond(BUSY, (attempt) => (attempt === 1 ? 451 : null));
+    inbox.respond(REFUSING, () => 550);
+    receiver.respond('/crm/flaky', (attempt) => (attempt < ATTEMPTS ? 503 : 200));
+
+    const prefix = uniqueQueuePrefix('notif-chan');
+    const config = notificationServiceEnv.parse({
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      LOG_LEVEL: 'silent',
+      NOTIFY_SMTP_URL: inbox.url(),
+      NOTIFY_EMAIL_FROM: 'SolarMarket <notices@solar.test>',
+      NOTIFY_WEBHOOK_SIGNING_SECRET: signingSecret,
+      NOTIFY_ADMIN_SLACK_WEBHOOK_URL: slack.url(ADMIN_SLACK),
+      NOTIFY_ADMIN_EMAIL_TO: OPS,
+      NOTIFY_ADMIN_SIGNED_WEBHOOK_URL: receiver.url('/ops'),
+      NOTIFY_TEAM_ROUTES: JSON.stringify({
+        'loc-mail': { email: [SALES] },
+        'loc-teams': {
+          slack: slack.url(SALES_SLACK),
+          email: [SALES],
+          webhook: receiver.url('/crm/sales'),
+          teams: {
+            roofing: {
+              users: ['user-roof-1', 'user-roof-2'],
+              email: [ROOFING],
+              webhook: receiver.url('/crm/roofing'),
+            },
+          },
+        },
+        'loc-busy': { email: [BUSY] },
+        'loc-refusing': { email: [REFUSING] },
+        'loc-flaky': { webhook: receiver.url('/crm/flaky') },
+      }),
+      NOTIFY_DELIVERY_ATTEMPTS: String(ATTEMPTS),
+      NOTIFY_BACKOFF_MS: '40',
+    });
+    app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
+
+    const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
+    notifications = new Queue(QueueName.Notifications, { connection, prefix });
+    queues = [
+      notifications,
+      ...['slack', 'email', 'webhook'].map(
+        (channel) => new Queue(deliveryQueueName(channel), { connection, prefix }),
+      ),
+    ];
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    for (const queue of queues ?? []) {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+    await Promise.all([slack?.stop(), inbox?.stop(), receiver?.stop()]);
+    await records?.destroy();
+    await database?.drop();
+  });
+
+  async function settled(): Promise<void> {
+    await eventually(
+      async () => {
+        const counts = await Promise.all(
+          queues.map((queue) => queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')),
+        );
+        const pending = counts.flatMap((count) => Object.values(count));
+
+        return pending.every((value) => value === 0) ? true : undefined;
+      },
+      20_000,
+      'the queues to settle',
+    );
+  }
+
+  async function completeTask(ids: TaskCompletedJob, assignedTo: string | null): Promise<void> {
+    await seedCompletedTask(records, ids, {
+      title: 'Send the roof survey',
+      firstName: 'Dana',
+      lastName: 'Reyes',
+      assignedTo,
+    });
+  }
+
+  function rowsOfTask(locationId: string, taskId: string): Promise<Notification[]> {
+    return records
+      .getRepository(Notification)
+      .createQueryBuilder('notification')
+      .where('notification.dedupe_key LIKE :prefix', {
+        prefix: `task-completed:${locationId}:${taskId}:%`,
+      })
+      .orderBy('notification.channel')
+      .getMany();
+  }
+
+  describe('email over SMTP', () => {
+    it('delivers one email with the summary as subject and the facts in its body', async () => {
+      const ids = { locationId: 'loc-mail', contactId: 'c-m1', taskId: 't-m1' };
+      await completeTask(ids, 'user-77');
+
+      await notifications.add(JobName.TaskCompleted, ids);
+      await notifications.add(JobName.TaskCompleted, ids);
+      await settled();
+
+      const mails = inbox.mailTo(SALES).filter((mail) => mail.parsed.subject?.includes('loc-mail'));
+      const [row] = await rowsOfTask('loc-mail', 't-m1');
+      expect(mails).toHaveLength(1);
+      const [mail] = mails;
+      expect(mail.user).toBe(inbox.user);
+      expect(mail.parsed.subject).toBe(
+        'Task completed: "Send the roof survey" for Dana Reyes, assigned to user user-77, ' +
+          'in location loc-mail',
+      );
+      expect(mail.parsed.from?.text).toBe('"SolarMarket" <notices@solar.test>');
+      expect(mail.parsed.text).toContain('Contact: Dana Reyes\nAssigned to: user user-77\n');
+      expect(mail.parsed.html).toContain('<th align="left">Task</th><td>Send the roof survey</td>');
+      expect(mail.parsed.messageId).toBe(`<${row.id}@notification-service.solarmarket>`);
+      expect(row).toMatchObject({ channel: 'email', status: 'delivered', attempts: 1 });
+    });
+
+    it('retries after a 4xx reply and delivers on the next attempt', async () => {
+      const ids = { locationId: 'loc-busy', contactId: 'c-m2', taskId: 't-m2' };
+      await completeTask(ids, null);
+
+      await notifications.add(JobName.TaskCompleted, ids);
+      await settled();
+
+      expect(inbox.attemptsFor(BUSY)).toBe(2);
+      expect(inbox.mailTo(BUSY)).toHaveLength(1);
+      const [row] = await rowsOfTask('loc-busy', 't-m2');
+      expect(row).toMatchObject({ status: 'delivered', attempts: 2 });
+    });
+
+    it('gives up at once on a 5xx reply and alerts admins on every admin channel', async () => {
+      const ids = { locationId: 'loc-refusing', contactId: 'c-m3', taskId: 't-m3' };
+      await completeTask(ids, null);
+
+      await notifications.add(JobName.TaskCompleted, ids);
+      await settled();
+
+      const [row] = await rowsOfTask('loc-refusing', 't-m3');
+      expect(row).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastError: 'SMTP 550 (EMESSAGE)',
+      });
+      expect(inbox.attemptsFor(REFUSING)).toBe(1);
+      const about = (text: string | undefined) => text?.includes(row.id) ?? false;
+      expect(inbox.mailTo(OPS).filter((mail) => about(mail.parsed.subject))).toHaveLength(1);
+      expect(slack.postsTo(ADMIN_SLACK).filter((post) => about(post.body.text))).toHaveLength(1);
+      expect(receiver.postsTo('/ops').filter((post) => about(post.body.summary))).toHaveLength(1);
+    });
+  });
+
+  describe('signed webhook', () => {
+    it('posts a body that verifies with the shared secret, and the notification id', async () => {
+      const ids = { locationId: 'loc-teams', contactId: 'c-w1', taskId: 't-w1' };
+      await completeTask(ids, 'user-sales');
+
+      await notifications.add(JobName.TaskCompleted, ids);
+      await settled();
+
+      const [post] = receiver.postsTo('/crm/sales');
+      const row = (await rowsOfTask('loc-teams', 't-w1')).find((r) => r.channel === 'webhook');
+      expect(receiver.rejected).toBe(0);
+      expect(post.notificationId).toBe(row?.id);
+      expect(post.body).toMatchObject({
+        version: 1,
+        notificationId: row?.id,
+        kind: 'task-completed',
+        audience: 'team',
+        locationId: 'loc-teams',
+        refs: { locationId: 'loc-teams', contactId: 'c-w1', taskId: 't-w1' },
+      });
+      expect(post.body.summary).toContain('"Send the roof survey" for Dana Reyes');
+    });
+
+    it('retries a failing receiver with backoff until it accepts', async () => {
+      const ids = { locationId: 'loc-flaky', contactId: 'c-w2', taskId: 't-w2' };
+      await completeTask(ids, null);
+
+      await notifications.add(JobName.TaskCompleted, ids);
+      await settled();
+
+      expect(receiver.attemptsAt('/crm/flaky')).toBe(ATTEMPTS);
+      expect(receiver.postsTo('/crm/flaky')).toHaveLength(1);
+      const [row] = await rowsOfTask('loc-flaky', 't-w2');
+      expect(row).toMatchObject({ status: 'delivered', attempts: ATTEMPTS });
+    });
+  });
+
+  describe('routing per location and team', () => {
+    it("notifies the assignee's team through each of its channels, once per channel", async () => {
+      const ids = { locationId: 'loc-teams', contactId: 'c-r1', taskId: 't-r1' };
+      await completeTask(ids, 'user-roof-2');
+      const salesSlackBefore = slack.postsTo(SALES_SLACK).length;
+
+      await notifications.add(JobName.TaskCompleted, ids);
+      await notifications.add(JobName.TaskCompleted, ids);
+      await settled();
+      await notifications.add(JobName.TaskCompleted, ids);
+      await settled();
+
+      const rows = await rowsOfTask('loc-teams', 't-r1');
+      expect(rows.map((row) => [row.channel, row.status])).toEqual([
+        ['email', 'delivered'],
+        ['webhook', 'delivered'],
+      ]);
+      const roofingMail = inbox
+        .mailTo(ROOFING)
+        .filter((mail) => mail.parsed.text?.includes('roofing'));
+      expect(roofingMail).toHaveLength(1);
+      expect(roofingMail[0].parsed.text).toContain('Team: roofing');
+      const roofingPosts = receiver.postsTo('/crm/roofing');
+      expect(roofingPosts).toHaveLength(1);
+      expect(roofingPosts[0].body.refs.team).toBe('roofing');
+      expect(slack.postsTo(SALES_SLACK).length - salesSlackBefore).toBe(0);
+    });
+
+    it("notifies the location's channels when the assignee is in none of its teams", async () => {
+      const ids = { locationId: 'loc-teams', contactId: 'c-r2', taskId: 't-r2' };
+      await completeTask(ids, 'user-new-hire');
+
+      await notifications.add(JobName.TaskCompleted, ids);
+      await settled();
+
+      const rows = await rowsOfTask('loc-teams', 't-r2');
+      expect(rows.map((row) => row.channel)).toEqual(['email', 'slack', 'webhook']);
+      expect(rows.every((row) => row.status === 'delivered')).toBe(true);
+      const mentions = (text: string | undefined) => text?.includes('user-new-hire') ?? false;
+      expect(slack.postsTo(SALES_SLACK).filter((post) => mentions(post.body.text))).toHaveLength(1);
+      expect(inbox.mailTo(SALES).filter((mail) => mentions(mail.parsed.subject))).toHaveLength(1);
+      expect(inbox.mailTo(ROOFING).filter((mail) => mentions(mail.parsed.subject))).toEqual([]);
+    });
+  });
+
+  describe('admin alerts', () => {
+    it.each([
+      ['connection-reauth-required', 'connection-reauth-required:loc-teams'],
+      ['job-parked', 'job-parked:contact-sync:loc-teams:c-9'],
+      ['ghl-budget-exhausted', 'ghl-budget-exhausted:loc-teams:2025-06-01'],
+    ] as const)('delivers a %s alert once on each admin channel', async (kind, dedupeKey) => {
+      const alert: AdminAlertJob = {
+        kind,
+        locationId: 'loc-teams',
+        dedupeKey,
+        summary: `Something for ops (${kind})`,
+      };
+
+      await notifications.add(JobName.AdminAlert, alert);
+      await notifications.add(JobName.AdminAlert, alert);
+      await settled();
+
+      const text = `[${kind}] Something for ops (${kind})`;
+      expect(slack.postsTo(ADMIN_SLACK).filter((post) => post.body.text === text)).toHaveLength(1);
+      expect(inbox.mailTo(OPS).filter((mail) => mail.parsed.subject === text)).toHaveLength(1);
+      const posts = receiver.postsTo('/ops').filter((post) => post.body.summary === text);
+      expect(posts).toHaveLength(1);
+      expect(posts[0].body).toMatchObject({ kind, audience: 'admin', locationId: 'loc-teams' });
+    });
+  });
+});
