@@ -88,6 +88,20 @@ describe('GHL rate limits', () => {
     expect(stats.status).toBe(200);
   });
 
+  it("counts each location's answers by status in the stats", async () => {
+    await control(sandbox.baseUrl, 'POST', '/_sandbox/faults', { force429: 1 });
+    const before = await control(sandbox.baseUrl, 'GET', '/_sandbox/stats');
+    const seen = (stats: typeof before, status: string): number =>
+      stats.body.requests.byLocationStatus[LOCATION_ID]?.[status] ?? 0;
+
+    await ghl(sandbox.baseUrl, token, path);
+    await ghl(sandbox.baseUrl, token, path);
+    const after = await control(sandbox.baseUrl, 'GET', '/_sandbox/stats');
+
+    expect(seen(after, '429') - seen(before, '429')).toBe(1);
+    expect(seen(after, '200') - seen(before, '200')).toBe(1);
+  });
+
   it('rejects an unknown knob', async () => {
     const answer = await control(sandbox.baseUrl, 'POST', '/_sandbox/faults', { nonsense: 1 });
 

@@ -13,6 +13,8 @@ export class StatsService {
     this.requests.byStatus[statusKey] = (this.requests.byStatus[statusKey] ?? 0) + 1;
     if (locationId) {
       this.requests.byLocation[locationId] = (this.requests.byLocation[locationId] ?? 0) + 1;
+      const statuses = (this.requests.byLocationStatus[locationId] ??= {});
+      statuses[statusKey] = (statuses[statusKey] ?? 0) + 1;
     }
   }
 
@@ -45,5 +47,7 @@ function emptyRequests() {
     total: 0,
     byStatus: {} as Record<string, number>,
     byLocation: {} as Record<string, number>,
+    /** Per location, its answers by status: what a benchmark needs to measure one budget. */
+    byLocationStatus: {} as Record<string, Record<string, number>>,
   };
 }
