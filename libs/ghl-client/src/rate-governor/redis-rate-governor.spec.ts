@@ -129,6 +129,18 @@ describe('RedisRateGovernor', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
+  it('skips the Redis round trip for an answer that carries no rate headers', async () => {
+    const governor = replica();
+    const redis = connections[connections.length - 1] as Redis & { ghlRateObserve: unknown };
+    const observed = jest.spyOn(redis, 'ghlRateObserve' as never);
+
+    await governor.observe(LOCATION, { status: 200, headers: { 'content-type': 'text/json' } });
+    await governor.observe(LOCATION, { status: 429, headers: {} });
+    await governor.observe(LOCATION, { status: 200, headers: { 'x-ratelimit-remaining': '9' } });
+
+    expect(observed).toHaveBeenCalledTimes(2);
+  });
+
   it('fails at once when the wait would pass the deadline', async () => {
     const governor = replica({ burstLimit: 1, burstWindowMs: 5_000 });
     await governor.acquire(LOCATION, { priority: 'realtime', deadline: inOneMinute() });

@@ -36,6 +36,14 @@ export const RATE_GOVERNOR_DEFAULTS = {
   windowMarginMs: 250,
 } as const;
 
+const RATE_HEADERS = [
+  'x-ratelimit-remaining',
+  'x-ratelimit-max',
+  'x-ratelimit-interval-milliseconds',
+  'x-ratelimit-daily-remaining',
+  'x-ratelimit-limit-daily',
+] as const;
+
 type RateRedis = Redis & {
   ghlRateAcquire(...args: Array<string | number>): Promise<[number, string]>;
   ghlRateObserve(...args: Array<string | number>): Promise<number>;
@@ -95,6 +103,11 @@ export class RedisRateGovernor implements RateGovernor {
 
   async observe(locationId: string, { status, headers }: RateObservation): Promise<void> {
     const header = (name: string) => headerValue(headers, name)?.trim() ?? '';
+    // An answer that is no 429 and carries no X-RateLimit-* header teaches nothing: skipping it
+    // saves a Redis round trip per call where the limits are off (GHL sends them all, always).
+    const hasRateHeader = RATE_HEADERS.some((name) => header(name) !== '');
+    if (status !== 429 && !hasRateHeader) return;
+
     const [burst, state] = this.keys(locationId);
     await this.redis.ghlRateObserve(
       burst,
