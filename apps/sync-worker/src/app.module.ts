@@ -1,4 +1,10 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Inject,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -12,16 +18,22 @@ import { SYNC_WORKER_CONFIG } from './config/sync-worker-config.token';
 import { LocationGate } from './connections/location-gate.service';
 import { ContactSyncProcessor } from './contact-sync/contact-sync.processor';
 import { ContactSyncService } from './contact-sync/contact-sync.service';
+import { CustomFieldKeys } from './custom-fields/custom-field-keys.service';
 import { ParkedJobsController } from './failures/parked-jobs.controller';
 import { ParkedJobs } from './failures/parked-jobs.service';
 import { ServiceTokenGuard } from './failures/service-token.guard';
 import { createGhlApi, GhlApiHandle } from './ghl/ghl-api.factory';
 import { GHL_API } from './ghl/ghl-api.token';
 import { JobEnqueuer } from './jobs/job-enqueuer.service';
+import { FullSyncController } from './location-sync/full-sync.controller';
 import { LocationSyncProcessor } from './location-sync/location-sync.processor';
 import { LocationSyncService } from './location-sync/location-sync.service';
+import { NightlyGuard } from './location-sync/nightly-guard.service';
+import { ScheduleKeeper } from './location-sync/schedule-keeper.service';
 import { OutboxRelay } from './outbox/outbox-relay.service';
+import { ReadApiModule } from './read-api/read-api.module';
 import { RecordWriter } from './records/record-writer.service';
+import { TaskSweepService } from './tasks/task-sweep.service';
 import { AuthServiceTokenProvider } from './tokens/auth-service-token.provider';
 import { WebhookEventsProcessor } from './webhooks/webhook-events.processor';
 import { WebhookEventsService } from './webhooks/webhook-events.service';
@@ -39,8 +51,13 @@ export interface SyncWorkerOverrides {
  * HTTP only for health and the parked-jobs admin routes.
  */
 @Module({})
-export class AppModule implements OnApplicationShutdown {
-  constructor(@Inject(GHL_API_HANDLE) private readonly ghl: GhlApiHandle) {}
+export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    @Inject(GHL_API_HANDLE) private readonly ghl: GhlApiHandle,
+    private readonly webhookEvents: WebhookEventsProcessor,
+    private readonly contactSync: ContactSyncProcessor,
+    private readonly locationSync: LocationSyncProcessor,
+  ) {}
 
   static forRoot(config: SyncWorkerConfig, overrides: SyncWorkerOverrides = {}): DynamicModule {
     return {
@@ -59,8 +76,9 @@ export class AppModule implements OnApplicationShutdown {
           ],
         }),
         HealthModule.forRoot({ redisUrl: config.REDIS_URL }),
+        ReadApiModule.forRoot(config),
       ],
-      controllers: [ParkedJobsController],
+      controllers: [ParkedJobsController, FullSyncController],
       providers: [
         { provide: SYNC_WORKER_CONFIG, useValue: config },
         {
@@ -79,7 +97,11 @@ export class AppModule implements OnApplicationShutdown {
           inject: [getDataSourceToken()],
         },
         RecordWriter,
+        CustomFieldKeys,
         JobEnqueuer,
+        NightlyGuard,
+        TaskSweepService,
+        ScheduleKeeper,
         ParkedJobs,
         ServiceTokenGuard,
         ContactSyncService,
@@ -91,6 +113,18 @@ export class AppModule implements OnApplicationShutdown {
         OutboxRelay,
       ],
     };
+  }
+
+  /**
+   * SIGTERM: the workers stop taking jobs and finish the ones in flight while Postgres, Redis and
+   * GHL are still open (they close in the shutdown hooks that follow), so no job is left stalled.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      [this.webhookEvents, this.contactSync, this.locationSync].map((processor) =>
+        processor.worker.close(),
+      ),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

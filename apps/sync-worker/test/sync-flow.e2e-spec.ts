@@ -215,8 +215,13 @@ describe('sync worker against the GHL sandbox', () => {
 
     const schedulers = await queues[QueueName.LocationSync].getJobSchedulers();
 
-    expect(schedulers).toHaveLength(1);
-    expect(schedulers[0]).toMatchObject({
+    const ofLocation = schedulers.filter((scheduler) => scheduler.key.endsWith(`:${LOCATION}`));
+    expect(ofLocation.map((scheduler) => scheduler.key).sort()).toEqual(
+      [JobKey.nightlySync(LOCATION), JobKey.taskSweep(LOCATION)].sort(),
+    );
+    expect(
+      ofLocation.find((scheduler) => scheduler.key === JobKey.nightlySync(LOCATION)),
+    ).toMatchObject({
       key: JobKey.nightlySync(LOCATION),
       pattern: '0 0 * * *',
       tz: ghl.location.timezone,

@@ -2,6 +2,12 @@ import { z } from 'zod';
 
 import { csv, port, positiveInt, secret, sharedEnv, url } from '@sm/config';
 
+import { HEALTH_SCORE_CONSUMER } from '../health-score/health-score.consumer';
+import { readApiKeysField } from '../read-api/read-api-keys';
+
+/** Consumers inside this worker: always registered, whatever the environment lists. */
+export const INTERNAL_SYNC_COMPLETED_CONSUMERS = [HEALTH_SCORE_CONSUMER];
+
 /** A five-field cron pattern; BullMQ's parser gives the final word when the scheduler is set. */
 const cronPattern = (fallback: string) =>
   z
@@ -23,12 +29,16 @@ export const syncWorkerEnv = z.object({
   CHILD_FETCH_CONCURRENCY: positiveInt(6),
   /** When the nightly full sync runs, read in each location's own timezone. */
   NIGHTLY_SYNC_CRON: cronPattern('0 0 * * *'),
+  /** When each location's tasks are swept for edits GHL sends no webhook for (UTC). */
+  TASK_SWEEP_CRON: cronPattern('30 * * * *'),
   /** The zone used for a location whose GHL settings give none. */
   DEFAULT_TIMEZONE: z.string().default('UTC'),
   /** Internal consumers of `sync-completed`; each gets its own queue. */
-  SYNC_COMPLETED_CONSUMERS: csv([]).pipe(
-    z.array(z.string().regex(/^[a-z0-9-]+$/, { message: 'names are lower-case words' })),
-  ),
+  SYNC_COMPLETED_CONSUMERS: csv([])
+    .pipe(z.array(z.string().regex(/^[a-z0-9-]+$/, { message: 'names are lower-case words' })))
+    .transform((names) => [...new Set([...INTERNAL_SYNC_COMPLETED_CONSUMERS, ...names])]),
+  /** Read API keys, each scoped to its locations: JSON `[{ name, keyHash | key, locations }]`. */
+  READ_API_KEYS: readApiKeysField(),
   /** Events for one contact within this window (ms) become one fetch. */
   CONTACT_SYNC_COALESCE_MS: z.coerce.number().int().min(0).default(1_500),
   /** How often the outbox relay looks for unpublished events when nothing woke it (ms). */

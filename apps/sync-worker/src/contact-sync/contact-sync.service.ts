@@ -11,6 +11,7 @@ import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { isNotFound } from '../failures/job-errors';
 import { GHL_API } from '../ghl/ghl-api.token';
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
+import { CustomFieldKeys, fieldIdsOf } from '../custom-fields/custom-field-keys.service';
 import { ChildRows, fetchChildRows } from '../records/child-records';
 import { contactRow, FetchContext } from '../records/record-mappers';
 import { RecordWriter } from '../records/record-writer.service';
@@ -38,6 +39,7 @@ export class ContactSyncService {
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
     private readonly records: RecordWriter,
     private readonly enqueuer: JobEnqueuer,
+    private readonly fieldKeys: CustomFieldKeys,
   ) {}
 
   async sync(
@@ -53,6 +55,9 @@ export class ContactSyncService {
       timeZone: context.timeZone ?? this.config.DEFAULT_TIMEZONE,
     };
     const snapshot = await this.fetchSnapshot(api, job.contactId, fetch);
+    if (snapshot.exists) {
+      fetch.fieldKeys = await this.fieldKeys.forFieldIds(api, fieldIdsOf([snapshot.contact]));
+    }
 
     const outcome = await this.records.transaction(async (manager) => {
       const written = snapshot.exists
@@ -98,9 +103,8 @@ export class ContactSyncService {
     snapshot: Extract<ContactSnapshot, { exists: true }>,
     fetch: FetchContext,
   ): Promise<ContactSyncOutcome> {
-    const contacts = await this.records.upsertContacts(manager, [
-      contactRow(snapshot.contact, fetch),
-    ]);
+    const row = contactRow(snapshot.contact, fetch);
+    const contacts = await this.records.upsertContacts(manager, [row]);
     const children = await this.records.writeChildren(
       manager,
       job.locationId,
@@ -108,6 +112,9 @@ export class ContactSyncService {
       snapshot.children,
       fetch.fetchedAt,
     );
+    await this.records.markChildrenFetched(manager, job.locationId, [
+      { contactId: job.contactId, contactVersion: row.source_version_at as Date },
+    ]);
     // Added before the commit: if the commit fails, the retry finds the task still open and
     // adds the same job id again; the notification service dedupes what was already sent.
     for (const task of children.newlyCompletedTasks) {
@@ -150,6 +157,7 @@ export class ContactSyncService {
     outcome: ContactSyncOutcome,
     run: { jobId?: string; startedAt: Date; api: LocationApi },
   ): Promise<void> {
+    const finishedAt = new Date();
     const saved = await manager.getRepository(SyncRun).save({
       locationId: job.locationId,
       scope: 'contact',
@@ -161,7 +169,8 @@ export class ContactSyncService {
       errorCount: 0,
       jobId: run.jobId ?? null,
       startedAt: run.startedAt,
-      finishedAt: new Date(),
+      finishedAt,
+      durationMs: finishedAt.getTime() - run.startedAt.getTime(),
     });
     const event = buildSyncCompletedEvent({
       locationId: job.locationId,

@@ -10,6 +10,7 @@ import {
   ProcessWebhookJob,
   QueueName,
   SyncContactJob,
+  SweepTasksJob,
   SyncLocationJob,
   TaskCompletedJob,
 } from '@sm/queues';
@@ -95,5 +96,22 @@ export class JobEnqueuer {
 
   removeNightlySync(locationId: string) {
     return this.locationSync.removeJobScheduler(JobKey.nightlySync(locationId));
+  }
+
+  /** Sets (or replaces) the location's periodic task sweep (a cron, so a boot does not run it). */
+  scheduleTaskSweep(locationId: string) {
+    return this.locationSync.upsertJobScheduler(
+      JobKey.taskSweep(locationId),
+      { pattern: this.config.TASK_SWEEP_CRON },
+      {
+        name: JobName.SweepTasks,
+        data: { locationId } satisfies SweepTasksJob,
+        opts: { priority: JobPriority.Reconciliation },
+      },
+    );
+  }
+
+  removeTaskSweep(locationId: string) {
+    return this.locationSync.removeJobScheduler(JobKey.taskSweep(locationId));
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Not } from 'typeorm';
 
 import { Connection, SyncRun } from '@sm/entities';
 import { GhlApiError } from '@sm/ghl-client';
@@ -11,9 +12,12 @@ import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { describeError, isNotFound } from '../failures/job-errors';
 import { GHL_API } from '../ghl/ghl-api.token';
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
-import { fetchChildRows } from '../records/child-records';
+import { CustomFieldKeys, fieldIdsOf } from '../custom-fields/custom-field-keys.service';
+import { CHILD_KINDS, fetchChildRows } from '../records/child-records';
 import { contactRow, FetchContext } from '../records/record-mappers';
-import { RecordWriter } from '../records/record-writer.service';
+import type { ChildKind } from '../records/record-tables';
+import { FetchedChildren, RecordWriter } from '../records/record-writer.service';
+import { TaskSweepService } from '../tasks/task-sweep.service';
 import { mapWithConcurrency } from './map-with-concurrency';
 
 interface RunState {
@@ -22,11 +26,25 @@ interface RunState {
   errors: number;
   lastError: string | null;
   seenIds: string[];
+  plan: RunPlan;
+}
+
+/** What a run fetches beyond the contact walk, decided before it starts. */
+interface RunPlan {
+  /** Every contact's children, changed or not (an on-demand full sync). */
+  allChildren: boolean;
+  /** Contacts that had an event since the last successful run: their children are fetched. */
+  eventedIds: string[];
+  /** The kinds fetched per contact; tasks are left out when the task search wrote them all. */
+  childKinds: ChildKind[];
 }
 
 /**
- * A full sync of one location: every contact page by page, each contact's tasks, notes and
- * appointments, then reconciliation (what GHL no longer lists is tombstoned).
+ * A sync of one location: the contact walk (every page, 100 contacts a call), then tasks,
+ * notes and appointments only for contacts that changed since their children were last fetched
+ * or had an event since the last successful run (all of them on a first or on-demand sync,
+ * whose tasks come from the location's task search instead of a call per contact), then
+ * reconciliation: what GHL no longer lists is tombstoned.
  */
 @Injectable()
 export class LocationSyncService {
@@ -37,6 +55,8 @@ export class LocationSyncService {
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
     private readonly records: RecordWriter,
     private readonly enqueuer: JobEnqueuer,
+    private readonly fieldKeys: CustomFieldKeys,
+    private readonly taskSweep: TaskSweepService,
   ) {}
 
   async sync(
@@ -48,6 +68,7 @@ export class LocationSyncService {
     const timeZone = await this.refreshSchedule(api, connection);
     const state = await this.openRun(job, jobId);
     try {
+      state.plan = await this.plan(api, job, state, timeZone);
       await this.walk(api, job, state, timeZone);
       await this.finish(api, job, state, 'succeeded');
     } catch (error) {
@@ -58,6 +79,55 @@ export class LocationSyncService {
     }
 
     return state.counts;
+  }
+
+  /**
+   * A first sync (no successful run yet) or an on-demand one fetches every contact's children;
+   * their tasks come from the task search, many per call, when the token allows it. A nightly
+   * run fetches children only where something changed.
+   */
+  private async plan(
+    api: LocationApi,
+    job: SyncLocationJob,
+    state: RunState,
+    timeZone: string,
+  ): Promise<RunPlan> {
+    const lastSuccess = await this.records.transaction((manager) =>
+      manager.getRepository(SyncRun).findOne({
+        where: {
+          locationId: job.locationId,
+          scope: 'location',
+          status: 'succeeded',
+          trigger: Not('task-sweep'),
+        },
+        order: { startedAt: 'DESC' },
+      }),
+    );
+    const allChildren = job.trigger === 'manual';
+    const isBulk = allChildren || lastSuccess === null;
+    const eventedIds = lastSuccess ? await this.eventedContacts(job.locationId, lastSuccess) : [];
+    if (!isBulk) return { allChildren, eventedIds, childKinds: CHILD_KINDS };
+
+    const tasks = await this.taskSweep.walk(api, timeZone, { notify: false });
+    if (!tasks) return { allChildren, eventedIds, childKinds: CHILD_KINDS };
+    state.counts.tasks += tasks.written;
+
+    return { allChildren, eventedIds, childKinds: ['notes', 'appointments'] };
+  }
+
+  /** Contacts named by a webhook the ingress recorded since the last successful run began. */
+  private async eventedContacts(locationId: string, since: SyncRun): Promise<string[]> {
+    const rows: { contact_id: string }[] = await this.records.transaction((manager) =>
+      manager.query(
+        `SELECT DISTINCT COALESCE(payload->>'contactId', payload->'appointment'->>'contactId',
+                                  CASE WHEN event_type LIKE 'Contact%' THEN payload->>'id' END)
+                AS contact_id
+         FROM webhook_inbox WHERE location_id = $1 AND received_at >= $2`,
+        [locationId, since.startedAt],
+      ),
+    );
+
+    return rows.map((row) => row.contact_id).filter((id): id is string => isId(id));
   }
 
   /**
@@ -74,6 +144,7 @@ export class LocationSyncService {
       manager.getRepository(Connection).update({ locationId }, { timezone: timeZone }),
     );
     await this.enqueuer.scheduleNightlySync(locationId, timeZone);
+    await this.enqueuer.scheduleTaskSweep(locationId);
 
     return timeZone;
   }
@@ -111,14 +182,21 @@ export class LocationSyncService {
       }),
     );
 
-    return { run, counts: emptyCounts(), errors: 0, lastError: null, seenIds: [] };
+    return {
+      run,
+      counts: emptyCounts(),
+      errors: 0,
+      lastError: null,
+      seenIds: [],
+      plan: { allChildren: false, eventedIds: [], childKinds: CHILD_KINDS },
+    };
   }
 
-  // TODO: a nightly run fetches every contact's children (3 calls per contact). Fetching them
-  // only for contacts that changed since the last successful run, plus a periodic sweep for
-  // task edits (GHL sends no webhook for those), would cut nightly calls ~20×. Safe for now:
-  // fetching everything is correct, only dearer. A killed walk also starts again from the first
-  // page; the upserts make the repeat harmless.
+  /**
+   * The contact walk. Each page is committed before the next is asked for, and a contact's
+   * children are marked fetched with them, so a run killed half-way and started again walks the
+   * pages again (0.01 calls per contact) but fetches children only where it had not yet.
+   */
   private async walk(
     api: LocationApi,
     job: SyncLocationJob,
@@ -126,20 +204,29 @@ export class LocationSyncService {
     timeZone: string,
   ): Promise<void> {
     for await (const page of api.listContacts({ pageSize: 100 })) {
-      const fetch: FetchContext = { locationId: job.locationId, fetchedAt: new Date(), timeZone };
       const contacts = await this.completeContacts(api, page);
-      const written = await this.records.transaction((manager) =>
-        this.records.upsertContacts(
+      const fieldKeys = await this.fieldKeys.forFieldIds(api, fieldIdsOf(contacts));
+      const fetch: FetchContext = {
+        locationId: job.locationId,
+        fetchedAt: new Date(),
+        timeZone,
+        fieldKeys,
+      };
+      const ids = contacts.map((contact) => contact.id as string);
+      const needing = await this.records.transaction(async (manager) => {
+        const written = await this.records.upsertContacts(
           manager,
           contacts.map((contact) => contactRow(contact, fetch)),
-        ),
-      );
-      state.counts.contacts += written.length;
-      state.seenIds.push(...contacts.map((contact) => contact.id as string));
+        );
+        state.counts.contacts += written.length;
 
-      await mapWithConcurrency(contacts, this.config.CHILD_FETCH_CONCURRENCY, (contact) =>
-        this.syncChildren(api, job.locationId, contact.id as string, state, timeZone),
-      );
+        return this.records.contactsNeedingChildren(manager, job.locationId, ids, {
+          all: state.plan.allChildren,
+          alsoIds: state.plan.eventedIds,
+        });
+      });
+      state.seenIds.push(...ids);
+      await this.syncChildren(api, job.locationId, needing, state, timeZone);
     }
   }
 
@@ -162,36 +249,58 @@ export class LocationSyncService {
     return complete.filter((contact): contact is GhlContact => contact !== null);
   }
 
+  /** Fetches the children of a page's contacts together and writes them in one transaction. */
   private async syncChildren(
     api: LocationApi,
     locationId: string,
-    contactId: string,
+    contacts: { id: string; version: Date }[],
     state: RunState,
     timeZone: string,
   ): Promise<void> {
-    const fetch: FetchContext = { locationId, fetchedAt: new Date(), timeZone };
-    try {
-      const rows = await fetchChildRows(api, contactId, fetch);
-      const written = await this.records.transaction((manager) =>
-        this.records.writeChildren(manager, locationId, contactId, rows, fetch.fetchedAt),
-      );
-      state.counts.tasks += written.counts.tasks;
-      state.counts.notes += written.counts.notes;
-      state.counts.appointments += written.counts.appointments;
-      state.counts.tombstoned += written.counts.tombstoned;
-    } catch (error) {
-      // One contact's trouble does not sink the location's run: it gets a job of its own.
-      state.errors += 1;
-      state.lastError = describeError(error);
-      this.logger.warn(
-        { locationId, contactId, error: state.lastError },
-        'contact children failed',
-      );
-      await this.enqueuer.syncContact(
-        { locationId, contactId, cause: 'location-sync' },
-        JobPriority.Reconciliation,
-      );
-    }
+    if (contacts.length === 0) return;
+    const kinds = state.plan.childKinds;
+    const listedAt = new Date();
+    const fetched = await mapWithConcurrency(
+      contacts,
+      this.config.CHILD_FETCH_CONCURRENCY,
+      async ({ id, version }): Promise<FetchedChildren | null> => {
+        const fetch: FetchContext = { locationId, fetchedAt: new Date(), timeZone };
+        try {
+          const rows = await fetchChildRows(api, id, fetch, kinds);
+
+          return { contactId: id, rows, contactVersion: version };
+        } catch (error) {
+          await this.childrenFailed(locationId, id, state, error);
+
+          return null;
+        }
+      },
+    );
+    const batch = fetched.filter((item): item is FetchedChildren => item !== null);
+    const written = await this.records.transaction((manager) =>
+      this.records.writeChildBatch(manager, locationId, batch, kinds, listedAt),
+    );
+    state.counts.tasks += written.tasks;
+    state.counts.notes += written.notes;
+    state.counts.appointments += written.appointments;
+    state.counts.tombstoned += written.tombstoned;
+  }
+
+  /** One contact's trouble does not sink the location's run: it gets a job of its own. */
+  private async childrenFailed(
+    locationId: string,
+    contactId: string,
+    state: RunState,
+    error: unknown,
+  ): Promise<void> {
+    if (error instanceof GhlApiError && error.kind === 'auth') throw error;
+    state.errors += 1;
+    state.lastError = describeError(error);
+    this.logger.warn({ locationId, contactId, error: state.lastError }, 'contact children failed');
+    await this.enqueuer.syncContact(
+      { locationId, contactId, cause: 'location-sync' },
+      JobPriority.Reconciliation,
+    );
   }
 
   private async finish(
@@ -219,6 +328,7 @@ export class LocationSyncService {
         errorCount: state.errors,
         lastError: state.lastError,
         finishedAt,
+        durationMs: finishedAt.getTime() - state.run.startedAt.getTime(),
       });
       if (status !== 'succeeded') return;
 

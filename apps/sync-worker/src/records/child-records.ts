@@ -7,16 +7,21 @@ export type ChildRows = Record<ChildKind, RecordRow[]>;
 
 export const CHILD_KINDS: ChildKind[] = ['tasks', 'notes', 'appointments'];
 
-/** A contact's tasks, notes and appointments from GHL (three calls, made together). */
+/**
+ * A contact's tasks, notes and appointments from GHL (one call per kind, made together). Kinds
+ * left out of `kinds` are not asked for and come back empty.
+ */
 export async function fetchChildRows(
   api: LocationApi,
   contactId: string,
   context: FetchContext,
+  kinds: ChildKind[] = CHILD_KINDS,
 ): Promise<ChildRows> {
+  const wants = (kind: ChildKind) => kinds.includes(kind);
   const [tasks, notes, appointments] = await Promise.all([
-    api.listContactTasks(contactId),
-    api.listContactNotes(contactId),
-    api.listContactAppointments(contactId),
+    wants('tasks') ? api.listContactTasks(contactId) : [],
+    wants('notes') ? api.listContactNotes(contactId) : [],
+    wants('appointments') ? api.listContactAppointments(contactId) : [],
   ]);
 
   return {

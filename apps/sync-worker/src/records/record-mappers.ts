@@ -12,6 +12,8 @@ export interface FetchContext {
   locationId: string;
   fetchedAt: Date;
   timeZone: string;
+  /** The location's custom field keys by field id, where known. */
+  fieldKeys?: ReadonlyMap<string, string>;
 }
 
 const text = (value: unknown): string | null =>
@@ -29,11 +31,7 @@ export function normalisePhone(phone: unknown, country?: unknown): string | null
   return parsed?.isValid() ? parsed.number : raw;
 }
 
-/**
- * GHL's `[{ id, value }]` as `{ [fieldId]: value }`.
- * TODO: also by field key, from the location's cached field definitions (reloaded on an unknown
- * id). Safe for now: ids are stable in GHL, and keys can be joined in from the definitions.
- */
+/** GHL's `[{ id, value }]` as `{ [fieldId]: value }`. */
 export function customFieldsById(fields: unknown): Record<string, unknown> {
   if (!Array.isArray(fields)) return {};
 
@@ -46,8 +44,23 @@ export function customFieldsById(fields: unknown): Record<string, unknown> {
   return byId;
 }
 
+/** The same values as `{ [fieldKey]: value }`; ids without a known definition are left out. */
+export function customFieldsByKey(
+  byId: Record<string, unknown>,
+  fieldKeys: ReadonlyMap<string, string> | undefined,
+): Record<string, unknown> {
+  const byKey: Record<string, unknown> = {};
+  for (const [id, value] of Object.entries(byId)) {
+    const key = fieldKeys?.get(id);
+    if (key) byKey[key] = value;
+  }
+
+  return byKey;
+}
+
 export function contactRow(contact: GhlContact, context: FetchContext): RecordRow {
   const dateUpdated = parseGhlTime(contact.dateUpdated, context.timeZone);
+  const customFields = customFieldsById(contact.customFields);
   const tags = Array.isArray(contact.tags)
     ? contact.tags.filter((tag) => typeof tag === 'string')
     : [];
@@ -68,7 +81,8 @@ export function contactRow(contact: GhlContact, context: FetchContext): RecordRo
     dnd: contact.dnd === true,
     dnd_settings: contact.dndSettings ? JSON.stringify(contact.dndSettings) : null,
     tags,
-    custom_fields: JSON.stringify(customFieldsById(contact.customFields)),
+    custom_fields: JSON.stringify(customFields),
+    custom_fields_by_key: JSON.stringify(customFieldsByKey(customFields, context.fieldKeys)),
     address1: text(contact.address1),
     city: text(contact.city),
     state: text(contact.state),

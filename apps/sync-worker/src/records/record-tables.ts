@@ -41,6 +41,7 @@ export const ContactsTable = table('contacts', [
   'dnd_settings',
   'tags',
   'custom_fields',
+  'custom_fields_by_key',
   'address1',
   'city',
   'state',

@@ -9,6 +9,13 @@ import type { RecordRow } from './record-mappers';
 import { ChildKind, ChildTables, ContactsTable, RecordTable } from './record-tables';
 import { upsertRows, WrittenRow } from './upsert-rows';
 
+/** One contact's children as fetched, and the contact version they belong to. */
+export interface FetchedChildren {
+  contactId: string;
+  rows: Partial<ChildRows>;
+  contactVersion: Date;
+}
+
 export interface ChildWriteResult {
   counts: { tasks: number; notes: number; appointments: number; tombstoned: number };
   newlyCompletedTasks: WrittenRow[];
@@ -70,6 +77,77 @@ export class RecordWriter {
     }
 
     return result;
+  }
+
+  /**
+   * Writes the children of many contacts at once (one statement per kind, whatever the number of
+   * contacts), tombstones the ones of those kinds GHL no longer listed, and records each
+   * contact's version as the one whose children are stored. `listedAt` is the earliest fetch of
+   * the batch: a row written since by a newer fetch is never tombstoned here.
+   */
+  async writeChildBatch(
+    manager: EntityManager,
+    locationId: string,
+    batch: FetchedChildren[],
+    kinds: ChildKind[],
+    listedAt: Date,
+  ): Promise<ChildWriteResult['counts']> {
+    const counts = { tasks: 0, notes: 0, appointments: 0, tombstoned: 0 };
+    if (batch.length === 0) return counts;
+
+    const contactIds = batch.map((fetched) => fetched.contactId);
+    for (const kind of kinds) {
+      const rows = batch.flatMap((fetched) => fetched.rows[kind] ?? []);
+      counts[kind] = (await this.upsertChildren(manager, kind, rows)).length;
+      const stale: unknown[] = await manager.query(
+        `UPDATE ${ChildTables[kind].name} SET deleted_at = $4, source_version_at = $4, synced_at = $4
+         WHERE location_id = $1 AND contact_id = ANY($2::varchar[]) AND deleted_at IS NULL
+           AND synced_at < $4 AND NOT (id = ANY($3::varchar[]))
+         RETURNING id`,
+        [locationId, contactIds, rows.map((row) => row.id as string), listedAt],
+      );
+      counts.tombstoned += stale.length;
+    }
+    await this.markChildrenFetched(manager, locationId, batch);
+
+    return counts;
+  }
+
+  /** Records, per contact, the contact version whose children are now stored. */
+  async markChildrenFetched(
+    manager: EntityManager,
+    locationId: string,
+    fetched: { contactId: string; contactVersion: Date }[],
+  ): Promise<void> {
+    if (fetched.length === 0) return;
+    await manager.query(
+      `UPDATE contacts AS c SET children_version_at = v.version
+       FROM unnest($2::varchar[], $3::timestamptz[]) AS v(id, version)
+       WHERE c.location_id = $1 AND c.id = v.id`,
+      [locationId, fetched.map((f) => f.contactId), fetched.map((f) => f.contactVersion)],
+    );
+  }
+
+  /**
+   * Which of these contacts need their children fetched: those whose stored version is not the
+   * one their children were fetched at (changed since, or never fetched), those named in
+   * `alsoIds` (an event since the last run), or all of them when `all` is set.
+   */
+  async contactsNeedingChildren(
+    manager: EntityManager,
+    locationId: string,
+    ids: string[],
+    options: { all: boolean; alsoIds: string[] },
+  ): Promise<{ id: string; version: Date }[]> {
+    const rows: { id: string; version: Date }[] = await manager.query(
+      `SELECT id, source_version_at AS version FROM contacts
+       WHERE location_id = $1 AND id = ANY($2::varchar[]) AND deleted_at IS NULL
+         AND ($3::boolean OR children_version_at IS DISTINCT FROM source_version_at
+              OR id = ANY($4::varchar[]))`,
+      [locationId, ids, options.all, options.alsoIds],
+    );
+
+    return rows;
   }
 
   /**

@@ -1,0 +1,53 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { Connection, ConnectionStatus } from '@sm/entities';
+
+import type { SyncWorkerConfig } from '../config/sync-worker.config';
+import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
+import { describeError } from '../failures/job-errors';
+import { JobEnqueuer } from '../jobs/job-enqueuer.service';
+
+/**
+ * At boot, every location's schedulers are set again from the configuration now deployed: one
+ * nightly sync (stable id, its own zone) and one task sweep per location. Upserting by id
+ * replaces a scheduler whose pattern changed instead of adding a second; a location that is no
+ * longer installed loses both.
+ */
+@Injectable()
+export class ScheduleKeeper implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ScheduleKeeper.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly enqueuer: JobEnqueuer,
+    @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.keepAll();
+    } catch (error) {
+      // The next location sync sets its schedulers too: a boot is not failed for this.
+      this.logger.warn({ error: describeError(error) }, 'schedulers not refreshed at boot');
+    }
+  }
+
+  async keepAll(): Promise<number> {
+    const connections = await this.dataSource.getRepository(Connection).find();
+    for (const connection of connections) {
+      const { locationId } = connection;
+      if (connection.status === ConnectionStatus.Uninstalled) {
+        await this.enqueuer.removeNightlySync(locationId);
+        await this.enqueuer.removeTaskSweep(locationId);
+        continue;
+      }
+      const zone = connection.timezone ?? this.config.DEFAULT_TIMEZONE;
+      await this.enqueuer.scheduleNightlySync(locationId, zone);
+      await this.enqueuer.scheduleTaskSweep(locationId);
+    }
+
+    return connections.length;
+  }
+}

@@ -1,0 +1,202 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+import { Connection, SyncRun } from '@sm/entities';
+import { GhlApiError } from '@sm/ghl-client';
+import type { GhlApi, GhlTask, LocationApi } from '@sm/ghl-client';
+import { SweepTasksJob } from '@sm/queues';
+import { buildSyncCompletedEvent, emptyCounts } from '@sm/sync-events';
+
+import type { SyncWorkerConfig } from '../config/sync-worker.config';
+import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
+import { describeError } from '../failures/job-errors';
+import { GHL_API } from '../ghl/ghl-api.token';
+import { JobEnqueuer } from '../jobs/job-enqueuer.service';
+import { FetchContext, RecordRow, taskRow } from '../records/record-mappers';
+import { RecordWriter } from '../records/record-writer.service';
+import { TasksTable } from '../records/record-tables';
+
+/** Tasks per search call; GHL's default is 25, the sandbox and GHL answer up to 100. */
+const PAGE_SIZE = 100;
+/** A walk that has not ended after this many pages is cut short (10 million tasks). */
+const MAX_PAGES = 100_000;
+
+export interface TaskWalkResult {
+  /** Tasks GHL listed. */
+  listed: number;
+  /** Tasks new or different from what was stored. */
+  written: number;
+  /** Contacts whose tasks changed, with how many. */
+  changedByContact: Map<string, number>;
+}
+
+/**
+ * Walks every task of a location with POST /locations/{id}/tasks/search, many tasks per call.
+ * It catches task edits, which GHL announces by no webhook, and fills a first sync's tasks
+ * without a call per contact. It never tombstones: skip/limit offsets shift while GHL changes,
+ * so a task missing from one walk is not proof of a delete (TaskDelete webhooks and the
+ * per-contact fetches are).
+ */
+@Injectable()
+export class TaskSweepService {
+  private readonly logger = new Logger(TaskSweepService.name);
+
+  constructor(
+    @Inject(GHL_API) private readonly ghl: GhlApi,
+    @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
+    private readonly records: RecordWriter,
+    private readonly enqueuer: JobEnqueuer,
+  ) {}
+
+  /** The periodic sweep: writes what changed, one sync-completed per contact that changed. */
+  async sweep(job: SweepTasksJob, jobId: string | undefined, connection: Connection) {
+    const startedAt = new Date();
+    const api = this.ghl.forLocation(job.locationId, { priority: 'reconciliation' });
+    const timeZone = connection.timezone ?? this.config.DEFAULT_TIMEZONE;
+    const result = await this.walk(api, timeZone, { notify: true });
+    const finishedAt = new Date();
+    await this.records.transaction(async (manager) => {
+      await manager.getRepository(SyncRun).save({
+        locationId: job.locationId,
+        scope: 'location',
+        contactId: null,
+        trigger: 'task-sweep',
+        status: 'succeeded',
+        counts: { ...emptyCounts(), tasks: result?.written ?? 0 },
+        ghlCalls: api.callCount,
+        errorCount: result ? 0 : 1,
+        lastError: result ? null : 'task search refused (locations/tasks.readonly missing?)',
+        jobId: jobId ?? null,
+        startedAt,
+        finishedAt,
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+      });
+      await this.announce(manager, job.locationId, result);
+    });
+    this.logger.log(
+      { locationId: job.locationId, jobId, listed: result?.listed, written: result?.written },
+      'task sweep finished',
+    );
+
+    return { listed: result?.listed ?? 0, written: result?.written ?? 0 };
+  }
+
+  /**
+   * Every task of the location, written where new or changed. Null when GHL refuses the search
+   * (a token without `locations/tasks.readonly`): the caller falls back to per-contact calls.
+   */
+  async walk(
+    api: LocationApi,
+    timeZone: string,
+    options: { notify: boolean },
+  ): Promise<TaskWalkResult | null> {
+    const result: TaskWalkResult = { listed: 0, written: 0, changedByContact: new Map() };
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const fetch: FetchContext = { locationId: api.locationId, fetchedAt: new Date(), timeZone };
+      const tasks = await this.searchPage(api, page * PAGE_SIZE);
+      if (tasks === null) return null;
+
+      const rows = tasks
+        .filter((task) => typeof task.id === 'string' && typeof task.contactId === 'string')
+        .map((task) => taskRow(task, task.contactId as string, fetch));
+      result.listed += rows.length;
+      await this.writePage(api.locationId, rows, fetch.fetchedAt, result, options.notify);
+      if (tasks.length < PAGE_SIZE) return result;
+    }
+    this.logger.warn({ locationId: api.locationId }, 'task sweep cut short at its page limit');
+
+    return result;
+  }
+
+  private async searchPage(api: LocationApi, skip: number): Promise<GhlTask[] | null> {
+    try {
+      const answer = await api.searchLocationTasks({ limit: PAGE_SIZE, skip });
+
+      // The spec types the list loosely (an array of arrays); GHL answers Task objects.
+      return ((answer as { tasks?: unknown[] }).tasks ?? []) as GhlTask[];
+    } catch (error) {
+      const isRefused = error instanceof GhlApiError && !error.isTransient && skip === 0;
+      if (!isRefused) throw error;
+      this.logger.warn(
+        { locationId: api.locationId, error: describeError(error) },
+        'task search refused',
+      );
+
+      return null;
+    }
+  }
+
+  /** Writes the rows that differ from what is stored (a sweep mostly finds nothing new). */
+  private async writePage(
+    locationId: string,
+    rows: RecordRow[],
+    fetchedAt: Date,
+    result: TaskWalkResult,
+    notify: boolean,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await this.records.transaction(async (manager) => {
+      const changed = await changedRows(manager, locationId, rows);
+      const written = await this.records.upsertChildren(manager, 'tasks', changed);
+      result.written += written.length;
+      const contactOf = new Map(changed.map((row) => [row.id as string, row.contact_id as string]));
+      for (const row of written) {
+        const contactId = contactOf.get(row.id) as string;
+        result.changedByContact.set(contactId, (result.changedByContact.get(contactId) ?? 0) + 1);
+        const isNewlyCompleted =
+          !row.inserted && row.completedAt?.getTime() === fetchedAt.getTime();
+        if (notify && isNewlyCompleted) {
+          await this.enqueuer.taskCompleted({ locationId, contactId, taskId: row.id });
+        }
+      }
+    });
+  }
+
+  private async announce(
+    manager: EntityManager,
+    locationId: string,
+    result: TaskWalkResult | null,
+  ): Promise<void> {
+    for (const [contactId, tasks] of result?.changedByContact ?? []) {
+      const event = buildSyncCompletedEvent({
+        locationId,
+        scope: 'contact',
+        contactId,
+        trigger: 'location-sync',
+        counts: { tasks },
+      });
+      await this.records.addOutboxEvent(manager, event);
+    }
+  }
+}
+
+const COMPARED = ['contact_id', 'title', 'body', 'assigned_to', 'due_date', 'completed'] as const;
+
+/** The rows that are new, tombstoned, or say something else than the stored task. */
+async function changedRows(
+  manager: EntityManager,
+  locationId: string,
+  rows: RecordRow[],
+): Promise<RecordRow[]> {
+  const stored: RecordRow[] = await manager.query(
+    `SELECT id, ${COMPARED.join(', ')}, deleted_at FROM ${TasksTable.name}
+     WHERE location_id = $1 AND id = ANY($2::varchar[])`,
+    [locationId, rows.map((row) => row.id as string)],
+  );
+  const byId = new Map(stored.map((row) => [row.id as string, row]));
+
+  return rows.filter((row) => {
+    const known = byId.get(row.id as string);
+    if (!known || known.deleted_at !== null) return true;
+
+    return COMPARED.some((column) => !sameValue(known[column], row[column]));
+  });
+}
+
+function sameValue(stored: unknown, incoming: unknown): boolean {
+  if (stored instanceof Date || incoming instanceof Date) {
+    return (stored as Date | null)?.getTime?.() === (incoming as Date | null)?.getTime?.();
+  }
+
+  return (stored ?? null) === (incoming ?? null);
+}
