@@ -8,6 +8,7 @@ import type {
   GhlTask,
   GhlUpdateTaskBody,
 } from './ghl-types';
+import type { GhlBodyOf, GhlResponseOf } from './ghl-operations';
 
 /**
  * The contract the apps code against. `GhlClient` (ghl-client.ts) implements it over HTTP;
@@ -51,6 +52,10 @@ export interface LocationApi {
   getContactNote(contactId: string, noteId: string): Promise<GhlNote>;
   listContactAppointments(contactId: string): Promise<GhlAppointment[]>;
   getLocation(): Promise<GhlLocation>;
+  /** GET /locations/{locationId}/customFields (needs `locations/customFields.readonly`). */
+  listCustomFields(): Promise<GhlResponseOf<'get-custom-fields'>>;
+  /** POST /locations/{locationId}/tasks/search, skip/limit (needs `locations/tasks.readonly`). */
+  searchLocationTasks(body: GhlBodyOf<'task-search'>): Promise<GhlResponseOf<'task-search'>>;
 
   /** Creates need `contacts.write`; they are never retried blindly (see the README). */
   createContactTask(contactId: string, body: GhlCreateTaskBody): Promise<GhlTask>;

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 
 import { SandboxStore } from '../dataset/sandbox-store.service';
 import { AuthenticatedRequest } from '../oauth/ghl-access.guard';
@@ -6,6 +6,7 @@ import { GhlEndpoint } from '../oauth/ghl-endpoint.decorator';
 import { AccessToken } from '../oauth/token-store.service';
 import { locationFor } from './location-access';
 import { locationView } from './location-view';
+import { searchTasks, TaskSearchInput } from './task-search';
 
 @Controller('locations')
 export class LocationsController {
@@ -30,5 +31,18 @@ export class LocationsController {
     const isContactModel = model === undefined || model === 'contact' || model === 'all';
 
     return { customFields: isContactModel ? dataset.customFields : [] };
+  }
+
+  @Post(':locationId/tasks/search')
+  @HttpCode(200)
+  @GhlEndpoint({ scopes: ['locations/tasks.readonly'] })
+  tasks(
+    @Req() request: AuthenticatedRequest,
+    @Param('locationId') locationId: string,
+    @Body() body: TaskSearchInput = {},
+  ) {
+    const dataset = locationFor(this.store, request.ghlToken as AccessToken, locationId);
+
+    return { tasks: searchTasks(dataset, body ?? {}) };
   }
 }

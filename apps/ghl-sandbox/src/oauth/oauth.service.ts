@@ -15,6 +15,7 @@ export const SANDBOX_APP_SCOPES = [
   'locations.readonly',
   'locations/customFields.readonly',
   'locations/tags.readonly',
+  'locations/tasks.readonly',
   'calendars/events.readonly',
   'oauth.readonly',
   'oauth.write',
