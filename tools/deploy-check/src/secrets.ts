@@ -14,6 +14,10 @@ export const SECRET_VARIABLES = [
   'NOTIFY_TEAM_SLACK_WEBHOOK_URL',
   'NOTIFY_ADMIN_SLACK_WEBHOOK_URL',
   'NOTIFY_TEAM_ROUTES',
+  'NOTIFY_TEAM_SIGNED_WEBHOOK_URL',
+  'NOTIFY_ADMIN_SIGNED_WEBHOOK_URL',
+  'NOTIFY_SMTP_URL',
+  'NOTIFY_WEBHOOK_SIGNING_SECRET',
 ] as const;
 
 /**
@@ -47,7 +51,11 @@ export function generatedSecretValue(name: string): string {
       return `k1:${randomBytes(32).toString('base64')},k2:${randomBytes(32).toString('base64')}`;
     case 'NOTIFY_TEAM_SLACK_WEBHOOK_URL':
     case 'NOTIFY_ADMIN_SLACK_WEBHOOK_URL':
+    case 'NOTIFY_TEAM_SIGNED_WEBHOOK_URL':
+    case 'NOTIFY_ADMIN_SIGNED_WEBHOOK_URL':
       return `https://hooks.example.com/services/${random()}`;
+    case 'NOTIFY_SMTP_URL':
+      return `smtp://notices:${random()}@smtp.example.com:587`;
     case 'NOTIFY_TEAM_ROUTES':
       return JSON.stringify({ SMdeployCheckLocation: `https://hooks.example.com/${random()}` });
     default:
