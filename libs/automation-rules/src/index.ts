@@ -1,0 +1,5 @@
+export * from './rule-evaluator';
+export * from './rule-validator';
+export * from './rule.schema';
+export * from './rule.types';
+export * from './rule-templates';

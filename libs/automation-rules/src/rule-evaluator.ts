@@ -1,0 +1,83 @@
+import type { Rule, RuleCondition } from './rule.types';
+
+/**
+ * What conditions read: the contact and, for task and appointment triggers, the task or
+ * appointment itself. Values are SolarMarket's records (dates as Date or ISO strings).
+ */
+export interface RuleFacts {
+  contact: object;
+  task?: object;
+  appointment?: object;
+}
+
+type Scalar = string | number | boolean;
+
+/** True when every condition of the rule holds for the facts. */
+export function conditionsHold(rule: Rule, facts: RuleFacts): boolean {
+  return (rule.conditions ?? []).every((condition) => conditionHolds(condition, facts));
+}
+
+export function conditionHolds(condition: RuleCondition, facts: RuleFacts): boolean {
+  const value = readField(facts, condition.field);
+  const values = asList(value);
+  const { equals, notEquals, in: oneOf, notIn } = condition;
+  const isAny = (wanted: Array<string | number | boolean>) =>
+    values.some((item) => wanted.some((want) => same(item, want)));
+
+  if (condition.exists !== undefined) return condition.exists === values.length > 0;
+  if (equals !== undefined) return isAny([equals]);
+  if (notEquals !== undefined) return !isAny([notEquals]);
+  if (oneOf) return isAny(oneOf);
+  if (notIn) return !isAny(notIn);
+  if (condition.includesAny) return condition.includesAny.some((want) => isAny([want]));
+  if (condition.includesAll) return condition.includesAll.every((want) => isAny([want]));
+  if (condition.excludesAny) return !condition.excludesAny.some((want) => isAny([want]));
+  if (condition.greaterThan !== undefined) return numberOf(value) > condition.greaterThan;
+  if (condition.lessThan !== undefined) return numberOf(value) < condition.lessThan;
+
+  return false;
+}
+
+/** `contact.customFields.abc` → facts.contact.customFields.abc; undefined when any part is. */
+export function readField(facts: RuleFacts, field: string): unknown {
+  let value: unknown = facts;
+  for (const part of field.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+
+  return value;
+}
+
+/** Fills `{{contact.name}}`-style placeholders from the facts; unknown ones become empty. */
+export function renderText(template: string, facts: RuleFacts): string {
+  return template.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (_, field: string) => {
+    const value = readField(facts, field);
+
+    return value === null || value === undefined ? '' : String(value);
+  });
+}
+
+function asList(value: unknown): Scalar[] {
+  if (value === null || value === undefined || value === '') return [];
+  if (Array.isArray(value)) return value.filter(isScalar);
+
+  return isScalar(value) ? [value] : [];
+}
+
+function isScalar(value: unknown): value is Scalar {
+  return ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+function same(a: Scalar, b: Scalar): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
+
+  return String(a) === String(b);
+}
+
+function numberOf(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  const parsed = typeof value === 'number' ? value : Number(value);
+
+  return Number.isFinite(parsed) ? parsed : Number.NaN;
+}

@@ -1,0 +1,154 @@
+/**
+ * The JSON Schema (2020-12) of a rule file, published as `templates/rule.schema.json`: written
+ * from this object by `node tools/run-ts.cjs libs/automation-rules/src/cli/write-rule-schema.ts`,
+ * and a spec fails when the two differ.
+ */
+
+const word = { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 64 } as const;
+const scalar = { type: ['string', 'number', 'boolean'] } as const;
+const scalarList = { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 } as const;
+const stringList = { type: 'array', items: { type: 'string' }, minItems: 1 } as const;
+
+const trigger = {
+  type: 'object',
+  required: ['event'],
+  properties: {
+    event: {
+      enum: [
+        'contact.created',
+        'task.completed',
+        'task.open',
+        'appointment.status',
+        'contact.stale',
+      ],
+    },
+  },
+  oneOf: [
+    {
+      properties: {
+        event: { const: 'contact.created' },
+        withinHours: { type: 'number', exclusiveMinimum: 0, maximum: 8760 },
+      },
+      additionalProperties: false,
+    },
+    {
+      properties: { event: { enum: ['task.completed', 'task.open'] } },
+      additionalProperties: false,
+    },
+    {
+      properties: { event: { const: 'appointment.status' }, statuses: stringList },
+      required: ['statuses'],
+      additionalProperties: false,
+    },
+    {
+      properties: {
+        event: { const: 'contact.stale' },
+        staleDays: { type: 'integer', minimum: 1, maximum: 3650 },
+      },
+      required: ['staleDays'],
+      additionalProperties: false,
+    },
+  ],
+} as const;
+
+const operators = [
+  'equals',
+  'notEquals',
+  'in',
+  'notIn',
+  'includesAny',
+  'includesAll',
+  'excludesAny',
+  'exists',
+  'greaterThan',
+  'lessThan',
+] as const;
+
+const condition = {
+  type: 'object',
+  required: ['field'],
+  properties: {
+    field: {
+      type: 'string',
+      pattern: '^(contact|task|appointment)\\.[A-Za-z0-9_]+(\\.[A-Za-z0-9_-]+)?$',
+    },
+    equals: scalar,
+    notEquals: scalar,
+    in: scalarList,
+    notIn: scalarList,
+    includesAny: stringList,
+    includesAll: stringList,
+    excludesAny: stringList,
+    exists: { type: 'boolean' },
+    greaterThan: { type: 'number' },
+    lessThan: { type: 'number' },
+  },
+  additionalProperties: false,
+  // Exactly one operator: a condition with two would read ambiguously.
+  oneOf: operators.map((operator) => ({ required: [operator] })),
+} as const;
+
+const action = {
+  type: 'object',
+  required: ['type'],
+  properties: {
+    type: { enum: ['create-follow-up', 'notify-team', 'schedule-reminder', 'custom'] },
+  },
+  oneOf: [
+    {
+      properties: {
+        type: { const: 'create-follow-up' },
+        title: { type: 'string', minLength: 1, maxLength: 200 },
+        body: { type: 'string', maxLength: 2000 },
+        dueInHours: { type: 'number', minimum: 0, maximum: 8760 },
+        assignTo: { type: 'string', minLength: 1, maxLength: 64 },
+      },
+      required: ['title'],
+      additionalProperties: false,
+    },
+    {
+      properties: { type: { const: 'notify-team' }, notice: word },
+      required: ['notice'],
+      additionalProperties: false,
+    },
+    {
+      properties: {
+        type: { const: 'schedule-reminder' },
+        leadMinutes: {
+          type: 'array',
+          items: { type: 'integer', minimum: 0, maximum: 525600 },
+          minItems: 1,
+          maxItems: 5,
+          uniqueItems: true,
+        },
+      },
+      required: ['leadMinutes'],
+      additionalProperties: false,
+    },
+    {
+      properties: { type: { const: 'custom' }, name: word, with: { type: 'object' } },
+      required: ['name'],
+      additionalProperties: false,
+    },
+  ],
+} as const;
+
+export const RULE_SCHEMA_ID = 'https://solarmarket.example/schemas/automation-rule.v1.json';
+
+export const ruleSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: RULE_SCHEMA_ID,
+  title: 'SolarMarket automation rule',
+  description: 'A trigger, conditions that must all hold, and actions that run once per subject.',
+  type: 'object',
+  required: ['id', 'name', 'trigger', 'actions'],
+  properties: {
+    id: word,
+    name: { type: 'string', minLength: 1, maxLength: 120 },
+    description: { type: 'string', maxLength: 2000 },
+    trigger,
+    conditions: { type: 'array', items: condition, maxItems: 20 },
+    actions: { type: 'array', items: action, minItems: 1, maxItems: 10 },
+  },
+  additionalProperties: false,
+} as const;
