@@ -2,6 +2,7 @@ import { ConnectionOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
 import { Connection, ConnectionToken, createDataSource } from '@sm/entities';
+import { assertScope, CONTACTS_WRITE_SCOPE, MissingScopeError } from '@sm/ghl-client';
 import { JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
 import { createTestDatabase, TEST_REDIS_URL, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
 
@@ -26,6 +27,7 @@ describe('OAuth install flow', () => {
   let syncQueue: Queue;
   let refreshQueue: Queue;
   const prefix = uniqueQueuePrefix('auth-oauth');
+  let writeEnabled: RunningAuthService | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -46,7 +48,7 @@ describe('OAuth install flow', () => {
   });
 
   afterAll(async () => {
-    await auth.app.close();
+    await Promise.all([auth.app.close(), writeEnabled?.app.close()]);
     await Promise.all([
       syncQueue.obliterate({ force: true }),
       refreshQueue.obliterate({ force: true }),
@@ -172,6 +174,54 @@ describe('OAuth install flow', () => {
       expect(reused.status).toBe(400);
       expect((await jsonOf(reused)).error).toBe('state_reused');
       await expectNothingStored();
+    });
+  });
+
+  describe('write scopes', () => {
+    it('a write on a read-only connection is refused before any call to GHL', async () => {
+      await installThroughConsent(auth.url);
+      const token = await jsonOf(await tokenRequest(auth.url, LOCATION));
+      const requestsBefore = (await ghl.stats()).requests.total;
+
+      const write = () =>
+        assertScope(token.scopes as string[], CONTACTS_WRITE_SCOPE, 'createContact', LOCATION);
+
+      expect(token.scopes).toEqual(['contacts.readonly', 'locations.readonly']);
+      expect(write).toThrow(MissingScopeError);
+      expect(write).toThrow(/createContact needs the GHL scope contacts.write/);
+      expect((await ghl.stats()).requests.total).toBe(requestsBefore);
+      // GHL itself would refuse it: the check only saves the call and its rate budget.
+      const refusedByGhl = await fetch(`${ghl.url}/contacts/`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token.accessToken}`,
+          version: '2021-07-28',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ locationId: LOCATION, firstName: 'Scope', lastName: 'Check' }),
+      });
+      expect(refusedByGhl.status).toBe(401);
+      expect(await refusedByGhl.text()).toContain('contacts.write');
+    });
+
+    it('with write features on, installs ask for contacts.write; the check passes', async () => {
+      writeEnabled = await startAuthService({
+        ...authEnv({
+          databaseUrl: database.url,
+          queuePrefix: prefix,
+          ghlBaseUrl: ghl.url,
+          keys: newKey('k1'),
+        }),
+        GHL_WRITE_FEATURES: 'true',
+      });
+
+      await installThroughConsent(writeEnabled.url);
+      const token = await jsonOf(await tokenRequest(writeEnabled.url, LOCATION));
+
+      expect(token.scopes).toContain(CONTACTS_WRITE_SCOPE);
+      expect(() =>
+        assertScope(token.scopes as string[], CONTACTS_WRITE_SCOPE, 'createContact', LOCATION),
+      ).not.toThrow();
     });
   });
 });
