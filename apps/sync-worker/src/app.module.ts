@@ -13,6 +13,7 @@ import { DatabaseModule, HealthModule } from '@sm/platform';
 import { QueueName, QueuesModule } from '@sm/queues';
 import type { AccessTokenProvider, GhlApi } from '@sm/ghl-client';
 
+import { AutomationModule } from './automation/automation.module';
 import type { SyncWorkerConfig } from './config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from './config/sync-worker-config.token';
 import { LocationGate } from './connections/location-gate.service';
@@ -77,6 +78,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
         }),
         HealthModule.forRoot({ redisUrl: config.REDIS_URL }),
         ReadApiModule.forRoot(config),
+        AutomationModule.forRoot(config),
       ],
       controllers: [ParkedJobsController, FullSyncController],
       providers: [

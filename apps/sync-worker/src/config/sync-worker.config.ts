@@ -2,11 +2,12 @@ import { z } from 'zod';
 
 import { csv, port, positiveInt, secret, sharedEnv, url } from '@sm/config';
 
+import { AUTOMATION_CONSUMER, automationEnv } from '../automation/automation.config';
 import { HEALTH_SCORE_CONSUMER } from '../health-score/health-score.consumer';
 import { readApiKeysField } from '../read-api/read-api-keys';
 
 /** Consumers inside this worker: always registered, whatever the environment lists. */
-export const INTERNAL_SYNC_COMPLETED_CONSUMERS = [HEALTH_SCORE_CONSUMER];
+export const INTERNAL_SYNC_COMPLETED_CONSUMERS = [HEALTH_SCORE_CONSUMER, AUTOMATION_CONSUMER];
 
 /** A five-field cron pattern; BullMQ's parser gives the final word when the scheduler is set. */
 const cronPattern = (fallback: string) =>
@@ -17,6 +18,7 @@ const cronPattern = (fallback: string) =>
 
 export const syncWorkerEnv = z.object({
   ...sharedEnv,
+  ...automationEnv,
   PORT: port(3003),
   GHL_API_BASE_URL: url('https://services.leadconnectorhq.com'),
   /** Where the auth service's internal token endpoint lives. */

@@ -1,0 +1,2 @@
+/** DI token of the sync worker's validated config, as the automation module received it. */
+export const AUTOMATION_CONFIG = Symbol('AUTOMATION_CONFIG');

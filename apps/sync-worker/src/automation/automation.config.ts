@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+import { csv, positiveInt } from '@sm/config';
+
+/** The automation module's name among the `sync-completed` consumers (its own queue). */
+export const AUTOMATION_CONSUMER = 'automation';
+
+/** The automation fields of the sync worker's environment (spread into `syncWorkerEnv`). */
+export const automationEnv = {
+  /**
+   * The operator's automation file (YAML or JSON): rules of their own, and per location which
+   * rules are enabled and how they are tuned. Relative paths are read from the working folder.
+   */
+  AUTOMATION_RULES_FILE: z.string().min(1).optional(),
+  /** Rule ids enabled for every location without a setting of its own (comma-separated). */
+  AUTOMATION_ENABLED_RULES: csv([]),
+  /** When the stale-lead scan runs (UTC). */
+  AUTOMATION_STALE_SCAN_CRON: z
+    .string()
+    .regex(/^\S+( \S+){4,5}$/, { message: 'must be a cron pattern of 5 or 6 fields' })
+    .default('30 2 * * *'),
+  /** How long a worker may act on a claimed effect before a retry takes it over (ms). */
+  AUTOMATION_EFFECT_LEASE_MS: positiveInt(120_000),
+  /** How long a location's rule settings are cached in one process (ms). */
+  AUTOMATION_SETTINGS_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+};
+
+export type AutomationConfig = z.infer<z.ZodObject<typeof automationEnv>>;

@@ -1,0 +1,85 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { Job, Queue } from 'bullmq';
+
+import { FireReminderJob, JobName, QueueName } from '@sm/queues';
+
+const MINUTE_MS = 60_000;
+
+/** What the records say one reminder rule wants for one task or appointment. */
+export interface ReminderWish {
+  locationId: string;
+  contactId: string;
+  ruleId: string;
+  actionIndex: number;
+  subject: { kind: 'task' | 'appointment'; id: string };
+  /** The date to remind before; null when no reminder is wanted (completed, cancelled…). */
+  dueAt: Date | null;
+  leadMinutes: number[];
+  now: number;
+}
+
+/** One timer per rule, subject and lead time: the id a later change finds it by. */
+export function reminderJobId(
+  wish: Pick<ReminderWish, 'locationId' | 'ruleId' | 'subject'>,
+  leadMinutes: number,
+): string {
+  const { locationId, ruleId, subject } = wish;
+
+  return `reminder.${locationId}.${ruleId}.${subject.kind}.${subject.id}.${leadMinutes}`;
+}
+
+/**
+ * Reminder timers as delayed BullMQ jobs with stable ids: set when a task or appointment gets a
+ * date, moved when the date moves, cancelled when it is completed, deleted or cancelled. The
+ * timer re-checks the records when it fires (ReminderFiring), so a late cancel is still safe.
+ */
+@Injectable()
+export class ReminderScheduler {
+  private readonly logger = new Logger(ReminderScheduler.name);
+
+  constructor(@InjectQueue(QueueName.Automation) private readonly queue: Queue) {}
+
+  async reconcile(wishes: ReminderWish[]): Promise<void> {
+    for (const wish of wishes) {
+      for (const lead of wish.leadMinutes) await this.reconcileOne(wish, lead);
+    }
+  }
+
+  private async reconcileOne(wish: ReminderWish, leadMinutes: number): Promise<void> {
+    const jobId = reminderJobId(wish, leadMinutes);
+    const existing: Job<FireReminderJob> | undefined = await this.queue.getJob(jobId);
+    const isWanted = wish.dueAt !== null && wish.dueAt.getTime() > wish.now;
+    const dueAt = wish.dueAt?.toISOString();
+
+    if (existing && existing.data.dueAt === dueAt && isWanted) return;
+    if (existing) {
+      const state = await existing.getState();
+      // A running timer finishes on its own and re-checks the records itself.
+      if (state === 'active') return;
+      await existing.remove();
+      if (!isWanted) {
+        this.logger.log({ locationId: wish.locationId, jobId }, 'reminder cancelled');
+      }
+    }
+    if (!isWanted) return;
+
+    const fireAt = (wish.dueAt as Date).getTime() - leadMinutes * MINUTE_MS;
+    const data: FireReminderJob = {
+      locationId: wish.locationId,
+      contactId: wish.contactId,
+      ruleId: wish.ruleId,
+      subject: wish.subject,
+      dueAt: dueAt as string,
+      leadMinutes,
+    };
+    await this.queue.add(JobName.FireReminder, data, {
+      jobId,
+      delay: Math.max(0, fireAt - wish.now),
+    });
+    this.logger.log(
+      { locationId: wish.locationId, jobId, fireAt: new Date(fireAt).toISOString() },
+      existing ? 'reminder moved' : 'reminder set',
+    );
+  }
+}
