@@ -1,0 +1,69 @@
+import {
+  BadGatewayException,
+  ConflictException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnModuleInit,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+
+import { GhlApi, isGhlApiError } from '@sm/ghl-client';
+
+import { GHL_API } from '../ghl/ghl-api.token';
+import { contactRow } from '../records/record-mappers';
+import { LocationUnavailableError } from '../tokens/location-unavailable.error';
+import { HealthScore } from './health-score.calculator';
+import { HealthScoreService } from './health-score.service';
+
+/**
+ * The on-demand refresh: the contact read live from GHL (`GET /contacts/:contactId`), scored with
+ * its stored tasks, notes and appointments. The records themselves are left to the sync engine,
+ * which owns every write to them; the next sync of the contact brings them level.
+ */
+@Injectable()
+export class HealthScoreRefresh implements OnModuleInit {
+  private readonly logger = new Logger(HealthScoreRefresh.name);
+  private ghl!: GhlApi;
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly scores: HealthScoreService,
+  ) {}
+
+  onModuleInit(): void {
+    // The GHL client belongs to the app module (one per process, one rate governor).
+    this.ghl = this.moduleRef.get<GhlApi>(GHL_API, { strict: false });
+  }
+
+  async refresh(locationId: string, contactId: string): Promise<HealthScore> {
+    const live = await this.fetchContact(locationId, contactId);
+    const row = contactRow(live, { locationId, fetchedAt: new Date(), timeZone: 'UTC' });
+    const contact = {
+      email: row.email as string | null,
+      phone: row.phone as string | null,
+      dnd: row.dnd as boolean,
+      tags: row.tags as string[],
+    };
+
+    return this.scores.scoreWithContact(locationId, contactId, contact, 'refresh');
+  }
+
+  private async fetchContact(locationId: string, contactId: string) {
+    try {
+      return await this.ghl.forLocation(locationId, { priority: 'realtime' }).getContact(contactId);
+    } catch (error) {
+      if (error instanceof LocationUnavailableError) {
+        throw new ConflictException({ error: error.reason });
+      }
+      if (isGhlApiError(error) && error.kind === 'not-found') {
+        throw new NotFoundException('GHL has no such contact');
+      }
+      this.logger.warn(
+        { locationId, contactId, error: isGhlApiError(error) ? error.kind : 'unknown' },
+        'health score refresh could not read the contact',
+      );
+      throw new BadGatewayException('GHL could not be read');
+    }
+  }
+}

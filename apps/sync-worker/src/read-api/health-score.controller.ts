@@ -1,0 +1,125 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ZodError } from 'zod';
+import { BadRequestException } from '@nestjs/common';
+
+import { ServiceTokenGuard } from '../failures/service-token.guard';
+import { HealthScoreRefresh } from '../health-score/health-score-refresh.service';
+import { HealthScoreService } from '../health-score/health-score.service';
+import type { HealthScoreSettings } from '../health-score/health-score-settings';
+import { ApiKeyGuard } from './api-key.guard';
+import { ApiPrincipal, Principal } from './api-principal';
+import { healthScoreView } from './contact-views';
+import { ContactsRead } from './contacts-read.service';
+import {
+  HealthScoreDetailDto,
+  HealthScoreDto,
+  HealthScoreSettingsDto,
+} from './dto/contact-views.dto';
+import { historyQuery, parseQuery } from './read-api-queries';
+
+@ApiTags('health score')
+@Controller('api/v1/locations/:locationId')
+export class HealthScoreController {
+  constructor(
+    private readonly contacts: ContactsRead,
+    private readonly scores: HealthScoreService,
+    private readonly refresher: HealthScoreRefresh,
+  ) {}
+
+  @Get('contacts/:contactId/health-score')
+  @UseGuards(ApiKeyGuard)
+  @ApiBearerAuth('api-key')
+  @ApiOperation({ summary: "A contact's current health score and its history" })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: 'History rows, 1–200' })
+  @ApiOkResponse({ type: HealthScoreDetailDto })
+  @ApiNotFoundResponse({ description: 'No such contact among the key’s locations.' })
+  async detail(
+    @Principal() principal: ApiPrincipal,
+    @Param('locationId') locationId: string,
+    @Param('contactId') contactId: string,
+    @Query() query: unknown,
+  ): Promise<HealthScoreDetailDto> {
+    const { limit } = parseQuery(historyQuery, query);
+    await this.contacts.findContact(principal, locationId, contactId);
+    const [current, history] = await Promise.all([
+      this.scores.current(locationId, contactId),
+      this.scores.history(locationId, contactId, limit),
+    ]);
+
+    return { current: current && healthScoreView(current), history: history.map(healthScoreView) };
+  }
+
+  @Post('contacts/:contactId/health-score/refresh')
+  @HttpCode(200)
+  @UseGuards(ApiKeyGuard)
+  @ApiBearerAuth('api-key')
+  @ApiOperation({ summary: 'Reads the contact live from GHL and scores it now' })
+  @ApiOkResponse({ type: HealthScoreDto })
+  @ApiNotFoundResponse({ description: 'Not one of the key’s locations, or GHL has no contact.' })
+  async refresh(
+    @Principal() principal: ApiPrincipal,
+    @Param('locationId') locationId: string,
+    @Param('contactId') contactId: string,
+  ): Promise<HealthScoreDto> {
+    this.contacts.assertReadable(principal, locationId);
+    await this.refresher.refresh(locationId, contactId);
+    const current = await this.scores.current(locationId, contactId);
+
+    return healthScoreView(current as NonNullable<typeof current>);
+  }
+
+  @Get('health-score/settings')
+  @UseGuards(ApiKeyGuard)
+  @ApiBearerAuth('api-key')
+  @ApiOperation({ summary: "The location's health-score weights (defaults where unset)" })
+  @ApiOkResponse({ type: HealthScoreSettingsDto })
+  settings(
+    @Principal() principal: ApiPrincipal,
+    @Param('locationId') locationId: string,
+  ): Promise<HealthScoreSettings> {
+    this.contacts.assertReadable(principal, locationId);
+
+    return this.scores.settingsFor(locationId);
+  }
+
+  @Put('health-score/settings')
+  @UseGuards(ServiceTokenGuard)
+  @ApiBearerAuth('service-token')
+  @ApiOperation({
+    summary: "Sets the location's weights (admin: SERVICE_TOKEN) and rescores its contacts",
+  })
+  @ApiBody({ type: HealthScoreSettingsDto, description: 'Fields left out keep their default.' })
+  @ApiOkResponse({ type: HealthScoreSettingsDto })
+  async saveSettings(
+    @Param('locationId') locationId: string,
+    @Body() body: unknown,
+  ): Promise<HealthScoreSettings> {
+    try {
+      return await this.scores.saveSettings(locationId, body);
+    } catch (error) {
+      if (!(error instanceof ZodError)) throw error;
+      throw new BadRequestException(
+        error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`),
+      );
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { BadRequestException } from '@nestjs/common';
+import { z } from 'zod';
+
+const limit = (fallback: number, max: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+const score = z.coerce.number().int().min(0).max(100).optional();
+/** `?tag=a&tag=b` arrives as an array, `?tag=a` as a string. */
+const tags = z
+  .union([z.string().min(1), z.array(z.string().min(1))])
+  .optional()
+  .transform((value) => (value === undefined ? [] : [value].flat()));
+
+export const contactListQuery = z
+  .object({
+    locationId: z.string().min(1).max(64).optional(),
+    tag: tags,
+    minScore: score,
+    maxScore: score,
+    updatedSince: z.iso.datetime({ offset: true }).optional(),
+    limit: limit(50, 200),
+    cursor: z.string().optional(),
+  })
+  .strict();
+
+export type ContactListQuery = z.infer<typeof contactListQuery>;
+
+export const timelineQuery = z
+  .object({
+    limit: limit(50, 200),
+    order: z.enum(['asc', 'desc']).default('desc'),
+    cursor: z.string().optional(),
+  })
+  .strict();
+
+export const historyQuery = z.object({ limit: limit(20, 200) }).strict();
+
+/** Parses a query string with a schema; a bad one is a 400 naming each field. */
+export function parseQuery<Schema extends z.ZodType>(
+  schema: Schema,
+  query: unknown,
+): z.infer<Schema> {
+  const result = schema.safeParse(query ?? {});
+  if (result.success) return result.data;
+
+  throw new BadRequestException(
+    result.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`),
+  );
+}

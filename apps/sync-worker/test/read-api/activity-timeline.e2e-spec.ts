@@ -1,0 +1,228 @@
+import type { GhlAppointment, GhlContact, GhlNote, GhlTask } from '@sm/ghl-client';
+
+import {
+  appointmentRow,
+  contactRow,
+  FetchContext,
+  noteRow,
+  taskRow,
+} from '../../src/records/record-mappers';
+import { ReadApiStack, startReadApiStack } from './read-api-harness';
+
+const LOCATION = 'SMtimelineLocation01';
+const KEY = 'timeline-key-0123456789abcdef0123456789';
+const CONTACT = 'timeline-contact-1';
+const T0 = Date.parse('2026-01-01T10:00:00.000Z');
+const hours = (n: number) => new Date(T0 + n * 3_600_000);
+const isoAt = (n: number) => hours(n).toISOString();
+const at = (n: number): FetchContext => ({
+  locationId: LOCATION,
+  fetchedAt: hours(n),
+  timeZone: 'UTC',
+});
+
+const contact = (n: number, overrides: Partial<GhlContact>): GhlContact => ({
+  id: CONTACT,
+  locationId: LOCATION,
+  firstName: 'Ada',
+  email: 'ada@example.com',
+  tags: ['lead'],
+  dateAdded: isoAt(0),
+  dateUpdated: isoAt(n),
+  ...overrides,
+});
+const task = (overrides: Partial<GhlTask>): GhlTask => ({
+  id: 'task-1',
+  contactId: CONTACT,
+  title: 'Call back about the roof survey',
+  dueDate: isoAt(240),
+  completed: false,
+  ...overrides,
+});
+const appointment = (id: string, n: number, overrides: Partial<GhlAppointment>) =>
+  ({
+    id,
+    contactId: CONTACT,
+    calendarId: 'cal-1',
+    title: 'Site visit',
+    appointmentStatus: 'booked',
+    startTime: isoAt(120),
+    endTime: isoAt(121),
+    dateUpdated: isoAt(n),
+    ...overrides,
+  }) as GhlAppointment;
+
+describe('the activity timeline', () => {
+  let stack: ReadApiStack;
+
+  /** Every change of the story, written through the sync engine's writer, oldest first. */
+  const story: (() => Promise<void>)[] = [
+    () => stack.writeContacts([contactRow(contact(0, {}), at(0))]),
+    () =>
+      stack.writeChildren('notes', [
+        noteRow(
+          { id: 'note-1', body: 'Wants panels', dateAdded: isoAt(1) } as GhlNote,
+          CONTACT,
+          at(1),
+        ),
+      ]),
+    () => stack.writeChildren('tasks', [taskRow(task({}), CONTACT, at(2))]),
+    () =>
+      stack.writeChildren('appointments', [
+        appointmentRow(appointment('appt-1', 3, {}), CONTACT, at(3)),
+      ]),
+    () =>
+      stack.writeChildren('appointments', [
+        appointmentRow(appointment('appt-1', 4, { startTime: isoAt(144) }), CONTACT, at(4)),
+      ]),
+    () => stack.writeContacts([contactRow(contact(5, { tags: ['hot'] }), at(5))]),
+    () => stack.writeChildren('tasks', [taskRow(task({ dueDate: isoAt(288) }), CONTACT, at(6))]),
+    () =>
+      stack.writeChildren('tasks', [
+        taskRow(task({ dueDate: isoAt(288), completed: true }), CONTACT, at(6.5)),
+      ]),
+    () =>
+      stack.writeChildren('appointments', [
+        appointmentRow(
+          appointment('appt-1', 7, { startTime: isoAt(144), appointmentStatus: 'showed' }),
+          CONTACT,
+          at(7),
+        ),
+      ]),
+    () => stack.writeContacts([contactRow(contact(8, { tags: ['hot'], dnd: true }), at(8))]),
+    () =>
+      stack.writeChildren('appointments', [
+        appointmentRow(appointment('appt-2', 8.5, {}), CONTACT, at(8.5)),
+      ]),
+    () =>
+      stack.writeChildren('appointments', [
+        appointmentRow(
+          appointment('appt-2', 9, { appointmentStatus: 'cancelled' }),
+          CONTACT,
+          at(9),
+        ),
+      ]),
+    () =>
+      stack.writeChildren('appointments', [
+        appointmentRow(
+          appointment('appt-3', 9.5, { appointmentStatus: 'noshow' }),
+          CONTACT,
+          at(9.5),
+        ),
+      ]),
+  ];
+  const expectedAscending = [
+    'contact.created',
+    'note.added',
+    'task.created',
+    'appointment.booked',
+    'appointment.moved',
+    'contact.tags-added',
+    'contact.tags-removed',
+    'task.due-date-changed',
+    'task.completed',
+    'appointment.showed',
+    'contact.dnd-on',
+    'appointment.booked',
+    'appointment.cancelled',
+    'appointment.booked',
+    'appointment.no-show',
+    'task.due',
+  ];
+
+  const readAll = async (order: 'asc' | 'desc', limit: number) => {
+    const entries: {
+      id: string;
+      kind: string;
+      occurredAt: string;
+      details: Record<string, unknown>;
+    }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query = new URLSearchParams({ order, limit: String(limit) });
+      if (cursor) query.set('cursor', cursor);
+      const page = await stack.get(
+        `/api/v1/locations/${LOCATION}/contacts/${CONTACT}/timeline?${query}`,
+        KEY,
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.data.length).toBeLessThanOrEqual(limit);
+      entries.push(...page.body.data);
+      cursor = page.body.nextCursor;
+      pages += 1;
+    } while (cursor);
+
+    return { entries, pages };
+  };
+
+  beforeAll(async () => {
+    stack = await startReadApiStack([{ name: 'timeline', key: KEY, locations: [LOCATION] }]);
+    for (const step of story) await step();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('follows the record changes in the order they happened, one page at a time', async () => {
+    const { entries, pages } = await readAll('asc', 4);
+
+    expect(entries.map((entry) => entry.kind)).toEqual(expectedAscending);
+    expect(pages).toBe(4);
+    expect(new Set(entries.map((entry) => entry.id)).size).toBe(entries.length);
+  });
+
+  it('says what changed: tags, moves and the due date that moved with the task', async () => {
+    const { entries } = await readAll('asc', 50);
+    const byKind = (kind: string) => entries.filter((entry) => entry.kind === kind);
+
+    expect(byKind('contact.tags-added')[0].details.tags).toEqual(['hot']);
+    expect(byKind('contact.tags-removed')[0].details.tags).toEqual(['lead']);
+    expect(byKind('appointment.moved')[0].details).toMatchObject({
+      from: expect.stringContaining(isoAt(120).slice(0, 19)),
+      to: expect.stringContaining(isoAt(144).slice(0, 19)),
+    });
+    expect(byKind('task.due')).toHaveLength(1);
+    expect(byKind('task.due')[0].occurredAt).toBe(isoAt(288));
+    expect(byKind('task.completed')[0].occurredAt).toBe(isoAt(6.5));
+  });
+
+  it('pages newest first by default, the same entries reversed', async () => {
+    const { entries } = await readAll('desc', 5);
+
+    expect(entries.map((entry) => entry.kind)).toEqual([...expectedAscending].reverse());
+  });
+
+  it('adds nothing for a replayed write or a newer version changing nothing watched', async () => {
+    const before = await readAll('asc', 200);
+
+    for (const step of story) await step();
+    await stack.writeContacts([
+      contactRow(contact(20, { tags: ['hot'], dnd: true, firstName: 'Ada B.' }), at(20)),
+    ]);
+
+    const after = await readAll('asc', 200);
+    expect(after.entries).toEqual(before.entries);
+  });
+
+  it('records a deleted task', async () => {
+    await stack.dataSource.query(
+      `UPDATE contact_tasks SET deleted_at = $1, source_version_at = $1, synced_at = $1
+       WHERE location_id = $2 AND id = 'task-1'`,
+      [hours(30), LOCATION],
+    );
+
+    const { entries } = await readAll('desc', 3);
+    expect(entries.find((entry) => entry.kind === 'task.deleted')?.occurredAt).toBe(isoAt(30));
+  });
+
+  it('refuses a cursor it did not give out', async () => {
+    const page = await stack.get(
+      `/api/v1/locations/${LOCATION}/contacts/${CONTACT}/timeline?cursor=not-a-cursor`,
+      KEY,
+    );
+
+    expect(page.status).toBe(400);
+  });
+});
