@@ -2,7 +2,8 @@
 // node:http server measured in the same run.
 //
 // The ingress runs as production runs it: built with tools/build/build-project.mjs and started
-// with plain `node dist/.../main.js` (pass `--no-build` to reuse an existing build), against a
+// with plain `node dist/.../main.js` (`--no-build` reuses an existing build; `--profile=<dir>`
+// writes the ingress' CPU profile there), against a
 // scratch database and a queue prefix of its own, verifying Ed25519 signatures with a key pair
 // made for this run. Every delivery is a GHL example with a unique webhookId and a fresh
 // timestamp, signed over its exact bytes before the clock starts.
@@ -20,7 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { Redis } from 'ioredis';
-import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 
 import {
   TEST_REDIS_URL,
@@ -112,19 +113,24 @@ async function main(): Promise<void> {
     const bareTarget = sender(bare.url, cycle(deliveries));
     progress('bare node:http: warming up');
     await autocannon({ ...bareTarget.load, duration: WARMUP_SECONDS, connections: CONNECTIONS });
+    const bareCpu = bare.cpuSeconds();
     const bareRun = await autocannon({
       ...bareTarget.load,
       duration: SATURATION_SECONDS,
       connections: CONNECTIONS,
     });
+    const bareCpuPerRequest = (bare.cpuSeconds() - bareCpu) / bareRun['2xx'];
     await bare.stop();
     const barePerSecond = bareRun['2xx'] / bareRun.duration;
-    progress(`bare node:http: ${Math.round(barePerSecond)} req/s, p99 ${bareRun.latency.p99} ms`);
+    progress(
+      `bare node:http: ${Math.round(barePerSecond)} req/s, p99 ${bareRun.latency.p99} ms, ` +
+        `${microseconds(bareCpuPerRequest)} µs CPU per request`,
+    );
 
     const ingress = await startProcess(
       scratch,
       'ingress',
-      [INGRESS_ENTRY],
+      [...profileArgs(), INGRESS_ENTRY],
       {
         HOST: '127.0.0.1',
         DATABASE_URL: database.url,
@@ -142,15 +148,20 @@ async function main(): Promise<void> {
     progress('ingress: warming up');
     await autocannon({ ...target.load, duration: WARMUP_SECONDS, connections: CONNECTIONS });
     const acceptedBefore = target.accepted.length;
+    const ingressCpu = ingress.cpuSeconds();
     const saturated = await autocannon({
       ...target.load,
       duration: SATURATION_SECONDS,
       connections: CONNECTIONS,
     });
-    const acceptedPerSecond = (target.accepted.length - acceptedBefore) / saturated.duration;
+    const acceptedInRun = target.accepted.length - acceptedBefore;
+    const cpuPerAccepted = (ingress.cpuSeconds() - ingressCpu) / acceptedInRun;
+    const acceptedPerSecond = acceptedInRun / saturated.duration;
     progress(
       `ingress saturated: ${Math.round(acceptedPerSecond)} accepted/s, ` +
-        `p99 ${saturated.latency.p99} ms, non-2xx ${saturated.non2xx}, errors ${saturated.errors}`,
+        `p99 ${saturated.latency.p99} ms, non-2xx ${saturated.non2xx}, errors ${saturated.errors}, ` +
+        `${microseconds(cpuPerAccepted)} µs CPU per delivery (all threads; ` +
+        `${(cpuPerAccepted / bareCpuPerRequest).toFixed(1)}x bare)`,
     );
 
     const steady = await autocannon({
@@ -260,6 +271,8 @@ http.createServer((req, res) => {
 interface RunningProcess {
   url: string;
   logFile: string;
+  /** CPU time the process has used so far, all threads (a figure the machine's load spares). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -290,6 +303,7 @@ async function startProcess(
   return {
     url,
     logFile,
+    cpuSeconds: () => cpuSecondsOf(child.pid),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -297,22 +311,43 @@ async function startProcess(
   };
 }
 
+/** `--profile=<dir>` writes a CPU profile of the ingress there (what this bench's figures cost). */
+function profileArgs(): string[] {
+  const dir = process.argv.find((arg) => arg.startsWith('--profile='))?.slice('--profile='.length);
+
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [];
+}
+
+/** utime + stime from /proc (Linux); 0 elsewhere, which only blanks the CPU figures. */
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticksPerSecond = 100;
+
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+
+const microseconds = (seconds: number) => Math.round(seconds * 1e6);
+
 function countLines(file: string): number {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
 }
 
 async function countStored(databaseUrl: string, inboxIds: string[]): Promise<number> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
+  const db = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
   try {
-    const { rows } = await client.query<{ count: string }>(
-      'SELECT count(*) FROM webhook_inbox WHERE id = ANY($1::uuid[])',
+    const [{ count }] = await db.query(
+      'SELECT count(*)::int AS count FROM webhook_inbox WHERE id = ANY($1::uuid[])',
       [inboxIds],
     );
 
-    return Number(rows[0].count);
+    return count;
   } finally {
-    await client.end();
+    await db.destroy();
   }
 }
 

@@ -9,7 +9,12 @@ import { SignatureScheme } from '../config/webhook-public-keys';
 import { dedupeKeyOf } from './events/dedupe-key';
 import { assertFresh } from './events/delivery-freshness';
 import { GhlDelivery, readDelivery } from './events/ghl-delivery';
-import { NewInboxRow, WebhookInboxRepository } from './inbox/webhook-inbox.repository';
+import {
+  NewInboxRow,
+  WebhookInboxRepository,
+  isDataError,
+  sqlStateOf,
+} from './inbox/webhook-inbox.repository';
 import { WebhookDispatcher } from './queueing/webhook-dispatcher.service';
 import { RequestAborted, assertJsonContentType, readRawBody } from './request-body';
 import { WebhookSignatureService } from './signatures/webhook-signature.service';
@@ -58,7 +63,7 @@ export class WebhookReceiverService {
   private async accept(request: IncomingMessage): Promise<WebhookAnswer> {
     assertJsonContentType(request.headers['content-type']);
     const body = await readRawBody(request, this.config.WEBHOOK_MAX_BODY_BYTES);
-    const scheme = this.signatures.verify(body, request.headers);
+    const scheme = await this.signatures.verify(body, request.headers);
 
     const text = body.toString('utf8');
     const payload = parseJson(text);
@@ -83,7 +88,7 @@ export class WebhookReceiverService {
       return await withTimeout(this.inbox.record(row), RECORD_TIMEOUT_MS);
     } catch (error) {
       const code = sqlStateOf(error);
-      if (isDataError(code)) {
+      if (isDataError(error)) {
         this.logger.error({ code, eventType: row.eventType }, 'signed webhook delivery unstorable');
         throw new WebhookRefusal(400, 'unstorable_payload', 'the body cannot be stored as JSON');
       }
@@ -216,16 +221,4 @@ function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   });
 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The SQLSTATE of a Postgres error (TypeORM copies it onto QueryFailedError). */
-function sqlStateOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** Class 22 (data exception) and 54 (limit exceeded): retrying the same body cannot help. */
-function isDataError(code: string | undefined): boolean {
-  return code !== undefined && /^(22|54)[0-9A-Z]{3}$/.test(code);
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 
 import { INGRESS_CONFIG, WebhookIngressConfig } from '../config/webhook-ingress.config';
 import { GhlWebhookController } from './ghl-webhook.controller';
+import { GhlWebhookRoute } from './ghl-webhook.route';
 import { WebhookInboxRepository } from './inbox/webhook-inbox.repository';
 import { WebhookSweeper } from './inbox/webhook-sweeper.service';
 import { WebhookDispatcher } from './queueing/webhook-dispatcher.service';
@@ -21,6 +22,7 @@ export class WebhooksModule {
         WebhookInboxRepository,
         WebhookDispatcher,
         WebhookReceiverService,
+        GhlWebhookRoute,
         WebhookSweeper,
       ],
     };

@@ -25,12 +25,24 @@ export interface PendingDelivery {
   companyId: string | null;
 }
 
-const INSERT_DELIVERY = `
+/**
+ * One statement for a whole batch, its text the same whatever the batch size (a named
+ * statement, prepared once per connection): one array per column, unnested into rows.
+ */
+const INSERT_DELIVERIES = `
   INSERT INTO webhook_inbox
     (dedupe_key, webhook_id, event_type, location_id, payload, signature_scheme, status, error)
-  VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)
+  SELECT dedupe_key, webhook_id, event_type, location_id, payload::jsonb, signature_scheme,
+    status, error
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+    $7::text[], $8::text[])
+    AS batch (dedupe_key, webhook_id, event_type, location_id, payload, signature_scheme, status,
+      error)
   ON CONFLICT (dedupe_key) DO NOTHING
-  RETURNING id`;
+  RETURNING id, dedupe_key`;
+
+/** Deliveries that arrive in the same turn of the event loop are recorded together, this many at most. */
+const MAX_BATCH_SIZE = 200;
 
 const SELECT_UNQUEUED = `
   SELECT id, event_type, location_id, payload->>'companyId' AS company_id,
@@ -54,25 +66,83 @@ export interface InboxCursor {
   inboxId: string;
 }
 
-/** The webhook inbox (`webhook_inbox`), in plain SQL: one statement per delivery. */
+/**
+ * The webhook inbox (`webhook_inbox`), in plain SQL on the pg pool under TypeORM (the insert is
+ * the ingress' hot path; TypeORM's query runner adds nothing to one statement but overhead).
+ *
+ * Inserts are batched without waiting: every delivery recorded in the same turn of the event
+ * loop goes into one statement, sent at the end of that turn. A batch commits or fails as a
+ * whole, and each caller learns the outcome of its own row only after the commit, so nothing is
+ * acknowledged before it is durable. A batch refused for its data (one body Postgres cannot
+ * store) is retried row by row, so that only that delivery is refused.
+ */
 @Injectable()
 export class WebhookInboxRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly pool: Pool;
+  private pending: PendingInsert[] = [];
+  private isFlushScheduled = false;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+  }
 
   /** The new row's id, or undefined when a delivery with the same dedupe key is recorded. */
-  async record(row: NewInboxRow): Promise<string | undefined> {
-    const rows: { id: string }[] = await this.dataSource.query(INSERT_DELIVERY, [
-      row.dedupeKey,
-      row.webhookId,
-      row.eventType,
-      row.locationId,
-      row.payloadJson,
-      row.signatureScheme,
-      row.status,
-      row.error,
-    ]);
+  record(row: NewInboxRow): Promise<string | undefined> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ row, resolve, reject });
+      if (this.pending.length >= MAX_BATCH_SIZE) return this.flush();
+      if (this.isFlushScheduled) return;
+      this.isFlushScheduled = true;
+      setImmediate(() => this.flush());
+    });
+  }
 
-    return rows[0]?.id;
+  private flush(): void {
+    this.isFlushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length > 0) void this.insertBatch(batch);
+  }
+
+  private async insertBatch(batch: PendingInsert[]): Promise<void> {
+    try {
+      const ids = await this.insert(batch.map(({ row }) => row));
+      // A key twice in one batch is inserted once: the first caller gets the id, the others the
+      // answer a duplicate gets (undefined), as they would had they come one after the other.
+      for (const { row, resolve } of batch) {
+        const id = ids.get(row.dedupeKey);
+        ids.delete(row.dedupeKey);
+        resolve(id);
+      }
+    } catch (error) {
+      if (batch.length > 1 && isDataError(error)) {
+        await Promise.all(batch.map((insert) => this.insertBatch([insert])));
+
+        return;
+      }
+      for (const { reject } of batch) reject(error);
+    }
+  }
+
+  /** The ids of the rows inserted, by dedupe key. */
+  private async insert(rows: NewInboxRow[]): Promise<Map<string, string>> {
+    const column = <K extends keyof NewInboxRow>(key: K) => rows.map((row) => row[key]);
+    const result = await this.pool.query<{ id: string; dedupe_key: string }>({
+      name: 'webhook-inbox-insert',
+      text: INSERT_DELIVERIES,
+      values: [
+        column('dedupeKey'),
+        column('webhookId'),
+        column('eventType'),
+        column('locationId'),
+        column('payloadJson'),
+        column('signatureScheme'),
+        column('status'),
+        column('error'),
+      ],
+    });
+
+    return new Map(result.rows.map((row) => [row.dedupe_key, row.id]));
   }
 
   /**
@@ -100,6 +170,31 @@ export class WebhookInboxRepository {
       companyId: row.company_id,
     }));
   }
+}
+
+/** What this repository uses of pg's Pool (the one TypeORM made; pg ships no types). */
+interface Pool {
+  query<R>(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+}
+
+interface PendingInsert {
+  row: NewInboxRow;
+  resolve: (id: string | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The SQLSTATE of a Postgres error (TypeORM copies it onto QueryFailedError). */
+export function sqlStateOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Class 22 (data exception) and 54 (limit exceeded): retrying the same body cannot help. */
+export function isDataError(error: unknown): boolean {
+  const code = sqlStateOf(error);
+
+  return code !== undefined && /^(22|54)[0-9A-Z]{3}$/.test(code);
 }
 
 interface UnqueuedRow {

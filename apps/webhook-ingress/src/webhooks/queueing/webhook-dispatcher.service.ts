@@ -22,11 +22,17 @@ import type { PendingDelivery } from '../inbox/webhook-inbox.repository';
  * waiting: its Redis connection has no offline queue, and nothing is sent while it is not
  * connected. A delivery that does not reach Redis stays `received` and the sweeper adds it later.
  */
+/** Deliveries dispatched in the same turn of the event loop are added together, this many at most. */
+const MAX_BATCH_SIZE = 200;
+
 @Injectable()
 export class WebhookDispatcher implements OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly redis: Redis;
   private readonly queues: Record<DeliveryQueue, Queue>;
+  private pending: { delivery: PendingDelivery; resolve: (isQueued: boolean) => void }[] = [];
+  private isFlushScheduled = false;
+  private readonly adding = new Set<Promise<void>>();
 
   constructor(@Inject(INGRESS_CONFIG) config: WebhookIngressConfig) {
     this.redis = new Redis({
@@ -71,29 +77,44 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     return this.redis.status === 'ready';
   }
 
-  /** Resolves true when the job is on its queue, false when Redis could not take it now. */
-  async dispatch(delivery: PendingDelivery): Promise<boolean> {
-    const route = routeOf(delivery.eventType);
-    if (!this.isConnected || !route) return false;
+  /**
+   * Resolves true when the job is on its queue, false when Redis could not take it now. The
+   * deliveries dispatched in the same turn of the event loop go to Redis together (one addBulk
+   * per queue), at the end of that turn.
+   */
+  dispatch(delivery: PendingDelivery): Promise<boolean> {
+    if (!this.isConnected || !routeOf(delivery.eventType)) return Promise.resolve(false);
 
-    const { name, data, opts } = jobOf(delivery);
-    try {
-      await this.queues[route.queue].add(name, data, opts);
+    return new Promise((resolve) => {
+      this.pending.push({ delivery, resolve });
+      if (this.pending.length >= MAX_BATCH_SIZE) return this.flush();
+      if (this.isFlushScheduled) return;
+      this.isFlushScheduled = true;
+      setImmediate(() => this.flush());
+    });
+  }
 
-      return true;
-    } catch (error) {
-      this.logger.warn(
-        { queue: route.queue, err: error },
-        'enqueue failed; the sweeper will retry',
-      );
-
-      return false;
-    }
+  private flush(): void {
+    this.isFlushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const adding = this.addByQueue(batch.map(({ delivery }) => delivery)).then((queued) => {
+      for (const { delivery, resolve } of batch) resolve(queued.has(delivery.inboxId));
+    });
+    this.adding.add(adding);
+    void adding.finally(() => this.adding.delete(adding));
   }
 
   /** Adds every routable delivery (one round trip per queue); the number Redis took. */
   async dispatchMany(deliveries: PendingDelivery[]): Promise<number> {
-    if (!this.isConnected) return 0;
+    return (await this.addByQueue(deliveries)).size;
+  }
+
+  /** The inbox ids Redis took; a queue whose addBulk failed is logged and left to the sweeper. */
+  private async addByQueue(deliveries: PendingDelivery[]): Promise<Set<string>> {
+    const queued = new Set<string>();
+    if (!this.isConnected) return queued;
 
     const byQueue = new Map<DeliveryQueue, PendingDelivery[]>();
     for (const delivery of deliveries) {
@@ -103,23 +124,27 @@ export class WebhookDispatcher implements OnApplicationShutdown {
       batch.push(delivery);
       byQueue.set(route.queue, batch);
     }
-    let added = 0;
-    for (const [queueName, batch] of byQueue) {
-      try {
-        await this.queues[queueName].addBulk(batch.map(jobOf));
-        added += batch.length;
-      } catch (error) {
-        this.logger.warn(
-          { queue: queueName, err: error },
-          'enqueue failed; the sweeper will retry',
-        );
-      }
-    }
+    await Promise.all(
+      [...byQueue].map(async ([queueName, batch]) => {
+        try {
+          await this.queues[queueName].addBulk(batch.map(jobOf));
+          for (const delivery of batch) queued.add(delivery.inboxId);
+        } catch (error) {
+          this.logger.warn(
+            { queue: queueName, count: batch.length, err: error },
+            'enqueue failed; the sweeper will retry',
+          );
+        }
+      }),
+    );
 
-    return added;
+    return queued;
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // What was dispatched before the shutdown still goes out; what fails, the sweeper re-adds.
+    this.flush();
+    await Promise.allSettled([...this.adding]);
     await Promise.allSettled(Object.values(this.queues).map((queue) => queue.close()));
     this.redis.disconnect();
   }

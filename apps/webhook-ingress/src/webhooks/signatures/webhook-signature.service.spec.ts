@@ -19,9 +19,9 @@ describe('WebhookSignatureService', () => {
   const ghlSignature = (key = ed25519.privateKey, bytes = body) =>
     sign(null, bytes, key).toString('base64');
   const whSignature = (bytes = body) => sign('sha256', bytes, rsa.privateKey).toString('base64');
-  const reasonOf = (headers: Record<string, string>) => {
+  const reasonOf = async (headers: Record<string, string>) => {
     try {
-      service.verify(body, headers);
+      await service.verify(body, headers);
     } catch (error) {
       return (error as WebhookRefusal).reason;
     }
@@ -29,39 +29,49 @@ describe('WebhookSignatureService', () => {
     return 'verified';
   };
 
-  it('verifies Ed25519 with any configured key, and RSA-SHA256 when Ed25519 is absent', () => {
-    expect(service.verify(body, { 'x-ghl-signature': ghlSignature() })).toBe('ed25519');
-    expect(service.verify(body, { 'x-ghl-signature': ghlSignature(rotated.privateKey) })).toBe(
+  it('verifies Ed25519 with any configured key, and RSA-SHA256 when Ed25519 is absent', async () => {
+    await expect(service.verify(body, { 'x-ghl-signature': ghlSignature() })).resolves.toBe(
       'ed25519',
     );
-    expect(service.verify(body, { 'x-wh-signature': whSignature() })).toBe('rsa-sha256');
-    expect(
+    await expect(
+      service.verify(body, { 'x-ghl-signature': ghlSignature(rotated.privateKey) }),
+    ).resolves.toBe('ed25519');
+    await expect(service.verify(body, { 'x-wh-signature': whSignature() })).resolves.toBe(
+      'rsa-sha256',
+    );
+    await expect(
       service.verify(body, { 'x-ghl-signature': 'N/A', 'x-wh-signature': whSignature() }),
-    ).toBe('rsa-sha256');
+    ).resolves.toBe('rsa-sha256');
   });
 
-  it('refuses a signature over other bytes, a truncated one, and base64 noise', () => {
+  it('refuses a signature over other bytes, a truncated one, and base64 noise', async () => {
     const other = Buffer.from(`${body.toString()} `);
 
-    expect(reasonOf({ 'x-ghl-signature': ghlSignature(ed25519.privateKey, other) })).toBe(
+    await expect(
+      reasonOf({ 'x-ghl-signature': ghlSignature(ed25519.privateKey, other) }),
+    ).resolves.toBe('signature_invalid');
+    await expect(reasonOf({ 'x-ghl-signature': ghlSignature().slice(0, 40) })).resolves.toBe(
       'signature_invalid',
     );
-    expect(reasonOf({ 'x-ghl-signature': ghlSignature().slice(0, 40) })).toBe('signature_invalid');
-    expect(reasonOf({ 'x-wh-signature': whSignature(other) })).toBe('signature_invalid');
-    expect(reasonOf({ 'x-wh-signature': '%%%' })).toBe('signature_invalid');
+    await expect(reasonOf({ 'x-wh-signature': whSignature(other) })).resolves.toBe(
+      'signature_invalid',
+    );
+    await expect(reasonOf({ 'x-wh-signature': '%%%' })).resolves.toBe('signature_invalid');
   });
 
-  it('never falls back to RSA when an Ed25519 signature is present and wrong', () => {
+  it('never falls back to RSA when an Ed25519 signature is present and wrong', async () => {
     const headers = {
       'x-ghl-signature': ghlSignature().replace(/^./, 'A'),
       'x-wh-signature': whSignature(),
     };
 
-    expect(reasonOf(headers)).toBe('signature_invalid');
+    await expect(reasonOf(headers)).resolves.toBe('signature_invalid');
   });
 
-  it('treats a missing header, an empty one and N/A as unsigned', () => {
-    expect(reasonOf({})).toBe('signature_missing');
-    expect(reasonOf({ 'x-ghl-signature': ' ', 'x-wh-signature': 'N/A' })).toBe('signature_missing');
+  it('treats a missing header, an empty one and N/A as unsigned', async () => {
+    await expect(reasonOf({})).resolves.toBe('signature_missing');
+    await expect(reasonOf({ 'x-ghl-signature': ' ', 'x-wh-signature': 'N/A' })).resolves.toBe(
+      'signature_missing',
+    );
   });
 });
