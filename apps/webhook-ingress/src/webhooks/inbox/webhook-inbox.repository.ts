@@ -41,7 +41,7 @@ const INSERT_DELIVERIES = `
   ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING id, dedupe_key`;
 
-/** Deliveries that arrive in the same turn of the event loop are recorded together, this many at most. */
+/** Deliveries recorded in the same turn of the event loop share a statement, this many at most. */
 const MAX_BATCH_SIZE = 200;
 
 const SELECT_UNQUEUED = `

@@ -22,7 +22,7 @@ import type { PendingDelivery } from '../inbox/webhook-inbox.repository';
  * waiting: its Redis connection has no offline queue, and nothing is sent while it is not
  * connected. A delivery that does not reach Redis stays `received` and the sweeper adds it later.
  */
-/** Deliveries dispatched in the same turn of the event loop are added together, this many at most. */
+/** Deliveries dispatched in the same turn of the event loop share an addBulk, this many at most. */
 const MAX_BATCH_SIZE = 200;
 
 @Injectable()

@@ -29,7 +29,7 @@ describe('WebhookSignatureService', () => {
     return 'verified';
   };
 
-  it('verifies Ed25519 with any configured key, and RSA-SHA256 when Ed25519 is absent', async () => {
+  it('verifies Ed25519 with any configured key, and RSA-SHA256 without Ed25519', async () => {
     await expect(service.verify(body, { 'x-ghl-signature': ghlSignature() })).resolves.toBe(
       'ed25519',
     );
