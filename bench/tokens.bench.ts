@@ -188,7 +188,9 @@ async function burst(replicas: Replica[], count: number, forceRefresh = false): 
 
 async function oauthStats(sandboxUrl: string) {
   const response = await fetch(`${sandboxUrl}/_sandbox/stats`);
-  const stats = (await response.json()) as { oauth: { refreshes: number; refreshRejected: number } };
+  const stats = (await response.json()) as {
+    oauth: { refreshes: number; refreshRejected: number };
+  };
 
   return stats.oauth;
 }
