@@ -26,9 +26,10 @@ export class InvalidRuleError extends Error {
 /** Checks a parsed rule against the schema, then what a schema cannot say. */
 export function checkRule(candidate: unknown): RuleCheck {
   if (!validateSchema(candidate)) {
-    const errors = (validateSchema.errors ?? []).map(
-      (error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`,
-    );
+    // An `if` error only repeats the `then` errors it stands for.
+    const errors = (validateSchema.errors ?? [])
+      .filter((error) => error.keyword !== 'if')
+      .map((error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`);
 
     return { ok: false, errors: [...new Set(errors)] };
   }

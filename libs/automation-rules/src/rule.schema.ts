@@ -9,6 +9,21 @@ const scalar = { type: ['string', 'number', 'boolean'] } as const;
 const scalarList = { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 } as const;
 const stringList = { type: 'array', items: { type: 'string' }, minItems: 1 } as const;
 
+/** The fields of one kind (`event` or `type`), when the discriminator says it is that kind. */
+const kind = (
+  discriminator: 'event' | 'type',
+  values: readonly string[],
+  fields: Record<string, unknown>,
+  required: readonly string[] = [],
+) => ({
+  if: { properties: { [discriminator]: { enum: values } }, required: [discriminator] },
+  then: {
+    properties: { [discriminator]: true, ...fields },
+    required,
+    additionalProperties: false,
+  },
+});
+
 const trigger = {
   type: 'object',
   required: ['event'],
@@ -23,31 +38,18 @@ const trigger = {
       ],
     },
   },
-  oneOf: [
-    {
-      properties: {
-        event: { const: 'contact.created' },
-        withinHours: { type: 'number', exclusiveMinimum: 0, maximum: 8760 },
-      },
-      additionalProperties: false,
-    },
-    {
-      properties: { event: { enum: ['task.completed', 'task.open'] } },
-      additionalProperties: false,
-    },
-    {
-      properties: { event: { const: 'appointment.status' }, statuses: stringList },
-      required: ['statuses'],
-      additionalProperties: false,
-    },
-    {
-      properties: {
-        event: { const: 'contact.stale' },
-        staleDays: { type: 'integer', minimum: 1, maximum: 3650 },
-      },
-      required: ['staleDays'],
-      additionalProperties: false,
-    },
+  allOf: [
+    kind('event', ['contact.created'], {
+      withinHours: { type: 'number', exclusiveMinimum: 0, maximum: 8760 },
+    }),
+    kind('event', ['task.completed', 'task.open'], {}),
+    kind('event', ['appointment.status'], { statuses: stringList }, ['statuses']),
+    kind(
+      'event',
+      ['contact.stale'],
+      { staleDays: { type: 'integer', minimum: 1, maximum: 3650 } },
+      ['staleDays'],
+    ),
   ],
 } as const;
 
@@ -94,26 +96,23 @@ const action = {
   properties: {
     type: { enum: ['create-follow-up', 'notify-team', 'schedule-reminder', 'custom'] },
   },
-  oneOf: [
-    {
-      properties: {
-        type: { const: 'create-follow-up' },
+  allOf: [
+    kind(
+      'type',
+      ['create-follow-up'],
+      {
         title: { type: 'string', minLength: 1, maxLength: 200 },
         body: { type: 'string', maxLength: 2000 },
         dueInHours: { type: 'number', minimum: 0, maximum: 8760 },
         assignTo: { type: 'string', minLength: 1, maxLength: 64 },
       },
-      required: ['title'],
-      additionalProperties: false,
-    },
-    {
-      properties: { type: { const: 'notify-team' }, notice: word },
-      required: ['notice'],
-      additionalProperties: false,
-    },
-    {
-      properties: {
-        type: { const: 'schedule-reminder' },
+      ['title'],
+    ),
+    kind('type', ['notify-team'], { notice: word }, ['notice']),
+    kind(
+      'type',
+      ['schedule-reminder'],
+      {
         leadMinutes: {
           type: 'array',
           items: { type: 'integer', minimum: 0, maximum: 525600 },
@@ -122,14 +121,9 @@ const action = {
           uniqueItems: true,
         },
       },
-      required: ['leadMinutes'],
-      additionalProperties: false,
-    },
-    {
-      properties: { type: { const: 'custom' }, name: word, with: { type: 'object' } },
-      required: ['name'],
-      additionalProperties: false,
-    },
+      ['leadMinutes'],
+    ),
+    kind('type', ['custom'], { name: word, with: { type: 'object' } }, ['name']),
   ],
 } as const;
 

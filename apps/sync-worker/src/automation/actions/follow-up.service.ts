@@ -21,7 +21,7 @@ export interface FollowUpWork {
 
 /**
  * Follow-up tasks: created in GHL when the location's connection was granted `contacts.write`
- * (the scopes the token endpoint reported, kept on `connections`), else kept as SolarMarket
+ * (the scopes the token endpoint reported, kept on `ghl_connections`), else kept as SolarMarket
  * tasks. The effect was claimed before; this records it done.
  */
 @Injectable()
@@ -48,7 +48,7 @@ export class FollowUpService {
 
   private async locationsThatMayWrite(locationIds: string[]): Promise<Set<string>> {
     const rows: { location_id: string }[] = await this.dataSource.query(
-      `SELECT location_id FROM connections WHERE location_id = ANY($1) AND $2 = ANY(scopes)`,
+      `SELECT location_id FROM ghl_connections WHERE location_id = ANY($1) AND $2 = ANY(scopes)`,
       [locationIds, CONTACTS_WRITE_SCOPE],
     );
 

@@ -123,7 +123,7 @@ export class StaleLeadScan implements OnApplicationBootstrap {
     const byConfiguration = ruleIds.some((ruleId) => this.rules.isEnabledByConfiguration(ruleId));
     if (!byConfiguration) return stored;
     const rows: { location_id: string }[] = await this.dataSource.query(
-      'SELECT location_id FROM connections WHERE status = $1',
+      'SELECT location_id FROM ghl_connections WHERE status = $1',
       [ConnectionStatus.Active],
     );
 

@@ -1,0 +1,194 @@
+import { JobName } from '@sm/queues';
+import { eventually } from '@sm/testing';
+
+import {
+  AutomationHarness,
+  connect,
+  contactEvent,
+  deliver,
+  drained,
+  enableRule,
+  saveAppointment,
+  saveContact,
+  saveTask,
+  SERVICE_TOKEN,
+  startAutomationHarness,
+} from './automation-harness';
+
+const LOCATION = 'AutoE2eLocation0001';
+const DAY_MS = 24 * 3_600_000;
+
+describe('automation rules (exactly once under duplicated and reordered events)', () => {
+  let harness: AutomationHarness;
+
+  const followUps = (contactId: string) =>
+    harness.dataSource.query(
+      'SELECT rule_id, title, assigned_to, due_date FROM solarmarket_tasks WHERE contact_id = $1',
+      [contactId],
+    );
+  const jobsNamed = async (name: string) =>
+    (
+      await harness.queues.notifications.getJobs(['waiting', 'delayed', 'completed', 'failed'])
+    ).filter((job) => job.name === name);
+
+  beforeAll(async () => {
+    harness = await startAutomationHarness();
+    await connect(harness, LOCATION, ['contacts.readonly']);
+    for (const ruleId of ['task-completed-team-notice', 'no-show-follow-up', 'stale-lead-nudge']) {
+      expect((await enableRule(harness, LOCATION, ruleId)).status).toBe(200);
+    }
+    const tuned = await enableRule(harness, LOCATION, 'new-lead-follow-up', {
+      conditions: [{ field: 'contact.tags', includesAny: ['solar-lead'] }],
+    });
+    expect(tuned.status).toBe(200);
+  }, 60_000);
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('creates one new-lead follow-up however often and in whatever order events come', async () => {
+    const contact = await saveContact(harness, {
+      locationId: LOCATION,
+      id: 'lead-1',
+      assignedTo: 'user-7',
+      tags: [],
+    });
+    const first = contactEvent(LOCATION, contact.id);
+    // An update seen before the tag that makes the contact match: nothing yet.
+    await deliver(harness, [first, first]);
+    expect(await followUps(contact.id)).toHaveLength(0);
+
+    await saveContact(harness, { ...contact, tags: ['Solar-Lead'] });
+    const again = Array.from({ length: 5 }, () => contactEvent(LOCATION, contact.id));
+    await deliver(harness, [...again, first]);
+    await deliver(harness, [contactEvent(LOCATION, contact.id)]);
+
+    const tasks = await followUps(contact.id);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({
+      rule_id: 'new-lead-follow-up',
+      title: 'Follow up with new lead Ada Lovelace',
+      assigned_to: 'user-7',
+    });
+  });
+
+  it('does not take a contact created long before for a new lead', async () => {
+    const old = await saveContact(harness, {
+      locationId: LOCATION,
+      id: 'lead-old',
+      tags: ['solar-lead'],
+      ghlDateAdded: new Date(Date.now() - 3 * DAY_MS),
+    });
+
+    await deliver(harness, [contactEvent(LOCATION, old.id)]);
+
+    expect(await followUps(old.id)).toHaveLength(0);
+  });
+
+  it('sends one task-completed notice per completed task', async () => {
+    const contact = await saveContact(harness, { locationId: LOCATION, id: 'lead-2' });
+    await saveTask(harness, {
+      locationId: LOCATION,
+      id: 'task-2',
+      contactId: contact.id,
+      completed: true,
+      completedAt: new Date(),
+    });
+
+    const event = contactEvent(LOCATION, contact.id);
+    await deliver(harness, [event, contactEvent(LOCATION, contact.id), event]);
+    await deliver(harness, [contactEvent(LOCATION, contact.id)]);
+
+    const notices = (await jobsNamed(JobName.TaskCompleted)).filter(
+      (job) => job.data.taskId === 'task-2',
+    );
+    expect(notices.map((job) => job.id)).toEqual([`task-completed.${LOCATION}.task-2`]);
+  });
+
+  it('follows up a no-show once, and tells the team once', async () => {
+    const contact = await saveContact(harness, { locationId: LOCATION, id: 'lead-3' });
+    const appointment = await saveAppointment(harness, {
+      locationId: LOCATION,
+      id: 'appt-3',
+      contactId: contact.id,
+      status: 'noshow',
+      startTime: new Date(Date.now() - 3_600_000),
+    });
+
+    await deliver(
+      harness,
+      Array.from({ length: 4 }, () => contactEvent(LOCATION, contact.id)),
+    );
+    await saveAppointment(harness, { ...appointment, status: 'showed' });
+    await deliver(harness, [contactEvent(LOCATION, contact.id)]);
+    await saveAppointment(harness, { ...appointment, status: 'noshow' });
+    await deliver(harness, [contactEvent(LOCATION, contact.id)]);
+
+    const tasks = await followUps(contact.id);
+    expect(tasks.map((task: { rule_id: string }) => task.rule_id)).toEqual(['no-show-follow-up']);
+    const notices = (await jobsNamed(JobName.TeamNotice)).filter(
+      (job) => job.data.contactId === contact.id,
+    );
+    expect(notices).toHaveLength(1);
+    expect(notices[0].data).toMatchObject({
+      notice: 'no-show',
+      subject: { kind: 'appointment', id: 'appt-3' },
+    });
+  });
+
+  it('nudges a stale lead once from the nightly scan, however often it runs', async () => {
+    const month = new Date(Date.now() - 30 * DAY_MS);
+    const stale = await saveContact(harness, {
+      locationId: LOCATION,
+      id: 'lead-stale',
+      ghlDateAdded: month,
+      ghlDateUpdated: month,
+    });
+    const fresh = await saveContact(harness, {
+      locationId: LOCATION,
+      id: 'lead-fresh',
+      ghlDateAdded: month,
+      ghlDateUpdated: new Date(),
+    });
+
+    for (let run = 0; run < 3; run += 1) {
+      await harness.queues.automation.add(JobName.ScanStaleLeads, { locationId: LOCATION });
+    }
+    await eventually(async () => ((await followUps(stale.id)).length > 0 ? true : undefined));
+    await drained(harness.queues.automation);
+
+    expect(await followUps(stale.id)).toHaveLength(1);
+    expect(await followUps(fresh.id)).toHaveLength(0);
+  });
+
+  it('keeps one effect row per rule, subject and action', async () => {
+    const [{ duplicates }] = await harness.dataSource.query(
+      `SELECT count(*)::int AS duplicates FROM (
+         SELECT 1 FROM solarmarket_tasks GROUP BY rule_id, contact_id HAVING count(*) > 1) d`,
+    );
+
+    expect(duplicates).toBe(0);
+  });
+
+  it('refuses the rule API without the service token and a tuning the schema rejects', async () => {
+    const anonymous = await fetch(`${harness.url}/api/v1/automation/rules`);
+    const invalid = await enableRule(harness, LOCATION, 'stale-lead-nudge', {
+      trigger: { staleDays: 0 },
+    });
+    const settings = await fetch(`${harness.url}/api/v1/automation/locations/${LOCATION}/rules`, {
+      headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
+    }).then((response) => response.json());
+
+    expect(anonymous.status).toBe(401);
+    expect(invalid.status).toBe(422);
+    const { errors } = await invalid.json();
+    expect(errors).toEqual([expect.stringMatching(/staleDays/)]);
+    expect(settings.settings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ruleId: 'stale-lead-nudge', enabled: true, source: 'api' }),
+        expect.objectContaining({ ruleId: 'appointment-reminder', enabled: false }),
+      ]),
+    );
+  });
+});
