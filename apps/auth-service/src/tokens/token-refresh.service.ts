@@ -46,6 +46,10 @@ type LockedOutcome =
 export class TokenRefreshService {
   private readonly logger = new Logger(TokenRefreshService.name);
   private readonly inFlight = new Map<string, Promise<StoredTokens>>();
+  private readonly reads = new Map<
+    string,
+    Promise<{ connection: Connection; stored: StoredTokens }>
+  >();
 
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthServiceConfig,
@@ -56,9 +60,7 @@ export class TokenRefreshService {
   ) {}
 
   async accessToken(locationId: string, forceRefresh: boolean): Promise<IssuedAccessToken> {
-    const connection = await this.usableConnection(locationId);
-    const stored = await this.store.read(locationId);
-    if (!stored) throw new ConnectionNotFoundError(locationId);
+    const { connection, stored } = await this.readShared(locationId);
 
     const needsRefresh = forceRefresh || !this.isFresh(stored);
     const tokens = needsRefresh
@@ -66,6 +68,29 @@ export class TokenRefreshService {
       : stored;
 
     return this.issue(connection, tokens);
+  }
+
+  /**
+   * Concurrent callers for a location share one read of its connection and token: a burst of
+   * requests as a token expires costs two queries per replica, not two per request. A caller
+   * gets a read that started no earlier than a moment before it arrived.
+   */
+  private readShared(locationId: string) {
+    const running = this.reads.get(locationId);
+    if (running) return running;
+
+    const read = this.readUsable(locationId).finally(() => this.reads.delete(locationId));
+    this.reads.set(locationId, read);
+
+    return read;
+  }
+
+  private async readUsable(locationId: string) {
+    const connection = await this.usableConnection(locationId);
+    const stored = await this.store.read(locationId);
+    if (!stored) throw new ConnectionNotFoundError(locationId);
+
+    return { connection, stored };
   }
 
   /**
