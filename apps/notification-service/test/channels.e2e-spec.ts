@@ -4,14 +4,16 @@ import type { INestApplication } from '@nestjs/common';
 import { ConnectionOptions, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 
-import { createDataSource, Notification } from '@sm/entities';
+import { Contact, createDataSource, Notification, Task } from '@sm/entities';
 import { startService } from '@sm/platform';
 import {
   AdminAlertJob,
   JobName,
   QueueName,
   redisOptionsFromUrl,
+  ReminderDueJob,
   TaskCompletedJob,
+  TeamNoticeJob,
 } from '@sm/queues';
 import {
   createTestDatabase,
@@ -316,6 +318,113 @@ describe('notification-service channels', () => {
       const posts = receiver.postsTo('/ops').filter((post) => post.body.summary === text);
       expect(posts).toHaveLength(1);
       expect(posts[0].body).toMatchObject({ kind, audience: 'admin', locationId: 'loc-teams' });
+    });
+  });
+
+  describe('rule notices and reminders', () => {
+    async function seedOpenTask(ids: TaskCompletedJob, assignedTo: string): Promise<void> {
+      await seedCompletedTask(records, ids, {
+        title: 'Call about the inverter',
+        firstName: 'Ravi',
+        lastName: 'Menon',
+        assignedTo,
+      });
+      await records
+        .getRepository(Task)
+        .update(
+          { locationId: ids.locationId, id: ids.taskId },
+          { completed: false, completedAt: null },
+        );
+    }
+
+    function rowsWithKey(eventKey: string): Promise<Notification[]> {
+      return records
+        .getRepository(Notification)
+        .createQueryBuilder('notification')
+        .where('notification.dedupe_key LIKE :prefix', { prefix: `notice:${eventKey}:%` })
+        .orderBy('notification.channel')
+        .getMany();
+    }
+
+    it("sends a rule's new-lead notice to the contact owner's team, once per channel", async () => {
+      const ids = { locationId: 'loc-teams', contactId: 'c-n1', taskId: 't-n1' };
+      await completeTask(ids, null);
+      await records
+        .getRepository(Contact)
+        .update(
+          { locationId: ids.locationId, id: ids.contactId },
+          { assignedTo: 'user-roof-1', source: 'Website form' },
+        );
+      const job: TeamNoticeJob = {
+        locationId: ids.locationId,
+        contactId: ids.contactId,
+        ruleId: 'new-lead-follow-up',
+        notice: 'new-lead',
+        subject: null,
+        dedupeKey: 'team-notice:effect-n1',
+      };
+
+      await notifications.add(JobName.TeamNotice, job);
+      await notifications.add(JobName.TeamNotice, job);
+      await settled();
+
+      const rows = await rowsWithKey('team-notice:effect-n1');
+      expect(rows.map((row) => [row.channel, row.kind, row.status])).toEqual([
+        ['email', 'team-notice', 'delivered'],
+        ['webhook', 'team-notice', 'delivered'],
+      ]);
+      const subject = 'New lead: Dana Reyes in location loc-teams';
+      const mails = inbox.mailTo(ROOFING).filter((mail) => mail.parsed.subject === subject);
+      expect(mails).toHaveLength(1);
+      expect(mails[0].parsed.text).toContain('Source: Website form\nAssigned to: user user-roof-1');
+      const post = receiver.postsTo('/crm/roofing').find((p) => p.body.summary === subject);
+      expect(post?.body.refs).toMatchObject({ notice: 'new-lead', ruleId: 'new-lead-follow-up' });
+    });
+
+    it('reminds of an open task with its due time, and never of a completed one', async () => {
+      const open = { locationId: 'loc-mail', contactId: 'c-n2', taskId: 't-n2' };
+      const done = { locationId: 'loc-mail', contactId: 'c-n3', taskId: 't-n3' };
+      await seedOpenTask(open, 'user-77');
+      await completeTask(done, 'user-77');
+      const reminder = (ids: TaskCompletedJob): ReminderDueJob => ({
+        locationId: ids.locationId,
+        contactId: ids.contactId,
+        ruleId: 'task-reminder',
+        subject: { kind: 'task', id: ids.taskId },
+        dueAt: '2025-06-01T15:00:00.000Z',
+        leadMinutes: 60,
+        dedupeKey: `reminder-due:effect-${ids.taskId}`,
+      });
+
+      await notifications.add(JobName.ReminderDue, reminder(open));
+      await notifications.add(JobName.ReminderDue, reminder(done));
+      await settled();
+
+      const subject =
+        'Reminder: "Call about the inverter" for Ravi Menon is due 2025-06-01 15:00 UTC';
+      const mails = inbox.mailTo(SALES).filter((mail) => mail.parsed.subject === subject);
+      expect(mails).toHaveLength(1);
+      expect(mails[0].parsed.text).toContain('Lead time: 60 minutes');
+      expect(await rowsWithKey('reminder-due:effect-t-n2')).toHaveLength(1);
+      expect(await rowsWithKey('reminder-due:effect-t-n3')).toEqual([]);
+    });
+
+    it("renders an operator's own notice word without code", async () => {
+      const ids = { locationId: 'loc-mail', contactId: 'c-n4', taskId: 't-n4' };
+      await completeTask(ids, null);
+
+      await notifications.add(JobName.TeamNotice, {
+        locationId: ids.locationId,
+        contactId: ids.contactId,
+        ruleId: 'solar-permit-check',
+        notice: 'permit-check',
+        subject: { kind: 'task', id: ids.taskId },
+        dedupeKey: 'team-notice:effect-n4',
+      } satisfies TeamNoticeJob);
+      await settled();
+
+      const subject = 'Notice (permit-check) about Dana Reyes';
+      expect(inbox.mailTo(SALES).filter((mail) => mail.parsed.subject === subject)).toHaveLength(1);
     });
   });
 });

@@ -1,5 +1,6 @@
 import type { Contact, Task } from '@sm/entities';
 
+import { displayName } from './contact-name';
 import type { NotificationMessage } from './notification-message';
 
 export const TASK_COMPLETED_KIND = 'task-completed';
@@ -32,13 +33,4 @@ export function taskCompletedMessage(
     ],
     refs: { locationId: task.locationId, contactId: task.contactId, taskId: task.id },
   };
-}
-
-function displayName(contact: Contact): string {
-  const fromParts = [contact.firstName, contact.lastName]
-    .map((part) => part?.trim())
-    .filter(Boolean)
-    .join(' ');
-
-  return contact.name?.trim() || fromParts || contact.companyName?.trim() || 'an unnamed contact';
 }

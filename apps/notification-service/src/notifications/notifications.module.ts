@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
-import { Contact, Notification, Task } from '@sm/entities';
+import { Appointment, Contact, Notification, Task } from '@sm/entities';
 
 import { ChannelsModule } from '../channels/channels.module';
 import { DeliveryQueues } from '../delivery/delivery-queues';
@@ -9,6 +9,7 @@ import { DeliveryWorkers } from '../delivery/delivery-workers';
 import { DeliveryService } from '../delivery/delivery.service';
 
 import { AdminAlertService } from './admin-alert.service';
+import { ContactNoticeService } from './contact-notice.service';
 import { NotificationIntakeService } from './notification-intake.service';
 import { NotificationsProcessor } from './notifications.processor';
 import { TaskCompletedService } from './task-completed.service';
@@ -18,11 +19,12 @@ import { TaskCompletedService } from './task-completed.service';
  * one module: a delivery that gives up raises an admin alert through the intake.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Notification, Task, Contact]), ChannelsModule],
+  imports: [TypeOrmModule.forFeature([Notification, Task, Contact, Appointment]), ChannelsModule],
   providers: [
     NotificationIntakeService,
     TaskCompletedService,
     AdminAlertService,
+    ContactNoticeService,
     NotificationsProcessor,
     DeliveryQueues,
     DeliveryService,

@@ -2,9 +2,17 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 
-import { AdminAlertJob, JobName, QueueName, TaskCompletedJob } from '@sm/queues';
+import {
+  AdminAlertJob,
+  JobName,
+  QueueName,
+  ReminderDueJob,
+  TaskCompletedJob,
+  TeamNoticeJob,
+} from '@sm/queues';
 
 import { AdminAlertService } from './admin-alert.service';
+import { ContactNoticeService } from './contact-notice.service';
 import { TaskCompletedService } from './task-completed.service';
 
 const id = z.string().min(1).max(64);
@@ -23,6 +31,29 @@ const adminAlertJob = z.object({
   summary: z.string().min(1).max(2_000),
 });
 
+const subject = z.object({ kind: z.enum(['task', 'appointment']), id });
+
+const producerKey = z.string().min(1).max(1_000);
+
+const teamNoticeJob = z.object({
+  locationId: id,
+  contactId: id,
+  ruleId: z.string().min(1).max(200),
+  notice: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+  subject: subject.nullable(),
+  dedupeKey: producerKey,
+});
+
+const reminderDueJob = z.object({
+  locationId: id,
+  contactId: id,
+  ruleId: z.string().min(1).max(200),
+  subject,
+  dueAt: z.iso.datetime({ offset: true }),
+  leadMinutes: z.number().int().nonnegative(),
+  dedupeKey: producerKey,
+});
+
 /**
  * The `notifications` queue: events other services emit. A payload that does not match its
  * contract is a bug in the producer, not a passing fault, so it fails at once.
@@ -32,6 +63,7 @@ export class NotificationsProcessor extends WorkerHost {
   constructor(
     private readonly taskCompleted: TaskCompletedService,
     private readonly adminAlerts: AdminAlertService,
+    private readonly contactNotices: ContactNoticeService,
   ) {
     super();
   }
@@ -42,6 +74,10 @@ export class NotificationsProcessor extends WorkerHost {
         return this.taskCompleted.notify(parse(taskCompletedJob, job) as TaskCompletedJob, job.id);
       case JobName.AdminAlert:
         return this.adminAlerts.raise(parse(adminAlertJob, job) as AdminAlertJob, job.id);
+      case JobName.TeamNotice:
+        return this.contactNotices.notice(parse(teamNoticeJob, job) as TeamNoticeJob, job.id);
+      case JobName.ReminderDue:
+        return this.contactNotices.reminder(parse(reminderDueJob, job) as ReminderDueJob, job.id);
       default:
         throw new UnrecoverableError(`No handler for job ${job.name}`);
     }
