@@ -124,7 +124,11 @@ describe('GhlClient: every operation of the contacts spec, over HTTP against the
     const duplicate = await ghl.findDuplicateContact({ email: 'ops.walker@example.com' });
     const fetched = await ghl.getContact(id);
     const updated = await ghl.updateContact(id, { city: 'Boulder' });
-    const upserted = await ghl.upsertContact({ email: 'ops.walker@example.com', city: 'Lyons' });
+    const upserted = await ghl.upsertContact({
+      email: 'ops.walker@example.com',
+      city: 'Lyons',
+      createNewIfDuplicateAllowed: false,
+    });
 
     const task = await ghl.createContactTask(id, {
       title: 'Call about the roof',

@@ -97,6 +97,21 @@ describe('GhlClient against the GHL sandbox', () => {
     expect([...ids].sort()).toEqual([...(await sandbox.exportContactIds(WALK))].sort());
   });
 
+  it('neither misses nor repeats a contact while the location changes under a search', async () => {
+    const tokens = await sandbox.install(MUTATING);
+    const location = clientFor({ tokenProvider: tokens }).forLocation(MUTATING);
+    const before = (await sandbox.exportContactIds(MUTATING)).length;
+    await sandbox.faults({ mutateDuringWalk: 2 });
+
+    const found = await collect(location.searchContacts({ pageLimit: 30 }));
+
+    const ids = found.map((contact) => contact.id);
+    const live = await sandbox.exportContactIds(MUTATING);
+    expect(live.length).toBeGreaterThan(before);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual([...live].sort());
+  });
+
   it('walks the contacts of a business with skip and limit', async () => {
     const tokens = await sandbox.install(WALK);
     const location = clientFor({ tokenProvider: tokens }).forLocation(WALK);

@@ -82,7 +82,11 @@ export class ContactsService {
     return { contacts: page.contacts, count: total, meta };
   }
 
-  /** POST /contacts/search: page/pageLimit up to 10,000 records, `searchAfter` past them. */
+  /**
+   * POST /contacts/search: page/pageLimit up to 10,000 records, `searchAfter` past them. A page
+   * asked with `searchAfter`, short of the last, is one `mutateDuringWalk` changes the location
+   * under.
+   */
   search(
     dataset: LocationDataset,
     body: {
@@ -102,7 +106,7 @@ export class ContactsService {
       ...(body.filters ?? []).map(filterMatcher),
     ];
     const matches = (contact: SandboxContact) => matchers.every((match) => match(contact));
-    const all = dataset.ordered().filter(matches);
+    let all = dataset.ordered().filter(matches);
     let start = 0;
     if (body.searchAfter !== undefined) {
       const cursor = searchAfterCursor(body.searchAfter);
@@ -114,6 +118,13 @@ export class ContactsService {
         throw badRequest('Use searchAfter to page beyond the first 10,000 records');
       }
       start = (page - 1) * pageLimit;
+    }
+    // Changes land before the walk reaches its end: after it they would feed it forever, since
+    // each new contact sorts after every cursor (a search ends only on an empty page).
+    const isBeforeTheEnd = all.length - start > pageLimit;
+    if (body.searchAfter !== undefined && isBeforeTheEnd && this.faults.settings.mutateDuringWalk) {
+      this.mutateDuringWalk(dataset);
+      all = dataset.ordered().filter(matches);
     }
     const contacts = all.slice(start, start + pageLimit).map((contact) => {
       const cursor = dataset.cursorOf(contact);
