@@ -178,6 +178,8 @@ async function main(): Promise<void> {
 
     await ingress.stop();
     progress(`ingress wrote ${countLines(ingress.logFile)} log lines`);
+    const commits = await commitsOf(database.url);
+    progress(`${(target.accepted.length / commits).toFixed(1)} deliveries per Postgres commit`);
     const stored = await countStored(database.url, target.accepted);
     const isComplete = stored === target.accepted.length;
     process.stdout.write(
@@ -346,6 +348,20 @@ async function countStored(databaseUrl: string, inboxIds: string[]): Promise<num
     );
 
     return count;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Transactions committed in the scratch database so far (each insert batch is one). */
+async function commitsOf(databaseUrl: string): Promise<number> {
+  const db = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
+  try {
+    const [{ commits }] = await db.query(
+      'SELECT xact_commit::int AS commits FROM pg_stat_database WHERE datname = current_database()',
+    );
+
+    return commits;
   } finally {
     await db.destroy();
   }

@@ -41,8 +41,10 @@ const INSERT_DELIVERIES = `
   ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING id, dedupe_key`;
 
-/** Deliveries recorded in the same turn of the event loop share a statement, this many at most. */
+/** Rows per statement, at most. */
 const MAX_BATCH_SIZE = 200;
+/** Statements on their way to Postgres at once (the pool holds 10 connections). */
+const MAX_BATCHES_IN_FLIGHT = 4;
 
 const SELECT_UNQUEUED = `
   SELECT id, event_type, location_id, payload->>'companyId' AS company_id,
@@ -70,17 +72,21 @@ export interface InboxCursor {
  * The webhook inbox (`webhook_inbox`), in plain SQL on the pg pool under TypeORM (the insert is
  * the ingress' hot path; TypeORM's query runner adds nothing to one statement but overhead).
  *
- * Inserts are batched without waiting: every delivery recorded in the same turn of the event
- * loop goes into one statement, sent at the end of that turn. A batch commits or fails as a
- * whole, and each caller learns the outcome of its own row only after the commit, so nothing is
- * acknowledged before it is durable. A batch refused for its data (one body Postgres cannot
- * store) is retried row by row, so that only that delivery is refused.
+ * Inserts are batched without a timer: a delivery is sent at the end of the event loop's turn
+ * with every other delivery recorded in that turn, unless {@link MAX_BATCHES_IN_FLIGHT} batches
+ * are already on their way, in which case it waits for one of them to come back and goes with
+ * everything that arrived meanwhile. Idle, a delivery waits for nothing; under load, batches
+ * grow and Postgres commits many rows at once. A batch commits or fails as a whole, and each
+ * caller learns the outcome of its own row only after the commit, so nothing is acknowledged
+ * before it is durable. A batch refused for its data (one body Postgres cannot store) is
+ * retried row by row, so that only that delivery is refused.
  */
 @Injectable()
 export class WebhookInboxRepository {
   private readonly pool: Pool;
   private pending: PendingInsert[] = [];
   private isFlushScheduled = false;
+  private batchesInFlight = 0;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
@@ -90,7 +96,6 @@ export class WebhookInboxRepository {
   record(row: NewInboxRow): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
       this.pending.push({ row, resolve, reject });
-      if (this.pending.length >= MAX_BATCH_SIZE) return this.flush();
       if (this.isFlushScheduled) return;
       this.isFlushScheduled = true;
       setImmediate(() => this.flush());
@@ -99,9 +104,14 @@ export class WebhookInboxRepository {
 
   private flush(): void {
     this.isFlushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length > 0) void this.insertBatch(batch);
+    while (this.pending.length > 0 && this.batchesInFlight < MAX_BATCHES_IN_FLIGHT) {
+      const batch = this.pending.splice(0, MAX_BATCH_SIZE);
+      this.batchesInFlight++;
+      void this.insertBatch(batch).finally(() => {
+        this.batchesInFlight--;
+        this.flush();
+      });
+    }
   }
 
   private async insertBatch(batch: PendingInsert[]): Promise<void> {

@@ -22,8 +22,10 @@ import type { PendingDelivery } from '../inbox/webhook-inbox.repository';
  * waiting: its Redis connection has no offline queue, and nothing is sent while it is not
  * connected. A delivery that does not reach Redis stays `received` and the sweeper adds it later.
  */
-/** Deliveries dispatched in the same turn of the event loop share an addBulk, this many at most. */
+/** Jobs per addBulk, at most. */
 const MAX_BATCH_SIZE = 200;
+/** addBulk calls on their way to Redis at once. */
+const MAX_ADDS_IN_FLIGHT = 2;
 
 @Injectable()
 export class WebhookDispatcher implements OnApplicationShutdown {
@@ -80,14 +82,14 @@ export class WebhookDispatcher implements OnApplicationShutdown {
   /**
    * Resolves true when the job is on its queue, false when Redis could not take it now. The
    * deliveries dispatched in the same turn of the event loop go to Redis together (one addBulk
-   * per queue), at the end of that turn.
+   * per queue), at the end of that turn; while an addBulk is on its way, the next waits for it
+   * and takes everything dispatched meanwhile.
    */
   dispatch(delivery: PendingDelivery): Promise<boolean> {
     if (!this.isConnected || !routeOf(delivery.eventType)) return Promise.resolve(false);
 
     return new Promise((resolve) => {
       this.pending.push({ delivery, resolve });
-      if (this.pending.length >= MAX_BATCH_SIZE) return this.flush();
       if (this.isFlushScheduled) return;
       this.isFlushScheduled = true;
       setImmediate(() => this.flush());
@@ -96,14 +98,18 @@ export class WebhookDispatcher implements OnApplicationShutdown {
 
   private flush(): void {
     this.isFlushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
+    if (this.pending.length === 0 || this.adding.size >= MAX_ADDS_IN_FLIGHT) return;
+
+    const batch = this.pending.splice(0, MAX_BATCH_SIZE);
     const adding = this.addByQueue(batch.map(({ delivery }) => delivery)).then((queued) => {
       for (const { delivery, resolve } of batch) resolve(queued.has(delivery.inboxId));
     });
     this.adding.add(adding);
-    void adding.finally(() => this.adding.delete(adding));
+    void adding.finally(() => {
+      this.adding.delete(adding);
+      this.flush();
+    });
+    if (this.pending.length > 0) this.flush();
   }
 
   /** Adds every routable delivery (one round trip per queue); the number Redis took. */
@@ -143,8 +149,10 @@ export class WebhookDispatcher implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     // What was dispatched before the shutdown still goes out; what fails, the sweeper re-adds.
-    this.flush();
-    await Promise.allSettled([...this.adding]);
+    while (this.pending.length > 0 || this.adding.size > 0) {
+      this.flush();
+      await Promise.allSettled([...this.adding]);
+    }
     await Promise.allSettled(Object.values(this.queues).map((queue) => queue.close()));
     this.redis.disconnect();
   }
