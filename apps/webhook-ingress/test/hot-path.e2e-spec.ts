@@ -163,7 +163,7 @@ describe('the hot path, over HTTP', () => {
     expect(rows.filter((stored) => stored.payload.name !== undefined)).toHaveLength(0);
   });
 
-  it('serves the route with a query string, and the path other spellings reach via Express', async () => {
+  it('serves the route with a query string; other spellings of it reach Express', async () => {
     const base = ingress.url.replace('/webhooks/ghl', '');
     const post = (path: string, body: string) =>
       fetch(`${base}${path}`, {
