@@ -1,0 +1,107 @@
+import type { ServiceProcess } from '@sm/testing';
+
+import { Listening, SANDBOX_CLIENT, startSandbox, startTokenEndpoint } from '../sandbox-harness';
+
+import {
+  AutomationHarness,
+  connect,
+  contactEvent,
+  deliver,
+  enableRule,
+  saveContact,
+  SERVICE_TOKEN,
+  startAutomationHarness,
+} from './automation-harness';
+
+const LOCATION = 'AutoE2eGhlWriter001';
+const TITLE = 'Follow up with new lead Grace Hopper';
+
+/** A sandbox token that may write contacts, from its real OAuth flow. */
+async function writeToken(sandboxUrl: string): Promise<string> {
+  const redirectUri = 'http://127.0.0.1:9/oauth/callback';
+  const authorize = new URL('/oauth/chooselocation', sandboxUrl);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: SANDBOX_CLIENT.id,
+    redirect_uri: redirectUri,
+    scope: 'contacts.readonly contacts.write',
+    locationId: LOCATION,
+    state: 'automation-e2e',
+  }).toString();
+  const consent = await fetch(authorize, { redirect: 'manual' });
+  const code = new URL(consent.headers.get('location') as string).searchParams.get('code');
+  const response = await fetch(new URL('/oauth/token', sandboxUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      client_id: SANDBOX_CLIENT.id,
+      client_secret: SANDBOX_CLIENT.secret,
+      grant_type: 'authorization_code',
+      code: code as string,
+      redirect_uri: redirectUri,
+      user_type: 'Location',
+    }),
+  });
+
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+describe('follow-ups in GHL (the connection may write contacts)', () => {
+  let sandbox: { url: string; process: ServiceProcess };
+  let tokenEndpoint: Listening;
+  let harness: AutomationHarness;
+  let token: string;
+
+  const ghl = (path: string) =>
+    fetch(new URL(path, sandbox.url), {
+      headers: { authorization: `Bearer ${token}`, version: '2021-07-28' },
+    }).then((response) => response.json());
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ [LOCATION]: 2 });
+    token = await writeToken(sandbox.url);
+    tokenEndpoint = await startTokenEndpoint({
+      serviceToken: SERVICE_TOKEN,
+      token: async () => token,
+    });
+    harness = await startAutomationHarness({
+      GHL_API_BASE_URL: sandbox.url,
+      AUTH_SERVICE_URL: tokenEndpoint.url,
+    });
+    await connect(harness, LOCATION, ['contacts.readonly', 'contacts.write']);
+    expect((await enableRule(harness, LOCATION, 'new-lead-follow-up')).status).toBe(200);
+  }, 90_000);
+
+  afterAll(async () => {
+    await harness?.close();
+    await tokenEndpoint?.close();
+    await sandbox?.process.stop();
+  });
+
+  it('creates one task with POST /contacts/:contactId/tasks under duplicate events', async () => {
+    const listed = await ghl(`/contacts/?locationId=${LOCATION}&limit=1`);
+    const contactId = listed.contacts[0].id as string;
+    await saveContact(harness, {
+      locationId: LOCATION,
+      id: contactId,
+      name: 'Grace Hopper',
+      assignedTo: null,
+    });
+
+    const event = contactEvent(LOCATION, contactId);
+    await deliver(harness, [event, contactEvent(LOCATION, contactId), event]);
+    await deliver(harness, [contactEvent(LOCATION, contactId)]);
+
+    const { tasks } = await ghl(`/contacts/${contactId}/tasks`);
+    const followUps = tasks.filter((task: { title: string }) => task.title === TITLE);
+    expect(followUps).toHaveLength(1);
+    const [effect] = await harness.dataSource.query(
+      "SELECT status, outcome FROM automation_effects WHERE rule_id = 'new-lead-follow-up'",
+    );
+    expect(effect).toEqual({ status: 'done', outcome: { ghlTaskId: followUps[0].id } });
+    const [{ count }] = await harness.dataSource.query(
+      'SELECT count(*)::int AS count FROM solarmarket_tasks',
+    );
+    expect(count).toBe(0);
+  });
+});
