@@ -14,6 +14,11 @@ import { INGRESS_CONFIG, WebhookIngressConfig } from '../../config/webhook-ingre
 import { DeliveryQueue, routeOf } from '../events/ghl-event-catalog';
 import type { PendingDelivery } from '../inbox/webhook-inbox.repository';
 
+/** Jobs per addBulk, at most. */
+const MAX_BATCH_SIZE = 200;
+/** addBulk calls on their way to Redis at once. */
+const MAX_ADDS_IN_FLIGHT = 2;
+
 /**
  * Puts recorded deliveries on their queue. The job id is the inbox id, so adding the same
  * delivery again (the sweeper does) is a no-op while the job exists.
@@ -22,11 +27,6 @@ import type { PendingDelivery } from '../inbox/webhook-inbox.repository';
  * waiting: its Redis connection has no offline queue, and nothing is sent while it is not
  * connected. A delivery that does not reach Redis stays `received` and the sweeper adds it later.
  */
-/** Jobs per addBulk, at most. */
-const MAX_BATCH_SIZE = 200;
-/** addBulk calls on their way to Redis at once. */
-const MAX_ADDS_IN_FLIGHT = 2;
-
 @Injectable()
 export class WebhookDispatcher implements OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
