@@ -57,6 +57,10 @@ export function generatedSecretValue(name: string): string {
       return `https://hooks.example.com/services/${random()}`;
     case 'NOTIFY_SMTP_URL':
       return `smtp://notices:${random()}@smtp.example.com:587`;
+    case 'READ_API_KEYS':
+      return JSON.stringify([
+        { name: 'deploy-check', key: random(), locations: ['SMdeployCheck'] },
+      ]);
     case 'NOTIFY_TEAM_ROUTES':
       return JSON.stringify({ SMdeployCheckLocation: `https://hooks.example.com/${random()}` });
     default:
