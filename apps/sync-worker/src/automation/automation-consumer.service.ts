@@ -17,6 +17,7 @@ import {
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { AUTOMATION_CONFIG } from './automation-config.token';
 import { AUTOMATION_CONSUMER } from './automation.config';
+import { ContactEventBatcher } from './contact-event-batcher';
 import { RuleEngine } from './rules/rule-engine.service';
 
 /** Contacts evaluated at once after a full sync of a location. */
@@ -31,12 +32,19 @@ const LOCATION_PAGE_SIZE = 500;
 export class AutomationConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AutomationConsumer.name);
   private consumer: SyncCompletedConsumer | undefined;
+  private readonly batcher: ContactEventBatcher;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(AUTOMATION_CONFIG) private readonly config: SyncWorkerConfig,
     private readonly engine: RuleEngine,
-  ) {}
+  ) {
+    this.batcher = new ContactEventBatcher({
+      evaluate: (locationId, contactIds) => this.engine.evaluateContacts(locationId, contactIds),
+      maxBatch: config.AUTOMATION_BATCH_SIZE,
+      lingerMs: config.AUTOMATION_BATCH_LINGER_MS,
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.consumer = createSyncCompletedConsumer({
@@ -44,6 +52,9 @@ export class AutomationConsumer implements OnApplicationBootstrap, OnApplication
       redisUrl: this.config.REDIS_URL,
       prefix: this.config.QUEUE_PREFIX,
       handle: (event, job) => this.handle(event, job.id),
+      // Events of different contacts are independent (rules read the records, not the event),
+      // so they are taken many at a time and evaluated in batches.
+      concurrency: this.config.AUTOMATION_CONSUMER_CONCURRENCY,
     });
   }
 
@@ -53,13 +64,12 @@ export class AutomationConsumer implements OnApplicationBootstrap, OnApplication
 
   async handle(event: SyncCompletedEvent, jobId?: string): Promise<void> {
     const fields = { locationId: event.locationId, contactId: event.contactId, jobId };
-    let effects = 0;
     if (event.scope === 'contact' && event.contactId && !event.contactDeleted) {
-      effects = await this.engine.evaluateContacts(event.locationId, [event.contactId]);
+      await this.batcher.add(event.locationId, event.contactId);
     } else if (event.scope === 'location') {
-      effects = await this.evaluateLocation(event.locationId);
+      const effects = await this.evaluateLocation(event.locationId);
+      this.logger.log({ ...fields, effects }, 'automation rules run over the location');
     }
-    if (effects > 0) this.logger.log({ ...fields, effects }, 'automation effects done');
   }
 
   private async evaluateLocation(locationId: string): Promise<number> {

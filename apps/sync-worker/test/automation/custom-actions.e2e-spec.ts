@@ -98,7 +98,7 @@ describe('rules enabled by configuration, and custom actions', () => {
       `${harness.url}/api/v1/automation/locations/${OTHER_LOCATION}/rules`,
       { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } },
     );
-    const { settings } = await response.json();
+    const { settings } = (await response.json()) as { settings: unknown[] };
 
     expect(settings).toEqual(
       expect.arrayContaining([

@@ -46,16 +46,25 @@ async function writeToken(sandboxUrl: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+/** The parts of the sandbox's answers this test reads. */
+interface GhlAnswer {
+  contacts: Array<{ id: string }>;
+  tasks: Array<{ id: string; title: string }>;
+}
+
 describe('follow-ups in GHL (the connection may write contacts)', () => {
   let sandbox: { url: string; process: ServiceProcess };
   let tokenEndpoint: Listening;
   let harness: AutomationHarness;
   let token: string;
 
-  const ghl = (path: string) =>
-    fetch(new URL(path, sandbox.url), {
+  const ghl = async (path: string): Promise<GhlAnswer> => {
+    const response = await fetch(new URL(path, sandbox.url), {
       headers: { authorization: `Bearer ${token}`, version: '2021-07-28' },
-    }).then((response) => response.json());
+    });
+
+    return (await response.json()) as GhlAnswer;
+  };
 
   beforeAll(async () => {
     sandbox = await startSandbox({ [LOCATION]: 2 });
@@ -80,7 +89,7 @@ describe('follow-ups in GHL (the connection may write contacts)', () => {
 
   it('creates one task with POST /contacts/:contactId/tasks under duplicate events', async () => {
     const listed = await ghl(`/contacts/?locationId=${LOCATION}&limit=1`);
-    const contactId = listed.contacts[0].id as string;
+    const contactId = listed.contacts[0].id;
     await saveContact(harness, {
       locationId: LOCATION,
       id: contactId,
@@ -93,7 +102,7 @@ describe('follow-ups in GHL (the connection may write contacts)', () => {
     await deliver(harness, [contactEvent(LOCATION, contactId)]);
 
     const { tasks } = await ghl(`/contacts/${contactId}/tasks`);
-    const followUps = tasks.filter((task: { title: string }) => task.title === TITLE);
+    const followUps = tasks.filter((task) => task.title === TITLE);
     expect(followUps).toHaveLength(1);
     const [effect] = await harness.dataSource.query(
       "SELECT status, outcome FROM automation_effects WHERE rule_id = 'new-lead-follow-up'",

@@ -178,11 +178,11 @@ describe('automation rules (exactly once under duplicated and reordered events)'
     });
     const settings = await fetch(`${harness.url}/api/v1/automation/locations/${LOCATION}/rules`, {
       headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
-    }).then((response) => response.json());
+    }).then((response) => response.json() as Promise<{ settings: unknown[] }>);
 
     expect(anonymous.status).toBe(401);
     expect(invalid.status).toBe(422);
-    const { errors } = await invalid.json();
+    const { errors } = (await invalid.json()) as { errors: string[] };
     expect(errors).toEqual([expect.stringMatching(/staleDays/)]);
     expect(settings.settings).toEqual(
       expect.arrayContaining([
