@@ -75,7 +75,11 @@ export class LocationCaller {
     state: { failures: number; refreshedToken: boolean },
   ): Promise<Verdict> {
     const { locationId, governor } = this.settings;
-    await governor?.acquire(locationId, { priority: call.priority, deadline, signal: call.signal });
+    const slot = await governor?.acquire(locationId, {
+      priority: call.priority,
+      deadline,
+      signal: call.signal,
+    });
     const tokenRequest = this.currentToken();
     const token = await tokenRequest;
     this.calls += 1;
@@ -93,7 +97,12 @@ export class LocationCaller {
 
       return this.afterNetworkError(call, error, state);
     }
-    await governor?.observe(locationId, response).catch((error: unknown) => {
+    const observation = {
+      status: response.status,
+      headers: response.headers,
+      slot: slot ?? undefined,
+    };
+    await governor?.observe(locationId, observation).catch((error: unknown) => {
       // The answer is good; a missed correction only makes the next waits less exact.
       this.logger.warn({
         msg: 'GHL rate governor update failed',

@@ -2,7 +2,9 @@
  * The governor's state lives in Redis so that every worker of every replica spends one budget.
  * Both scripts read the clock with TIME, so replicas with skewed clocks still agree.
  *
- * KEYS[1] burst window: a sorted set of grants, scored by grant time (ms)
+ * KEYS[1] burst window: a sorted set of calls by slot id, scored by grant time (ms) until the
+ *         answer comes, then by answer time: GHL counted the call at some moment in between, so
+ *         a slot frees one window after the answer, whatever the latency was
  * KEYS[2] state hash: day, dayUsed, pauseUntil, and the limits GHL announced (burstMax, windowMs,
  *         dailyMax)
  * KEYS[3] realtime waiters: a sorted set of waiter ids scored by when they stop waiting (ms)
@@ -66,7 +68,7 @@ else
   if realtimeWaiting then return { 25, 'yield' } end
 end
 
-redis.call('ZADD', KEYS[1], now, now .. ':' .. waiter)
+redis.call('ZADD', KEYS[1], now, waiter)
 redis.call('PEXPIRE', KEYS[1], window * 2)
 redis.call('HINCRBY', KEYS[2], 'dayUsed', 1)
 redis.call('PEXPIRE', KEYS[2], 2 * 86400000)
@@ -75,7 +77,7 @@ return { 0, 'granted' }
 
 /**
  * ARGV: status, remaining, burstMax, intervalMs, dailyRemaining, dailyMax, windowMs (configured),
- *       marginMs; a header GHL did not send is ''.
+ *       marginMs, slot id; a header GHL did not send (or a slot not known) is ''.
  * Raises the shared counts to what GHL says it has seen (never lowers them), remembers the
  * limits GHL announces, and on 429 pauses the location for one whole window.
  */
@@ -90,6 +92,10 @@ if burstMax then redis.call('HSET', KEYS[2], 'burstMax', burstMax) end
 if interval then redis.call('HSET', KEYS[2], 'windowMs', interval) end
 if dailyMax then redis.call('HSET', KEYS[2], 'dailyMax', dailyMax) end
 local window = interval or tonumber(ARGV[7])
+if ARGV[9] ~= '' then
+  redis.call('ZADD', KEYS[1], now, ARGV[9])
+  redis.call('PEXPIRE', KEYS[1], (window + tonumber(ARGV[8])) * 2)
+end
 
 if status == 429 then
   local pauseUntil = now + window + tonumber(ARGV[8])

@@ -129,6 +129,20 @@ describe('RedisRateGovernor', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
+  it('counts a call from its answer, so a slow answer holds its slot a window past it', async () => {
+    const governor = replica({ burstLimit: 1, burstWindowMs: 300 });
+    const slot = { priority: 'realtime' as const, deadline: inOneMinute() };
+    const headers = { 'x-ratelimit-interval-milliseconds': '300' };
+    const started = Date.now();
+
+    const granted = await governor.acquire(LOCATION, slot);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // GHL takes 200 ms to answer
+    await governor.observe(LOCATION, { status: 200, headers, slot: granted });
+    await governor.acquire(LOCATION, slot);
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(490);
+  });
+
   it('skips the Redis round trip for an answer that carries no rate headers', async () => {
     const governor = replica();
     const redis = connections[connections.length - 1] as Redis & { ghlRateObserve: unknown };

@@ -5,7 +5,12 @@ import type { Redis } from 'ioredis';
 import { GhlApiError } from '../errors';
 import { sleep } from '../http/backoff';
 import { headerValue } from '../http/ghl-response';
-import type { RateGovernor, RateObservation, RateSlotRequest } from './rate-governor.contract';
+import type {
+  RateGovernor,
+  RateObservation,
+  RateSlot,
+  RateSlotRequest,
+} from './rate-governor.contract';
 import { ACQUIRE_SCRIPT, OBSERVE_SCRIPT } from './rate-governor.scripts';
 
 export interface RedisRateGovernorOptions {
@@ -22,8 +27,9 @@ export interface RedisRateGovernorOptions {
   /** Share of the daily limit only `realtime` calls may spend, 0–1. Default 0.1. */
   realtimeReserve?: number;
   /**
-   * Added to the burst window, in ms, so that a call granted at the edge of our window cannot
-   * reach GHL inside its previous one (network latency). Default 250.
+   * Added to the burst window, in ms. A call counts from its answer (GHL counted it before it
+   * answered), so latency needs no margin; this one covers GHL's clock ticking apart from Redis'
+   * over one window. Default 50.
    */
   windowMarginMs?: number;
 }
@@ -33,7 +39,7 @@ export const RATE_GOVERNOR_DEFAULTS = {
   burstWindowMs: 10_000,
   dailyLimit: 200_000,
   realtimeReserve: 0.1,
-  windowMarginMs: 250,
+  windowMarginMs: 50,
 } as const;
 
 const RATE_HEADERS = [
@@ -77,7 +83,7 @@ export class RedisRateGovernor implements RateGovernor {
     this.redis = redis as RateRedis;
   }
 
-  async acquire(locationId: string, request: RateSlotRequest): Promise<void> {
+  async acquire(locationId: string, request: RateSlotRequest): Promise<RateSlot> {
     const waiterId = randomUUID();
     const { burstLimit, burstWindowMs, dailyLimit, realtimeReserve, windowMarginMs } =
       this.settings;
@@ -93,7 +99,7 @@ export class RedisRateGovernor implements RateGovernor {
         waiterId,
         windowMarginMs,
       );
-      if (waitMs === 0) return;
+      if (waitMs === 0) return { id: waiterId };
 
       const wouldMissDeadline = Date.now() + waitMs > request.deadline;
       if (wouldMissDeadline) throw this.deadlineError(reason, waitMs);
@@ -101,7 +107,7 @@ export class RedisRateGovernor implements RateGovernor {
     }
   }
 
-  async observe(locationId: string, { status, headers }: RateObservation): Promise<void> {
+  async observe(locationId: string, { status, headers, slot }: RateObservation): Promise<void> {
     const header = (name: string) => headerValue(headers, name)?.trim() ?? '';
     // An answer that is no 429 and carries no X-RateLimit-* header teaches nothing: skipping it
     // saves a Redis round trip per call where the limits are off (GHL sends them all, always).
@@ -120,6 +126,7 @@ export class RedisRateGovernor implements RateGovernor {
       header('x-ratelimit-limit-daily'),
       this.settings.burstWindowMs,
       this.settings.windowMarginMs,
+      slot?.id ?? '',
     );
   }
 
