@@ -129,7 +129,7 @@ describe('RedisRateGovernor', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
-  it('counts a call from its answer, so a slow answer holds its slot a window past it', async () => {
+  it('counts a call from its answer: a slow answer holds its slot a window past it', async () => {
     const governor = replica({ burstLimit: 1, burstWindowMs: 300 });
     const slot = { priority: 'realtime' as const, deadline: inOneMinute() };
     const headers = { 'x-ratelimit-interval-milliseconds': '300' };
