@@ -26,12 +26,14 @@ import { ServiceTokenGuard } from './failures/service-token.guard';
 import { createGhlApi, GhlApiHandle } from './ghl/ghl-api.factory';
 import { GHL_API } from './ghl/ghl-api.token';
 import { JobEnqueuer } from './jobs/job-enqueuer.service';
+import { applyWorkerTimings } from './jobs/worker-timings';
 import { FullSyncController } from './location-sync/full-sync.controller';
 import { LocationSyncProcessor } from './location-sync/location-sync.processor';
 import { LocationSyncService } from './location-sync/location-sync.service';
 import { NightlyGuard } from './location-sync/nightly-guard.service';
 import { ScheduleKeeper } from './location-sync/schedule-keeper.service';
 import { OutboxRelay } from './outbox/outbox-relay.service';
+import { RedisLossWatch } from './outbox/redis-loss-watch.service';
 import { ReadApiModule } from './read-api/read-api.module';
 import { RecordWriter } from './records/record-writer.service';
 import { TaskSweepService } from './tasks/task-sweep.service';
@@ -61,6 +63,8 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
   ) {}
 
   static forRoot(config: SyncWorkerConfig, overrides: SyncWorkerOverrides = {}): DynamicModule {
+    applyWorkerTimings(config);
+
     return {
       module: AppModule,
       imports: [
@@ -113,6 +117,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
         LocationSyncProcessor,
         WebhookEventsProcessor,
         OutboxRelay,
+        RedisLossWatch,
       ],
     };
   }

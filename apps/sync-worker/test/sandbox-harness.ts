@@ -39,14 +39,18 @@ export async function startSandbox(
 }
 
 /** An access token from the sandbox's real OAuth flow: authorize redirect → code → token. */
-export async function sandboxAccessToken(sandboxUrl: string, locationId: string): Promise<string> {
+export async function sandboxAccessToken(
+  sandboxUrl: string,
+  locationId: string,
+  scope = 'contacts.readonly locations.readonly',
+): Promise<string> {
   const redirectUri = 'http://127.0.0.1:9/oauth/callback';
   const authorize = new URL('/oauth/chooselocation', sandboxUrl);
   authorize.search = new URLSearchParams({
     response_type: 'code',
     client_id: SANDBOX_CLIENT.id,
     redirect_uri: redirectUri,
-    scope: 'contacts.readonly locations.readonly',
+    scope,
     locationId,
     state: 'e2e',
   }).toString();

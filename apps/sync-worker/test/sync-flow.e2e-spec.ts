@@ -34,6 +34,19 @@ import {
 import { AppModule } from '../src/app.module';
 import { syncWorkerEnv } from '../src/config/sync-worker.config';
 import {
+  appointmentFields,
+  byId,
+  contactFields,
+  expectedAppointment,
+  expectedContact,
+  expectedNote,
+  expectedTask,
+  GhlRecord,
+  noteFields,
+  SandboxExport,
+  taskFields,
+} from './support/ghl-records';
+import {
   Listening,
   sandboxAccessToken,
   startInboxWriter,
@@ -48,23 +61,6 @@ const REFUSED = 'SMsyncE2eRefused001';
 const REAUTH = 'SMsyncE2eReauth0001';
 const SERVICE_TOKEN = 'e2e-service-token-0123456789abcdef';
 const CONSUMER = 'e2e-reports';
-
-/** A record as the sandbox exports it: GHL's wire shape. */
-type GhlRecord = { id: string; contactId?: string; completed?: boolean } & Record<string, unknown>;
-
-interface SandboxExport {
-  location: { timezone: string };
-  contacts: GhlRecord[];
-  tasks: GhlRecord[];
-  notes: GhlRecord[];
-  appointments: GhlRecord[];
-}
-
-const iso = (value: Date | null) => value?.toISOString() ?? null;
-const isoOf = (value: unknown) => (value ? new Date(value as string).toISOString() : null);
-const orNull = (value: unknown) => (value === undefined || value === '' ? null : value);
-const byId = <T extends { id: string }>(rows: T[]) =>
-  [...rows].sort((a, b) => a.id.localeCompare(b.id));
 
 describe('sync worker against the GHL sandbox', () => {
   let database: TestDatabase;
@@ -456,139 +452,4 @@ describe('sync worker against the GHL sandbox', () => {
     );
     expect(synced.email).toBe(contact.email ?? null);
   });
-});
-
-function contactFields(row: Contact) {
-  return {
-    id: row.id,
-    firstName: row.firstName,
-    lastName: row.lastName,
-    name: row.name,
-    email: row.email,
-    phone: row.phone,
-    companyName: row.companyName,
-    source: row.source,
-    type: row.type,
-    assignedTo: row.assignedTo,
-    timezone: row.timezone,
-    dnd: row.dnd,
-    tags: row.tags,
-    customFields: row.customFields,
-    address1: row.address1,
-    city: row.city,
-    state: row.state,
-    country: row.country,
-    postalCode: row.postalCode,
-    website: row.website,
-    dateOfBirth: row.dateOfBirth,
-    businessId: row.businessId,
-    dateAdded: iso(row.ghlDateAdded),
-    dateUpdated: iso(row.ghlDateUpdated),
-    deleted: row.deletedAt !== null,
-  };
-}
-
-function expectedContact(contact: GhlRecord) {
-  return {
-    id: contact.id,
-    firstName: orNull(contact.firstName),
-    lastName: orNull(contact.lastName),
-    name: orNull(contact.name),
-    email: orNull(contact.email),
-    phone: orNull(contact.phone),
-    companyName: orNull(contact.companyName),
-    source: orNull(contact.source),
-    type: orNull(contact.type),
-    assignedTo: orNull(contact.assignedTo),
-    timezone: orNull(contact.timezone),
-    dnd: contact.dnd === true,
-    tags: contact.tags ?? [],
-    customFields: Object.fromEntries(
-      ((contact.customFields ?? []) as { id: string; value: unknown }[]).map((f) => [
-        f.id,
-        f.value,
-      ]),
-    ),
-    address1: orNull(contact.address1),
-    city: orNull(contact.city),
-    state: orNull(contact.state),
-    country: orNull(contact.country),
-    postalCode: orNull(contact.postalCode),
-    website: orNull(contact.website),
-    dateOfBirth: orNull(contact.dateOfBirth),
-    businessId: orNull(contact.businessId),
-    dateAdded: isoOf(contact.dateAdded),
-    dateUpdated: isoOf(contact.dateUpdated),
-    deleted: false,
-  };
-}
-
-const taskFields = (row: Task) => ({
-  id: row.id,
-  contactId: row.contactId,
-  title: row.title,
-  body: row.body,
-  assignedTo: row.assignedTo,
-  dueDate: iso(row.dueDate),
-  completed: row.completed,
-  deleted: row.deletedAt !== null,
-});
-
-const expectedTask = (task: GhlRecord) => ({
-  id: task.id,
-  contactId: task.contactId,
-  title: orNull(task.title),
-  body: orNull(task.body),
-  assignedTo: orNull(task.assignedTo),
-  dueDate: isoOf(task.dueDate),
-  completed: task.completed === true,
-  deleted: false,
-});
-
-const noteFields = (row: Note) => ({
-  id: row.id,
-  contactId: row.contactId,
-  body: row.body,
-  userId: row.userId,
-  dateAdded: iso(row.ghlDateAdded),
-  deleted: row.deletedAt !== null,
-});
-
-const expectedNote = (note: GhlRecord) => ({
-  id: note.id,
-  contactId: note.contactId,
-  body: orNull(note.body),
-  userId: orNull(note.userId),
-  dateAdded: isoOf(note.dateAdded),
-  deleted: false,
-});
-
-const appointmentFields = (row: Appointment) => ({
-  id: row.id,
-  contactId: row.contactId,
-  calendarId: row.calendarId,
-  title: row.title,
-  status: row.status,
-  assignedUserId: row.assignedUserId,
-  address: row.address,
-  notes: row.notes,
-  startTime: iso(row.startTime),
-  endTime: iso(row.endTime),
-  dateUpdated: iso(row.ghlDateUpdated),
-  deleted: row.deletedAt !== null,
-});
-
-const expectedAppointment = (appointment: GhlRecord) => ({
-  id: appointment.id,
-  contactId: appointment.contactId,
-  calendarId: orNull(appointment.calendarId),
-  title: orNull(appointment.title),
-  status: orNull(appointment.appointmentStatus) ?? orNull(appointment.status),
-  assignedUserId: orNull(appointment.assignedUserId),
-  address: orNull(appointment.address),
-  notes: orNull(appointment.notes),
-  startTime: isoOf(appointment.startTime),
-  endTime: isoOf(appointment.endTime),
-  dateUpdated: isoOf(appointment.dateUpdated),
-  deleted: false,
 });

@@ -45,6 +45,12 @@ export const syncWorkerEnv = z.object({
   CONTACT_SYNC_COALESCE_MS: z.coerce.number().int().min(0).default(1_500),
   /** How often the outbox relay looks for unpublished events when nothing woke it (ms). */
   OUTBOX_POLL_MS: positiveInt(1_000),
+  /** After Redis lost its data, events published this recently are published again (ms). */
+  OUTBOX_REPLAY_WINDOW_MS: positiveInt(6 * 3600_000),
+  /** A job's lock (ms): a job whose worker died runs again once it expired. */
+  WORKER_LOCK_MS: positiveInt(30_000),
+  /** How often workers look for stalled jobs (ms). */
+  WORKER_STALLED_CHECK_MS: positiveInt(30_000),
   /** How long jobs of a location whose token needs re-auth wait before they look again (ms). */
   PAUSED_LOCATION_DELAY_MS: positiveInt(15 * 60_000),
   /** GHL's burst limit per location: requests per window. */

@@ -28,8 +28,23 @@ export class ParkedJobs {
     private readonly enqueuer: JobEnqueuer,
   ) {}
 
-  /** The worker's 'failed' listener: parks the job only once it will not be retried. */
+  /**
+   * The worker's 'failed' listener: parks the job only once it will not be retried. It never
+   * rejects (an event listener's rejection would go unhandled): when Postgres cannot take the
+   * parked row, the job stays in BullMQ's bounded failed set and the error is logged.
+   */
   async parkIfFinal(queueName: string, job: Job | undefined, error: Error): Promise<void> {
+    try {
+      await this.park(queueName, job, error);
+    } catch (parkError) {
+      this.logger.error(
+        { queue: queueName, jobId: job?.id, error: describeError(parkError) },
+        'job could not be parked; it stays in the failed set',
+      );
+    }
+  }
+
+  private async park(queueName: string, job: Job | undefined, error: Error): Promise<void> {
     if (!job) return;
     const hasExhaustedAttempts = typeof job.finishedOn === 'number';
     if (!hasExhaustedAttempts) return;

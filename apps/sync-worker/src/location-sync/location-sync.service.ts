@@ -167,8 +167,15 @@ export class LocationSyncService {
   }
 
   private async openRun(job: SyncLocationJob, jobId: string | undefined): Promise<RunState> {
-    const run = await this.records.transaction((manager) =>
-      manager.getRepository(SyncRun).save({
+    const run = await this.records.transaction(async (manager) => {
+      // An earlier attempt of this job that died (a killed worker) never closed its run.
+      if (jobId) {
+        await manager
+          .getRepository(SyncRun)
+          .update({ jobId, status: 'running' }, { status: 'abandoned', finishedAt: new Date() });
+      }
+
+      return manager.getRepository(SyncRun).save({
         locationId: job.locationId,
         scope: 'location',
         contactId: null,
@@ -179,8 +186,8 @@ export class LocationSyncService {
         errorCount: 0,
         jobId: jobId ?? null,
         startedAt: new Date(),
-      }),
-    );
+      });
+    });
 
     return {
       run,

@@ -43,7 +43,8 @@ export class WebhookEventsProcessor extends WorkerHost implements OnApplicationB
         .update(
           { id: job.data.inboxId },
           { status: DeliveryStatus.Failed, error: describeError(error) },
-        );
+        )
+        .catch(() => undefined); // the row stays `received`; the ingress' sweeper offers it again
     }
     await this.parkedJobs.parkIfFinal(QueueName.WebhookEvents, job, error);
   }
