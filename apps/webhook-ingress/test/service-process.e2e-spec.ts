@@ -38,7 +38,8 @@ describe('webhook-ingress as a process (main.ts)', () => {
       },
       readyUrl: `${baseUrl}/health/ready`,
     });
-  });
+    // Boots a TypeScript process: a few seconds, more on a machine shared with other suites.
+  }, 30_000);
   afterAll(async () => {
     await service?.stop();
     await database?.drop();
