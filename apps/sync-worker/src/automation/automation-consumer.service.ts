@@ -43,6 +43,7 @@ export class AutomationConsumer implements OnApplicationBootstrap, OnApplication
       evaluate: (locationId, contactIds) => this.engine.evaluateContacts(locationId, contactIds),
       maxBatch: config.AUTOMATION_BATCH_SIZE,
       lingerMs: config.AUTOMATION_BATCH_LINGER_MS,
+      parallel: 1,
     });
   }
 

@@ -55,7 +55,10 @@ export class FollowUpService {
     return new Set(rows.map((row) => row.location_id));
   }
 
-  /** One statement for the tasks and one for their effects, in one transaction. */
+  /**
+   * One statement: the tasks, and their effects marked done. A task already there (a retry after
+   * a lost answer) still closes its effect, without a second task (one per effect).
+   */
   private async createSolarmarketTasks(work: FollowUpWork[]): Promise<void> {
     if (work.length === 0) return;
     const tasks = work.map(({ effect, action, facts }) => ({
@@ -66,31 +69,27 @@ export class FollowUpService {
       ...taskContent(action, facts),
       due_date: dueDateOf(effect).toISOString(),
     }));
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `WITH made AS (
-           INSERT INTO solarmarket_tasks
-             (effect_id, location_id, contact_id, rule_id, title, body, assigned_to, due_date)
-           SELECT effect_id, location_id, contact_id, rule_id, title, body, assigned_to, due_date
-           FROM jsonb_to_recordset($1::jsonb) AS t(effect_id uuid, location_id text,
-             contact_id text, rule_id text, title text, body text, assigned_to text,
-             due_date timestamptz)
-           ON CONFLICT (effect_id) DO NOTHING
-           RETURNING id, effect_id
-         )
-         UPDATE automation_effects e
-         SET status = 'done', done_at = now(),
-             outcome = jsonb_build_object('solarmarketTaskId', made.id)
-         FROM made WHERE e.id = made.effect_id`,
-        [JSON.stringify(tasks)],
-      );
-      // A task that already existed (a retry after a lost commit) still closes its effect.
-      await this.ledger.complete(
-        work.map((w) => w.effect.id),
-        { solarmarketTask: true },
-        manager,
-      );
-    });
+    await this.dataSource.query(
+      `WITH wanted AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(effect_id uuid, location_id text,
+           contact_id text, rule_id text, title text, body text, assigned_to text,
+           due_date timestamptz)
+       ), made AS (
+         INSERT INTO solarmarket_tasks
+           (effect_id, location_id, contact_id, rule_id, title, body, assigned_to, due_date)
+         SELECT effect_id, location_id, contact_id, rule_id, title, body, assigned_to, due_date
+         FROM wanted
+         ON CONFLICT (effect_id) DO NOTHING
+         RETURNING id, effect_id
+       )
+       UPDATE automation_effects e
+       SET status = 'done', done_at = now(),
+           outcome = CASE WHEN made.id IS NULL THEN '{"solarmarketTask": "existing"}'::jsonb
+                          ELSE jsonb_build_object('solarmarketTaskId', made.id) END
+       FROM wanted LEFT JOIN made ON made.effect_id = wanted.effect_id
+       WHERE e.id = wanted.effect_id AND e.status = 'pending'`,
+      [JSON.stringify(tasks)],
+    );
   }
 
   private async createGhlTask({ effect, action, facts }: FollowUpWork): Promise<void> {

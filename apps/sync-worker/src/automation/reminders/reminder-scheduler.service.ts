@@ -40,29 +40,34 @@ export class ReminderScheduler {
 
   constructor(@InjectQueue(QueueName.Automation) private readonly queue: Queue) {}
 
+  /** Timers of different subjects are independent: their Redis calls go out together. */
   async reconcile(wishes: ReminderWish[]): Promise<void> {
-    for (const wish of wishes) {
-      for (const lead of wish.leadMinutes) await this.reconcileOne(wish, lead);
-    }
+    await Promise.all(
+      wishes.flatMap((wish) => wish.leadMinutes.map((lead) => this.reconcileOne(wish, lead))),
+    );
   }
 
   private async reconcileOne(wish: ReminderWish, leadMinutes: number): Promise<void> {
     const jobId = reminderJobId(wish, leadMinutes);
-    const existing: Job<FireReminderJob> | undefined = await this.queue.getJob(jobId);
     const isWanted = wish.dueAt !== null && wish.dueAt.getTime() > wish.now;
+    if (!isWanted) {
+      // One call, a no-op when there is no timer. A running timer (locked) is left to finish:
+      // it re-checks the records itself.
+      const removed = await this.queue.remove(jobId).catch(() => 0);
+      if (removed) this.logger.log({ locationId: wish.locationId, jobId }, 'reminder cancelled');
+
+      return;
+    }
+    const existing: Job<FireReminderJob> | undefined = await this.queue.getJob(jobId);
     const dueAt = wish.dueAt?.toISOString();
 
-    if (existing && existing.data.dueAt === dueAt && isWanted) return;
+    if (existing && existing.data.dueAt === dueAt) return;
     if (existing) {
       const state = await existing.getState();
       // A running timer finishes on its own and re-checks the records itself.
       if (state === 'active') return;
       await existing.remove();
-      if (!isWanted) {
-        this.logger.log({ locationId: wish.locationId, jobId }, 'reminder cancelled');
-      }
     }
-    if (!isWanted) return;
 
     const fireAt = (wish.dueAt as Date).getTime() - leadMinutes * MINUTE_MS;
     const data: FireReminderJob = {

@@ -132,8 +132,14 @@ export class RuleEngine {
         custom.push({ effect, item });
       }
     }
-    await this.followUps.create(followUps);
-    await this.notices.send(notices);
+    // Independent of each other; a failure of either fails the batch, and its retry finds the
+    // other's effects done.
+    const results = await Promise.allSettled([
+      this.followUps.create(followUps),
+      this.notices.send(notices),
+    ]);
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
     for (const { effect, item } of custom) await this.runCustom(effect, item);
 
     return claimed.length;
