@@ -7,4 +7,5 @@ const projects = ['apps', 'libs', 'tools']
   .filter((dir) => existsSync(path.join(dir, 'jest.config.js')))
   .map((dir) => `<rootDir>/${dir}`);
 
-module.exports = { projects };
+// testTimeout is a global option: in a multi-project run the projects' own value is ignored.
+module.exports = { projects, testTimeout: 60_000 };
