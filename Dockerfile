@@ -58,6 +58,8 @@ COPY --from=prod-deps --chown=root:root /src/node_modules ./node_modules
 COPY --chown=root:root package.json ./
 # GHL's published webhook keys and specs are data the services read at run time.
 COPY --chown=root:root vendor/ghl ./vendor/ghl
+# The built-in automation templates (and their schema) are data the sync worker reads at boot.
+COPY --chown=root:root templates ./templates
 COPY --from=build --chown=root:root /src/dist/apps/auth-service ./dist/apps/auth-service
 COPY --from=build --chown=root:root /src/dist/apps/webhook-ingress ./dist/apps/webhook-ingress
 COPY --from=build --chown=root:root /src/dist/apps/sync-worker ./dist/apps/sync-worker

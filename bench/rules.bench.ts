@@ -100,7 +100,8 @@ function benchRules(): { file: string; ids: string[] } {
   const builtIns = [
     'task-completed-team-notice',
     'no-show-follow-up',
-    ...(process.env.NO_REMINDERS ? [] : ['task-due-reminder', 'appointment-reminder']),
+    'task-due-reminder',
+    'appointment-reminder',
   ];
   const ids = [...own.map((rule) => rule.id), ...builtIns];
   const everywhere = Object.fromEntries(ids.map((id) => [id, { enabled: true }]));
