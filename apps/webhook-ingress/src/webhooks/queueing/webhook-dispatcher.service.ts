@@ -19,6 +19,11 @@ const MAX_BATCH_SIZE = 200;
 /** addBulk calls on their way to Redis at once. */
 const MAX_ADDS_IN_FLIGHT = 2;
 
+// TODO: BullMQ's per-job work (a Job, its JSON and msgpack, one Lua call each inside addBulk)
+// is about a sixth of the ingress' CPU per delivery in `npm run bench -- ingress`, second only to
+// the Ed25519 check. If the ingress must go faster, a relay reading `received` rows in large
+// pages could take it off the request path. Safe for now: the answer never waits on it, and the
+// row, not the job, is what makes a delivery durable.
 /**
  * Puts recorded deliveries on their queue. The job id is the inbox id, so adding the same
  * delivery again (the sweeper does) is a no-op while the job exists.
@@ -27,11 +32,6 @@ const MAX_ADDS_IN_FLIGHT = 2;
  * waiting: its Redis connection has no offline queue, and nothing is sent while it is not
  * connected. A delivery that does not reach Redis stays `received` and the sweeper adds it later.
  */
-// TODO: BullMQ's per-job work (a Job, its JSON and msgpack, one Lua call each inside addBulk)
-// is about a sixth of the ingress' CPU per delivery in `npm run bench -- ingress`, second only to
-// the Ed25519 check. If the ingress must go faster, a relay reading `received` rows in large
-// pages could take it off the request path. Safe for now: the answer never waits on it, and the
-// row, not the job, is what makes a delivery durable.
 @Injectable()
 export class WebhookDispatcher implements OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
