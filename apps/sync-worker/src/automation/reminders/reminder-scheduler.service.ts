@@ -34,6 +34,8 @@ export function reminderJobId(
  * date, moved when the date moves, cancelled when it is completed, deleted or cancelled. The
  * timer re-checks the records when it fires (ReminderFiring), so a late cancel is still safe.
  */
+// TODO: timers of a contact deleted in GHL are not cancelled with it (its records are not read
+// again); they fire, find the task or appointment tombstoned, and send nothing.
 @Injectable()
 export class ReminderScheduler {
   private readonly logger = new Logger(ReminderScheduler.name);

@@ -25,6 +25,9 @@ const PAGE_SIZE = 500;
  * than the rule's `staleDays`. One nudge per staleness: the subject key carries the last touch,
  * so a contact touched again and then forgotten again is nudged again.
  */
+// TODO: a location's stale contacts are all nudged in one run, however many; a cap per run would
+// spread the GHL creates over nights. Safe for now: GHL creates wait for the location's rate
+// budget (the shared governor), and SolarMarket tasks are one statement per page.
 @Injectable()
 export class StaleLeadScan implements OnApplicationBootstrap {
   private readonly logger = new Logger(StaleLeadScan.name);
