@@ -219,7 +219,7 @@ describe('sync worker against the GHL sandbox', () => {
       ofLocation.find((scheduler) => scheduler.key === JobKey.nightlySync(LOCATION)),
     ).toMatchObject({
       key: JobKey.nightlySync(LOCATION),
-      pattern: '0 0 * * *',
+      pattern: '0 0,1 * * *',
       tz: ghl.location.timezone,
     });
     const stored = await dataSource

@@ -29,8 +29,12 @@ export const syncWorkerEnv = z.object({
   SYNC_CONCURRENCY: positiveInt(4),
   /** GHL calls in flight at once for the children (tasks, notes, appointments) of one sync. */
   CHILD_FETCH_CONCURRENCY: positiveInt(6),
-  /** When the nightly full sync runs, read in each location's own timezone. */
-  NIGHTLY_SYNC_CRON: cronPattern('0 0 * * *'),
+  /**
+   * When the nightly sync fires, read in each location's own zone. The 01:00 firing covers the
+   * dates whose midnight a DST switch skips (Santiago, Havana…); the per-date guard lets only the
+   * first firing of a local date run.
+   */
+  NIGHTLY_SYNC_CRON: cronPattern('0 0,1 * * *'),
   /** When each location's tasks are swept for edits GHL sends no webhook for (UTC). */
   TASK_SWEEP_CRON: cronPattern('30 * * * *'),
   /** The zone used for a location whose GHL settings give none. */
