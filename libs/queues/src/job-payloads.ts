@@ -112,7 +112,7 @@ export interface ReminderDueJob {
   dedupeKey: string;
 }
 
-/** A reminder timer: delayed until `leadMinutes` before `dueAt`; its job id is stable per subject. */
+/** A reminder timer: delayed until `leadMinutes` before `dueAt`; job id stable per subject. */
 export interface FireReminderJob {
   locationId: string;
   contactId: string;
