@@ -17,6 +17,14 @@ import {
 } from './support/auth-test-kit';
 import { GhlSandbox, SANDBOX_APP } from './support/ghl-sandbox';
 
+/** Read-only by default: no write scope unless a write feature is switched on. */
+const EXPECTED_READ_SCOPES = [
+  'contacts.readonly',
+  'locations.readonly',
+  'locations/customFields.readonly',
+  'locations/tasks.readonly',
+];
+
 const LOCATION = 'SMoauthFlowLocation1';
 
 describe('OAuth install flow', () => {
@@ -70,7 +78,7 @@ describe('OAuth install flow', () => {
     expect(location.searchParams.get('response_type')).toBe('code');
     expect(location.searchParams.get('client_id')).toBe(SANDBOX_APP.clientId);
     expect(location.searchParams.get('redirect_uri')).toBe(auth.config.GHL_REDIRECT_URI);
-    expect(location.searchParams.get('scope')).toBe('contacts.readonly locations.readonly');
+    expect(location.searchParams.get('scope')?.split(' ')).toEqual(EXPECTED_READ_SCOPES);
     expect(location.searchParams.get('state')).toMatch(/^[\w-]+\.\d+\.[\w-]+$/);
   });
 
@@ -81,7 +89,7 @@ describe('OAuth install flow', () => {
     expect(await jsonOf(response)).toMatchObject({
       connected: true,
       locationId: LOCATION,
-      scopes: ['contacts.readonly', 'locations.readonly'],
+      scopes: EXPECTED_READ_SCOPES,
     });
     const connection = await db.manager.findOneByOrFail(Connection, { locationId: LOCATION });
     const token = await db.manager.findOneByOrFail(ConnectionToken, { locationId: LOCATION });
@@ -186,7 +194,7 @@ describe('OAuth install flow', () => {
       const write = () =>
         assertScope(token.scopes as string[], CONTACTS_WRITE_SCOPE, 'createContact', LOCATION);
 
-      expect(token.scopes).toEqual(['contacts.readonly', 'locations.readonly']);
+      expect(token.scopes).toEqual(EXPECTED_READ_SCOPES);
       expect(write).toThrow(MissingScopeError);
       expect(write).toThrow(/createContact needs the GHL scope contacts.write/);
       expect((await ghl.stats()).requests.total).toBe(requestsBefore);

@@ -32,8 +32,18 @@ export class InstallRefusedError extends Error {
   }
 }
 
-/** Base scopes: the nightly schedule needs the location's timezone, hence `locations.readonly`. */
-const READ_SCOPES = ['contacts.readonly', 'locations.readonly'];
+/**
+ * Base scopes, all read-only: contacts and their children; the location's timezone (when its
+ * nightly sync runs); its custom-field definitions (values stored by key); and the location-wide
+ * task search (GHL announces no task edit by webhook, so a sweep catches them, and a full sync
+ * reads every task in a few calls instead of one per contact).
+ */
+export const READ_SCOPES = [
+  'contacts.readonly',
+  'locations.readonly',
+  'locations/customFields.readonly',
+  'locations/tasks.readonly',
+];
 const WRITE_SCOPES = ['contacts.write'];
 /** An agency app lists its installed locations and mints their tokens. */
 const AGENCY_SCOPES = ['oauth.readonly', 'oauth.write'];
