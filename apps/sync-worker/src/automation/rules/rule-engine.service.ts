@@ -132,15 +132,22 @@ export class RuleEngine {
         custom.push({ effect, item });
       }
     }
-    // Independent of each other; a failure of either fails the batch, and its retry finds the
-    // other's effects done.
-    const results = await Promise.allSettled([
-      this.followUps.create(followUps),
-      this.notices.send(notices),
-    ]);
-    const failure = results.find((result) => result.status === 'rejected');
-    if (failure) throw (failure as PromiseRejectedResult).reason;
-    for (const { effect, item } of custom) await this.runCustom(effect, item);
+    try {
+      // Independent of each other; a failure of either fails the batch, and its retry finds the
+      // other's effects done.
+      const results = await Promise.allSettled([
+        this.followUps.create(followUps),
+        this.notices.send(notices),
+      ]);
+      const failure = results.find((result) => result.status === 'rejected');
+      if (failure) throw (failure as PromiseRejectedResult).reason;
+      for (const { effect, item } of custom) await this.runCustom(effect, item);
+    } catch (error) {
+      // Whatever was claimed and not done yet is given back, so the retry takes it at once
+      // instead of waiting for the lease to run out.
+      await this.ledger.release(claimed.map((effect) => effect.id));
+      throw error;
+    }
 
     return claimed.length;
   }
