@@ -99,7 +99,8 @@ export class RecordWriter {
     for (const kind of kinds) {
       const rows = batch.flatMap((fetched) => fetched.rows[kind] ?? []);
       counts[kind] = (await this.upsertChildren(manager, kind, rows)).length;
-      const stale: unknown[] = await manager.query(
+      const stale = await updateReturning(
+        manager,
         `UPDATE ${ChildTables[kind].name} SET deleted_at = $4, source_version_at = $4, synced_at = $4
          WHERE location_id = $1 AND contact_id = ANY($2::varchar[]) AND deleted_at IS NULL
            AND synced_at < $4 AND NOT (id = ANY($3::varchar[]))
@@ -213,7 +214,8 @@ export class RecordWriter {
     listedAt: Date,
   ): Promise<number> {
     const table = ChildTables[kind].name;
-    const rows: unknown[] = await manager.query(
+    const rows = await updateReturning(
+      manager,
       `UPDATE ${table} SET deleted_at = $4, source_version_at = $4, synced_at = $4
        WHERE location_id = $1 AND contact_id = $2 AND deleted_at IS NULL
          AND synced_at < $4 AND NOT (id = ANY($3::varchar[]))
@@ -235,7 +237,8 @@ export class RecordWriter {
     walkStartedAt: Date,
     at: Date,
   ): Promise<number> {
-    const rows: { id: string }[] = await manager.query(
+    const rows = await updateReturning<{ id: string }>(
+      manager,
       `UPDATE contacts SET deleted_at = $4, source_version_at = GREATEST(source_version_at, $4),
               synced_at = $4
        WHERE location_id = $1 AND deleted_at IS NULL AND synced_at < $3
@@ -265,7 +268,8 @@ export class RecordWriter {
   ): Promise<number> {
     let count = 0;
     for (const table of Object.values(ChildTables) as RecordTable[]) {
-      const rows: unknown[] = await manager.query(
+      const rows = await updateReturning(
+        manager,
         `UPDATE ${table.name} SET deleted_at = $3, synced_at = $3,
                 source_version_at = GREATEST(source_version_at, $3)
          WHERE location_id = $1 AND contact_id = ANY($2::varchar[]) AND deleted_at IS NULL
@@ -277,4 +281,19 @@ export class RecordWriter {
 
     return count;
   }
+}
+
+/**
+ * The rows an `UPDATE … RETURNING` returned. TypeORM's postgres driver answers UPDATE and DELETE
+ * with `[rows, affectedCount]`, unlike SELECT and INSERT: counting that pair's length counted 2.
+ */
+async function updateReturning<Row = unknown>(
+  manager: EntityManager,
+  sql: string,
+  parameters: unknown[],
+): Promise<Row[]> {
+  const result: unknown = await manager.query(sql, parameters);
+  const isPair = Array.isArray(result) && result.length === 2 && Array.isArray(result[0]);
+
+  return (isPair ? result[0] : result) as Row[];
 }

@@ -1,0 +1,240 @@
+import { INestApplication } from '@nestjs/common';
+import { ConnectionOptions, Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+
+import { loadConfig } from '@sm/config';
+import { Connection, ConnectionStatus, Contact, dataSourceOptions, SyncRun } from '@sm/entities';
+import { DEFAULT_JOB_OPTIONS, JobKey, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
+import { listeningPort, startService } from '@sm/platform';
+import {
+  createTestDatabase,
+  eventually,
+  ServiceProcess,
+  TEST_REDIS_URL,
+  TestDatabase,
+  uniqueQueuePrefix,
+} from '@sm/testing';
+
+import { AppModule } from '../src/app.module';
+import { syncWorkerEnv } from '../src/config/sync-worker.config';
+import { FULL_SCOPES } from './crash/crash-harness';
+import { Listening, sandboxAccessToken, startSandbox, startTokenEndpoint } from './sandbox-harness';
+import { expectRecordsEqualSandbox, SandboxExport } from './support/ghl-records';
+
+const LOCATION = 'SMsyncReconcile00001';
+const CONTACTS = 400;
+const SERVICE_TOKEN = 'reconcile-service-token-0123456789ab';
+
+describe('reconciliation: nightly runs, the task sweep, schedules and custom fields', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let sandbox: { url: string; process: ServiceProcess };
+  let tokens: Listening;
+  let app: INestApplication;
+  let queue: Queue;
+  let workerUrl = '';
+  const prefix = uniqueQueuePrefix('reconcile');
+  const config = (env: Record<string, string> = {}) =>
+    loadConfig(syncWorkerEnv, {
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      GHL_API_BASE_URL: sandbox.url,
+      AUTH_SERVICE_URL: tokens.url,
+      SERVICE_TOKEN,
+      CHILD_FETCH_CONCURRENCY: '16',
+      GHL_BURST_LIMIT: '1000000',
+      ...env,
+    });
+  const exportSandbox = async (): Promise<SandboxExport> =>
+    (await fetch(`${sandbox.url}/_sandbox/export/${LOCATION}`)).json() as Promise<SandboxExport>;
+  const change = (body: Record<string, unknown>) =>
+    fetch(`${sandbox.url}/_sandbox/locations/${LOCATION}/changes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then((response) => response.json() as Promise<{ record: { id: string } }>);
+  const run = async (name: string, data: Record<string, unknown>) => {
+    const job = await queue.add(name, { locationId: LOCATION, ...data });
+
+    return eventually(
+      async () =>
+        (await dataSource
+          .getRepository(SyncRun)
+          .findOneBy({ jobId: job.id as string, status: 'succeeded' })) ?? undefined,
+      45_000,
+      `${name} to succeed`,
+    );
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
+    sandbox = await startSandbox({ [LOCATION]: CONTACTS });
+    const token = sandboxAccessToken(sandbox.url, LOCATION, FULL_SCOPES);
+    tokens = await startTokenEndpoint({ serviceToken: SERVICE_TOKEN, token: () => token });
+    await dataSource.getRepository(Connection).save({
+      locationId: LOCATION,
+      status: ConnectionStatus.Active,
+      scopes: FULL_SCOPES.split(' '),
+    });
+    queue = new Queue(QueueName.LocationSync, {
+      connection: redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions,
+      prefix,
+      defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    });
+    app = await startService(AppModule.forRoot(config()), { host: '127.0.0.1', port: 0 });
+    workerUrl = `http://127.0.0.1:${listeningPort(app)}`;
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await queue?.close();
+    await tokens?.close();
+    await sandbox?.process.stop();
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('makes a first sync with the task search, under one call per contact for tasks', async () => {
+    const first = await run(JobName.SyncLocation, { trigger: 'install' });
+
+    await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+    // The contact walk, notes and appointments per contact, tasks a hundred per call.
+    expect(first.ghlCalls).toBeLessThan(CONTACTS * 2.2);
+    expect(first.durationMs).toBeGreaterThan(0);
+    expect(first.counts.contacts).toBe(CONTACTS);
+  });
+
+  it('stores custom fields by key as well as by id', async () => {
+    const ghl = await exportSandbox();
+    const contact = ghl.contacts.find(
+      (candidate) => ((candidate.customFields as unknown[]) ?? []).length > 0,
+    ) as SandboxExport['contacts'][number];
+    const definitions = await dataSource.query(
+      'SELECT id, field_key FROM location_custom_fields WHERE location_id = $1',
+      [LOCATION],
+    );
+    const keyOf = new Map(
+      definitions.map((row: { id: string; field_key: string }) => [row.id, row.field_key]),
+    );
+
+    const stored = await dataSource
+      .getRepository(Contact)
+      .findOneByOrFail({ locationId: LOCATION, id: contact.id });
+
+    expect(definitions.length).toBeGreaterThan(0);
+    expect(stored.customFieldsByKey).toEqual(
+      Object.fromEntries(
+        (contact.customFields as { id: string; value: unknown }[]).map((field) => [
+          keyOf.get(field.id),
+          field.value,
+        ]),
+      ),
+    );
+  });
+
+  it('reconciles nightly at ≤ 0.05 GHL calls per contact when 1 % changed', async () => {
+    for (let index = 0; index < CONTACTS / 100; index++) {
+      await change({ kind: 'contact.update', fields: { city: `Nightly ${index}` } });
+    }
+    const gone = (await exportSandbox()).contacts[5].id;
+    await change({ kind: 'contact.delete', contactId: gone });
+
+    const nightly = await run(JobName.SyncLocation, { trigger: 'nightly' });
+
+    expect(nightly.ghlCalls / CONTACTS).toBeLessThanOrEqual(0.05);
+    expect(nightly.counts.contacts).toBe(CONTACTS / 100);
+    await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+    const tombstone = await dataSource
+      .getRepository(Contact)
+      .findOneByOrFail({ locationId: LOCATION, id: gone });
+    expect(tombstone.deletedAt).not.toBeNull();
+  });
+
+  it('catches a task edit, which GHL sends no webhook for, with the task sweep', async () => {
+    const task = (await exportSandbox()).tasks[3];
+    await change({
+      kind: 'task.update',
+      contactId: task.contactId,
+      taskId: task.id,
+      fields: { title: 'Edited without a webhook' },
+    });
+
+    const sweep = await run(JobName.SweepTasks, {});
+
+    expect(sweep.counts.tasks).toBe(1);
+    await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+  });
+
+  it('runs the scheduled nightly sync once per local date, however often it fires', async () => {
+    const zone = (await exportSandbox()).location.timezone;
+    await queue.upsertJobScheduler(
+      JobKey.nightlySync(LOCATION),
+      { pattern: '* * * * * *', tz: zone },
+      { name: JobName.SyncLocation, data: { locationId: LOCATION, trigger: 'nightly' } },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await queue.upsertJobScheduler(
+      JobKey.nightlySync(LOCATION),
+      { pattern: '0 0,1 * * *', tz: zone },
+      { name: JobName.SyncLocation, data: { locationId: LOCATION, trigger: 'nightly' } },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+
+    const scheduled = await dataSource.query(
+      `SELECT count(*)::int AS runs FROM sync_runs WHERE job_id LIKE 'repeat:%'`,
+    );
+    const dates = await dataSource.query('SELECT local_date FROM nightly_sync_dates');
+
+    expect(scheduled[0].runs).toBe(1);
+    expect(dates).toHaveLength(1);
+  });
+
+  it('keeps one scheduler per location and kind after a redeploy with a new pattern', async () => {
+    const redeployed = await startService(
+      AppModule.forRoot(config({ NIGHTLY_SYNC_CRON: '0 2,3 * * *' })),
+      { host: '127.0.0.1', port: 0 },
+    );
+    await redeployed.close();
+
+    const schedulers = await queue.getJobSchedulers();
+
+    expect(schedulers.map((scheduler) => scheduler.key).sort()).toEqual(
+      [JobKey.nightlySync(LOCATION), JobKey.taskSweep(LOCATION)].sort(),
+    );
+    const nightly = schedulers.find((scheduler) => scheduler.key === JobKey.nightlySync(LOCATION));
+    expect(nightly?.pattern).toBe('0 2,3 * * *');
+  });
+
+  it('starts a full sync on demand, for the service token only', async () => {
+    const url = `${workerUrl}/admin/locations/${LOCATION}/full-sync`;
+
+    const refused = await fetch(url, { method: 'POST' });
+    const unknown = await fetch(`${workerUrl}/admin/locations/SMnoSuchLocation0001/full-sync`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
+    });
+    const accepted = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
+    });
+
+    expect(refused.status).toBe(401);
+    expect(unknown.status).toBe(404);
+    expect(accepted.status).toBe(202);
+    const manual = await eventually(
+      async () =>
+        (await dataSource
+          .getRepository(SyncRun)
+          .findOneBy({ trigger: 'manual', status: 'succeeded' })) ?? undefined,
+      45_000,
+      'the manual full sync',
+    );
+    // Every contact's notes and appointments were fetched again, changed or not.
+    expect(manual.ghlCalls).toBeGreaterThan(CONTACTS);
+  });
+});
