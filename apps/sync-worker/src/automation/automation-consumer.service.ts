@@ -74,6 +74,7 @@ export class AutomationConsumer implements OnApplicationBootstrap, OnApplication
   }
 
   private async evaluateLocation(locationId: string): Promise<number> {
+    if (!(await this.engine.hasRules(locationId))) return 0;
     let effects = 0;
     for (let after = ''; ;) {
       const rows: { id: string }[] = await this.dataSource.query(

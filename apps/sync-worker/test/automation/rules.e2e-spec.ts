@@ -1,4 +1,6 @@
 import { JobName } from '@sm/queues';
+
+import { EffectLedger } from '../../src/automation/effects/effect-ledger.service';
 import { eventually } from '@sm/testing';
 
 import {
@@ -190,5 +192,29 @@ describe('automation rules (exactly once under duplicated and reordered events)'
         expect.objectContaining({ ruleId: 'appointment-reminder', enabled: false }),
       ]),
     );
+  });
+
+  it('lets a retry take over a released claim, and never a held or done one', async () => {
+    const ledger = harness.app.get(EffectLedger, { strict: false });
+    const request = {
+      locationId: LOCATION,
+      ruleId: 'new-lead-follow-up',
+      subjectKey: 'contact:ledger-1',
+      actionIndex: 0,
+      contactId: 'ledger-1',
+      kind: 'create-follow-up',
+    };
+
+    const [first] = await ledger.claim([request]);
+    const whileHeld = await ledger.claim([request]);
+    await ledger.release([first.id]);
+    const [retry] = await ledger.claim([request]);
+    await ledger.complete([retry.id], { done: true });
+    const afterDone = await ledger.claim([request, request]);
+
+    expect(first.isRetry).toBe(false);
+    expect(whileHeld).toEqual([]);
+    expect(retry).toMatchObject({ id: first.id, isRetry: true });
+    expect(afterDone).toEqual([]);
   });
 });

@@ -72,6 +72,11 @@ export class RuleEngine {
     return this.act(pending);
   }
 
+  /** True when the location has some rule enabled (else its events need no reading at all). */
+  async hasRules(locationId: string): Promise<boolean> {
+    return (await this.rules.enabledFor(locationId)).length > 0;
+  }
+
   /** Runs one rule over subjects found elsewhere (the stale-lead scan). */
   async applyRule(locationId: string, rule: Rule, subjects: RuleSubject[]): Promise<number> {
     const matching = subjects.filter((subject) => conditionsHold(rule, subject.facts));
