@@ -17,14 +17,14 @@ export interface NoticeWork {
   subject: { kind: 'task' | 'appointment'; id: string } | null;
 }
 
+// TODO: the notification service renders `task.completed` only; until it handles `team.notice`
+// (and `reminder.due`), it fails those jobs at once as unknown, without retries. Safe for now:
+// nothing is sent twice, and each effect row records what was queued, to replay once it does.
 /**
  * Team notices, through the notification service's queue. Job ids are stable per effect (and,
  * for a completed task, the same as the sync engine's), so a retry after a lost commit is taken
  * for a duplicate; the notification service dedupes by its own key as well.
  */
-// TODO: the notification service renders `task.completed` only; until it handles `team.notice`
-// (and `reminder.due`), it fails those jobs at once as unknown, without retries. Safe for now:
-// nothing is sent twice, and each effect row records what was queued, to replay once it does.
 @Injectable()
 export class TeamNoticeService {
   constructor(

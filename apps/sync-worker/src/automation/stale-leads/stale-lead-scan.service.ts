@@ -19,15 +19,15 @@ export const STALE_SCAN_SCHEDULER_ID = 'automation.stale-scan';
 /** Contacts taken per query: a location with more is scanned in several pages. */
 const PAGE_SIZE = 500;
 
+// TODO: a location's stale contacts are all nudged in one run, however many; a cap per run would
+// spread the GHL creates over nights. Safe for now: GHL creates wait for the location's rate
+// budget (the shared governor), and SolarMarket tasks are one statement per page.
 /**
  * The nightly stale-lead scan: for each location with a `contact.stale` rule enabled, the
  * contacts whose last touch (a change in GHL, a note, a task completed, an appointment) is older
  * than the rule's `staleDays`. One nudge per staleness: the subject key carries the last touch,
  * so a contact touched again and then forgotten again is nudged again.
  */
-// TODO: a location's stale contacts are all nudged in one run, however many; a cap per run would
-// spread the GHL creates over nights. Safe for now: GHL creates wait for the location's rate
-// budget (the shared governor), and SolarMarket tasks are one statement per page.
 @Injectable()
 export class StaleLeadScan implements OnApplicationBootstrap {
   private readonly logger = new Logger(StaleLeadScan.name);
