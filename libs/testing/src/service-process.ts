@@ -3,6 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
+/** How much of a process's output is kept for assertions (the most recent part). */
+const OUTPUT_LIMIT = 4_000_000;
+
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../../..');
 
 /** A port the OS says is free on loopback right now. */
@@ -43,20 +46,26 @@ export async function startServiceProcess(options: {
     [path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs'), options.entry],
     { cwd: WORKSPACE_ROOT, env: { ...process.env, ...options.env }, stdio: 'pipe' },
   );
-  let output = '';
+  // Bounded, and cheap per chunk: a long-running demo or a chatty service must not cost the
+  // parent a copy of everything it captured on every write.
+  const chunks: string[] = [];
+  let captured = 0;
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const capture = (chunk: Buffer) => {
-    // Bounded: a long-running demo must not grow without end.
-    output = (output + chunk.toString()).slice(-1_000_000);
+    const text = chunk.toString();
+    chunks.push(text);
+    captured += text.length;
+    while (captured > OUTPUT_LIMIT && chunks.length > 1) captured -= chunks.shift()?.length ?? 0;
     log?.write(chunk);
   };
+  const output = () => chunks.join('');
   child.stdout?.on('data', capture);
   child.stderr?.on('data', capture);
   child.once('exit', () => log?.end());
 
   const service: ServiceProcess = {
     child,
-    output: () => output,
+    output,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);
@@ -66,7 +75,7 @@ export async function startServiceProcess(options: {
   };
   await waitForHttp(options.readyUrl, options.timeoutMs ?? 30_000, () => {
     if (child.exitCode !== null) {
-      throw new Error(`${options.entry} exited with ${child.exitCode}:\n${output}`);
+      throw new Error(`${options.entry} exited with ${child.exitCode}:\n${output()}`);
     }
   });
 
