@@ -101,7 +101,8 @@ export class RecordWriter {
       counts[kind] = (await this.upsertChildren(manager, kind, rows)).length;
       const stale = await updateReturning(
         manager,
-        `UPDATE ${ChildTables[kind].name} SET deleted_at = $4, source_version_at = $4, synced_at = $4
+        `UPDATE ${ChildTables[kind].name}
+         SET deleted_at = $4, source_version_at = $4, synced_at = $4
          WHERE location_id = $1 AND contact_id = ANY($2::varchar[]) AND deleted_at IS NULL
            AND synced_at < $4 AND NOT (id = ANY($3::varchar[]))
          RETURNING id`,

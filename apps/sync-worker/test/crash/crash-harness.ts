@@ -242,7 +242,11 @@ export class CrashHarness {
   }
 
   async stop(): Promise<void> {
-    await this.worker?.stop('SIGKILL');
+    const child = this.worker?.child;
+    // ServiceProcess.stop waits for an exit that already happened when a signal ended it.
+    if (child && child.exitCode === null && child.signalCode === null) {
+      await this.worker?.stop('SIGKILL');
+    }
     await Promise.allSettled(this.consumers.map((consumer) => consumer.close()));
     await this.queue?.close();
     await this.tokens?.close();
