@@ -115,7 +115,12 @@ export class LocationSyncService {
     return { allChildren, eventedIds, childKinds: ['notes', 'appointments'] };
   }
 
-  /** Contacts named by a webhook the ingress recorded since the last successful run began. */
+  /**
+   * Contacts named by a webhook the ingress recorded since the last successful run began.
+   * TODO: webhook_inbox has no (location_id, received_at) index, so this scans the inbox's
+   * recent rows by status and time; safe for now, a day of deliveries is a small scan next to the
+   * contact walk, but a busy multi-location install wants that index (a migration).
+   */
   private async eventedContacts(locationId: string, since: SyncRun): Promise<string[]> {
     const rows: { contact_id: string }[] = await this.records.transaction((manager) =>
       manager.query(
