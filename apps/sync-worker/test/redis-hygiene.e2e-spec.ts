@@ -4,12 +4,11 @@ import { ConnectionOptions, Queue } from 'bullmq';
 import { loadConfig } from '@sm/config';
 import { listeningPort, startService } from '@sm/platform';
 import { QueueName, redisOptionsFromUrl } from '@sm/queues';
-import { createTestDatabase, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
+import { createTestDatabase, TestDatabase, uniqueQueuePrefix, PrivateRedis } from '@sm/testing';
 
 import { AppModule } from '../src/app.module';
 import { syncWorkerEnv } from '../src/config/sync-worker.config';
 import { JobEnqueuer } from '../src/jobs/job-enqueuer.service';
-import { PrivateRedis } from './support/private-servers';
 
 describe('Redis hygiene of the sync worker', () => {
   const redis = new PrivateRedis();

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 
 import { DataSource } from 'typeorm';
 
-import { TEST_POSTGRES_URL, eventually } from '@sm/testing';
+import { TEST_POSTGRES_URL, eventually, PrivateRedis } from '@sm/testing';
 
 import { IngressHarness } from './support/ingress-harness';
-import { PrivateRedis } from './support/private-redis';
 
 function delivery(): string {
   return JSON.stringify({

@@ -1,2 +1,3 @@
 export * from './service-process';
 export * from './test-database';
+export * from './private-servers';

@@ -1,4 +1,4 @@
-import { PrivateRedis } from '../support/private-servers';
+import { PrivateRedis } from '@sm/testing';
 import { CrashHarness } from './crash-harness';
 
 const CONTACTS = 1_500;

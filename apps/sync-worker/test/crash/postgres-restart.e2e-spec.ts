@@ -1,4 +1,4 @@
-import { PrivatePostgres } from '../support/private-servers';
+import { PrivatePostgres } from '@sm/testing';
 import { CrashHarness } from './crash-harness';
 
 const CONTACTS = 1_500;

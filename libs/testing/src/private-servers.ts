@@ -7,7 +7,8 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 
 import { runMigrations } from '@sm/entities';
-import { eventually, freePort, TestDatabase } from '@sm/testing';
+import { TestDatabase } from './test-database';
+import { eventually, freePort } from './service-process';
 
 /** A redis-server of the test's own on loopback: it may be flushed or stopped at will. */
 export class PrivateRedis {
