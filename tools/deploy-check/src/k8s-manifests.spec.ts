@@ -266,9 +266,10 @@ describe('k8s/', () => {
         expect.arrayContaining([
           { app: 'webhook-ingress', ports: [SERVICES['webhook-ingress']] },
           { app: 'auth-service', ports: [SERVICES['auth-service']] },
+          { app: 'sync-worker', ports: [SERVICES['sync-worker']] },
         ]),
       );
-      expect(opened).toHaveLength(2);
+      expect(opened).toHaveLength(3);
     });
 
     it("let only the sync worker's pods, in the namespace, reach the auth service", () => {
