@@ -61,7 +61,8 @@ export async function startServiceProcess(options: {
   const output = () => chunks.join('');
   child.stdout?.on('data', capture);
   child.stderr?.on('data', capture);
-  child.once('exit', () => log?.end());
+  // 'close', not 'exit': only then has everything the child wrote been read.
+  child.once('close', () => log?.end());
 
   const service: ServiceProcess = {
     child,
@@ -70,7 +71,7 @@ export async function startServiceProcess(options: {
       new Promise((resolve) => {
         // A child that already ended (by itself or by a signal) will emit no second exit.
         if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
+        child.once('close', (code) => resolve(code));
         child.kill(signal);
       }),
   };

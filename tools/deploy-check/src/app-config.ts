@@ -79,7 +79,8 @@ export function runCheckConfig(
       output += `\n(--check-config still running after ${timeoutMs} ms: killed)`;
     }, timeoutMs);
     child.once('error', reject);
-    child.once('exit', (exitCode) => {
+    // 'close', not 'exit': only then has everything the child wrote been read.
+    child.once('close', (exitCode) => {
       clearTimeout(timer);
       resolve({ exitCode, output });
     });
