@@ -93,7 +93,8 @@ async function main(): Promise<void> {
 
     const large = await syncInFreshWorker(context, LARGE.locationId);
     log(
-      `50k: ${recordsOf(large.run)} records in ${large.run.durationMs} ms, peak RSS ${large.peakRssKb} kB`,
+      `50k: ${recordsOf(large.run)} records in ${large.run.durationMs} ms, ` +
+        `peak RSS ${large.peakRssKb} kB`,
     );
 
     const figures = [

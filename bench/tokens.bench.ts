@@ -84,7 +84,8 @@ async function main(): Promise<void> {
     const baseP99 = percentile(baseline.latenciesMs, 0.99);
     progress(`distinct tokens handed out at expiry: ${atExpiry.tokens.size}`);
     process.stdout.write(
-      `tokens baseline: p99_ms=${round(baseP99)} ratio=${(p99 / Math.max(baseP99, 1)).toFixed(2)}\n`,
+      `tokens baseline: p99_ms=${round(baseP99)} ` +
+        `ratio=${(p99 / Math.max(baseP99, 1)).toFixed(2)}\n`,
     );
     process.stdout.write(`tokens: refreshes=${refreshes} p99_ms=${round(p99)} lost=${lost}\n`);
   } finally {

@@ -21,8 +21,15 @@ function productionSources(dir: string): string[] {
   });
 }
 
-const IMPORT =
-  /^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'|\brequire\('([^']+)'\)|\bimport\('([^']+)'\)|^\s*import\s+'([^']+)'/gm;
+const IMPORT = new RegExp(
+  [
+    String.raw`^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'`,
+    String.raw`\brequire\('([^']+)'\)`,
+    String.raw`\bimport\('([^']+)'\)`,
+    String.raw`^\s*import\s+'([^']+)'`,
+  ].join('|'),
+  'gm',
+);
 
 /** The npm packages a source file loads at run time (type-only imports are erased). */
 function packagesImportedBy(file: string): string[] {
