@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     );
     const small = await syncInFreshWorker(context, SMALL.locationId);
     const records = recordsOf(small.run);
-    const recordsPerSecond = records / (small.run.durationMs! / 1000);
+    const recordsPerSecond = records / ((small.run.durationMs ?? 1) / 1000);
     log(`10k: ${records} records in ${small.run.durationMs} ms, peak RSS ${small.peakRssKb} kB`);
 
     const insertPerSecond = await bareInsertRate(db, SMALL.locationId);

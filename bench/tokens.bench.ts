@@ -23,7 +23,6 @@ import {
   ServiceProcess,
   startServiceProcess,
   TEST_REDIS_URL,
-  TestDatabase,
   uniqueQueuePrefix,
 } from '@sm/testing';
 
