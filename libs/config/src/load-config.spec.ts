@@ -32,6 +32,18 @@ describe('loadConfig', () => {
     }
   });
 
+  it('refuses a database or Redis URL of the wrong kind, naming it', () => {
+    const attempt = () =>
+      loadConfig(schema, {
+        KEY: 'x'.repeat(32),
+        REDIS_URL: 'foo://cache:6379',
+        DATABASE_URL: 'mysql://db/x',
+      });
+
+    expect(attempt).toThrow(/REDIS_URL: must start with redis:\/\/ or rediss:\/\//);
+    expect(attempt).toThrow(/DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\//);
+  });
+
   it('parses flags strictly', () => {
     expect(() => loadConfig(schema, { KEY: 'x'.repeat(32), WRITE: 'yes' })).toThrow(/WRITE/);
   });

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 
-import { port, url } from './env-fields';
+import { port } from './env-fields';
 
 /** The variables every service shares: where Postgres and Redis are, and how to log. */
 export const sharedEnv = {
-  DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/solarmarket'),
-  REDIS_URL: url('redis://127.0.0.1:6379'),
+  DATABASE_URL: urlWithScheme(
+    ['postgres', 'postgresql'],
+    'postgres://postgres@127.0.0.1:5432/solarmarket',
+  ),
+  REDIS_URL: urlWithScheme(['redis', 'rediss'], 'redis://127.0.0.1:6379'),
   /** Prefix of every BullMQ key; lets several stacks (or test runs) share one Redis. */
   QUEUE_PREFIX: z
     .string()
@@ -14,6 +17,18 @@ export const sharedEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('0.0.0.0'),
 };
+
+/** A URL whose scheme names the server it points at (a typo there fails at boot, not later). */
+function urlWithScheme(schemes: string[], fallback: string) {
+  const allowed = schemes.map((scheme) => `${scheme}://`);
+
+  return z
+    .url({ message: 'must be a URL' })
+    .refine((value) => allowed.some((prefix) => value.startsWith(prefix)), {
+      message: `must start with ${allowed.join(' or ')}`,
+    })
+    .default(fallback);
+}
 
 export const sharedEnvSchema = z.object(sharedEnv);
 export type SharedConfig = z.infer<typeof sharedEnvSchema>;

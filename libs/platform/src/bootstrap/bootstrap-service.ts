@@ -2,6 +2,8 @@ import { INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 
+import { rejectNulBytes } from './reject-nul-bytes';
+
 export interface ServiceSettings {
   host: string;
   port: number;
@@ -28,6 +30,7 @@ export async function startService(
     ...options,
   });
   app.useLogger(app.get(Logger));
+  app.use(rejectNulBytes);
   app.enableShutdownHooks();
   await app.listen(settings.port, settings.host);
 
