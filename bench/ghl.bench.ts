@@ -26,6 +26,7 @@ import { JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
 import {
   createTestDatabase,
   freePort,
+  sandboxAccessToken,
   ServiceProcess,
   startServiceProcess,
   TEST_REDIS_URL,
@@ -47,7 +48,6 @@ const READ_SCOPES = [
   'locations/tasks.readonly',
 ];
 const SERVICE_TOKEN = 'bench-service-token-0123456789abcdef';
-const CLIENT = { id: 'sandbox-app-client', secret: 'sandbox-app-secret' };
 /** GHL's limit, which the sandbox enforces in phase 3. */
 const BURST_LIMIT = 100;
 const BURST_WINDOW_MS = 10_000;
@@ -392,34 +392,8 @@ async function startTokenEndpoint(sandboxUrl: string): Promise<TokenEndpoint> {
   };
 }
 
-async function sandboxToken(sandboxUrl: string, locationId: string): Promise<string> {
-  const redirectUri = 'http://127.0.0.1:9/oauth/callback';
-  const authorize = new URL('/oauth/chooselocation', sandboxUrl);
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: CLIENT.id,
-    redirect_uri: redirectUri,
-    scope: READ_SCOPES.join(' '),
-    locationId,
-    state: 'bench',
-  }).toString();
-  const consent = await fetch(authorize, { redirect: 'manual' });
-  const code = new URL(consent.headers.get('location') as string).searchParams.get('code');
-  const response = await fetch(new URL('/oauth/token', sandboxUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      client_id: CLIENT.id,
-      client_secret: CLIENT.secret,
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: redirectUri,
-      user_type: 'Location',
-    }),
-  });
-  if (!response.ok) throw new Error(`sandbox token for ${locationId}: ${response.status}`);
-
-  return ((await response.json()) as { access_token: string }).access_token;
+function sandboxToken(sandboxUrl: string, locationId: string): Promise<string> {
+  return sandboxAccessToken(sandboxUrl, locationId, READ_SCOPES.join(' '));
 }
 
 async function startWorker(options: {

@@ -8,7 +8,7 @@ import { DeliveryStatus, WebhookDelivery } from '@sm/entities';
 import { JobName, ProcessWebhookJob } from '@sm/queues';
 import { freePort, startServiceProcess, ServiceProcess } from '@sm/testing';
 
-export const SANDBOX_CLIENT = { id: 'sandbox-app-client', secret: 'sandbox-app-secret' };
+export { SANDBOX_CLIENT, sandboxAccessToken } from '@sm/testing';
 
 export interface Listening {
   url: string;
@@ -36,42 +36,6 @@ export async function startSandbox(
   });
 
   return { url, process };
-}
-
-/** An access token from the sandbox's real OAuth flow: authorize redirect → code → token. */
-export async function sandboxAccessToken(
-  sandboxUrl: string,
-  locationId: string,
-  scope = 'contacts.readonly locations.readonly',
-): Promise<string> {
-  const redirectUri = 'http://127.0.0.1:9/oauth/callback';
-  const authorize = new URL('/oauth/chooselocation', sandboxUrl);
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: SANDBOX_CLIENT.id,
-    redirect_uri: redirectUri,
-    scope,
-    locationId,
-    state: 'e2e',
-  }).toString();
-  const consent = await fetch(authorize, { redirect: 'manual' });
-  const code = new URL(consent.headers.get('location') as string).searchParams.get('code');
-
-  const response = await fetch(new URL('/oauth/token', sandboxUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      client_id: SANDBOX_CLIENT.id,
-      client_secret: SANDBOX_CLIENT.secret,
-      grant_type: 'authorization_code',
-      code: code as string,
-      redirect_uri: redirectUri,
-      user_type: 'Location',
-    }),
-  });
-  const body = (await response.json()) as { access_token: string };
-
-  return body.access_token;
 }
 
 /**

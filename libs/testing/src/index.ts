@@ -1,3 +1,4 @@
 export * from './service-process';
 export * from './test-database';
 export * from './private-servers';
+export * from './sandbox-oauth';

@@ -1,6 +1,11 @@
 import type { ServiceProcess } from '@sm/testing';
 
-import { Listening, SANDBOX_CLIENT, startSandbox, startTokenEndpoint } from '../sandbox-harness';
+import {
+  Listening,
+  sandboxAccessToken,
+  startSandbox,
+  startTokenEndpoint,
+} from '../sandbox-harness';
 
 import {
   AutomationHarness,
@@ -17,33 +22,8 @@ const LOCATION = 'AutoE2eGhlWriter001';
 const TITLE = 'Follow up with new lead Grace Hopper';
 
 /** A sandbox token that may write contacts, from its real OAuth flow. */
-async function writeToken(sandboxUrl: string): Promise<string> {
-  const redirectUri = 'http://127.0.0.1:9/oauth/callback';
-  const authorize = new URL('/oauth/chooselocation', sandboxUrl);
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: SANDBOX_CLIENT.id,
-    redirect_uri: redirectUri,
-    scope: 'contacts.readonly contacts.write',
-    locationId: LOCATION,
-    state: 'automation-e2e',
-  }).toString();
-  const consent = await fetch(authorize, { redirect: 'manual' });
-  const code = new URL(consent.headers.get('location') as string).searchParams.get('code');
-  const response = await fetch(new URL('/oauth/token', sandboxUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      client_id: SANDBOX_CLIENT.id,
-      client_secret: SANDBOX_CLIENT.secret,
-      grant_type: 'authorization_code',
-      code: code as string,
-      redirect_uri: redirectUri,
-      user_type: 'Location',
-    }),
-  });
-
-  return ((await response.json()) as { access_token: string }).access_token;
+function writeToken(sandboxUrl: string): Promise<string> {
+  return sandboxAccessToken(sandboxUrl, LOCATION, 'contacts.readonly contacts.write');
 }
 
 /** The parts of the sandbox's answers this test reads. */
