@@ -19,6 +19,7 @@ import type { ChildKind } from '../records/record-tables';
 import { FetchedChildren, RecordWriter } from '../records/record-writer.service';
 import { TaskSweepService } from '../tasks/task-sweep.service';
 import { mapWithConcurrency } from './map-with-concurrency';
+import { prefetchPages } from './prefetch-pages';
 
 interface RunState {
   run: SyncRun;
@@ -27,6 +28,12 @@ interface RunState {
   lastError: string | null;
   seenIds: string[];
   plan: RunPlan;
+}
+
+/** One page's fetched children, and when the first of them was asked for. */
+interface ChildBatch {
+  listedAt: Date;
+  fetched: FetchedChildren[];
 }
 
 /** What a run fetches beyond the contact walk, decided before it starts. */
@@ -116,10 +123,8 @@ export class LocationSyncService {
   }
 
   /**
-   * Contacts named by a webhook the ingress recorded since the last successful run began.
-   * TODO: webhook_inbox has no (location_id, received_at) index, so this scans the inbox's
-   * recent rows by status and time; safe for now, a day of deliveries is a small scan next to the
-   * contact walk, but a busy multi-location install wants that index (a migration).
+   * Contacts named by a webhook the ingress recorded since the last successful run began (read
+   * through the inbox's (location_id, received_at) index).
    */
   private async eventedContacts(locationId: string, since: SyncRun): Promise<string[]> {
     const rows: { contact_id: string }[] = await this.records.transaction((manager) =>
@@ -205,9 +210,11 @@ export class LocationSyncService {
   }
 
   /**
-   * The contact walk. Each page is committed before the next is asked for, and a contact's
-   * children are marked fetched with them, so a run killed half-way and started again walks the
-   * pages again (0.01 calls per contact) but fetches children only where it had not yet.
+   * The contact walk. Each page's contacts are committed before their children are asked for,
+   * and a contact's children are marked fetched in the transaction that writes them, so a run
+   * killed half-way and started again walks the pages again (0.01 calls per contact) but fetches
+   * children only where it had not yet. Pages overlap: while one page's children are written,
+   * the next page is listed and its children fetched (at most one write waits at a time).
    */
   private async walk(
     api: LocationApi,
@@ -215,31 +222,56 @@ export class LocationSyncService {
     state: RunState,
     timeZone: string,
   ): Promise<void> {
-    for await (const page of api.listContacts({ pageSize: 100 })) {
-      const contacts = await this.completeContacts(api, page);
-      const fieldKeys = await this.fieldKeys.forFieldIds(api, fieldIdsOf(contacts));
-      const fetch: FetchContext = {
-        locationId: job.locationId,
-        fetchedAt: new Date(),
-        timeZone,
-        fieldKeys,
-      };
-      const ids = contacts.map((contact) => contact.id as string);
-      const needing = await this.records.transaction(async (manager) => {
-        const written = await this.records.upsertContacts(
-          manager,
-          contacts.map((contact) => contactRow(contact, fetch)),
-        );
-        state.counts.contacts += written.length;
-
-        return this.records.contactsNeedingChildren(manager, job.locationId, ids, {
-          all: state.plan.allChildren,
-          alsoIds: state.plan.eventedIds,
-        });
-      });
-      state.seenIds.push(...ids);
-      await this.syncChildren(api, job.locationId, needing, state, timeZone);
+    let pendingWrite: Promise<void> = Promise.resolve();
+    try {
+      for await (const page of prefetchPages(api.listContacts({ pageSize: 100 }))) {
+        const needing = await this.writeContactPage(api, job, state, page, timeZone);
+        const batch = await this.fetchChildren(api, job.locationId, needing, state, timeZone);
+        await pendingWrite;
+        pendingWrite = this.writeChildren(job.locationId, batch, state);
+        // Handled here so that a failure while the next page is fetched is not an unhandled
+        // rejection; the next `await pendingWrite` still throws it.
+        pendingWrite.catch(() => undefined);
+      }
+    } finally {
+      // A failed walk still waits for the write in flight, so that none outlives the run.
+      await pendingWrite.catch(() => undefined);
     }
+    await pendingWrite;
+  }
+
+  /** Upserts one listed page; answers which of its contacts need their children fetched. */
+  private async writeContactPage(
+    api: LocationApi,
+    job: SyncLocationJob,
+    state: RunState,
+    page: GhlListedContact[],
+    timeZone: string,
+  ): Promise<{ id: string; version: Date }[]> {
+    const contacts = await this.completeContacts(api, page);
+    const fieldKeys = await this.fieldKeys.forFieldIds(api, fieldIdsOf(contacts));
+    const fetch: FetchContext = {
+      locationId: job.locationId,
+      fetchedAt: new Date(),
+      timeZone,
+      fieldKeys,
+    };
+    const ids = contacts.map((contact) => contact.id as string);
+    const needing = await this.records.transaction(async (manager) => {
+      const written = await this.records.upsertContacts(
+        manager,
+        contacts.map((contact) => contactRow(contact, fetch)),
+      );
+      state.counts.contacts += written.length;
+
+      return this.records.contactsNeedingChildren(manager, job.locationId, ids, {
+        all: state.plan.allChildren,
+        alsoIds: state.plan.eventedIds,
+      });
+    });
+    state.seenIds.push(...ids);
+
+    return needing;
   }
 
   /**
@@ -261,17 +293,17 @@ export class LocationSyncService {
     return complete.filter((contact): contact is GhlContact => contact !== null);
   }
 
-  /** Fetches the children of a page's contacts together and writes them in one transaction. */
-  private async syncChildren(
+  /** Fetches the children of a page's contacts together, `CHILD_FETCH_CONCURRENCY` at a time. */
+  private async fetchChildren(
     api: LocationApi,
     locationId: string,
     contacts: { id: string; version: Date }[],
     state: RunState,
     timeZone: string,
-  ): Promise<void> {
-    if (contacts.length === 0) return;
-    const kinds = state.plan.childKinds;
+  ): Promise<ChildBatch> {
     const listedAt = new Date();
+    if (contacts.length === 0) return { listedAt, fetched: [] };
+    const kinds = state.plan.childKinds;
     const fetched = await mapWithConcurrency(
       contacts,
       this.config.CHILD_FETCH_CONCURRENCY,
@@ -288,9 +320,20 @@ export class LocationSyncService {
         }
       },
     );
-    const batch = fetched.filter((item): item is FetchedChildren => item !== null);
+
+    return { listedAt, fetched: fetched.filter((item): item is FetchedChildren => !!item) };
+  }
+
+  /** Writes a page's fetched children in one transaction. */
+  private async writeChildren(
+    locationId: string,
+    { listedAt, fetched }: ChildBatch,
+    state: RunState,
+  ): Promise<void> {
+    if (fetched.length === 0) return;
+    const kinds = state.plan.childKinds;
     const written = await this.records.transaction((manager) =>
-      this.records.writeChildBatch(manager, locationId, batch, kinds, listedAt),
+      this.records.writeChildBatch(manager, locationId, fetched, kinds, listedAt),
     );
     state.counts.tasks += written.tasks;
     state.counts.notes += written.notes;
