@@ -3,6 +3,8 @@ import { NotificationMessage1764813004000 } from './1764813004000-notification-m
 import { SyncReconciliation1764832600000 } from './1764832600000-sync-reconciliation';
 import { ActivityAndHealthScore1764840000000 } from './1764840000000-activity-and-health-score';
 import { Automation1764850000000 } from './1764850000000-automation';
+import { InboxLocationIndex1764861200000 } from './1764861200000-inbox-location-index';
+import { ConnectionChangeNotices1764870000000 } from './1764870000000-connection-change-notices';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -11,4 +13,6 @@ export const ALL_MIGRATIONS = [
   SyncReconciliation1764832600000,
   ActivityAndHealthScore1764840000000,
   Automation1764850000000,
+  InboxLocationIndex1764861200000,
+  ConnectionChangeNotices1764870000000,
 ];

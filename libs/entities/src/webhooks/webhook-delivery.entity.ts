@@ -14,6 +14,7 @@ export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus
 /** The webhook inbox: every signed GHL delivery, recorded before it is acknowledged. */
 @Entity('webhook_inbox')
 @Index('IDX_webhook_inbox_status_received', ['status', 'receivedAt'])
+@Index('IDX_webhook_inbox_location_received', ['locationId', 'receivedAt'])
 export class WebhookDelivery {
   @PrimaryGeneratedColumn('uuid')
   id: string;
