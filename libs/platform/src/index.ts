@@ -4,3 +4,4 @@ export * from './health/health.controller';
 export * from './health/health.module';
 export * from './health/redis.health';
 export * from './bootstrap/run-service';
+export * from './http/hot-route';

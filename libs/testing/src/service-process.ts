@@ -41,9 +41,11 @@ export async function startServiceProcess(options: {
   /** Also append everything the process writes to this file. */
   logFile?: string;
 }): Promise<ServiceProcess> {
+  // For profiling what a test or benchmark starts, e.g. SERVICE_NODE_ARGS=--cpu-prof.
+  const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
-    [path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs'), options.entry],
+    [...nodeArgs, path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs'), options.entry],
     { cwd: WORKSPACE_ROOT, env: { ...process.env, ...options.env }, stdio: 'pipe' },
   );
   // Bounded, and cheap per chunk: a long-running demo or a chatty service must not cost the

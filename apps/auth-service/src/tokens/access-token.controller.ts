@@ -1,24 +1,15 @@
-import {
-  Body,
-  ConflictException,
-  Controller,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Post,
-  ServiceUnavailableException,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpException, Param, Post, UseGuards } from '@nestjs/common';
 
 import { ServiceTokenGuard } from './service-token.guard';
-import {
-  ConnectionNotFoundError,
-  ConnectionUnavailableError,
-  RefreshUnavailableError,
-} from './token-errors';
+import { tokenRefusal } from './token-errors';
 import { IssuedAccessToken, TokenRefreshService } from './token-refresh.service';
 
-/** The sync workers' only way to a GHL credential (contract: docs/architecture.md). */
+/**
+ * The sync workers' only way to a GHL credential (contract: docs/architecture.md). Requests for
+ * the exact path are served by {@link AccessTokenRoute} ahead of Express; this controller answers
+ * the spellings that route leaves to Express (a trailing slash, an id it does not take), the same
+ * way.
+ */
 @Controller('internal/locations/:locationId')
 @UseGuards(ServiceTokenGuard)
 export class AccessTokenController {
@@ -33,20 +24,8 @@ export class AccessTokenController {
     try {
       return await this.tokens.accessToken(locationId, body?.forceRefresh === true);
     } catch (error) {
-      throw asHttpError(error);
+      const refusal = tokenRefusal(error);
+      throw refusal ? new HttpException(refusal.body, refusal.statusCode) : error;
     }
   }
-}
-
-export function asHttpError(error: unknown): unknown {
-  if (error instanceof ConnectionNotFoundError)
-    return new NotFoundException({ error: 'not_found' });
-  if (error instanceof ConnectionUnavailableError) {
-    return new ConflictException({ error: error.reason });
-  }
-  if (error instanceof RefreshUnavailableError) {
-    return new ServiceUnavailableException({ error: 'refresh_unavailable' });
-  }
-
-  return error;
 }

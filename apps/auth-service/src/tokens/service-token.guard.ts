@@ -25,13 +25,20 @@ export class ServiceTokenGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const presented = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (!timingSafeEqual(digest(presented), this.expected)) {
+    const header = context.switchToHttp().getRequest<Request>().headers.authorization;
+    if (!this.isServiceCredential(header)) {
       throw new UnauthorizedException({ error: 'unauthorized' });
     }
 
     return true;
+  }
+
+  /** Whether an `Authorization` header carries the service token. */
+  isServiceCredential(header: string | undefined): boolean {
+    const value = header ?? '';
+    const presented = value.startsWith('Bearer ') ? value.slice('Bearer '.length) : '';
+
+    return timingSafeEqual(digest(presented), this.expected);
   }
 }
 

@@ -26,3 +26,24 @@ export class RefreshUnavailableError extends Error {
     this.name = 'RefreshUnavailableError';
   }
 }
+
+/** How the internal token endpoint answers a refusal. */
+export interface TokenRefusal {
+  statusCode: number;
+  body: { error: string };
+}
+
+/** The answer for one of the errors above; undefined for anything else (a fault of ours). */
+export function tokenRefusal(error: unknown): TokenRefusal | undefined {
+  if (error instanceof ConnectionNotFoundError) {
+    return { statusCode: 404, body: { error: 'not_found' } };
+  }
+  if (error instanceof ConnectionUnavailableError) {
+    return { statusCode: 409, body: { error: error.reason } };
+  }
+  if (error instanceof RefreshUnavailableError) {
+    return { statusCode: 503, body: { error: 'refresh_unavailable' } };
+  }
+
+  return undefined;
+}

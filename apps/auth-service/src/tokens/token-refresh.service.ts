@@ -14,6 +14,7 @@ import {
   ConnectionUnavailableError,
   RefreshUnavailableError,
 } from './token-errors';
+import { TokenReadCache } from './token-read-cache';
 import { StoredTokens, TokenPair, TokenStore } from './token-store.service';
 
 /** What the internal endpoint hands a sync worker: never a refresh token. */
@@ -28,6 +29,8 @@ export interface IssuedAccessToken {
 const PIT_REASK_MS = 3_600_000;
 /** A waiter gives up on the lock after this long rather than pile up connections. */
 const LOCK_TIMEOUT = '15s';
+/** The longest a read of a connection and its token is kept, even when no change is noticed. */
+const READ_MAX_AGE_MS = 300_000;
 /** Transient failures of GHL's token endpoint are retried in place this many times. */
 const TRANSIENT_DELAYS_MS = [250, 1_000];
 
@@ -46,10 +49,9 @@ type LockedOutcome =
 export class TokenRefreshService {
   private readonly logger = new Logger(TokenRefreshService.name);
   private readonly inFlight = new Map<string, Promise<StoredTokens>>();
-  private readonly reads = new Map<
-    string,
-    Promise<{ connection: Connection; stored: StoredTokens }>
-  >();
+  private readonly reads = new TokenReadCache<{ connection: Connection; stored: StoredTokens }>(
+    READ_MAX_AGE_MS,
+  );
 
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthServiceConfig,
@@ -60,29 +62,15 @@ export class TokenRefreshService {
   ) {}
 
   async accessToken(locationId: string, forceRefresh: boolean): Promise<IssuedAccessToken> {
-    const { connection, stored } = await this.readShared(locationId);
+    const { connection, stored } = await this.reads.get(locationId, () =>
+      this.readUsable(locationId),
+    );
+    if (!forceRefresh && this.isFresh(stored)) return this.issue(connection, stored);
 
-    const needsRefresh = forceRefresh || !this.isFresh(stored);
-    const tokens = needsRefresh
-      ? await this.refreshOnce(locationId, stored.generation, forceRefresh)
-      : stored;
+    const tokens = await this.refreshOnce(locationId, stored.generation, forceRefresh);
+    this.reads.replace(locationId, { connection, stored: tokens });
 
     return this.issue(connection, tokens);
-  }
-
-  /**
-   * Concurrent callers for a location share one read of its connection and token: a burst of
-   * requests as a token expires costs two queries per replica, not two per request. A caller
-   * gets a read that started no earlier than a moment before it arrived.
-   */
-  private readShared(locationId: string) {
-    const running = this.reads.get(locationId);
-    if (running) return running;
-
-    const read = this.readUsable(locationId).finally(() => this.reads.delete(locationId));
-    this.reads.set(locationId, read);
-
-    return read;
   }
 
   private async readUsable(locationId: string) {
@@ -91,6 +79,17 @@ export class TokenRefreshService {
     if (!stored) throw new ConnectionNotFoundError(locationId);
 
     return { connection, stored };
+  }
+
+  /** A change notice from Postgres for a location, or `*` for all of them. */
+  onConnectionChanged(locationId: string): void {
+    if (locationId === '*') return this.reads.forgetAll();
+    this.reads.forget(locationId);
+  }
+
+  /** Whether change notices are arriving, so that what was read may be kept. */
+  setChangeNotices(isArriving: boolean): void {
+    this.reads.setNotified(isArriving);
   }
 
   /**
@@ -179,7 +178,8 @@ export class TokenRefreshService {
   private async afterRefresh(outcome: { tokens: StoredTokens; refreshed: boolean }) {
     const { tokens } = outcome;
     if (outcome.refreshed) {
-      await this.scheduler
+      // Not awaited: the callers waiting for this token should not also wait for Redis.
+      void this.scheduler
         .scheduleRefresh(tokens.locationId, tokens.generation, tokens.expiresAt)
         .catch((error: Error) =>
           // The token is stored; a missed schedule only means the next caller refreshes.
@@ -308,6 +308,7 @@ export class TokenRefreshService {
       [locationId, ConnectionStatus.ReauthRequired, 'GHL refused the refresh token', generation],
     );
     const flipped = rows[0].flipped > 0;
+    this.reads.forget(locationId);
     this.logger.error({ locationId, generation }, 'connection needs reauthorization');
     if (flipped) await this.scheduler.alertReauthRequired(locationId, generation);
   }
@@ -318,6 +319,7 @@ export class TokenRefreshService {
       { locationId, status: ConnectionStatus.Active },
       { status: ConnectionStatus.Paused, statusReason: 'GHL reports the location as not active' },
     );
+    this.reads.forget(locationId);
     this.logger.warn({ locationId }, 'connection paused: location not active');
     await this.scheduler.scheduleRetryWhilePaused(locationId);
   }

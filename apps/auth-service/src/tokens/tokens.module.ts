@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 
 import { AccessTokenController } from './access-token.controller';
+import { AccessTokenRoute } from './access-token.route';
+import { ConnectionChangeListener } from './connection-change.listener';
 import { RefreshScheduler } from './refresh-scheduler.service';
 import { ServiceTokenGuard } from './service-token.guard';
 import { TokenRefreshProcessor } from './token-refresh.processor';
@@ -10,6 +12,8 @@ import { TokenStore } from './token-store.service';
 @Module({
   controllers: [AccessTokenController],
   providers: [
+    AccessTokenRoute,
+    ConnectionChangeListener,
     TokenStore,
     TokenRefreshService,
     RefreshScheduler,

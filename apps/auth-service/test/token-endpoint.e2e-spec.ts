@@ -1,0 +1,150 @@
+import { DataSource } from 'typeorm';
+
+import { createDataSource } from '@sm/entities';
+import { createTestDatabase, eventually, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
+
+import {
+  authEnv,
+  installThroughConsent,
+  jsonOf,
+  newKey,
+  RunningAuthService,
+  SERVICE_TOKEN,
+  startAuthService,
+  tokenRequest,
+} from './support/auth-test-kit';
+import { GhlSandbox } from './support/ghl-sandbox';
+
+const LOCATION = 'SMtokenEndpointLoc01';
+
+/** The internal token endpoint as node:http serves it, and the tokens it keeps in memory. */
+describe('the internal token endpoint', () => {
+  let database: TestDatabase;
+  let db: DataSource;
+  let ghl: GhlSandbox;
+  let auth: RunningAuthService;
+
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${auth.url}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${SERVICE_TOKEN}`,
+        'content-type': 'application/json',
+        ...headers,
+      },
+      body,
+    });
+  const tokenPath = `/internal/locations/${LOCATION}/access-token`;
+  const setStatus = (status: string) =>
+    db.query('UPDATE ghl_connections SET status = $1 WHERE location_id = $2', [status, LOCATION]);
+  const listenerPids = async (): Promise<number[]> => {
+    const rows: Array<{ pid: number }> = await db.query(
+      `SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND query LIKE 'LISTEN ghl_connection_changed%'`,
+    );
+
+    return rows.map((row) => row.pid);
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = await createDataSource(database.url).initialize();
+    ghl = await GhlSandbox.start([LOCATION]);
+    auth = await startAuthService(
+      authEnv({
+        databaseUrl: database.url,
+        queuePrefix: uniqueQueuePrefix('auth-endpoint'),
+        ghlBaseUrl: ghl.url,
+        keys: newKey('k1'),
+      }),
+    );
+    expect((await installThroughConsent(auth.url)).status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await auth?.app.close();
+    await Promise.all([ghl?.stop(), db?.destroy()]);
+    await database?.drop();
+  });
+
+  it('refuses a body that is not JSON (400), one over 1 KiB (413), each naming the problem', async () => {
+    const malformed = await post(tokenPath, '{"forceRefresh":');
+    const oversized = await post(tokenPath, JSON.stringify({ padding: 'x'.repeat(2_000) }));
+
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({
+      error: 'invalid_body',
+      message: 'the body is not valid JSON',
+    });
+    expect(oversized.status).toBe(413);
+    expect(await oversized.json()).toEqual({
+      error: 'payload_too_large',
+      message: 'the body exceeds 1024 bytes',
+    });
+  });
+
+  it('answers an empty body, and a trailing slash (served by Nest), with the same token', async () => {
+    const exact = await post(tokenPath, '', { 'content-type': 'text/plain' });
+    const slashed = await post(`${tokenPath}/`, '{}');
+
+    expect([exact.status, slashed.status]).toEqual([200, 200]);
+    expect((await jsonOf(slashed)).accessToken).toBe((await jsonOf(exact)).accessToken);
+  });
+
+  it('refuses a wrong credential on either spelling with 401', async () => {
+    const wrong = { authorization: 'Bearer not-it' };
+
+    expect((await post(tokenPath, '{}', wrong)).status).toBe(401);
+    expect((await post(`${tokenPath}/`, '{}', wrong)).status).toBe(401);
+  });
+
+  it('keeps what it read: a change Postgres does not announce goes unseen', async () => {
+    expect((await tokenRequest(auth.url, LOCATION)).status).toBe(200);
+
+    await db.query('ALTER TABLE ghl_connections DISABLE TRIGGER ghl_connections_changed');
+    await setStatus('paused');
+    const kept = await tokenRequest(auth.url, LOCATION);
+    await setStatus('active');
+    await db.query('ALTER TABLE ghl_connections ENABLE TRIGGER ghl_connections_changed');
+
+    expect(kept.status).toBe(200);
+  });
+
+  it('sees a change made in SQL on the very next request', async () => {
+    expect((await tokenRequest(auth.url, LOCATION)).status).toBe(200);
+
+    await setStatus('reauth_required');
+    const refused = await tokenRequest(auth.url, LOCATION);
+    await setStatus('active');
+    const granted = await tokenRequest(auth.url, LOCATION);
+
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toEqual({ error: 'reauth_required' });
+    expect(granted.status).toBe(200);
+  });
+
+  it('a lost notice connection drops what it kept, and it listens again', async () => {
+    const [listener] = await listenerPids();
+    expect(listener).toBeDefined();
+    expect((await tokenRequest(auth.url, LOCATION)).status).toBe(200);
+
+    await db.query('SELECT pg_terminate_backend($1)', [listener]);
+    await setStatus('paused');
+    // The service learns of the lost connection a moment after Postgres drops it.
+    await eventually(async () => {
+      const answer = await tokenRequest(auth.url, LOCATION);
+      return answer.status === 409 ? answer : undefined;
+    });
+    await setStatus('active');
+    expect((await tokenRequest(auth.url, LOCATION)).status).toBe(200);
+
+    const [again] = await eventually(async () => {
+      const pids = await listenerPids();
+      return pids.length === 1 && pids[0] !== listener ? pids : undefined;
+    });
+    expect(again).not.toBe(listener);
+    await setStatus('reauth_required');
+    expect((await tokenRequest(auth.url, LOCATION)).status).toBe(409);
+    await setStatus('active');
+  });
+});
