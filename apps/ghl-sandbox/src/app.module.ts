@@ -12,6 +12,7 @@ import { LoggingModule } from '@sm/logging';
 
 import { SANDBOX_CONFIG } from './config/sandbox-config.token';
 import { SandboxConfig } from './config/sandbox.config';
+import { ChildReadsFastPath } from './contacts/child-reads-fast-path';
 import { ContactActionsController } from './contacts/contact-actions.controller';
 import { ContactActivityController } from './contacts/contact-activity.controller';
 import { ContactActivityService } from './contacts/contact-activity.service';
@@ -75,6 +76,7 @@ export class AppModule implements NestModule {
         ChangesService,
         ExportService,
         FaultsMiddleware,
+        ChildReadsFastPath,
       ],
     };
   }
