@@ -216,5 +216,28 @@ describe('connection events, agency installs and private tokens (against the san
       const answer = await jsonOf(await tokenRequest(auth.url, LOC_B));
       expect(await ghl.accepts(answer.accessToken, LOC_B)).toBe(true);
     });
+
+    it('an agency-level UNINSTALL uninstalls the agency and every location minted from it', async () => {
+      expect(await agencyConnections()).toEqual(AGENCY_LOCATIONS);
+      // A location of the agency connected on its own, with a Private Integration Token.
+      const stored = await fetch(`${auth.url}/internal/locations/${LOC_PIT}/private-token`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ token: await ghl.locationAccessToken(LOC_PIT), scopes: [] }),
+      });
+      expect(stored.status).toBe(204);
+
+      const delivery = await deliver(JobName.AppUninstalled, { companyId: SANDBOX_COMPANY_ID });
+
+      expect(delivery.status).toBe('processed');
+      const owners = [SANDBOX_COMPANY_ID, ...AGENCY_LOCATIONS];
+      const rows = await db.manager.findBy(Connection, { locationId: In(owners) });
+      expect(rows.map((row) => row.status)).toEqual(owners.map(() => 'uninstalled'));
+      expect(await db.manager.countBy(ConnectionToken, { locationId: In(owners) })).toBe(0);
+      for (const locationId of AGENCY_LOCATIONS) {
+        expect((await tokenRequest(auth.url, locationId)).status).toBe(404);
+      }
+      expect((await tokenRequest(auth.url, LOC_PIT)).status).toBe(200);
+    });
   });
 });

@@ -47,11 +47,12 @@ export class ConnectionEventsProcessor extends WorkerHost {
 
   private async act(name: string, event: InstallEvent): Promise<boolean> {
     const { locationId, companyId, approved } = event;
-    if (name === JobName.AppUninstalled) {
+    if (name === JobName.AppUninstalled && locationId) {
+      return this.connections.uninstall(locationId);
+    }
+    if (name === JobName.AppUninstalled && companyId) {
       // An agency-level UNINSTALL carries only the company id.
-      const ownerId = locationId ?? companyId;
-
-      return ownerId ? this.connections.uninstall(ownerId) : Promise.resolve(false);
+      return this.connections.uninstallAgency(companyId);
     }
     if (name === JobName.AppInstalled && locationId && companyId) {
       return this.connections.installFromAgency(companyId, locationId);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, Not } from 'typeorm';
 
 import { Connection, ConnectionStatus } from '@sm/entities';
 import { GhlOAuthError, OAuthApi } from '@sm/ghl-client';
@@ -113,6 +113,25 @@ export class ConnectionsService {
     this.logger.log({ locationId, records: this.config.UNINSTALL_RECORDS }, 'uninstalled');
 
     return true;
+  }
+
+  /**
+   * An agency-level UNINSTALL: GHL revokes the agency's token and every location token minted
+   * from it, so the agency's connection and each of its minted locations are uninstalled.
+   * Locations of the agency connected on their own (OAuth or a Private Integration Token) stay.
+   */
+  async uninstallAgency(companyId: string): Promise<boolean> {
+    const minted = await this.dataSource.manager.find(Connection, {
+      select: { locationId: true },
+      where: { companyId, credentialKind: 'agency', status: Not(ConnectionStatus.Uninstalled) },
+    });
+    let isAnyUninstalled = await this.uninstall(companyId);
+    for (const { locationId } of minted) {
+      isAnyUninstalled = (await this.uninstall(locationId)) || isAnyUninstalled;
+    }
+    this.logger.log({ companyId, locations: minted.length }, 'agency uninstalled');
+
+    return isAnyUninstalled;
   }
 
   /** Stores a Private Integration Token for a location: a bearer credential with no refresh. */

@@ -26,8 +26,8 @@ export class InvalidStateError extends Error {
  * bounds it to ten minutes, and the nonce row in `oauth_states` is consumed by one atomic
  * UPDATE, so a state is accepted once even by two replicas at the same instant.
  *
- * TODO: nothing deletes old `oauth_states` rows yet; one row per install attempt is small, and
- * an expired or consumed row can never be accepted again, so keeping them is only a cost.
+ * Each new state deletes the rows that expired over an hour ago: a state past its signed expiry
+ * is refused before its row is looked up, so such a row can never matter again.
  */
 @Injectable()
 export class OAuthStateService {
@@ -40,6 +40,9 @@ export class OAuthStateService {
     const nonce = randomBytes(18).toString('base64url');
     const expiresAt = new Date(Date.now() + STATE_LIFETIME_MS);
     await this.dataSource.manager.insert(OAuthState, { nonce, expiresAt, consumedAt: null });
+    await this.dataSource.query(
+      `DELETE FROM oauth_states WHERE expires_at < now() - interval '1 hour'`,
+    );
     const signed = `${nonce}.${expiresAt.getTime()}`;
 
     return `${signed}.${this.sign(signed)}`;
