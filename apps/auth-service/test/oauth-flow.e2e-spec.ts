@@ -168,8 +168,9 @@ describe('OAuth install flow', () => {
 
     it('issuing a state deletes those that expired over an hour ago, and only those', async () => {
       await db.query(
-        `INSERT INTO oauth_states (nonce, expires_at) VALUES
-           ('long-expired', now() - interval '2 hours'), ('just-expired', now() - interval '1 minute')`,
+        `INSERT INTO oauth_states (nonce, expires_at)
+         VALUES ('long-expired', now() - interval '2 hours'),
+                ('just-expired', now() - interval '1 minute')`,
       );
 
       await fetch(`${auth.url}/oauth/install`, { redirect: 'manual' });

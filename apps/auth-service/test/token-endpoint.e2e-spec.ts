@@ -67,7 +67,7 @@ describe('the internal token endpoint', () => {
     await database?.drop();
   });
 
-  it('refuses a body that is not JSON (400), one over 1 KiB (413), each naming the problem', async () => {
+  it('refuses a body not JSON (400) or over 1 KiB (413), each naming the problem', async () => {
     const malformed = await post(tokenPath, '{"forceRefresh":');
     const oversized = await post(tokenPath, JSON.stringify({ padding: 'x'.repeat(2_000) }));
 
@@ -83,7 +83,7 @@ describe('the internal token endpoint', () => {
     });
   });
 
-  it('answers an empty body, and a trailing slash (served by Nest), with the same token', async () => {
+  it('answers an empty body, and a trailing slash (served by Nest), alike', async () => {
     const exact = await post(tokenPath, '', { 'content-type': 'text/plain' });
     const slashed = await post(`${tokenPath}/`, '{}');
 
