@@ -217,7 +217,7 @@ describe('connection events, agency installs and private tokens (against the san
       expect(await ghl.accepts(answer.accessToken, LOC_B)).toBe(true);
     });
 
-    it('an agency-level UNINSTALL uninstalls the agency and each location minted from it', async () => {
+    it('an agency-level UNINSTALL uninstalls the agency and its minted locations', async () => {
       expect(await agencyConnections()).toEqual(AGENCY_LOCATIONS);
       // A location of the agency connected on its own, with a Private Integration Token.
       const stored = await fetch(`${auth.url}/internal/locations/${LOC_PIT}/private-token`, {
