@@ -22,7 +22,7 @@ export const automationEnv = {
   /** How long a worker may act on a claimed effect before a retry takes it over (ms). */
   AUTOMATION_EFFECT_LEASE_MS: positiveInt(120_000),
   /** `sync-completed` events the automation consumer handles at once. */
-  AUTOMATION_CONSUMER_CONCURRENCY: positiveInt(256),
+  AUTOMATION_CONSUMER_CONCURRENCY: positiveInt(1000),
   /** Contacts of one location evaluated together at most. */
   AUTOMATION_BATCH_SIZE: positiveInt(500),
   /** How long an event waits for others to share its evaluation (ms). */

@@ -164,6 +164,78 @@ describe('automation rules (exactly once under duplicated and reordered events)'
     expect(await followUps(fresh.id)).toHaveLength(0);
   });
 
+  it('takes over a follow-up a failed try gave back: one task, due as first set', async () => {
+    const ledger = harness.app.get(EffectLedger, { strict: false });
+    const contact = await saveContact(harness, {
+      locationId: LOCATION,
+      id: 'takeover-1',
+      tags: ['solar-lead'],
+    });
+    const firstDue = new Date(Math.floor(Date.now() / 1000) * 1000 + 3 * DAY_MS);
+    const [earlier] = await ledger.claim([
+      {
+        locationId: LOCATION,
+        ruleId: 'new-lead-follow-up',
+        subjectKey: `contact:${contact.id}`,
+        actionIndex: 0,
+        contactId: contact.id,
+        kind: 'create-follow-up',
+        dueAt: firstDue,
+      },
+    ]);
+    await ledger.release([earlier.id]);
+
+    await deliver(harness, [contactEvent(LOCATION, contact.id)]);
+    await deliver(harness, [
+      contactEvent(LOCATION, contact.id),
+      contactEvent(LOCATION, contact.id),
+    ]);
+
+    const tasks: Array<{ id: string; due_date: Date }> = await harness.dataSource.query(
+      'SELECT id, due_date FROM solarmarket_tasks WHERE contact_id = $1',
+      [contact.id],
+    );
+    const effects = await harness.dataSource.query(
+      'SELECT id, status, attempts, outcome FROM automation_effects WHERE contact_id = $1',
+      [contact.id],
+    );
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0].due_date.toISOString()).toBe(firstDue.toISOString());
+    expect(effects).toEqual([
+      {
+        id: earlier.id,
+        status: 'done',
+        attempts: 2,
+        outcome: { solarmarketTaskId: tasks[0].id },
+      },
+    ]);
+  });
+
+  it('records the SolarMarket task it made as the outcome of a new follow-up', async () => {
+    const contact = await saveContact(harness, {
+      locationId: LOCATION,
+      id: 'outcome-1',
+      tags: ['solar-lead'],
+    });
+
+    await deliver(harness, [
+      contactEvent(LOCATION, contact.id),
+      contactEvent(LOCATION, contact.id),
+    ]);
+
+    const [task] = await harness.dataSource.query(
+      'SELECT id, effect_id FROM solarmarket_tasks WHERE contact_id = $1',
+      [contact.id],
+    );
+    const effects = await harness.dataSource.query(
+      'SELECT id, status, attempts, outcome FROM automation_effects WHERE contact_id = $1',
+      [contact.id],
+    );
+    expect(effects).toEqual([
+      { id: task.effect_id, status: 'done', attempts: 1, outcome: { solarmarketTaskId: task.id } },
+    ]);
+  });
+
   it('keeps one effect row per rule, subject and action', async () => {
     const [{ duplicates }] = await harness.dataSource.query(
       `SELECT count(*)::int AS duplicates FROM (

@@ -5,12 +5,16 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AUTOMATION_CONFIG } from '../automation-config.token';
 import type { AutomationConfig } from '../automation.config';
 
-/** One effect a rule wants: unique per location, rule, subject and action. */
-export interface EffectRequest {
+/** What makes an effect unique: its location, rule, subject and action. */
+export interface EffectKey {
   locationId: string;
   ruleId: string;
   subjectKey: string;
   actionIndex: number;
+}
+
+/** One effect a rule wants: unique per location, rule, subject and action. */
+export interface EffectRequest extends EffectKey {
   contactId: string;
   kind: string;
   /** A follow-up's due date, fixed at the first claim. */
@@ -37,23 +41,47 @@ interface ClaimRow {
   attempts: number;
 }
 
+/** Keys of effects this process saw done, kept at most (the oldest are forgotten first). */
+const DONE_KEYS_KEPT = 200_000;
+
 /**
  * The exactly-once ledger. An effect is claimed by inserting its row (unique key) before acting;
  * a second event for the same subject finds the row and does nothing. A claim whose worker died
  * or failed is taken over once its lease ran out (a failure gives the lease back at once), and
  * the retry acts through an idempotent path (the GHL create looks for its twin first).
+ *
+ * Done is final (no row goes back to pending, none is deleted), so the keys of effects this
+ * process recorded done are remembered and not claimed again: a duplicate event's claim would
+ * only find the row and do nothing.
  */
 @Injectable()
 export class EffectLedger {
+  private readonly doneKeys = new Set<string>();
+  /** Keys of the claims this process holds, by effect id, until they are done or given back. */
+  private readonly heldKeys = new Map<string, string>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(AUTOMATION_CONFIG) private readonly config: AutomationConfig,
   ) {}
 
+  /** How long a claim holds before another worker may take it over (seconds). */
+  get leaseSeconds(): number {
+    return this.config.AUTOMATION_EFFECT_LEASE_MS / 1000;
+  }
+
+  /** The requests, once per key, without those this process knows are done. */
+  notKnownDone<T extends EffectKey>(requests: T[]): T[] {
+    const byKey = new Map(requests.map((request) => [effectKeyOf(request), request]));
+    for (const key of byKey.keys()) if (this.doneKeys.has(key)) byKey.delete(key);
+
+    return [...byKey.values()];
+  }
+
   /** Claims what is not done yet and not held by another worker; returns what it claimed. */
   async claim(requests: EffectRequest[]): Promise<ClaimedEffect[]> {
-    if (requests.length === 0) return [];
-    const unique = [...new Map(requests.map((request) => [keyOf(request), request])).values()];
+    const unique = this.notKnownDone(requests);
+    if (unique.length === 0) return [];
     const rows: ClaimRow[] = await this.dataSource.query(
       `WITH wanted AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS w(
@@ -80,10 +108,12 @@ export class EffectLedger {
                    e.kind, e.due_at, e.attempts
        )
        SELECT * FROM inserted UNION ALL SELECT * FROM taken_over`,
-      [JSON.stringify(unique.map(toRecord)), this.config.AUTOMATION_EFFECT_LEASE_MS / 1000],
+      [JSON.stringify(unique.map(toRecord)), this.leaseSeconds],
     );
+    const claimed = rows.map(fromRow);
+    for (const effect of claimed) this.heldKeys.set(effect.id, effectKeyOf(effect));
 
-    return rows.map(fromRow);
+    return claimed;
   }
 
   /** Records the effect done, with what was made; in the caller's transaction when given. */
@@ -98,11 +128,42 @@ export class EffectLedger {
        WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
       [effectIds, outcome ? JSON.stringify(outcome) : null],
     );
+    // In a caller's transaction the effects are done only once it commits.
+    if (manager === this.dataSource.manager) this.recordDone(effectIds);
+  }
+
+  /**
+   * Remembers claims of this process recorded done by a statement of the caller's own
+   * (committed), so this process does not claim them again.
+   */
+  recordDone(effectIds: string[]): void {
+    const keys: string[] = [];
+    for (const id of effectIds) {
+      const key = this.heldKeys.get(id);
+      if (key === undefined) continue;
+      this.heldKeys.delete(id);
+      keys.push(key);
+    }
+    this.remember(keys);
+  }
+
+  /** Remembers effects recorded done (committed) without a claim of this process. */
+  recordDoneKeys(effects: EffectKey[]): void {
+    this.remember(effects.map(effectKeyOf));
+  }
+
+  private remember(keys: string[]): void {
+    for (const key of keys) this.doneKeys.add(key);
+    for (const key of this.doneKeys) {
+      if (this.doneKeys.size <= DONE_KEYS_KEPT) break;
+      this.doneKeys.delete(key);
+    }
   }
 
   /** Gives a failed claim back at once, so the job's retry may take it over. */
   async release(effectIds: string[]): Promise<void> {
     if (effectIds.length === 0) return;
+    for (const id of effectIds) this.heldKeys.delete(id);
     await this.dataSource.query(
       `UPDATE automation_effects SET claimed_at = 'epoch'
        WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
@@ -111,10 +172,9 @@ export class EffectLedger {
   }
 }
 
-function keyOf(request: EffectRequest): string {
-  return [request.locationId, request.ruleId, request.subjectKey, request.actionIndex].join(
-    '\u0000',
-  );
+/** One string per effect key (its parts cannot contain NUL). */
+export function effectKeyOf(key: EffectKey): string {
+  return [key.locationId, key.ruleId, key.subjectKey, key.actionIndex].join('\u0000');
 }
 
 function toRecord(request: EffectRequest) {

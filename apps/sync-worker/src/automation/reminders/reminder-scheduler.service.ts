@@ -48,10 +48,25 @@ export class ReminderScheduler {
 
   constructor(@InjectQueue(QueueName.Automation) private readonly queue: Queue) {}
 
-  /** Timers of different subjects are independent: their Redis calls go out together. */
+  /**
+   * Timers of different subjects are independent: what each timer holds now is read in one
+   * round trip, and only the timers that must change cost a call of their own.
+   */
   async reconcile(wishes: ReminderWish[]): Promise<void> {
+    const wanted = wishes.flatMap((wish) =>
+      wish.leadMinutes.map((leadMinutes) => ({
+        wish,
+        leadMinutes,
+        jobId: reminderJobId(wish, leadMinutes),
+      })),
+    );
+    if (wanted.length === 0) return;
+
+    const held = await this.timerDueDates(wanted.map(({ jobId }) => jobId));
     const timers = await Promise.all(
-      wishes.flatMap((wish) => wish.leadMinutes.map((lead) => this.reconcileOne(wish, lead))),
+      wanted.map(({ wish, leadMinutes, jobId }, index) =>
+        this.reconcileOne(wish, leadMinutes, jobId, held[index]),
+      ),
     );
     const toAdd = timers.filter((timer): timer is NewTimer => timer !== undefined);
     if (toAdd.length === 0) return;
@@ -66,24 +81,53 @@ export class ReminderScheduler {
     }
   }
 
-  /** Cancels or keeps the timer in place; returns the one to add when it must be (re)set. */
+  /**
+   * For each timer id, the due date it was set for, or null when there is no such timer. One
+   * pipeline over BullMQ's job hashes (their `data` field is the job's JSON) instead of a job
+   * read per timer: most wishes find their timer as it should be, or none to cancel.
+   */
+  private async timerDueDates(jobIds: string[]): Promise<Array<string | null | undefined>> {
+    const client = await this.queue.getBackend().client;
+    const pipeline = client.pipeline();
+    for (const jobId of jobIds) pipeline.hgetall(this.queue.toKey(jobId));
+    const replies = (await pipeline.exec()) ?? [];
+
+    return replies.map(([error, hash]) => {
+      if (error) throw error;
+      const data = (hash as Record<string, string> | null)?.data;
+      if (data === undefined) return null;
+
+      return (JSON.parse(data) as Partial<FireReminderJob>).dueAt;
+    });
+  }
+
+  /**
+   * Cancels or keeps the timer in place; returns the one to add when it must be (re)set.
+   * `heldDueAt` is what the timer holds (null: no timer).
+   */
   private async reconcileOne(
     wish: ReminderWish,
     leadMinutes: number,
+    jobId: string,
+    heldDueAt: string | null | undefined,
   ): Promise<NewTimer | undefined> {
-    const jobId = reminderJobId(wish, leadMinutes);
+    const hasTimer = heldDueAt !== null;
     const isWanted = wish.dueAt !== null && wish.dueAt.getTime() > wish.now;
     if (!isWanted) {
-      // One call, a no-op when there is no timer. A running timer (locked) is left to finish:
-      // it re-checks the records itself.
+      if (!hasTimer) return undefined;
+      // A no-op when the timer went meanwhile. A running timer (locked) is left to finish: it
+      // re-checks the records itself.
       const removed = await this.queue.remove(jobId).catch(() => 0);
       if (removed) this.logger.log({ locationId: wish.locationId, jobId }, 'reminder cancelled');
 
       return undefined;
     }
-    const existing: Job<FireReminderJob> | undefined = await this.queue.getJob(jobId);
-    const dueAt = wish.dueAt?.toISOString();
+    const dueAt = (wish.dueAt as Date).toISOString();
+    if (hasTimer && heldDueAt === dueAt) return undefined;
 
+    const existing: Job<FireReminderJob> | undefined = hasTimer
+      ? await this.queue.getJob(jobId)
+      : undefined;
     if (existing && existing.data.dueAt === dueAt) return undefined;
     if (existing) {
       const state = await existing.getState();
@@ -92,21 +136,27 @@ export class ReminderScheduler {
       await existing.remove();
     }
 
-    const fireAt = (wish.dueAt as Date).getTime() - leadMinutes * MINUTE_MS;
+    return this.newTimer(wish, leadMinutes, jobId, dueAt, existing !== undefined);
+  }
+
+  private newTimer(
+    wish: ReminderWish,
+    leadMinutes: number,
+    jobId: string,
+    dueAt: string,
+    moved: boolean,
+  ): NewTimer {
+    const fireAt = Date.parse(dueAt) - leadMinutes * MINUTE_MS;
     const data: FireReminderJob = {
       locationId: wish.locationId,
       contactId: wish.contactId,
       ruleId: wish.ruleId,
       subject: wish.subject,
-      dueAt: dueAt as string,
+      dueAt,
       leadMinutes,
     };
     const opts = { jobId, delay: Math.max(0, fireAt - wish.now) };
 
-    return {
-      job: { name: JobName.FireReminder, data, opts },
-      moved: existing !== undefined,
-      locationId: wish.locationId,
-    };
+    return { job: { name: JobName.FireReminder, data, opts }, moved, locationId: wish.locationId };
   }
 }

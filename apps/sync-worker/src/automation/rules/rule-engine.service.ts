@@ -14,7 +14,12 @@ import { Appointment, Contact, Task } from '@sm/entities';
 import { CUSTOM_ACTIONS, CustomActionRegistry } from '../actions/custom-actions';
 import { FollowUpService, FollowUpWork } from '../actions/follow-up.service';
 import { NoticeWork, TeamNoticeService } from '../actions/team-notice.service';
-import { ClaimedEffect, EffectLedger, EffectRequest } from '../effects/effect-ledger.service';
+import {
+  ClaimedEffect,
+  EffectLedger,
+  effectKeyOf,
+  EffectRequest,
+} from '../effects/effect-ledger.service';
 import { ReminderScheduler, ReminderWish } from '../reminders/reminder-scheduler.service';
 import { EnabledRule, RuleBook } from './rule-book.service';
 import { ContactRecords, RuleSubject, triggeredSubjects } from './rule-subjects';
@@ -112,18 +117,49 @@ export class RuleEngine {
     return pending;
   }
 
-  /** Claims the effects, then runs what was claimed; a failure gives its claims back. */
+  /**
+   * Acts on what the rules asked for, once per effect: follow-ups of locations that may not
+   * write to GHL are claimed and made in one statement; the rest is claimed, then run.
+   */
   private async act(pending: PendingAction[]): Promise<number> {
+    if (pending.length === 0) return 0;
+    const followUpLocations = pending
+      .filter((item) => item.rule.actions[item.actionIndex].type === 'create-follow-up')
+      .map((item) => item.request.locationId);
+    const writers = await this.followUps.locationsThatMayWrite(followUpLocations);
+    const isOnOurSide = (item: PendingAction) =>
+      item.rule.actions[item.actionIndex].type === 'create-follow-up' &&
+      !writers.has(item.request.locationId);
+    const onOurSide = pending.filter(isOnOurSide).map((item) => ({
+      request: item.request,
+      action: item.rule.actions[item.actionIndex] as CreateFollowUpAction,
+      facts: item.subject.facts,
+    }));
+
+    // Independent of each other; a failure of either fails the batch, and its retry finds the
+    // other's effects done.
+    const [made, acted] = await Promise.allSettled([
+      this.followUps.createOnOurSide(onOurSide),
+      this.claimAndAct(pending.filter((item) => !isOnOurSide(item))),
+    ]);
+    if (made.status === 'rejected') throw made.reason;
+    if (acted.status === 'rejected') throw acted.reason;
+
+    return made.value.length + acted.value;
+  }
+
+  /** Claims the effects, then runs what was claimed; a failure gives its claims back. */
+  private async claimAndAct(pending: PendingAction[]): Promise<number> {
     if (pending.length === 0) return 0;
     const claimed = await this.ledger.claim(pending.map((item) => item.request));
     if (claimed.length === 0) return 0;
 
-    const byKey = new Map(pending.map((item) => [effectKey(item.request), item]));
+    const byKey = new Map(pending.map((item) => [effectKeyOf(item.request), item]));
     const followUps: FollowUpWork[] = [];
     const notices: NoticeWork[] = [];
     const custom: Array<{ effect: ClaimedEffect; item: PendingAction }> = [];
     for (const effect of claimed) {
-      const item = byKey.get(effectKey(effect)) as PendingAction;
+      const item = byKey.get(effectKeyOf(effect)) as PendingAction;
       const action = item.rule.actions[item.actionIndex];
       if (action.type === 'create-follow-up') {
         followUps.push({
@@ -258,10 +294,4 @@ function followUpDue(action: CreateFollowUpAction, now: number): Date {
   const due = now + (action.dueInHours ?? 24) * HOUR_MS;
 
   return new Date(Math.floor(due / 1000) * 1000);
-}
-
-function effectKey(
-  effect: Pick<EffectRequest, 'ruleId' | 'subjectKey' | 'actionIndex' | 'locationId'>,
-) {
-  return [effect.locationId, effect.ruleId, effect.subjectKey, effect.actionIndex].join('\u0000');
 }
