@@ -74,8 +74,10 @@ export class TokenRefreshService {
   }
 
   private async readUsable(locationId: string) {
-    const connection = await this.usableConnection(locationId);
-    const stored = await this.store.read(locationId);
+    const [connection, stored] = await Promise.all([
+      this.usableConnection(locationId),
+      this.store.read(locationId),
+    ]);
     if (!stored) throw new ConnectionNotFoundError(locationId);
 
     return { connection, stored };
