@@ -43,8 +43,13 @@ const INSERT_DELIVERIES = `
 
 /** Rows per statement, at most. */
 const MAX_BATCH_SIZE = 200;
-/** Statements on their way to Postgres at once (the pool holds 10 connections). */
-const MAX_BATCHES_IN_FLIGHT = 4;
+/**
+ * Statements on their way to Postgres at once (the pool holds 10 connections). Fewer in flight
+ * means larger batches, and a row's cost falls with its batch (client and backend CPU: about
+ * 90 µs a row in batches of 7, 75 in batches of 25, 55 in batches of 100); two keep one batch
+ * filling while the other commits.
+ */
+const MAX_BATCHES_IN_FLIGHT = 2;
 
 const SELECT_UNQUEUED = `
   SELECT id, event_type, location_id, payload->>'companyId' AS company_id,
