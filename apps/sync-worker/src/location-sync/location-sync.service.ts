@@ -17,7 +17,7 @@ import { CHILD_KINDS, fetchChildRows } from '../records/child-records';
 import { contactRow, FetchContext } from '../records/record-mappers';
 import type { ChildKind } from '../records/record-tables';
 import { FetchedChildren, RecordWriter } from '../records/record-writer.service';
-import { TaskSweepService } from '../tasks/task-sweep.service';
+import { TaskSweepService, TaskWalkResult } from '../tasks/task-sweep.service';
 import { mapWithConcurrency } from './map-with-concurrency';
 import { prefetchPages } from './prefetch-pages';
 
@@ -30,6 +30,14 @@ interface RunState {
   plan: RunPlan;
 }
 
+/**
+ * Pages of a bulk walk after which the record tables' statistics are refreshed. A first sync
+ * grows a location from nothing faster than autovacuum looks (a minute): with statistics that
+ * still say "a few rows", Postgres reads each page's contacts by scanning all of the location's
+ * rows rather than through the primary key, a cost that grows with every page (quadratic).
+ */
+const STATISTICS_AT_PAGES = new Set([2, 8, 32, 128, 512, 2048]);
+
 /** One page's fetched children, and when the first of them was asked for. */
 interface ChildBatch {
   listedAt: Date;
@@ -38,12 +46,16 @@ interface ChildBatch {
 
 /** What a run fetches beyond the contact walk, decided before it starts. */
 interface RunPlan {
+  /** A first or on-demand sync: every contact's children are fetched and written. */
+  isBulk: boolean;
   /** Every contact's children, changed or not (an on-demand full sync). */
   allChildren: boolean;
   /** Contacts that had an event since the last successful run: their children are fetched. */
   eventedIds: string[];
-  /** The kinds fetched per contact; tasks are left out when the task search wrote them all. */
+  /** The kinds fetched per contact; tasks are left out when the task search writes them all. */
   childKinds: ChildKind[];
+  /** The task search of a first or on-demand sync, running beside the contact walk. */
+  taskWalk: Promise<TaskWalkResult> | null;
 }
 
 /**
@@ -75,8 +87,8 @@ export class LocationSyncService {
     const timeZone = await this.refreshSchedule(api, connection);
     const state = await this.openRun(job, jobId);
     try {
-      state.plan = await this.plan(api, job, state, timeZone);
-      await this.walk(api, job, state, timeZone);
+      state.plan = await this.plan(api, job, timeZone);
+      await settleBoth(this.walk(api, job, state, timeZone), this.countSearchedTasks(state));
       await this.finish(api, job, state, 'succeeded');
     } catch (error) {
       state.errors += 1;
@@ -90,15 +102,11 @@ export class LocationSyncService {
 
   /**
    * A first sync (no successful run yet) or an on-demand one fetches every contact's children;
-   * their tasks come from the task search, many per call, when the token allows it. A nightly
-   * run fetches children only where something changed.
+   * their tasks come from the task search, many per call, when the token allows it (its first
+   * page tells), walked beside the contact walk. A nightly run fetches children only where
+   * something changed.
    */
-  private async plan(
-    api: LocationApi,
-    job: SyncLocationJob,
-    state: RunState,
-    timeZone: string,
-  ): Promise<RunPlan> {
+  private async plan(api: LocationApi, job: SyncLocationJob, timeZone: string): Promise<RunPlan> {
     const lastSuccess = await this.records.transaction((manager) =>
       manager.getRepository(SyncRun).findOne({
         where: {
@@ -113,13 +121,24 @@ export class LocationSyncService {
     const allChildren = job.trigger === 'manual';
     const isBulk = allChildren || lastSuccess === null;
     const eventedIds = lastSuccess ? await this.eventedContacts(job.locationId, lastSuccess) : [];
-    if (!isBulk) return { allChildren, eventedIds, childKinds: CHILD_KINDS };
+    const perContact = { isBulk, allChildren, eventedIds, childKinds: CHILD_KINDS, taskWalk: null };
+    if (!isBulk) return perContact;
 
-    const tasks = await this.taskSweep.walk(api, timeZone, { notify: false });
-    if (!tasks) return { allChildren, eventedIds, childKinds: CHILD_KINDS };
-    state.counts.tasks += tasks.written;
+    const taskWalk = await this.taskSweep.startWalk(api, timeZone, { notify: false });
+    if (!taskWalk) return perContact;
 
-    return { allChildren, eventedIds, childKinds: ['notes', 'appointments'] };
+    return {
+      isBulk,
+      allChildren,
+      eventedIds,
+      childKinds: ['notes', 'appointments'],
+      taskWalk: taskWalk.rest,
+    };
+  }
+
+  private async countSearchedTasks(state: RunState): Promise<void> {
+    const tasks = await state.plan.taskWalk;
+    if (tasks) state.counts.tasks += tasks.written;
   }
 
   /**
@@ -205,7 +224,13 @@ export class LocationSyncService {
       errors: 0,
       lastError: null,
       seenIds: [],
-      plan: { allChildren: false, eventedIds: [], childKinds: CHILD_KINDS },
+      plan: {
+        isBulk: false,
+        allChildren: false,
+        eventedIds: [],
+        childKinds: CHILD_KINDS,
+        taskWalk: null,
+      },
     };
   }
 
@@ -223,8 +248,11 @@ export class LocationSyncService {
     timeZone: string,
   ): Promise<void> {
     let pendingWrite: Promise<void> = Promise.resolve();
+    let pages = 0;
     try {
       for await (const page of prefetchPages(api.listContacts({ pageSize: 100 }))) {
+        pages += 1;
+        if (state.plan.isBulk && STATISTICS_AT_PAGES.has(pages)) await this.records.analyze();
         const needing = await this.writeContactPage(api, job, state, page, timeZone);
         const batch = await this.fetchChildren(api, job.locationId, needing, state, timeZone);
         await pendingWrite;
@@ -402,6 +430,13 @@ export class LocationSyncService {
       'location sync finished',
     );
   }
+}
+
+/** Waits for both, then throws the first failure: neither outlives the run. */
+async function settleBoth(first: Promise<void>, second: Promise<void>): Promise<void> {
+  const outcomes = await Promise.allSettled([first, second]);
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
 const isId = (value: unknown): value is string => typeof value === 'string' && value !== '';

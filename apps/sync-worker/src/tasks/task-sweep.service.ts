@@ -12,6 +12,7 @@ import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { describeError } from '../failures/job-errors';
 import { GHL_API } from '../ghl/ghl-api.token';
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
+import { prefetchPages } from '../location-sync/prefetch-pages';
 import { FetchContext, RecordRow, taskRow } from '../records/record-mappers';
 import { RecordWriter } from '../records/record-writer.service';
 import { TasksTable } from '../records/record-tables';
@@ -20,6 +21,11 @@ import { TasksTable } from '../records/record-tables';
 const PAGE_SIZE = 100;
 /** A walk that has not ended after this many pages is cut short (10 million tasks). */
 const MAX_PAGES = 100_000;
+
+interface TaskPage {
+  tasks: GhlTask[];
+  fetchedAt: Date;
+}
 
 export interface TaskWalkResult {
   /** Tasks GHL listed. */
@@ -90,22 +96,63 @@ export class TaskSweepService {
     timeZone: string,
     options: { notify: boolean },
   ): Promise<TaskWalkResult | null> {
-    const result: TaskWalkResult = { listed: 0, written: 0, changedByContact: new Map() };
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const fetch: FetchContext = { locationId: api.locationId, fetchedAt: new Date(), timeZone };
-      const tasks = await this.searchPage(api, page * PAGE_SIZE);
-      if (tasks === null) return null;
+    const started = await this.startWalk(api, timeZone, options);
 
+    return started && started.rest;
+  }
+
+  /**
+   * Starts the walk and answers as soon as GHL answered its first page: null when it refused
+   * the search, else the rest of the walk as a promise, so that the caller can work beside it.
+   */
+  async startWalk(
+    api: LocationApi,
+    timeZone: string,
+    options: { notify: boolean },
+  ): Promise<{ rest: Promise<TaskWalkResult> } | null> {
+    const fetchedAt = new Date();
+    const first = await this.searchPage(api, 0);
+    if (first === null) return null;
+
+    const rest = this.walkPages(api, timeZone, { tasks: first, fetchedAt }, options);
+    // Handled here so that a failure before the caller awaits it is not an unhandled rejection.
+    rest.catch(() => undefined);
+
+    return { rest };
+  }
+
+  /** Writes each page while the next one is fetched. */
+  private async walkPages(
+    api: LocationApi,
+    timeZone: string,
+    first: TaskPage,
+    options: { notify: boolean },
+  ): Promise<TaskWalkResult> {
+    const result: TaskWalkResult = { listed: 0, written: 0, changedByContact: new Map() };
+    for await (const { tasks, fetchedAt } of prefetchPages(this.pagesAfter(api, first))) {
+      const fetch: FetchContext = { locationId: api.locationId, fetchedAt, timeZone };
       const rows = tasks
         .filter((task) => typeof task.id === 'string' && typeof task.contactId === 'string')
         .map((task) => taskRow(task, task.contactId as string, fetch));
       result.listed += rows.length;
-      await this.writePage(api.locationId, rows, fetch.fetchedAt, result, options.notify);
-      if (tasks.length < PAGE_SIZE) return result;
+      await this.writePage(api.locationId, rows, fetchedAt, result, options.notify);
     }
-    this.logger.warn({ locationId: api.locationId }, 'task sweep cut short at its page limit');
 
     return result;
+  }
+
+  /** The first page, then the ones after it, each with the time it was asked for. */
+  private async *pagesAfter(api: LocationApi, first: TaskPage): AsyncGenerator<TaskPage> {
+    yield first;
+    if (first.tasks.length < PAGE_SIZE) return;
+    for (let page = 1; page < MAX_PAGES; page++) {
+      const fetchedAt = new Date();
+      // Only a refused first page answers null; a later refusal throws.
+      const tasks = (await this.searchPage(api, page * PAGE_SIZE)) as GhlTask[];
+      yield { tasks, fetchedAt };
+      if (tasks.length < PAGE_SIZE) return;
+    }
+    this.logger.warn({ locationId: api.locationId }, 'task sweep cut short at its page limit');
   }
 
   private async searchPage(api: LocationApi, skip: number): Promise<GhlTask[] | null> {
