@@ -4,6 +4,7 @@ import { SyncReconciliation1764832600000 } from './1764832600000-sync-reconcilia
 import { ActivityAndHealthScore1764840000000 } from './1764840000000-activity-and-health-score';
 import { Automation1764850000000 } from './1764850000000-automation';
 import { InboxLocationIndex1764861200000 } from './1764861200000-inbox-location-index';
+import { ContactActivityGate1764861300000 } from './1764861300000-contact-activity-gate';
 import { ConnectionChangeNotices1764870000000 } from './1764870000000-connection-change-notices';
 
 /** Every migration, oldest first. A new one is appended here. */
@@ -14,5 +15,6 @@ export const ALL_MIGRATIONS = [
   ActivityAndHealthScore1764840000000,
   Automation1764850000000,
   InboxLocationIndex1764861200000,
+  ContactActivityGate1764861300000,
   ConnectionChangeNotices1764870000000,
 ];
