@@ -14,6 +14,7 @@ import {
   ReminderDueJob,
   TaskCompletedJob,
   TeamNoticeJob,
+  TeamNoticesJob,
 } from '@sm/queues';
 import {
   createTestDatabase,
@@ -379,6 +380,52 @@ describe('notification-service channels', () => {
       expect(mails[0].parsed.text).toContain('Source: Website form\nAssigned to: user user-roof-1');
       const post = receiver.postsTo('/crm/roofing').find((p) => p.body.summary === subject);
       expect(post?.body.refs).toMatchObject({ notice: 'new-lead', ruleId: 'new-lead-follow-up' });
+    });
+
+    it('sends each notice of team.notices jobs once, however grouped and redelivered', async () => {
+      const leads = [
+        { locationId: 'loc-teams', contactId: 'c-n4', taskId: 't-n4', firstName: 'Mira' },
+        { locationId: 'loc-teams', contactId: 'c-n5', taskId: 't-n5', firstName: 'Omar' },
+      ];
+      for (const { firstName, ...ids } of leads) {
+        await seedCompletedTask(records, ids, {
+          title: 'Call back',
+          firstName,
+          lastName: 'Lind',
+          assignedTo: null,
+        });
+        await records
+          .getRepository(Contact)
+          .update({ locationId: ids.locationId, id: ids.contactId }, { assignedTo: 'user-roof-1' });
+      }
+      const notices: TeamNoticeJob[] = leads.map((lead) => ({
+        locationId: lead.locationId,
+        contactId: lead.contactId,
+        ruleId: 'new-lead-follow-up',
+        notice: 'new-lead',
+        subject: null,
+        dedupeKey: `team-notice:effect-${lead.contactId}`,
+      }));
+      const both: TeamNoticesJob = { notices };
+
+      await notifications.add(JobName.TeamNotices, both);
+      await notifications.add(JobName.TeamNotices, both);
+      await notifications.add(JobName.TeamNotices, { notices: [notices[1]] });
+      await settled();
+
+      for (const lead of leads) {
+        const rows = await rowsWithKey(`team-notice:effect-${lead.contactId}`);
+        expect(rows.map((row) => [row.channel, row.status])).toEqual([
+          ['email', 'delivered'],
+          ['webhook', 'delivered'],
+        ]);
+        const subject = `New lead: ${lead.firstName} Lind in location loc-teams`;
+        expect(
+          inbox.mailTo(ROOFING).filter((mail) => mail.parsed.subject === subject),
+        ).toHaveLength(1);
+        const posts = receiver.postsTo('/crm/roofing').filter((p) => p.body.summary === subject);
+        expect(posts).toHaveLength(1);
+      }
     });
 
     it('reminds of an open task with its due time, and never of a completed one', async () => {

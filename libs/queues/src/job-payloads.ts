@@ -17,6 +17,8 @@ export const JobName = {
   SyncCompleted: 'sync.completed',
   /** notifications: a rule told the team about a contact (new lead, no-show, stale lead…). */
   TeamNotice: 'team.notice',
+  /** notifications: the team notices of one evaluation of the rules, in one job. */
+  TeamNotices: 'team.notices',
   /** notifications: a reminder of an open task's due date or an appointment's start. */
   ReminderDue: 'reminder.due',
   /** automation: a reminder timer went off (a delayed job, re-checked before it notifies). */
@@ -98,6 +100,15 @@ export interface TeamNoticeJob {
 }
 
 /**
+ * Many team notices in one job (sync-worker → notification-service), as one evaluation of the
+ * rules over a batch of contacts gives them: one job instead of one per notice. Each notice is
+ * still sent once per its own `dedupeKey`, however the notices are grouped into jobs.
+ */
+export interface TeamNoticesJob {
+  notices: TeamNoticeJob[];
+}
+
+/**
  * A reminder that fell due (sync-worker → notification-service): the task is still open or the
  * appointment still booked when it was sent. `dueAt` is the task's due date or the appointment's
  * start (ISO-8601); `leadMinutes` how long before it the reminder fires.
@@ -138,6 +149,7 @@ export interface JobPayloads {
   [JobName.TaskCompleted]: TaskCompletedJob;
   [JobName.AdminAlert]: AdminAlertJob;
   [JobName.TeamNotice]: TeamNoticeJob;
+  [JobName.TeamNotices]: TeamNoticesJob;
   [JobName.ReminderDue]: ReminderDueJob;
   [JobName.FireReminder]: FireReminderJob;
   [JobName.ScanStaleLeads]: ScanStaleLeadsJob;

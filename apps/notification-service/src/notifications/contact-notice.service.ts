@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 
 import { Appointment, Contact, Task } from '@sm/entities';
-import type { ReminderDueJob, TeamNoticeJob } from '@sm/queues';
+import type { ReminderDueJob, TeamNoticeJob, TeamNoticesJob } from '@sm/queues';
 
 import { ChannelRouter } from '../channels/channel-router';
 import {
@@ -40,6 +40,14 @@ export class ContactNoticeService {
     const facts = await this.factsOf(job.locationId, job.contactId, job.ruleId, job.subject);
 
     await this.submit(TEAM_NOTICE_KIND, job, facts, teamNoticeMessage(job.notice, facts), jobId);
+  }
+
+  /**
+   * The notices of one job, one after the other. A failure retries the job: the notices taken
+   * in before are found by their dedupe keys and not sent again.
+   */
+  async notices(job: TeamNoticesJob, jobId?: string): Promise<void> {
+    for (const notice of job.notices) await this.notice(notice, jobId);
   }
 
   async reminder(job: ReminderDueJob, jobId?: string): Promise<void> {

@@ -9,6 +9,7 @@ import {
   ReminderDueJob,
   TaskCompletedJob,
   TeamNoticeJob,
+  TeamNoticesJob,
 } from '@sm/queues';
 
 import { AdminAlertService } from './admin-alert.service';
@@ -44,6 +45,9 @@ const teamNoticeJob = z.object({
   dedupeKey: producerKey,
 });
 
+/** As many as the sync worker puts in one job, with room to spare. */
+const teamNoticesJob = z.object({ notices: z.array(teamNoticeJob).min(1).max(1_000) });
+
 const reminderDueJob = z.object({
   locationId: id,
   contactId: id,
@@ -76,6 +80,8 @@ export class NotificationsProcessor extends WorkerHost {
         return this.adminAlerts.raise(parse(adminAlertJob, job) as AdminAlertJob, job.id);
       case JobName.TeamNotice:
         return this.contactNotices.notice(parse(teamNoticeJob, job) as TeamNoticeJob, job.id);
+      case JobName.TeamNotices:
+        return this.contactNotices.notices(parse(teamNoticesJob, job) as TeamNoticesJob, job.id);
       case JobName.ReminderDue:
         return this.contactNotices.reminder(parse(reminderDueJob, job) as ReminderDueJob, job.id);
       default:

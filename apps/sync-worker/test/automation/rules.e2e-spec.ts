@@ -1,4 +1,4 @@
-import { JobName } from '@sm/queues';
+import { JobName, TeamNoticeJob } from '@sm/queues';
 
 import { EffectLedger } from '../../src/automation/effects/effect-ledger.service';
 import { eventually } from '@sm/testing';
@@ -129,11 +129,11 @@ describe('automation rules (exactly once under duplicated and reordered events)'
 
     const tasks = await followUps(contact.id);
     expect(tasks.map((task: { rule_id: string }) => task.rule_id)).toEqual(['no-show-follow-up']);
-    const notices = (await jobsNamed(JobName.TeamNotice)).filter(
-      (job) => job.data.contactId === contact.id,
-    );
+    const notices = (await jobsNamed(JobName.TeamNotices))
+      .flatMap((job) => job.data.notices as TeamNoticeJob[])
+      .filter((notice) => notice.contactId === contact.id);
     expect(notices).toHaveLength(1);
-    expect(notices[0].data).toMatchObject({
+    expect(notices[0]).toMatchObject({
       notice: 'no-show',
       subject: { kind: 'appointment', id: 'appt-3' },
     });

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
+
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 
 import type { NotifyTeamAction } from '@sm/automation-rules';
-import { JobName, QueueName, TaskCompletedJob, TeamNoticeJob } from '@sm/queues';
+import { JobName, QueueName, TaskCompletedJob, TeamNoticeJob, TeamNoticesJob } from '@sm/queues';
 
 import type { ClaimedEffect } from '../effects/effect-ledger.service';
 import { EffectLedger } from '../effects/effect-ledger.service';
@@ -11,19 +13,20 @@ import { EffectLedger } from '../effects/effect-ledger.service';
 /** The notice that reuses the platform's own task-completed notification. */
 export const TASK_COMPLETED_NOTICE = 'task-completed';
 
+/** Team notices carried by one `team.notices` job at most. */
+const NOTICES_PER_JOB = 500;
+
 export interface NoticeWork {
   effect: ClaimedEffect;
   action: NotifyTeamAction;
   subject: { kind: 'task' | 'appointment'; id: string } | null;
 }
 
-// TODO: the notification service renders `task.completed` only; until it handles `team.notice`
-// (and `reminder.due`), it fails those jobs at once as unknown, without retries. Safe for now:
-// nothing is sent twice, and each effect row records what was queued, to replay once it does.
 /**
- * Team notices, through the notification service's queue. Job ids are stable per effect (and,
- * for a completed task, the same as the sync engine's), so a retry after a lost commit is taken
- * for a duplicate; the notification service dedupes by its own key as well.
+ * Team notices, through the notification service's queue: a completed task's as the sync
+ * engine's own notification (the same job id, so the two are one), the others many to a job.
+ * Each notice carries a dedupe key per effect, by which the notification service sends it once
+ * however often it arrives (a retry after a lost commit may group the notices differently).
  */
 @Injectable()
 export class TeamNoticeService {
@@ -35,7 +38,7 @@ export class TeamNoticeService {
   async send(work: NoticeWork[]): Promise<void> {
     if (work.length === 0) return;
     try {
-      await this.notifications.addBulk(work.map(noticeJob));
+      await this.notifications.addBulk(noticeJobs(work));
     } catch (error) {
       await this.ledger.release(work.map((item) => item.effect.id));
       throw error;
@@ -47,22 +50,49 @@ export class TeamNoticeService {
   }
 }
 
-function noticeJob({ effect, action, subject }: NoticeWork) {
-  const isTaskCompleted = action.notice === TASK_COMPLETED_NOTICE && subject?.kind === 'task';
-  if (isTaskCompleted) {
-    const data: TaskCompletedJob = {
-      locationId: effect.locationId,
-      contactId: effect.contactId,
-      taskId: subject.id,
-    };
-
-    return {
-      name: JobName.TaskCompleted,
-      data,
-      opts: { jobId: `task-completed.${effect.locationId}.${subject.id}` },
-    };
+function noticeJobs(work: NoticeWork[]) {
+  const isTaskCompleted = ({ action, subject }: NoticeWork) =>
+    action.notice === TASK_COMPLETED_NOTICE && subject?.kind === 'task';
+  const jobs: Array<{ name: string; data: unknown; opts: { jobId: string } }> = work
+    .filter(isTaskCompleted)
+    .map(taskCompletedJob);
+  const notices = work.filter((item) => !isTaskCompleted(item));
+  for (let start = 0; start < notices.length; start += NOTICES_PER_JOB) {
+    const chunk = notices.slice(start, start + NOTICES_PER_JOB);
+    const data: TeamNoticesJob = { notices: chunk.map(teamNotice) };
+    jobs.push({ name: JobName.TeamNotices, data, opts: { jobId: noticesJobId(chunk) } });
   }
-  const data: TeamNoticeJob = {
+
+  return jobs;
+}
+
+/**
+ * Named by the set of its effects: the same claims again make the same job (a no-op), any other
+ * grouping a job of its own, never one taken for another that lacks some of its notices.
+ */
+function noticesJobId(chunk: NoticeWork[]): string {
+  const ids = chunk.map(({ effect }) => effect.id).sort();
+
+  return `team-notices.${createHash('sha256').update(ids.join(',')).digest('hex')}`;
+}
+
+function taskCompletedJob({ effect, subject }: NoticeWork) {
+  const taskId = (subject as { id: string }).id;
+  const data: TaskCompletedJob = {
+    locationId: effect.locationId,
+    contactId: effect.contactId,
+    taskId,
+  };
+
+  return {
+    name: JobName.TaskCompleted,
+    data,
+    opts: { jobId: `task-completed.${effect.locationId}.${taskId}` },
+  };
+}
+
+function teamNotice({ effect, action, subject }: NoticeWork): TeamNoticeJob {
+  return {
     locationId: effect.locationId,
     contactId: effect.contactId,
     ruleId: effect.ruleId,
@@ -70,6 +100,4 @@ function noticeJob({ effect, action, subject }: NoticeWork) {
     subject,
     dedupeKey: `team-notice:${effect.id}`,
   };
-
-  return { name: JobName.TeamNotice, data, opts: { jobId: `team-notice.${effect.id}` } };
 }

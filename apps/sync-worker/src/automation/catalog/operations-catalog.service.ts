@@ -96,7 +96,7 @@ export class OperationsCatalogService {
         description: "A notice to the location's team through the notification service",
         scopes: [],
         queue: QueueName.Notifications,
-        jobs: [JobName.TaskCompleted, JobName.TeamNotice],
+        jobs: [JobName.TaskCompleted, JobName.TeamNotices],
       },
       {
         kind: 'rule-action',
