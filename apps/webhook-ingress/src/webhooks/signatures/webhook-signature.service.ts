@@ -26,6 +26,11 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * an Ed25519 verification costs more CPU than everything else the ingress does for a delivery,
  * and off the loop it runs on the machine's other cores while the loop serves other requests.
  */
+// TODO: Ed25519 through node:crypto (OpenSSL 3) costs about 120 µs of CPU per delivery on the
+// 2-core bench machine, a quarter of the whole machine's work per delivery in `npm run bench --
+// ingress`; libsodium (the sodium-native package) verifies the same signature in about 73 µs,
+// but synchronously, on the event loop. Not done: it adds a native dependency to the workspace,
+// which is the lead's call. Safe for now: the check is correct and bounded per request.
 @Injectable()
 export class WebhookSignatureService {
   private readonly ed25519: SchemeSpec;
