@@ -1,7 +1,9 @@
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+
+import { HotRouteHandler, requestPath, serveAheadOfExpress, writeJson } from '@sm/platform';
 
 import { WebhookAnswer, WebhookReceiverService } from './webhook-receiver.service';
 
@@ -28,13 +30,10 @@ export class GhlWebhookRoute implements OnApplicationBootstrap {
 
   /** Runs before the app listens: the server exists, no request has reached it yet. */
   onApplicationBootstrap(): void {
-    const server: Server = this.adapterHost.httpAdapter.getHttpServer();
-    const others = server.listeners('request') as RequestListener[];
-    server.removeAllListeners('request');
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      if (isWebhookDelivery(request)) return void this.serve(request, response);
-      for (const listener of others) listener.call(server, request, response);
-    });
+    const serve: HotRouteHandler = (request, response) => void this.serve(request, response);
+    serveAheadOfExpress(this.adapterHost.httpAdapter.getHttpServer(), (request) =>
+      request.method === 'POST' && requestPath(request) === GHL_WEBHOOK_PATH ? serve : undefined,
+    );
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -43,23 +42,7 @@ export class GhlWebhookRoute implements OnApplicationBootstrap {
   }
 }
 
-function isWebhookDelivery(request: IncomingMessage): boolean {
-  if (request.method !== 'POST') return false;
-  const url = request.url ?? '';
-  const queryAt = url.indexOf('?');
-
-  return (queryAt === -1 ? url : url.slice(0, queryAt)) === GHL_WEBHOOK_PATH;
-}
-
 /** The answer as JSON; nothing when the response is already on its way (or the client gone). */
 export function writeAnswer(response: ServerResponse, answer: WebhookAnswer): void {
-  if (response.headersSent || response.destroyed) return;
-
-  const json = JSON.stringify(answer.body);
-  response.writeHead(answer.statusCode, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(json),
-    ...answer.headers,
-  });
-  response.end(json);
+  writeJson(response, answer.statusCode, answer.body, answer.headers);
 }

@@ -1,9 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 
-import { WebhookRefusal } from './webhook-refusal';
+import { BodyTooLargeError, readBody } from '@sm/platform';
 
-/** The client went away before its body arrived: there is nobody left to answer. */
-export class RequestAborted extends Error {}
+import { WebhookRefusal } from './webhook-refusal';
 
 /**
  * GHL posts `application/json`. A charset parameter, when given, must be UTF-8: the signature
@@ -26,42 +25,14 @@ export function assertJsonContentType(header: string | undefined): void {
 }
 
 /**
- * Reads the exact bytes of the body, at most `maxBytes`. A declared length over the limit is
- * refused before anything is read; a chunked body is refused as soon as it crosses the limit,
- * and the rest is drained unread so that the answer still reaches the client.
+ * Reads the exact bytes of the body, at most `maxBytes`: over the limit, a 413 refusal. A client
+ * that goes away first rejects with `RequestAbortedError`: there is nobody left to answer.
  */
-export function readRawBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const tooLarge = () =>
-    new WebhookRefusal(413, 'payload_too_large', `the body exceeds ${maxBytes} bytes`);
-  if (Number(request.headers['content-length']) > maxBytes) return Promise.reject(tooLarge());
-
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = () => {
-      request.off('data', onData);
-      request.off('end', onEnd);
-      request.off('error', onAbort);
-      request.off('close', onAbort);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) return void chunks.push(chunk);
-      stop();
-      request.resume();
-      reject(tooLarge());
-    };
-    const onEnd = () => {
-      stop();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onAbort = () => {
-      stop();
-      reject(new RequestAborted('the request was aborted'));
-    };
-    request.on('data', onData);
-    request.once('end', onEnd);
-    request.once('error', onAbort);
-    request.once('close', onAbort);
-  });
+export async function readRawBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  try {
+    return await readBody(request, maxBytes);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    throw new WebhookRefusal(413, 'payload_too_large', error.message);
+  }
 }

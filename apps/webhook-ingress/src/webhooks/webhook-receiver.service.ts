@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { DeliveryStatus } from '@sm/entities';
+import { RequestAbortedError } from '@sm/platform';
 
 import { INGRESS_CONFIG, WebhookIngressConfig } from '../config/webhook-ingress.config';
 import { SignatureScheme } from '../config/webhook-public-keys';
@@ -16,7 +17,7 @@ import {
   sqlStateOf,
 } from './inbox/webhook-inbox.repository';
 import { WebhookDispatcher } from './queueing/webhook-dispatcher.service';
-import { RequestAborted, assertJsonContentType, readRawBody } from './request-body';
+import { assertJsonContentType, readRawBody } from './request-body';
 import { WebhookSignatureService } from './signatures/webhook-signature.service';
 import { WebhookRefusal } from './webhook-refusal';
 
@@ -133,7 +134,7 @@ export class WebhookReceiverService {
   }
 
   private answerFailure(error: unknown): WebhookAnswer | undefined {
-    if (error instanceof RequestAborted) return undefined;
+    if (error instanceof RequestAbortedError) return undefined;
 
     if (error instanceof WebhookRefusal) {
       if (error.statusCode !== 429) {

@@ -74,7 +74,6 @@ export class RequestAbortedError extends Error {
  */
 export function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
   if (Number(request.headers['content-length']) > maxBytes) {
-    request.resume();
     return Promise.reject(new BodyTooLargeError(maxBytes));
   }
 
