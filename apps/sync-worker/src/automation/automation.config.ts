@@ -19,6 +19,11 @@ export const automationEnv = {
     .string()
     .regex(/^\S+( \S+){4,5}$/, { message: 'must be a cron pattern of 5 or 6 fields' })
     .default('30 2 * * *'),
+  /**
+   * New effects (nudges) one stale-lead scan makes per location at most; the stale contacts
+   * beyond wait for the next run, which finds those already nudged done.
+   */
+  AUTOMATION_STALE_SCAN_CAP: positiveInt(1_000),
   /** How long a worker may act on a claimed effect before a retry takes it over (ms). */
   AUTOMATION_EFFECT_LEASE_MS: positiveInt(120_000),
   /** `sync-completed` events the automation consumer handles at once. */

@@ -12,21 +12,19 @@ import { AUTOMATION_CONFIG } from '../automation-config.token';
 import type { AutomationConfig } from '../automation.config';
 import { RuleBook } from '../rules/rule-book.service';
 import { RuleEngine } from '../rules/rule-engine.service';
-import { contactSubject } from '../rules/rule-subjects';
+import { contactSubject, RuleSubject } from '../rules/rule-subjects';
 
 /** The one scheduler of the nightly scan (a redeploy replaces it). */
 export const STALE_SCAN_SCHEDULER_ID = 'automation.stale-scan';
 /** Contacts taken per query: a location with more is scanned in several pages. */
 const PAGE_SIZE = 500;
 
-// TODO: a location's stale contacts are all nudged in one run, however many; a cap per run would
-// spread the GHL creates over nights. Safe for now: GHL creates wait for the location's rate
-// budget (the shared governor), and SolarMarket tasks are one statement per page.
 /**
  * The nightly stale-lead scan: for each location with a `contact.stale` rule enabled, the
  * contacts whose last touch (a change in GHL, a note, a task completed, an appointment) is older
  * than the rule's `staleDays`. One nudge per staleness: the subject key carries the last touch,
- * so a contact touched again and then forgotten again is nudged again.
+ * so a contact touched again and then forgotten again is nudged again. A run makes at most
+ * `AUTOMATION_STALE_SCAN_CAP` new effects per location (a backlog is spread over nights).
  */
 @Injectable()
 export class StaleLeadScan implements OnApplicationBootstrap {
@@ -73,28 +71,44 @@ export class StaleLeadScan implements OnApplicationBootstrap {
   }
 
   private async scanLocation(locationId: string): Promise<number> {
+    const cap = this.config.AUTOMATION_STALE_SCAN_CAP;
     let effects = 0;
     for (const { rule } of await this.rules.enabledWith(locationId, 'contact.stale')) {
       const { staleDays } = rule.trigger as ContactStaleTrigger;
-      for (let after = ''; ;) {
+      for (let after = ''; effects < cap;) {
         const page = await this.staleContacts(locationId, staleDays, after);
         if (page.length === 0) break;
-        const contacts = await this.dataSource
-          .getRepository(Contact)
-          .findBy({ locationId, id: In(page.map((row) => row.id)) });
-        const touchedAt = new Map(page.map((row) => [row.id, row.last_touch_at]));
-        const subjects = contacts.map((contact) =>
-          contactSubject(
-            contact,
-            `stale:${contact.id}:${touchedAt.get(contact.id)?.toISOString()}`,
-          ),
-        );
-        effects += await this.engine.applyRule(locationId, rule, subjects);
+        const subjects = await this.subjectsOf(locationId, page);
+        // Subjects nudged before make no effect: take them in slices until the cap is reached.
+        for (let start = 0; start < subjects.length && effects < cap;) {
+          const room = Math.ceil((cap - effects) / Math.max(1, rule.actions.length));
+          effects += await this.engine.applyRule(
+            locationId,
+            rule,
+            subjects.slice(start, start + room),
+          );
+          start += room;
+        }
         after = page[page.length - 1].id;
       }
     }
+    if (effects >= cap) this.logger.warn({ locationId, effects }, 'stale-lead scan capped');
 
     return effects;
+  }
+
+  private async subjectsOf(
+    locationId: string,
+    page: { id: string; last_touch_at: Date }[],
+  ): Promise<RuleSubject[]> {
+    const contacts = await this.dataSource
+      .getRepository(Contact)
+      .findBy({ locationId, id: In(page.map((row) => row.id)) });
+    const touchedAt = new Map(page.map((row) => [row.id, row.last_touch_at]));
+
+    return contacts.map((contact) =>
+      contactSubject(contact, `stale:${contact.id}:${touchedAt.get(contact.id)?.toISOString()}`),
+    );
   }
 
   private staleContacts(
