@@ -38,10 +38,19 @@ export function conditionHolds(condition: RuleCondition, facts: RuleFacts): bool
   return false;
 }
 
+/** Field paths split once: rules read the same few fields of every contact. */
+const fieldPaths = new Map<string, string[]>();
+
 /** `contact.customFields.abc` → facts.contact.customFields.abc; undefined when any part is. */
 export function readField(facts: RuleFacts, field: string): unknown {
+  let path = fieldPaths.get(field);
+  if (!path) {
+    path = field.split('.');
+    // Fields come from rules and templates, a bounded set; the bound keeps a misuse harmless.
+    if (fieldPaths.size < 10_000) fieldPaths.set(field, path);
+  }
   let value: unknown = facts;
-  for (const part of field.split('.')) {
+  for (const part of path) {
     if (value === null || typeof value !== 'object') return undefined;
     value = (value as Record<string, unknown>)[part];
   }
@@ -66,7 +75,9 @@ function asList(value: unknown): Scalar[] {
 }
 
 function isScalar(value: unknown): value is Scalar {
-  return ['string', 'number', 'boolean'].includes(typeof value);
+  const type = typeof value;
+
+  return type === 'string' || type === 'number' || type === 'boolean';
 }
 
 function same(a: Scalar, b: Scalar): boolean {
