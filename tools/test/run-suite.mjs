@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite, in the order that fails fastest. Lint (with Nx module
-// boundaries) and a type check of every project, then every jest project against the real
+// boundaries), prettier's check of every file it formats, a type check of every project, then every jest project against the real
 // Postgres and Redis named by TEST_DATABASE_URL / TEST_REDIS_URL (defaults: loopback).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +19,7 @@ const steps = [
     bin('nx'),
     ['run-many', '-t', 'lint', '--outputStyle=static', '--skipNxCache'],
   ],
+  ['format (prettier --check)', bin('prettier'), ['--check', '--log-level=warn', '.']],
   ['type check', bin('tsc'), ['-p', 'tsconfig.check.json']],
   [
     'jest',
