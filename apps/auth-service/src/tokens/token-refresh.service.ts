@@ -62,12 +62,16 @@ export class TokenRefreshService {
   ) {}
 
   async accessToken(locationId: string, forceRefresh: boolean): Promise<IssuedAccessToken> {
+    // A forced refresh replaces the token the caller was handed before it asked, not one
+    // written while its request waited for the change notices: that one it has not seen.
+    const handedOut = forceRefresh ? this.reads.peek(locationId)?.stored.generation : undefined;
     const { connection, stored } = await this.reads.get(locationId, () =>
       this.readUsable(locationId),
     );
     if (!forceRefresh && this.isFresh(stored)) return this.issue(connection, stored);
 
-    const tokens = await this.refreshOnce(locationId, stored.generation, forceRefresh);
+    const seen = Math.min(handedOut ?? stored.generation, stored.generation);
+    const tokens = await this.refreshOnce(locationId, seen, forceRefresh);
     this.reads.replace(locationId, { connection, stored: tokens });
 
     return this.issue(connection, tokens);
@@ -89,9 +93,12 @@ export class TokenRefreshService {
     this.reads.forget(locationId);
   }
 
-  /** Whether change notices are arriving, so that what was read may be kept. */
-  setChangeNotices(isArriving: boolean): void {
-    this.reads.setNotified(isArriving);
+  /**
+   * Whether change notices are arriving, so that what was read may be kept; `caughtUp` resolves
+   * once every notice committed before its call has been handled.
+   */
+  setChangeNotices(isArriving: boolean, caughtUp?: () => Promise<void>): void {
+    this.reads.setNotified(isArriving, caughtUp);
   }
 
   /**

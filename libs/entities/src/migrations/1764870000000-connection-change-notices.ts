@@ -2,9 +2,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Every change to a connection or its tokens is announced on the `ghl_connection_changed`
- * channel, with the location id as payload (`*` for a TRUNCATE). The auth-service replicas keep
- * the tokens they read in memory and forget a location's entry when its notice arrives, so that
- * another replica's refresh, an uninstall, or an operator's edit in SQL is seen at once.
+ * channel, with the location id as payload (both ids when an UPDATE changes it, `*` for a
+ * TRUNCATE). The auth-service replicas keep the tokens they read in memory and forget a
+ * location's entry when its notice arrives, so that another replica's refresh, an uninstall, or
+ * an operator's edit in SQL is seen at once.
  */
 export class ConnectionChangeNotices1764870000000 implements MigrationInterface {
   name = 'ConnectionChangeNotices1764870000000';
@@ -19,6 +20,10 @@ export class ConnectionChangeNotices1764870000000 implements MigrationInterface 
           PERFORM pg_notify('ghl_connection_changed', OLD.location_id);
         ELSE
           PERFORM pg_notify('ghl_connection_changed', NEW.location_id);
+          -- A row moved to another id (an edit in SQL) also changed the id it left.
+          IF TG_OP = 'UPDATE' AND OLD.location_id IS DISTINCT FROM NEW.location_id THEN
+            PERFORM pg_notify('ghl_connection_changed', OLD.location_id);
+          END IF;
         END IF;
         RETURN NULL;
       END $$`);
