@@ -10,6 +10,8 @@ import { AUTH_CONFIG } from '../config/auth-config.token';
 import type { AuthServiceConfig } from '../config/auth-service.config';
 
 export const STATE_LIFETIME_MS = 10 * 60_000;
+/** How often a process deletes long-expired states: the DELETE scans the whole table. */
+const PURGE_EVERY_MS = 60_000;
 
 /** Why a callback's `state` was refused; each reads as a sentence in the error page. */
 export type StateProblem = 'missing' | 'forged' | 'expired' | 'reused';
@@ -26,11 +28,15 @@ export class InvalidStateError extends Error {
  * bounds it to ten minutes, and the nonce row in `oauth_states` is consumed by one atomic
  * UPDATE, so a state is accepted once even by two replicas at the same instant.
  *
- * Each new state deletes the rows that expired over an hour ago: a state past its signed expiry
- * is refused before its row is looked up, so such a row can never matter again.
+ * A new state deletes the rows that expired over an hour ago (the first in a process, then at
+ * most one a minute): a state past its signed expiry is refused before its row is looked up, so
+ * such a row can never matter again. Not on every state: `/oauth/install` is public, and with
+ * no index on `expires_at` the DELETE scans every row, a cost a flood of installs would multiply.
  */
 @Injectable()
 export class OAuthStateService {
+  private purgedAt = -Infinity;
+
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthServiceConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -40,9 +46,12 @@ export class OAuthStateService {
     const nonce = randomBytes(18).toString('base64url');
     const expiresAt = new Date(Date.now() + STATE_LIFETIME_MS);
     await this.dataSource.manager.insert(OAuthState, { nonce, expiresAt, consumedAt: null });
-    await this.dataSource.query(
-      `DELETE FROM oauth_states WHERE expires_at < now() - interval '1 hour'`,
-    );
+    if (Date.now() - this.purgedAt >= PURGE_EVERY_MS) {
+      this.purgedAt = Date.now();
+      await this.dataSource.query(
+        `DELETE FROM oauth_states WHERE expires_at < now() - interval '1 hour'`,
+      );
+    }
     const signed = `${nonce}.${expiresAt.getTime()}`;
 
     return `${signed}.${this.sign(signed)}`;
