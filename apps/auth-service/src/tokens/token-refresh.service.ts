@@ -34,6 +34,12 @@ const READ_MAX_AGE_MS = 300_000;
 /** Transient failures of GHL's token endpoint are retried in place this many times. */
 const TRANSIENT_DELAYS_MS = [250, 1_000];
 
+/**
+ * What a read keeps in memory: never the refresh token, which is in the clear only for the
+ * refresh that spends it (that refresh re-reads the row under its lock).
+ */
+type KeptTokens = Omit<StoredTokens, 'refreshToken'>;
+
 type LockedOutcome =
   | { kind: 'tokens'; tokens: StoredTokens; refreshed: boolean }
   | { kind: 'failed'; error: unknown; sentGeneration: number };
@@ -49,7 +55,7 @@ type LockedOutcome =
 export class TokenRefreshService {
   private readonly logger = new Logger(TokenRefreshService.name);
   private readonly inFlight = new Map<string, Promise<StoredTokens>>();
-  private readonly reads = new TokenReadCache<{ connection: Connection; stored: StoredTokens }>(
+  private readonly reads = new TokenReadCache<{ connection: Connection; stored: KeptTokens }>(
     READ_MAX_AGE_MS,
   );
 
@@ -72,7 +78,7 @@ export class TokenRefreshService {
 
     const seen = Math.min(handedOut ?? stored.generation, stored.generation);
     const tokens = await this.refreshOnce(locationId, seen, forceRefresh);
-    this.reads.replace(locationId, { connection, stored: tokens });
+    this.reads.replace(locationId, { connection, stored: kept(tokens) });
 
     return this.issue(connection, tokens);
   }
@@ -84,7 +90,7 @@ export class TokenRefreshService {
     ]);
     if (!stored) throw new ConnectionNotFoundError(locationId);
 
-    return { connection, stored };
+    return { connection, stored: kept(stored) };
   }
 
   /** A change notice from Postgres for a location, or `*` for all of them. */
@@ -117,7 +123,7 @@ export class TokenRefreshService {
   }
 
   /** Seconds of margin: a token this close to expiry is refreshed before it is handed out. */
-  isFresh(tokens: StoredTokens, slackMs = 0): boolean {
+  isFresh(tokens: Pick<StoredTokens, 'expiresAt'>, slackMs = 0): boolean {
     const marginMs = this.config.TOKEN_REFRESH_MARGIN_SECONDS * 1_000 + slackMs;
 
     return tokens.expiresAt.getTime() - marginMs > Date.now();
@@ -284,7 +290,7 @@ export class TokenRefreshService {
     return status === ConnectionStatus.Active || status === ConnectionStatus.Paused;
   }
 
-  private issue(connection: Connection, tokens: StoredTokens): IssuedAccessToken {
+  private issue(connection: Connection, tokens: KeptTokens): IssuedAccessToken {
     const isPit = connection.credentialKind === 'pit';
     const expiresAt = isPit ? new Date(Date.now() + PIT_REASK_MS) : tokens.expiresAt;
 
@@ -337,6 +343,12 @@ export class TokenRefreshService {
 /** GHL answers a refresh for a deactivated sub-account with 400 "Location is not active". */
 function isLocationInactive(error: GhlOAuthError): boolean {
   return /location is not active/i.test(error.description);
+}
+
+function kept(tokens: StoredTokens): KeptTokens {
+  const { locationId, accessToken, expiresAt, generation } = tokens;
+
+  return { locationId, accessToken, expiresAt, generation };
 }
 
 function pairFrom(response: GhlTokenResponse, previousRefresh: string | null): TokenPair {
