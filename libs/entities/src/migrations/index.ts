@@ -6,6 +6,7 @@ import { Automation1764850000000 } from './1764850000000-automation';
 import { InboxLocationIndex1764861200000 } from './1764861200000-inbox-location-index';
 import { ContactActivityGate1764861300000 } from './1764861300000-contact-activity-gate';
 import { ConnectionChangeNotices1764870000000 } from './1764870000000-connection-change-notices';
+import { OAuthStateExpiryIndex1764870100000 } from './1764870100000-oauth-state-expiry-index';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const ALL_MIGRATIONS = [
   InboxLocationIndex1764861200000,
   ContactActivityGate1764861300000,
   ConnectionChangeNotices1764870000000,
+  OAuthStateExpiryIndex1764870100000,
 ];
