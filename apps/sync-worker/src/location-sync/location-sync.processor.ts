@@ -33,6 +33,11 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
   }
 
   async process(job: Job<SyncLocationJob | SweepTasksJob>, token?: string) {
+    // TODO: a sweep that fires (TASK_SWEEP_CRON) while a first or on-demand sync of the same
+    // location runs walks the same task search beside it: every task is still stored, but the
+    // tasks the sweep writes first count in its run, not the sync's (a 10k-contact test: 18,887
+    // of 19,887), and GHL is asked twice. Skipping the sweep while such a run is open needs a
+    // run lock that a killed worker cannot leave behind; until then the counts are only low.
     if (job.name === JobName.SweepTasks) {
       return runForLocation(job, token, this.gate, ({ connection }) =>
         this.taskSweep.sweep(job.data, job.id, connection),
