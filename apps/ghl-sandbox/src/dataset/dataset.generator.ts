@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
+
 import { SandboxLocationSpec } from '../config/sandbox.config';
 import { ContactChildren, LazyChildren, LocationDataset } from './location-dataset';
 import { BUSINESS_NAMES, USER_NAMES } from './pools';
-import { hashString, Prng } from './prng';
+import { hashString, ID_ALPHABET, Prng } from './prng';
 import { FactoryContext, RecordFactory } from './record-factory';
 import { SandboxContact, SandboxCustomFieldDefinition, SandboxLocation } from './records';
 
@@ -88,12 +90,32 @@ function childrenFromSeed(
   const later = () => min(DATASET_EPOCH_MS - 1, addedMs + prng.int(0, 60) * DAY_MS);
 
   return {
-    tasks: Array.from({ length: lazy.tasks }, () => factory.task(contact, later())),
-    notes: Array.from({ length: lazy.notes }, () => factory.note(contact, later())),
-    appointments: Array.from({ length: lazy.appointments }, () =>
-      factory.appointment(contact, later()),
-    ),
+    tasks: Array.from({ length: lazy.tasks }, (_, index) => ({
+      ...factory.task(contact, later()),
+      id: childId(contact.id, 'task', index),
+    })),
+    notes: Array.from({ length: lazy.notes }, (_, index) => ({
+      ...factory.note(contact, later()),
+      id: childId(contact.id, 'note', index),
+    })),
+    appointments: Array.from({ length: lazy.appointments }, (_, index) => ({
+      ...factory.appointment(contact, later()),
+      id: childId(contact.id, 'appointment', index),
+    })),
   };
+}
+
+/**
+ * A seeded child's id, from its contact's id, kind and position: unique as GHL's are. Drawn from
+ * the contact's own stream instead, two contacts could get the same id, because the streams of
+ * different 32-bit seeds overlap.
+ */
+function childId(contactId: string, kind: string, index: number): string {
+  const digest = createHash('sha256').update(`${contactId}/${kind}/${index}`).digest();
+  let id = '';
+  for (let position = 0; position < 20; position++) id += ID_ALPHABET[digest[position] % 62];
+
+  return id;
 }
 
 function locationRecord(locationId: string, companyId: string, index: number): SandboxLocation {

@@ -1,7 +1,7 @@
 // Local copies: a global lookup per call is slow where the code runs in a vm context (jest).
 const { floor, imul } = Math;
 
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+export const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** FNV-1a over a string: turns a location id into a seed component. */
 export function hashString(value: string): number {
