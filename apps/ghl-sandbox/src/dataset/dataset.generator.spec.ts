@@ -1,7 +1,7 @@
 import { generateLocation } from './dataset.generator';
 
 describe('the seeded dataset', () => {
-  it("gives every task, note and appointment of a location an id of its own (GHL's are unique)", () => {
+  it('gives each task, note and appointment of a location an id of its own, as GHL does', () => {
     // The sync benchmark's large location: before child ids were derived from their contact,
     // two of its contacts shared a note id, because the seeds' random streams overlap.
     const dataset = generateLocation(
