@@ -21,6 +21,7 @@ import { ContactSyncProcessor } from './contact-sync/contact-sync.processor';
 import { ContactSyncService } from './contact-sync/contact-sync.service';
 import { CustomFieldKeys } from './custom-fields/custom-field-keys.service';
 import { ParkedJobsController } from './failures/parked-jobs.controller';
+import { BudgetAlerts } from './failures/budget-alerts.service';
 import { ParkedJobs } from './failures/parked-jobs.service';
 import { ServiceTokenGuard } from './failures/service-token.guard';
 import { createGhlApi, GhlApiHandle } from './ghl/ghl-api.factory';
@@ -109,6 +110,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
         TaskSweepService,
         ScheduleKeeper,
         ParkedJobs,
+        BudgetAlerts,
         ServiceTokenGuard,
         ContactSyncService,
         LocationSyncService,

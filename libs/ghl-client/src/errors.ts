@@ -6,9 +6,13 @@
  */
 export type GhlErrorKind = 'auth' | 'not-found' | 'validation' | 'rate' | 'server' | 'network';
 
+/** Which of the rate budgets a `rate` error of the governor ran into. */
+export type RateBudget = 'daily' | 'burst' | 'paused' | 'yield';
+
 export interface GhlApiErrorDetails {
   outcomeUnknown?: boolean;
   cause?: unknown;
+  budget?: RateBudget;
 }
 
 export class GhlApiError extends Error {
@@ -27,7 +31,11 @@ export class GhlApiError extends Error {
     });
     this.name = 'GhlApiError';
     this.outcomeUnknown = details.outcomeUnknown ?? false;
+    this.budget = details.budget;
   }
+
+  /** For a `rate` error of the governor: the budget that has no slot before the deadline. */
+  readonly budget: RateBudget | undefined;
 
   /**
    * True when a call that is not safe to replay (a create) may have taken effect although no

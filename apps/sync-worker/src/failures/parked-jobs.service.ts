@@ -13,6 +13,7 @@ import {
 } from '@sm/queues';
 
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
+import { BudgetAlerts } from './budget-alerts.service';
 import { describeError } from './job-errors';
 
 /**
@@ -26,14 +27,17 @@ export class ParkedJobs {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly enqueuer: JobEnqueuer,
+    private readonly budgetAlerts: BudgetAlerts,
   ) {}
 
   /**
-   * The worker's 'failed' listener: parks the job only once it will not be retried. It never
-   * rejects (an event listener's rejection would go unhandled): when Postgres cannot take the
-   * parked row, the job stays in BullMQ's bounded failed set and the error is logged.
+   * The worker's 'failed' listener: parks the job only once it will not be retried, and alerts
+   * once a day when the location's GHL budget is spent. It never rejects (an event listener's
+   * rejection would go unhandled): when Postgres cannot take the parked row, the job stays in
+   * BullMQ's bounded failed set and the error is logged.
    */
   async parkIfFinal(queueName: string, job: Job | undefined, error: Error): Promise<void> {
+    await this.budgetAlerts.alertIfExhausted(queueName, job, error);
     try {
       await this.park(queueName, job, error);
     } catch (parkError) {

@@ -80,7 +80,8 @@ describe('RedisRateGovernor', () => {
     await governor.acquire(LOCATION, realtime);
     const overDaily = governor.acquire(LOCATION, realtime);
 
-    await expect(overDaily).rejects.toMatchObject({ kind: 'rate' });
+    await expect(ninth).rejects.toMatchObject({ budget: 'daily' });
+    await expect(overDaily).rejects.toMatchObject({ kind: 'rate', budget: 'daily' });
   });
 
   it('serves a waiting realtime call before a waiting reconciliation call', async () => {
@@ -162,7 +163,7 @@ describe('RedisRateGovernor', () => {
 
     const late = governor.acquire(LOCATION, { priority: 'realtime', deadline: Date.now() + 100 });
 
-    await expect(late).rejects.toMatchObject({ kind: 'rate', status: 429 });
+    await expect(late).rejects.toMatchObject({ kind: 'rate', status: 429, budget: 'burst' });
     expect(Date.now() - started).toBeLessThan(100);
   });
 });

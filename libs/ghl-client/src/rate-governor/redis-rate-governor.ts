@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Redis } from 'ioredis';
 
-import { GhlApiError } from '../errors';
+import { GhlApiError, RateBudget } from '../errors';
 import { sleep } from '../http/backoff';
 import { headerValue } from '../http/ghl-response';
 import type {
@@ -145,6 +145,8 @@ export class RedisRateGovernor implements RateGovernor {
   private deadlineError(reason: string, waitMs: number): GhlApiError {
     const message = `rate budget (${reason}) frees in ${waitMs} ms, after the call's deadline`;
 
-    return new GhlApiError('rate', 429, message, undefined, 'rate-governor');
+    return new GhlApiError('rate', 429, message, undefined, 'rate-governor', {
+      budget: reason as RateBudget,
+    });
   }
 }
