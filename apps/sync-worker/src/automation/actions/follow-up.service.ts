@@ -12,7 +12,7 @@ import { GHL_API } from '../../ghl/ghl-api.token';
 import { AUTOMATION_CONFIG } from '../automation-config.token';
 import type { AutomationConfig } from '../automation.config';
 import type { ClaimedEffect, EffectKey, EffectRequest } from '../effects/effect-ledger.service';
-import { EffectLedger } from '../effects/effect-ledger.service';
+import { EffectLedger, effectRow } from '../effects/effect-ledger.service';
 
 /** GHL's scope for creating a task on a contact (`POST /contacts/:contactId/tasks`). */
 export const CONTACTS_WRITE_SCOPE = 'contacts.write';
@@ -102,12 +102,7 @@ export class FollowUpService {
       .map(({ request, action, facts }) => ({
         effect_id: randomUUID(),
         task_id: randomUUID(),
-        location_id: request.locationId,
-        rule_id: request.ruleId,
-        subject_key: request.subjectKey,
-        action_index: request.actionIndex,
-        contact_id: request.contactId,
-        kind: request.kind,
+        ...effectRow(request),
         due_at: (request.dueAt ?? new Date()).toISOString(),
         ...taskContent(action, facts),
       }));

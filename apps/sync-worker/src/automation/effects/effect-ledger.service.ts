@@ -108,7 +108,7 @@ export class EffectLedger {
                    e.kind, e.due_at, e.attempts
        )
        SELECT * FROM inserted UNION ALL SELECT * FROM taken_over`,
-      [JSON.stringify(unique.map(toRecord)), this.leaseSeconds],
+      [JSON.stringify(unique.map(effectRow)), this.leaseSeconds],
     );
     const claimed = rows.map(fromRow);
     for (const effect of claimed) this.heldKeys.set(effect.id, effectKeyOf(effect));
@@ -177,7 +177,8 @@ export function effectKeyOf(key: EffectKey): string {
   return [key.locationId, key.ruleId, key.subjectKey, key.actionIndex].join('\u0000');
 }
 
-function toRecord(request: EffectRequest) {
+/** An effect request as the ledger's statements read it (`jsonb_to_recordset`). */
+export function effectRow(request: EffectRequest) {
   return {
     location_id: request.locationId,
     rule_id: request.ruleId,
