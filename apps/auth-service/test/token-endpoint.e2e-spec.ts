@@ -1,27 +1,23 @@
 import { DataSource } from 'typeorm';
 
-import { createDataSource } from '@sm/entities';
-import { createTestDatabase, eventually, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
+import { eventually } from '@sm/testing';
 
 import {
-  authEnv,
-  installThroughConsent,
+  InstalledAuth,
   jsonOf,
-  newKey,
+  listenerPids,
   RunningAuthService,
   SERVICE_TOKEN,
-  startAuthService,
+  startInstalledAuth,
   tokenRequest,
 } from './support/auth-test-kit';
-import { GhlSandbox } from './support/ghl-sandbox';
 
 const LOCATION = 'SMtokenEndpointLoc01';
 
 /** The internal token endpoint as node:http serves it, and the tokens it keeps in memory. */
 describe('the internal token endpoint', () => {
-  let database: TestDatabase;
+  let world: InstalledAuth;
   let db: DataSource;
-  let ghl: GhlSandbox;
   let auth: RunningAuthService;
 
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
@@ -37,35 +33,14 @@ describe('the internal token endpoint', () => {
   const tokenPath = `/internal/locations/${LOCATION}/access-token`;
   const setStatus = (status: string) =>
     db.query('UPDATE ghl_connections SET status = $1 WHERE location_id = $2', [status, LOCATION]);
-  const listenerPids = async (): Promise<number[]> => {
-    const rows: Array<{ pid: number }> = await db.query(
-      `SELECT pid FROM pg_stat_activity
-        WHERE datname = current_database() AND query LIKE 'LISTEN ghl_connection_changed%'`,
-    );
-
-    return rows.map((row) => row.pid);
-  };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource(database.url).initialize();
-    ghl = await GhlSandbox.start([LOCATION]);
-    auth = await startAuthService(
-      authEnv({
-        databaseUrl: database.url,
-        queuePrefix: uniqueQueuePrefix('auth-endpoint'),
-        ghlBaseUrl: ghl.url,
-        keys: newKey('k1'),
-      }),
-    );
-    expect((await installThroughConsent(auth.url)).status).toBe(200);
+    world = await startInstalledAuth({ locationId: LOCATION, queueName: 'auth-endpoint' });
+    db = world.db;
+    [auth] = world.replicas;
   });
 
-  afterAll(async () => {
-    await auth?.app.close();
-    await Promise.all([ghl?.stop(), db?.destroy()]);
-    await database?.drop();
-  });
+  afterAll(() => world?.stop());
 
   it('refuses a body not JSON (400) or over 1 KiB (413), each naming the problem', async () => {
     const malformed = await post(tokenPath, '{"forceRefresh":');
@@ -124,7 +99,7 @@ describe('the internal token endpoint', () => {
   });
 
   it('a lost notice connection drops what it kept, and it listens again', async () => {
-    const [listener] = await listenerPids();
+    const [listener] = await listenerPids(db);
     expect(listener).toBeDefined();
     expect((await tokenRequest(auth.url, LOCATION)).status).toBe(200);
 
@@ -139,7 +114,7 @@ describe('the internal token endpoint', () => {
     expect((await tokenRequest(auth.url, LOCATION)).status).toBe(200);
 
     const [again] = await eventually(async () => {
-      const pids = await listenerPids();
+      const pids = await listenerPids(db);
       return pids.length === 1 && pids[0] !== listener ? pids : undefined;
     });
     expect(again).not.toBe(listener);

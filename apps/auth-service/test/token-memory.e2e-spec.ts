@@ -3,51 +3,27 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 
-import { DataSource } from 'typeorm';
-
-import { createDataSource } from '@sm/entities';
-import { createTestDatabase, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
-
 import {
-  authEnv,
-  installThroughConsent,
-  newKey,
+  InstalledAuth,
   RunningAuthService,
-  startAuthService,
+  startInstalledAuth,
   tokenRequest,
 } from './support/auth-test-kit';
-import { GhlSandbox, storedPair } from './support/ghl-sandbox';
+import { storedPair } from './support/ghl-sandbox';
 
 const LOCATION = 'SMtokenMemoryLoc0001';
 
 /** docs/security.md: a refresh token is in the clear only for the call that uses it. */
 describe('what the auth service keeps in memory', () => {
-  let database: TestDatabase;
-  let db: DataSource;
-  let ghl: GhlSandbox;
+  let world: InstalledAuth;
   let auth: RunningAuthService;
-  const keys = newKey('k1');
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource(database.url).initialize();
-    ghl = await GhlSandbox.start([LOCATION]);
-    auth = await startAuthService(
-      authEnv({
-        databaseUrl: database.url,
-        queuePrefix: uniqueQueuePrefix('auth-memory'),
-        ghlBaseUrl: ghl.url,
-        keys,
-      }),
-    );
-    expect((await installThroughConsent(auth.url, { locationId: LOCATION })).status).toBe(200);
+    world = await startInstalledAuth({ locationId: LOCATION, queueName: 'auth-memory' });
+    [auth] = world.replicas;
   });
 
-  afterAll(async () => {
-    await auth?.app.close();
-    await Promise.all([ghl?.stop(), db?.destroy()]);
-    await database?.drop();
-  });
+  afterAll(() => world?.stop());
 
   it('the kept token read holds the access token, never the refresh token', async () => {
     expect((await tokenRequest(auth.url, LOCATION)).status).toBe(200);
@@ -60,7 +36,7 @@ describe('what the auth service keeps in memory', () => {
     const file = writeHeapSnapshot(path.join(tmpdir(), `auth-memory-${process.pid}.heapsnapshot`));
     const heap = await readFile(file, 'utf8');
     await rm(file);
-    const stored = await storedPair(db, keys, LOCATION);
+    const stored = await storedPair(world.db, world.keys, LOCATION);
 
     expect(heap.includes(stored.accessToken)).toBe(true);
     expect(stored.refreshToken).toEqual(expect.any(String));

@@ -1,15 +1,14 @@
 import { DataSource } from 'typeorm';
 
-import { createDataSource } from '@sm/entities';
-import { createTestDatabase, eventually, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
+import { eventually } from '@sm/testing';
 
 import {
-  authEnv,
-  installThroughConsent,
+  InstalledAuth,
   jsonOf,
-  newKey,
+  listenerPids,
   RunningAuthService,
   startAuthService,
+  startInstalledAuth,
   tokenRequest,
 } from './support/auth-test-kit';
 import { GhlSandbox } from './support/ghl-sandbox';
@@ -22,7 +21,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * replica, and while their notice connections come and go.
  */
 describe('tokens kept in memory, against changes made elsewhere', () => {
-  let database: TestDatabase;
+  let world: InstalledAuth;
   let db: DataSource;
   let ghl: GhlSandbox;
   let replicas: RunningAuthService[];
@@ -33,40 +32,22 @@ describe('tokens kept in memory, against changes made elsewhere', () => {
     Promise.all(
       replicas.map(async (replica) => (await tokenRequest(replica.url, LOCATION)).status),
     );
-  const listenerPids = async (): Promise<number[]> => {
-    const rows: Array<{ pid: number }> = await db.query(
-      `SELECT pid FROM pg_stat_activity
-        WHERE datname = current_database() AND query LIKE 'LISTEN ghl_connection_changed%'`,
-    );
-
-    return rows.map((row) => row.pid);
-  };
   const listening = (count: number) =>
     eventually(async () => {
-      const pids = await listenerPids();
+      const pids = await listenerPids(db);
       return pids.length === count ? pids : undefined;
     });
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource(database.url).initialize();
-    ghl = await GhlSandbox.start([LOCATION]);
-    env = authEnv({
-      databaseUrl: database.url,
-      queuePrefix: uniqueQueuePrefix('auth-staleness'),
-      ghlBaseUrl: ghl.url,
-      keys: newKey('k1'),
+    world = await startInstalledAuth({
+      locationId: LOCATION,
+      queueName: 'auth-staleness',
+      replicas: 2,
     });
-    replicas = await Promise.all([1, 2].map(() => startAuthService(env)));
-    const installed = await installThroughConsent(replicas[0].url, { locationId: LOCATION });
-    expect(installed.status).toBe(200);
+    ({ db, ghl, env, replicas } = world);
   });
 
-  afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.app.close()));
-    await Promise.all([ghl?.stop(), db?.destroy()]);
-    await database?.drop();
-  });
+  afterAll(() => world?.stop());
 
   it('a change committed in SQL is seen by the very next request, every time', async () => {
     // The notice reaches a replica on a connection of its own: without waiting for it, about
@@ -154,7 +135,7 @@ describe('tokens kept in memory, against changes made elsewhere', () => {
   it('a replica closed while its notice connection reconnects leaves none open', async () => {
     const third = await startAuthService(env);
     const pids = await listening(3);
-    const others = await listenerPids();
+    const others = await listenerPids(db);
     expect(others).toHaveLength(3);
 
     // Only the third replica's connection: the one opened last.
@@ -168,6 +149,6 @@ describe('tokens kept in memory, against changes made elsewhere', () => {
     await third.app.close();
     await sleep(700);
 
-    expect(await listenerPids()).toHaveLength(2);
+    expect(await listenerPids(db)).toHaveLength(2);
   });
 });

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 
 import { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 
 import { loadConfig } from '@sm/config';
+import { createDataSource } from '@sm/entities';
 import { listeningPort, startService } from '@sm/platform';
-import { TEST_REDIS_URL } from '@sm/testing';
+import { createTestDatabase, TEST_REDIS_URL, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
 
 import { AppModule } from '../../src/app.module';
 import { AuthServiceConfig, authServiceEnv } from '../../src/config/auth-service.config';
-import { SANDBOX_APP } from './ghl-sandbox';
+import { GhlSandbox, SANDBOX_APP } from './ghl-sandbox';
 
 export const SERVICE_TOKEN = `svc-${randomBytes(24).toString('hex')}`;
 
@@ -93,4 +95,62 @@ export interface AnswerBody {
 
 export async function jsonOf(response: Response): Promise<AnswerBody> {
   return (await response.json()) as AnswerBody;
+}
+
+/** A scratch database, the sandbox, auth-service replicas, and one location installed. */
+export interface InstalledAuth {
+  database: TestDatabase;
+  db: DataSource;
+  ghl: GhlSandbox;
+  env: Record<string, string>;
+  keys: string;
+  replicas: RunningAuthService[];
+  stop(): Promise<void>;
+}
+
+export async function startInstalledAuth(options: {
+  locationId: string;
+  queueName: string;
+  replicas?: number;
+}): Promise<InstalledAuth> {
+  const database = await createTestDatabase();
+  const db = await createDataSource(database.url).initialize();
+  const ghl = await GhlSandbox.start([options.locationId]);
+  const keys = newKey('k1');
+  const env = authEnv({
+    databaseUrl: database.url,
+    queuePrefix: uniqueQueuePrefix(options.queueName),
+    ghlBaseUrl: ghl.url,
+    keys,
+  });
+  const count = options.replicas ?? 1;
+  const replicas = await Promise.all(Array.from({ length: count }, () => startAuthService(env)));
+  const installed = await installThroughConsent(replicas[0].url, {
+    locationId: options.locationId,
+  });
+  if (installed.status !== 200) throw new Error(`install answered ${installed.status}`);
+
+  return {
+    database,
+    db,
+    ghl,
+    env,
+    keys,
+    replicas,
+    stop: async () => {
+      await Promise.all(replicas.map((replica) => replica.app.close()));
+      await Promise.all([ghl.stop(), db.destroy()]);
+      await database.drop();
+    },
+  };
+}
+
+/** The backends that LISTEN for connection change notices in the test database. */
+export async function listenerPids(db: DataSource): Promise<number[]> {
+  const rows: Array<{ pid: number }> = await db.query(
+    `SELECT pid FROM pg_stat_activity
+      WHERE datname = current_database() AND query LIKE 'LISTEN ghl_connection_changed%'`,
+  );
+
+  return rows.map((row) => row.pid);
 }
