@@ -12,7 +12,10 @@
 //   accepted_per_s  deliveries answered `accepted` per second at saturation
 //   p99_ms          99th percentile latency at a steady 1,000 deliveries per second
 //   vs_bare         accepted_per_s relative to the bare server's saturated throughput
-// Before it, the check that every delivery answered `accepted` is a row in the inbox.
+// Before it, the check that every delivery answered `accepted` is a row in the inbox, and the
+// floor: a third server, measured in the same rounds, that reads the body, checks its Ed25519
+// signature the way the ingress does (libsodium), parses the JSON and answers, recording
+// nothing. Its own ratio to the bare server bounds what any ingress that verifies can reach here.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { KeyObject, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -113,6 +116,15 @@ async function main(): Promise<void> {
     const bare = await startProcess(scratch, 'bare', ['-e', BARE_SERVER], {}, '/');
     cleanups.unshift(() => bare.stop());
     const bareTarget = sender(bare.url, cycle(deliveries));
+    const verifyOnly = await startProcess(
+      scratch,
+      'verify-only',
+      ['-e', VERIFY_ONLY_SERVER],
+      { WEBHOOK_ED25519_PUBLIC_KEY_FILES: publicKeyFile },
+      '/',
+    );
+    cleanups.unshift(() => verifyOnly.stop());
+    const verifyOnlyTarget = sender(verifyOnly.url, cycle(deliveries));
     const ingress = await startProcess(
       scratch,
       'ingress',
@@ -130,13 +142,19 @@ async function main(): Promise<void> {
     cleanups.unshift(() => ingress.stop());
     const target = sender(ingress.url, deliveries[Symbol.iterator]());
 
-    progress('warming up both servers');
+    progress('warming up the three servers');
     await autocannon({ ...bareTarget.load, duration: WARMUP_SECONDS, connections: CONNECTIONS });
+    await autocannon({
+      ...verifyOnlyTarget.load,
+      duration: WARMUP_SECONDS,
+      connections: CONNECTIONS,
+    });
     await autocannon({ ...target.load, duration: WARMUP_SECONDS, connections: CONNECTIONS });
 
     // Saturation in alternating rounds, so that the load other work puts on the machine over
     // the run weighs on both servers alike.
     const bareTotals = { count: 0, seconds: 0, cpu: 0, machine: 0 };
+    const verifyOnlyTotals = { count: 0, seconds: 0 };
     const ingressTotals = {
       ...{ count: 0, seconds: 0, cpu: 0, machine: 0 },
       ...{ non2xx: 0, errors: 0, p99: 0 },
@@ -154,6 +172,15 @@ async function main(): Promise<void> {
       bareTotals.cpu += bare.cpuSeconds() - bareCpu;
       bareTotals.machine += machineCpuSeconds() - bareMachine;
 
+      const verifiedBefore = verifyOnlyTarget.verified;
+      const verifyOnlyRun = await autocannon({
+        ...verifyOnlyTarget.load,
+        duration: SATURATION_SECONDS / ROUNDS,
+        connections: CONNECTIONS,
+      });
+      verifyOnlyTotals.count += verifyOnlyTarget.verified - verifiedBefore;
+      verifyOnlyTotals.seconds += verifyOnlyRun.duration;
+
       const acceptedBefore = target.accepted.length;
       const ingressCpu = ingress.cpuSeconds();
       const ingressMachine = machineCpuSeconds();
@@ -170,12 +197,15 @@ async function main(): Promise<void> {
       ingressTotals.errors += run.errors;
       ingressTotals.p99 = Math.max(ingressTotals.p99, run.latency.p99);
       progress(
-        `round ${round}: bare ${Math.round(bareRun['2xx'] / bareRun.duration)} req/s, ingress ` +
+        `round ${round}: bare ${Math.round(bareRun['2xx'] / bareRun.duration)} req/s, ` +
+          `verify-only ${Math.round(verifyOnlyRun['2xx'] / verifyOnlyRun.duration)} req/s, ingress ` +
           `${Math.round((target.accepted.length - acceptedBefore) / run.duration)} accepted/s`,
       );
     }
     await bare.stop();
+    await verifyOnly.stop();
     const barePerSecond = bareTotals.count / bareTotals.seconds;
+    const verifyOnlyPerSecond = verifyOnlyTotals.count / verifyOnlyTotals.seconds;
     const bareCpuPerRequest = bareTotals.cpu / bareTotals.count;
     const acceptedPerSecond = ingressTotals.count / ingressTotals.seconds;
     const cpuPerAccepted = ingressTotals.cpu / ingressTotals.count;
@@ -221,6 +251,10 @@ async function main(): Promise<void> {
     );
     if (!isComplete) process.exitCode = 1;
 
+    process.stdout.write(
+      `floor: verify_only_per_s=${Math.round(verifyOnlyPerSecond)} ` +
+        `vs_bare=${(verifyOnlyPerSecond / barePerSecond).toFixed(2)} (records nothing)\n`,
+    );
     const ratio = acceptedPerSecond / barePerSecond;
     process.stdout.write(
       `ingress: accepted_per_s=${Math.round(acceptedPerSecond)} ` +
@@ -257,6 +291,8 @@ function* cycle(deliveries: Delivery[]): Iterator<Delivery> {
 interface Target {
   /** Inbox ids of the deliveries answered `accepted`, in the order their answers came. */
   accepted: string[];
+  /** Deliveries the verify-only server answered `verified` (it keeps no ids). */
+  verified: number;
   /** Set when a request had to be sent without a fresh delivery. */
   exhausted: boolean;
   load: { url: string; requests: AutocannonRequest[] };
@@ -264,7 +300,10 @@ interface Target {
 
 /** autocannon options that post one delivery per request and note the inbox ids accepted. */
 function sender(url: string, source: Iterator<Delivery>): Target {
-  const target: Target = { accepted: [], exhausted: false, load: { url, requests: [] } };
+  const target: Target = {
+    ...{ accepted: [], verified: 0, exhausted: false },
+    load: { url, requests: [] },
+  };
   target.load.requests.push({
     method: 'POST',
     path: '/webhooks/ghl',
@@ -283,6 +322,7 @@ function sender(url: string, source: Iterator<Delivery>): Target {
     },
     onResponse: (status, body) => {
       if (status !== 200) return;
+      if (body === VERIFIED_ANSWER) return void target.verified++;
       const match = /"status":"accepted","id":"([0-9a-f-]{36})"/.exec(body);
       if (match) target.accepted.push(match[1]);
     },
@@ -300,6 +340,37 @@ http.createServer((req, res) => {
     Buffer.concat(chunks);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"status":"ok"}');
+  });
+}).listen(Number(process.env.PORT), '127.0.0.1');`;
+
+const VERIFIED_ANSWER = '{"status":"verified"}';
+
+/**
+ * The floor: what the ingress must do before it records anything (the Ed25519 check through
+ * sodium-native, as the ingress does it, and one JSON.parse), and nothing after. A GET answers
+ * 200 for the readiness probe; a POST whose signature fails answers 401.
+ */
+const VERIFY_ONLY_SERVER = `
+const http = require('node:http');
+const { createPublicKey } = require('node:crypto');
+const { readFileSync } = require('node:fs');
+const sodium = require('sodium-native');
+const pem = readFileSync(process.env.WEBHOOK_ED25519_PUBLIC_KEY_FILES, 'utf8');
+const key = Buffer.from(createPublicKey(pem).export({ format: 'jwk' }).x, 'base64url');
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    const signature = Buffer.from(req.headers['x-ghl-signature'] || '', 'base64');
+    const isGenuine =
+      signature.length === 64 && sodium.crypto_sign_verify_detached(signature, body, key);
+    if (isGenuine) JSON.parse(body.toString('utf8'));
+    const answer = isGenuine ? '${VERIFIED_ANSWER}' : '{"status":"ok"}';
+    res.writeHead(isGenuine || req.method === 'GET' ? 200 : 401, {
+      'content-type': 'application/json',
+    });
+    res.end(answer);
   });
 }).listen(Number(process.env.PORT), '127.0.0.1');`;
 
