@@ -196,10 +196,11 @@ async function main(): Promise<void> {
       ingressTotals.non2xx += run.non2xx;
       ingressTotals.errors += run.errors;
       ingressTotals.p99 = Math.max(ingressTotals.p99, run.latency.p99);
+      const perSecond = (count: number, seconds: number) => Math.round(count / seconds);
       progress(
-        `round ${round}: bare ${Math.round(bareRun['2xx'] / bareRun.duration)} req/s, ` +
-          `verify-only ${Math.round(verifyOnlyRun['2xx'] / verifyOnlyRun.duration)} req/s, ingress ` +
-          `${Math.round((target.accepted.length - acceptedBefore) / run.duration)} accepted/s`,
+        `round ${round}: bare ${perSecond(bareRun['2xx'], bareRun.duration)} req/s, ` +
+          `verify-only ${perSecond(verifyOnlyRun['2xx'], verifyOnlyRun.duration)} req/s, ` +
+          `ingress ${perSecond(target.accepted.length - acceptedBefore, run.duration)} accepted/s`,
       );
     }
     await bare.stop();
