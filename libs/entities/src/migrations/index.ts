@@ -7,6 +7,7 @@ import { InboxLocationIndex1764861200000 } from './1764861200000-inbox-location-
 import { ContactActivityGate1764861300000 } from './1764861300000-contact-activity-gate';
 import { ConnectionChangeNotices1764870000000 } from './1764870000000-connection-change-notices';
 import { OAuthStateExpiryIndex1764870100000 } from './1764870100000-oauth-state-expiry-index';
+import { ActivityInsertTriggers1764880000000 } from './1764880000000-activity-insert-triggers';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const ALL_MIGRATIONS = [
   ContactActivityGate1764861300000,
   ConnectionChangeNotices1764870000000,
   OAuthStateExpiryIndex1764870100000,
+  ActivityInsertTriggers1764880000000,
 ];
