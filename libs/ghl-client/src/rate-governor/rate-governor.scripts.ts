@@ -21,8 +21,12 @@ end
 `;
 
 /**
- * ARGV: burstLimit, windowMs, dailyLimit, reserveShare, priority, waiterId, marginMs
- * Returns { waitMs, reason }: waitMs 0 means one call was granted and counted.
+ * ARGV: burstLimit, windowMs, dailyLimit, reserveShare, priority, waiterId, marginMs, slots,
+ *       leaseMs
+ * Returns { waitMs, reason, granted }: waitMs 0 means `granted` calls (at least one, at most
+ * `slots`) were granted and counted, as members `<waiterId>:1…granted`. A batch never takes more
+ * than a tenth of the burst (nor more than is left of it or of the day), and its slots are scored
+ * at the end of their lease: a slot used late in its lease still frees a window after its use.
  */
 export const ACQUIRE_SCRIPT = `${CLOCK}
 local burstLimit = limit('burstMax', tonumber(ARGV[1]))
@@ -68,11 +72,19 @@ else
   if realtimeWaiting then return { 25, 'yield' } end
 end
 
-redis.call('ZADD', KEYS[1], now, waiter)
-redis.call('PEXPIRE', KEYS[1], window * 2)
-redis.call('HINCRBY', KEYS[2], 'dayUsed', 1)
+local lease = tonumber(ARGV[9] or '0')
+local granted = math.min(tonumber(ARGV[8] or '1'), burstLimit - used, dailyAllowed - dayUsed,
+  math.max(1, math.floor(burstLimit / 10)))
+local members = {}
+for i = 1, granted do
+  members[#members + 1] = now + lease
+  members[#members + 1] = waiter .. ':' .. i
+end
+redis.call('ZADD', KEYS[1], unpack(members))
+redis.call('PEXPIRE', KEYS[1], (window + lease) * 2)
+redis.call('HINCRBY', KEYS[2], 'dayUsed', granted)
 redis.call('PEXPIRE', KEYS[2], 2 * 86400000)
-return { 0, 'granted' }
+return { 0, 'granted', granted }
 `;
 
 /**

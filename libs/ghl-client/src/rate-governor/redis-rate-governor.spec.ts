@@ -10,6 +10,7 @@ const inOneMinute = () => Date.now() + 60_000;
 describe('RedisRateGovernor', () => {
   const connections: Redis[] = [];
   const governors: RedisRateGovernor[] = [];
+  const redisOf = new Map<RedisRateGovernor, Redis>();
   let keyPrefix: string;
 
   /** A governor on its own Redis connection, as another replica would have. */
@@ -19,6 +20,7 @@ describe('RedisRateGovernor', () => {
 
     const governor = new RedisRateGovernor({ redis, keyPrefix, windowMarginMs: 0, ...options });
     governors.push(governor);
+    redisOf.set(governor, redis);
 
     return governor;
   }
@@ -154,6 +156,95 @@ describe('RedisRateGovernor', () => {
     await governor.observe(LOCATION, { status: 200, headers: { 'x-ratelimit-remaining': '9' } });
 
     expect(observed).toHaveBeenCalledTimes(2);
+  });
+
+  describe('slots reserved in batches', () => {
+    /** Calls `acquire` `count` times, `lanes` at a time; answers when each was granted (ms). */
+    async function grantTimes(governor: RedisRateGovernor, count: number, lanes: number) {
+      const slot = { priority: 'reconciliation' as const, deadline: inOneMinute() };
+      const times: number[] = [];
+      let asked = 0;
+      const lane = async () => {
+        while (asked < count) {
+          asked += 1;
+          await governor.acquire(LOCATION, slot);
+          times.push(Date.now());
+        }
+      };
+      await Promise.all(Array.from({ length: lanes }, lane));
+
+      return times;
+    }
+
+    const acquireCalls = (governor: RedisRateGovernor) =>
+      jest.spyOn(redisOf.get(governor) as never, 'ghlRateAcquire' as never);
+
+    it('grants many calls with few Redis round trips', async () => {
+      const governor = replica({ burstLimit: 1_000, slotBatch: 16 });
+      const calls = acquireCalls(governor);
+
+      const times = await grantTimes(governor, 200, 32);
+
+      expect(times).toHaveLength(200);
+      expect(calls.mock.calls.length).toBeLessThan(30);
+    });
+
+    it('asks once per call with slotBatch 1', async () => {
+      const governor = replica({ burstLimit: 1_000, slotBatch: 1 });
+      const calls = acquireCalls(governor);
+
+      await grantTimes(governor, 20, 4);
+
+      expect(calls).toHaveBeenCalledTimes(20);
+    });
+
+    it('lets two replicas together take no more than the burst in any window', async () => {
+      const limits = { burstLimit: 40, burstWindowMs: 500, slotBatch: 16 };
+      const [a, b] = [replica(limits), replica(limits)];
+
+      const times = (await Promise.all([grantTimes(a, 100, 8), grantTimes(b, 100, 8)]))
+        .flat()
+        .sort((x, y) => x - y);
+
+      expect(times).toHaveLength(200);
+      // The 41st grant after any grant comes a whole window later (a few ms of timer slack).
+      const gaps = times.slice(limits.burstLimit).map((time, i) => time - times[i]);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(limits.burstWindowMs - 5);
+    });
+
+    it('lets two replicas together spend no more than the day', async () => {
+      const limits = { dailyLimit: 50, realtimeReserve: 0, burstLimit: 1_000, slotBatch: 16 };
+      const [a, b] = [replica(limits), replica(limits)];
+      const slot = { priority: 'reconciliation' as const, deadline: inOneMinute() };
+      let granted = 0;
+      let refused = 0;
+      const spend = (governor: RedisRateGovernor) =>
+        Promise.all(
+          Array.from({ length: 40 }, () =>
+            governor.acquire(LOCATION, slot).then(
+              () => (granted += 1),
+              (error: GhlApiError) => (refused += error.budget === 'daily' ? 1 : 0),
+            ),
+          ),
+        );
+
+      await Promise.all([spend(a), spend(b)]);
+
+      expect(granted).toBe(50);
+      expect(refused).toBe(30);
+    });
+
+    it('drops reserved slots its lease outlived, and asks Redis again', async () => {
+      const governor = replica({ burstLimit: 1_000, slotBatch: 16, slotLeaseMs: 50 });
+      const calls = acquireCalls(governor);
+      await grantTimes(governor, 40, 16); // leaves slots of the last batch unused
+      const before = calls.mock.calls.length;
+
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      await grantTimes(governor, 1, 1);
+
+      expect(calls.mock.calls.length).toBe(before + 1);
+    });
   });
 
   it('fails at once when the wait would pass the deadline', async () => {

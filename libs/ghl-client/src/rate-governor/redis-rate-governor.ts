@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 import { GhlApiError, RateBudget } from '../errors';
+import type { CallPriority } from '../ghl-client.contract';
 import { sleep } from '../http/backoff';
 import { headerValue } from '../http/ghl-response';
 import type {
@@ -32,6 +33,18 @@ export interface RedisRateGovernorOptions {
    * over one window. Default 50.
    */
   windowMarginMs?: number;
+  /**
+   * Most slots one Redis call reserves for this process, per location and priority. A
+   * location's first call reserves one; while reserved slots run out before their lease ends,
+   * each reservation doubles, up to this (and a tenth of the burst limit). Default 16; 1 asks
+   * Redis once per call.
+   */
+  slotBatch?: number;
+  /**
+   * How long reserved slots wait for calls, in ms; then the rest are dropped, spent. A reserved
+   * slot counts in the window as if its call went out at the lease's end. Default 250.
+   */
+  slotLeaseMs?: number;
 }
 
 export const RATE_GOVERNOR_DEFAULTS = {
@@ -40,7 +53,12 @@ export const RATE_GOVERNOR_DEFAULTS = {
   dailyLimit: 200_000,
   realtimeReserve: 0.1,
   windowMarginMs: 50,
+  slotBatch: 16,
+  slotLeaseMs: 250,
 } as const;
+
+/** Reservoirs kept before idle ones are forgotten (one per location and priority in use). */
+const MAX_RESERVOIRS = 1_000;
 
 const RATE_HEADERS = [
   'x-ratelimit-remaining',
@@ -51,7 +69,7 @@ const RATE_HEADERS = [
 ] as const;
 
 type RateRedis = Redis & {
-  ghlRateAcquire(...args: Array<string | number>): Promise<[number, string]>;
+  ghlRateAcquire(...args: Array<string | number>): Promise<[number, string, number?]>;
   ghlRateObserve(...args: Array<string | number>): Promise<number>;
 };
 
@@ -62,10 +80,16 @@ type RateRedis = Redis & {
  * limits used are the configured ones, or lower ones GHL announces in `X-RateLimit-*` headers;
  * the counts are raised to what GHL reports having seen; a 429 pauses the location for a window.
  * `realtime` callers go first, and only they may spend the last `realtimeReserve` of the day.
+ *
+ * Slots are reserved in batches (`slotBatch`): one Redis call grants a process several of the
+ * shared budget's slots at once, held for a short lease and handed to its callers without a
+ * round trip each. The budget stays one for every replica: Redis grants no more than the
+ * limits leave, and a reserved slot counts as spent whether or not it is used.
  */
 export class RedisRateGovernor implements RateGovernor {
   private readonly redis: RateRedis;
   private readonly settings: Required<Omit<RedisRateGovernorOptions, 'redis' | 'keyPrefix'>>;
+  private readonly reservoirs = new Map<string, SlotReservoir>();
 
   constructor(private readonly options: RedisRateGovernorOptions) {
     this.settings = {
@@ -74,6 +98,8 @@ export class RedisRateGovernor implements RateGovernor {
       dailyLimit: options.dailyLimit ?? RATE_GOVERNOR_DEFAULTS.dailyLimit,
       realtimeReserve: options.realtimeReserve ?? RATE_GOVERNOR_DEFAULTS.realtimeReserve,
       windowMarginMs: options.windowMarginMs ?? RATE_GOVERNOR_DEFAULTS.windowMarginMs,
+      slotBatch: Math.max(1, options.slotBatch ?? RATE_GOVERNOR_DEFAULTS.slotBatch),
+      slotLeaseMs: options.slotLeaseMs ?? RATE_GOVERNOR_DEFAULTS.slotLeaseMs,
     };
     const { redis } = options;
     if (!('ghlRateAcquire' in redis)) {
@@ -84,26 +110,83 @@ export class RedisRateGovernor implements RateGovernor {
   }
 
   async acquire(locationId: string, request: RateSlotRequest): Promise<RateSlot> {
-    const waiterId = randomUUID();
+    const reservoir = this.reservoirOf(locationId, request.priority);
+    reservoir.waiting += 1;
+    try {
+      for (;;) {
+        if (request.signal?.aborted) throw request.signal.reason;
+        const id = takeSlot(reservoir, performance.now(), this.settings.slotBatch);
+        if (id) return { id };
+
+        // One reservation in flight per reservoir: callers arriving meanwhile wait for it.
+        reservoir.refill ??= this.reserve(locationId, request.priority, reservoir);
+        const { waitMs, reason } = await reservoir.refill;
+        if (waitMs === 0) continue;
+
+        const wouldMissDeadline = Date.now() + waitMs > request.deadline;
+        if (wouldMissDeadline) throw this.deadlineError(reason, waitMs);
+        await sleep(waitMs + Math.floor(Math.random() * 10), request.signal);
+      }
+    } finally {
+      reservoir.waiting -= 1;
+    }
+  }
+
+  /** Asks Redis for a batch of slots; on a grant they are in the reservoir when this resolves. */
+  private async reserve(
+    locationId: string,
+    priority: CallPriority,
+    reservoir: SlotReservoir,
+  ): Promise<{ waitMs: number; reason: string }> {
     const { burstLimit, burstWindowMs, dailyLimit, realtimeReserve, windowMarginMs } =
       this.settings;
-    for (;;) {
-      if (request.signal?.aborted) throw request.signal.reason;
-      const [waitMs, reason] = await this.redis.ghlRateAcquire(
+    const { slotBatch, slotLeaseMs } = this.settings;
+    const wanted = Math.min(slotBatch, Math.max(reservoir.nextBatch, reservoir.waiting));
+    // The lease is measured from before the call: Redis scored the slots at its end or later.
+    const sentAt = performance.now();
+    try {
+      const [waitMs, reason, granted = 1] = await this.redis.ghlRateAcquire(
         ...this.keys(locationId),
         burstLimit,
         burstWindowMs,
         dailyLimit,
         realtimeReserve,
-        request.priority,
-        waiterId,
+        priority,
+        reservoir.waiterId,
         windowMarginMs,
+        wanted,
+        slotLeaseMs,
       );
-      if (waitMs === 0) return { id: waiterId };
+      if (waitMs > 0) return { waitMs, reason };
 
-      const wouldMissDeadline = Date.now() + waitMs > request.deadline;
-      if (wouldMissDeadline) throw this.deadlineError(reason, waitMs);
-      await sleep(waitMs + Math.floor(Math.random() * 10), request.signal);
+      const batch = reservoir.waiterId;
+      reservoir.ids = Array.from({ length: granted }, (_, index) => `${batch}:${granted - index}`);
+      reservoir.expiresAt = sentAt + slotLeaseMs;
+      reservoir.waiterId = randomUUID();
+
+      return { waitMs: 0, reason };
+    } finally {
+      reservoir.refill = undefined;
+    }
+  }
+
+  private reservoirOf(locationId: string, priority: CallPriority): SlotReservoir {
+    const key = `${priority}:${locationId}`;
+    let reservoir = this.reservoirs.get(key);
+    if (!reservoir) {
+      if (this.reservoirs.size >= MAX_RESERVOIRS) this.forgetIdleReservoirs();
+      reservoir = { ids: [], expiresAt: 0, nextBatch: 1, waiting: 0, waiterId: randomUUID() };
+      this.reservoirs.set(key, reservoir);
+    }
+
+    return reservoir;
+  }
+
+  private forgetIdleReservoirs(): void {
+    const now = performance.now();
+    for (const [key, reservoir] of this.reservoirs) {
+      const isIdle = reservoir.waiting === 0 && !reservoir.refill && now >= reservoir.expiresAt;
+      if (isIdle) this.reservoirs.delete(key);
     }
   }
 
@@ -132,6 +215,9 @@ export class RedisRateGovernor implements RateGovernor {
 
   /** Forgets a location's counts and pause (tests, or after GHL raised an app's limits). */
   async reset(locationId: string): Promise<void> {
+    for (const priority of ['realtime', 'reconciliation'] as const) {
+      this.reservoirs.delete(`${priority}:${locationId}`);
+    }
     await this.redis.del(...this.keys(locationId));
   }
 
@@ -149,4 +235,36 @@ export class RedisRateGovernor implements RateGovernor {
       budget: reason as RateBudget,
     });
   }
+}
+
+/** One location's and priority's slots reserved by this process and not yet handed out. */
+interface SlotReservoir {
+  ids: string[];
+  /** `performance.now()` at which the reserved slots still here are dropped. */
+  expiresAt: number;
+  /** How many slots the next reservation asks for. */
+  nextBatch: number;
+  /** Callers waiting for a slot. */
+  waiting: number;
+  /** Names the next reservation (and its slots) in Redis, and a waiting realtime caller. */
+  waiterId: string;
+  refill?: Promise<{ waitMs: number; reason: string }>;
+}
+
+/**
+ * Hands out a reserved slot unless the lease is over. A batch used up within its lease makes
+ * the next one twice as big; one that outlived its lease makes it half as big.
+ */
+function takeSlot(reservoir: SlotReservoir, now: number, maxBatch: number): string | undefined {
+  if (reservoir.ids.length === 0) return undefined;
+  if (now >= reservoir.expiresAt) {
+    reservoir.ids = [];
+    reservoir.nextBatch = Math.max(1, Math.floor(reservoir.nextBatch / 2));
+
+    return undefined;
+  }
+  const id = reservoir.ids.pop();
+  if (reservoir.ids.length === 0) reservoir.nextBatch = Math.min(maxBatch, reservoir.nextBatch * 2);
+
+  return id;
 }
