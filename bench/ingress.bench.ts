@@ -12,10 +12,12 @@
 //   accepted_per_s  deliveries answered `accepted` per second at saturation
 //   p99_ms          99th percentile latency at a steady 1,000 deliveries per second
 //   vs_bare         accepted_per_s relative to the bare server's saturated throughput
-// Before it, the check that every delivery answered `accepted` is a row in the inbox, and the
-// floor: a third server, measured in the same rounds, that reads the body, checks its Ed25519
-// signature the way the ingress does (libsodium), parses the JSON and answers, recording
-// nothing. Its own ratio to the bare server bounds what any ingress that verifies can reach here.
+// Before it, the check that every delivery answered `accepted` is a row in the inbox, and two
+// floors, servers measured in the same rounds that do only what any ingress must: `verify-only`
+// reads the body, checks its Ed25519 signature the way the ingress does (libsodium) and parses
+// the JSON; `verify+insert` also records it durably, in the ingress' statement shape, before
+// answering. Their ratios to the bare server bound what an ingress that verifies and records
+// can reach on the machine that ran them.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { KeyObject, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -116,15 +118,27 @@ async function main(): Promise<void> {
     const bare = await startProcess(scratch, 'bare', ['-e', BARE_SERVER], {}, '/');
     cleanups.unshift(() => bare.stop());
     const bareTarget = sender(bare.url, cycle(deliveries));
-    const verifyOnly = await startProcess(
-      scratch,
-      'verify-only',
-      ['-e', VERIFY_ONLY_SERVER],
-      { WEBHOOK_ED25519_PUBLIC_KEY_FILES: publicKeyFile },
-      '/',
-    );
-    cleanups.unshift(() => verifyOnly.stop());
-    const verifyOnlyTarget = sender(verifyOnly.url, cycle(deliveries));
+    // The floors: what any ingress must do, and nothing else (FLOOR_SERVER below). The insert
+    // floor has a database of its own, so that the ingress' commit count and sweeper see only
+    // the ingress' rows.
+    const floorDatabase = await createTestDatabase();
+    cleanups.unshift(() => floorDatabase.drop());
+    const floors: Floor[] = [];
+    for (const [name, env] of [
+      ['verify-only', {}],
+      ['verify+insert', { DATABASE_URL: floorDatabase.url, FLOOR_INSERTS: '1' }],
+    ] as const) {
+      const server = await startProcess(
+        scratch,
+        name,
+        ['-e', FLOOR_SERVER],
+        { WEBHOOK_ED25519_PUBLIC_KEY_FILES: publicKeyFile, ...env },
+        '/',
+      );
+      cleanups.unshift(() => server.stop());
+      const floor = { name, server, target: sender(server.url, cycle(deliveries)), count: 0 };
+      floors.push({ ...floor, seconds: 0 });
+    }
     const ingress = await startProcess(
       scratch,
       'ingress',
@@ -142,19 +156,15 @@ async function main(): Promise<void> {
     cleanups.unshift(() => ingress.stop());
     const target = sender(ingress.url, deliveries[Symbol.iterator]());
 
-    progress('warming up the three servers');
-    await autocannon({ ...bareTarget.load, duration: WARMUP_SECONDS, connections: CONNECTIONS });
-    await autocannon({
-      ...verifyOnlyTarget.load,
-      duration: WARMUP_SECONDS,
-      connections: CONNECTIONS,
-    });
+    progress('warming up every server');
+    for (const { load } of [bareTarget, ...floors.map((floor) => floor.target)]) {
+      await autocannon({ ...load, duration: WARMUP_SECONDS, connections: CONNECTIONS });
+    }
     await autocannon({ ...target.load, duration: WARMUP_SECONDS, connections: CONNECTIONS });
 
     // Saturation in alternating rounds, so that the load other work puts on the machine over
     // the run weighs on both servers alike.
     const bareTotals = { count: 0, seconds: 0, cpu: 0, machine: 0 };
-    const verifyOnlyTotals = { count: 0, seconds: 0 };
     const ingressTotals = {
       ...{ count: 0, seconds: 0, cpu: 0, machine: 0 },
       ...{ non2xx: 0, errors: 0, p99: 0 },
@@ -172,14 +182,18 @@ async function main(): Promise<void> {
       bareTotals.cpu += bare.cpuSeconds() - bareCpu;
       bareTotals.machine += machineCpuSeconds() - bareMachine;
 
-      const verifiedBefore = verifyOnlyTarget.verified;
-      const verifyOnlyRun = await autocannon({
-        ...verifyOnlyTarget.load,
-        duration: SATURATION_SECONDS / ROUNDS,
-        connections: CONNECTIONS,
-      });
-      verifyOnlyTotals.count += verifyOnlyTarget.verified - verifiedBefore;
-      verifyOnlyTotals.seconds += verifyOnlyRun.duration;
+      const floorRates: string[] = [];
+      for (const floor of floors) {
+        const verifiedBefore = floor.target.verified;
+        const floorRun = await autocannon({
+          ...floor.target.load,
+          duration: SATURATION_SECONDS / ROUNDS,
+          connections: CONNECTIONS,
+        });
+        floor.count += floor.target.verified - verifiedBefore;
+        floor.seconds += floorRun.duration;
+        floorRates.push(`${floor.name} ${perSecond(floorRun['2xx'], floorRun.duration)} req/s`);
+      }
 
       const acceptedBefore = target.accepted.length;
       const ingressCpu = ingress.cpuSeconds();
@@ -196,17 +210,15 @@ async function main(): Promise<void> {
       ingressTotals.non2xx += run.non2xx;
       ingressTotals.errors += run.errors;
       ingressTotals.p99 = Math.max(ingressTotals.p99, run.latency.p99);
-      const perSecond = (count: number, seconds: number) => Math.round(count / seconds);
       progress(
         `round ${round}: bare ${perSecond(bareRun['2xx'], bareRun.duration)} req/s, ` +
-          `verify-only ${perSecond(verifyOnlyRun['2xx'], verifyOnlyRun.duration)} req/s, ` +
+          `${floorRates.join(', ')}, ` +
           `ingress ${perSecond(target.accepted.length - acceptedBefore, run.duration)} accepted/s`,
       );
     }
     await bare.stop();
-    await verifyOnly.stop();
+    for (const { server } of floors) await server.stop();
     const barePerSecond = bareTotals.count / bareTotals.seconds;
-    const verifyOnlyPerSecond = verifyOnlyTotals.count / verifyOnlyTotals.seconds;
     const bareCpuPerRequest = bareTotals.cpu / bareTotals.count;
     const acceptedPerSecond = ingressTotals.count / ingressTotals.seconds;
     const cpuPerAccepted = ingressTotals.cpu / ingressTotals.count;
@@ -252,10 +264,13 @@ async function main(): Promise<void> {
     );
     if (!isComplete) process.exitCode = 1;
 
-    process.stdout.write(
-      `floor: verify_only_per_s=${Math.round(verifyOnlyPerSecond)} ` +
-        `vs_bare=${(verifyOnlyPerSecond / barePerSecond).toFixed(2)} (records nothing)\n`,
-    );
+    for (const floor of floors) {
+      const floorPerSecond = floor.count / floor.seconds;
+      process.stdout.write(
+        `floor ${floor.name}: per_s=${Math.round(floorPerSecond)} ` +
+          `vs_bare=${(floorPerSecond / barePerSecond).toFixed(2)}\n`,
+      );
+    }
     const ratio = acceptedPerSecond / barePerSecond;
     process.stdout.write(
       `ingress: accepted_per_s=${Math.round(acceptedPerSecond)} ` +
@@ -292,7 +307,7 @@ function* cycle(deliveries: Delivery[]): Iterator<Delivery> {
 interface Target {
   /** Inbox ids of the deliveries answered `accepted`, in the order their answers came. */
   accepted: string[];
-  /** Deliveries the verify-only server answered `verified` (it keeps no ids). */
+  /** Deliveries a floor server answered `verified` (it keeps no ids). */
   verified: number;
   /** Set when a request had to be sent without a fresh delivery. */
   exhausted: boolean;
@@ -346,32 +361,79 @@ http.createServer((req, res) => {
 
 const VERIFIED_ANSWER = '{"status":"verified"}';
 
+interface Floor {
+  name: string;
+  server: RunningProcess;
+  target: Target;
+  /** Deliveries answered `verified` over the saturated rounds, and their seconds. */
+  count: number;
+  seconds: number;
+}
+
 /**
- * The floor: what the ingress must do before it records anything (the Ed25519 check through
- * sodium-native, as the ingress does it, and one JSON.parse), and nothing after. A GET answers
- * 200 for the readiness probe; a POST whose signature fails answers 401.
+ * A floor: the least an ingress must do for a delivery. It reads the body, checks the Ed25519
+ * signature through sodium-native as the ingress does, and parses the JSON; with FLOOR_INSERTS
+ * it also records the delivery durably before answering, in the ingress' own statement shape
+ * (batched by event-loop turn, two statements in flight). It validates nothing, logs nothing
+ * and enqueues nothing. Its dedupe key is made unique per request, since the floors cycle
+ * through the same signed deliveries. A GET answers 200 for the readiness probe; a POST whose
+ * signature fails answers 401.
  */
-const VERIFY_ONLY_SERVER = `
+const FLOOR_SERVER = `
 const http = require('node:http');
 const { createPublicKey } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const sodium = require('sodium-native');
 const pem = readFileSync(process.env.WEBHOOK_ED25519_PUBLIC_KEY_FILES, 'utf8');
 const key = Buffer.from(createPublicKey(pem).export({ format: 'jwk' }).x, 'base64url');
+const pool = process.env.FLOOR_INSERTS
+  ? new (require('pg').Pool)({ connectionString: process.env.DATABASE_URL, max: 4 })
+  : undefined;
+const INSERT = 'INSERT INTO webhook_inbox (dedupe_key, webhook_id, event_type, location_id, ' +
+  'payload, signature_scheme) SELECT d, w, t, l, p::jsonb, $5 ' +
+  'FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[]) AS b (d, w, t, l, p) ' +
+  'ON CONFLICT (dedupe_key) DO NOTHING RETURNING id';
+let pending = [];
+let inFlight = 0;
+let serial = 0;
+function flush() {
+  while (pending.length > 0 && inFlight < 2) {
+    const batch = pending.splice(0, 200);
+    inFlight++;
+    const column = (pick) => batch.map(({ event, text }) => pick(event, text));
+    pool.query({ name: 'floor-insert', text: INSERT, values: [
+      column((event) => event.webhookId + ':' + serial++),
+      column((event) => event.webhookId),
+      column((event) => event.type),
+      column((event) => event.locationId),
+      'ed25519',
+      column((_event, text) => text),
+    ] }).then(
+      () => batch.forEach(({ done }) => done(true)),
+      () => batch.forEach(({ done }) => done(false)),
+    ).finally(() => { inFlight--; flush(); });
+  }
+}
+function record(event, text) {
+  if (!pool) return Promise.resolve(true);
+  return new Promise((done) => {
+    if (pending.push({ event, text, done }) === 1) setImmediate(flush);
+  });
+}
 http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
-  req.on('end', () => {
+  req.on('end', async () => {
     const body = Buffer.concat(chunks);
     const signature = Buffer.from(req.headers['x-ghl-signature'] || '', 'base64');
     const isGenuine =
       signature.length === 64 && sodium.crypto_sign_verify_detached(signature, body, key);
-    if (isGenuine) JSON.parse(body.toString('utf8'));
-    const answer = isGenuine ? '${VERIFIED_ANSWER}' : '{"status":"ok"}';
-    res.writeHead(isGenuine || req.method === 'GET' ? 200 : 401, {
+    const text = body.toString('utf8');
+    const isRecorded = isGenuine && (await record(JSON.parse(text), text));
+    res.writeHead(isRecorded || req.method === 'GET' ? 200 : isGenuine ? 429 : 401, {
       'content-type': 'application/json',
     });
-    res.end(answer);
+    res.end(isRecorded ? '${VERIFIED_ANSWER}' : '{"status":"ok"}');
   });
 }).listen(Number(process.env.PORT), '127.0.0.1');`;
 
@@ -452,6 +514,7 @@ function machineCpuSeconds(): number {
 }
 
 const microseconds = (seconds: number) => Math.round(seconds * 1e6);
+const perSecond = (count: number, seconds: number) => Math.round(count / seconds);
 
 function countLines(file: string): number {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
