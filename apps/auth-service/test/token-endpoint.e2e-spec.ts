@@ -58,6 +58,20 @@ describe('the internal token endpoint', () => {
     });
   });
 
+  it('refuses JSON that is not an object or array (400) on either spelling', async () => {
+    for (const body of ['null', '1', '"forceRefresh"', 'true']) {
+      const exact = await post(tokenPath, body);
+      const slashed = await post(`${tokenPath}/`, body);
+
+      expect([body, exact.status, slashed.status]).toEqual([body, 400, 400]);
+      expect(await slashed.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      expect(await exact.json()).toEqual({
+        error: 'invalid_body',
+        message: 'the body must be a JSON object',
+      });
+    }
+  });
+
   it('answers an empty body, and a trailing slash (served by Nest), alike', async () => {
     const exact = await post(tokenPath, '', { 'content-type': 'text/plain' });
     const slashed = await post(`${tokenPath}/`, '{}');

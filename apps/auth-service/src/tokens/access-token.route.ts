@@ -82,7 +82,11 @@ export class AccessTokenRoute implements OnApplicationBootstrap {
 
 class InvalidBodyError extends Error {}
 
-/** `forceRefresh` from a JSON body; an empty body, or one that is not JSON by type, asks none. */
+/**
+ * `forceRefresh` from a JSON body; an empty body, or one that is not JSON by type, asks none.
+ * JSON that is neither an object nor an array is refused, as Express' JSON parser refuses it
+ * for the controller.
+ */
 async function readForceRefresh(request: IncomingMessage): Promise<boolean> {
   const body = await readBody(request, MAX_BODY_BYTES);
   const isJson = /^application\/json\b/i.test(request.headers['content-type'] ?? '');
@@ -95,5 +99,9 @@ async function readForceRefresh(request: IncomingMessage): Promise<boolean> {
     throw new InvalidBodyError('the body is not valid JSON');
   }
 
-  return (parsed as { forceRefresh?: unknown } | null)?.forceRefresh === true;
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new InvalidBodyError('the body must be a JSON object');
+  }
+
+  return (parsed as { forceRefresh?: unknown }).forceRefresh === true;
 }
