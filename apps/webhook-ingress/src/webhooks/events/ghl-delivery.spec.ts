@@ -37,6 +37,19 @@ describe('readDelivery', () => {
     });
   });
 
+  it('keeps ids of 1 to 64 characters, and records anything else as no id', () => {
+    const readIds = (id: unknown) => {
+      const delivery = readDelivery({ type: 'XUnknown', locationId: id, companyId: id });
+
+      return [delivery.locationId, delivery.companyId];
+    };
+
+    expect(readIds('l'.repeat(64))).toEqual(['l'.repeat(64), 'l'.repeat(64)]);
+    for (const notAnId of ['', 'l'.repeat(65), 42, null, undefined, { id: 'l-1' }]) {
+      expect(readIds(notAnId)).toEqual([null, null]);
+    }
+  });
+
   it('reports odd documented fields without making the event unroutable', () => {
     const delivery = readDelivery({ type: 'ContactCreate', locationId: 'l-1', tags: 'vip' });
 

@@ -9,7 +9,8 @@ import { z } from 'zod';
  */
 
 /** GHL ids (locations, contacts, companies) fit the inbox's 64-character columns. */
-export const ghlId = z.string().min(1).max(64);
+export const MAX_GHL_ID_LENGTH = 64;
+export const ghlId = z.string().min(1).max(MAX_GHL_ID_LENGTH);
 
 const text = z.string().nullish();
 const flag = z.boolean().nullish();
