@@ -17,12 +17,16 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures.
 //
-// TODO: vs_insert is about 0.2-0.26 against its 0.5 target. A first sync needs two GHL calls
-// per contact (GHL lists no notes or appointments location-wide), each with a Redis round trip
-// for its rate slot, and every inserted record runs a PL/pgSQL activity trigger (about 90,000
-// timeline rows for 55,000 records); the bare INSERT pays none of that on the same two cores.
-// Statement-level triggers over transition tables and rate slots taken in batches are the next
-// steps; until then the sync is correct but slower than the target on this machine.
+// TODO: vs_insert is 0.2-0.23 against its 0.5 target, and this machine (2 cores, shared by the
+// worker, the sandbox, Postgres and Redis) leaves little room. CPU of a 10k first sync after the
+// statement-level insert triggers and the batched rate slots: worker ~5.3 s, Postgres ~4.3 s,
+// sandbox ~3.7 s, Redis ~0.3 s; the bare INSERT writes its 55,000 rows in ~2 s. Floors measured
+// apart: 20,000 keep-alive GETs cost ~0.9 s client and ~0.6 s server CPU against a bare server;
+// the ~88,000 timeline rows cost ~1 s in their three indexes and ON CONFLICT alone; the record
+// upserts ~1.8 s. The worker's rest is the pg client (five socket writes per extended query,
+// parameters serialised), undici and GC. Left: fewer, larger statements (children of several
+// pages in one transaction), and the sandbox's cost per answer (its children made from their
+// seed on every read, Express' ETag); neither reaches 0.5 alone on two cores.
 import { readFileSync } from 'node:fs';
 
 import { ConnectionOptions, Queue } from 'bullmq';
