@@ -45,6 +45,36 @@ describe('log redaction', () => {
     }
   });
 
+  it('keeps the codes of errors: SQLSTATEs and errno names are what an operator reads', () => {
+    const { lines, logger } = captureLines();
+
+    logger.error({ code: '23505', eventType: 'ContactCreate' }, 'webhook inbox unavailable');
+    logger.error({ err: { code: 'ECONNREFUSED', message: 'connect' } }, 'redis down');
+
+    const [inbox, redis] = lines.map((line) => JSON.parse(line));
+    expect(inbox.code).toBe('23505');
+    expect(redis.err.code).toBe('ECONNREFUSED');
+  });
+
+  it('hides an OAuth code wherever a request carries it: query, form body, URL', () => {
+    const { lines, logger } = captureLines();
+
+    logger.info(
+      {
+        req: { url: '/oauth/callback', query: { code: 'oauth-code-7', state: 'state-8' } },
+        query: { code: 'oauth-code-9' },
+        request: { body: { grant_type: 'authorization_code', code: 'oauth-code-10' } },
+      },
+      'callback',
+    );
+
+    const line = lines.join('');
+    expect(line).toContain('authorization_code');
+    for (const secret of ['oauth-code-7', 'state-8', 'oauth-code-9', 'oauth-code-10']) {
+      expect(line).not.toContain(secret);
+    }
+  });
+
   it('strips the query string from logged URLs', () => {
     expect(withoutQuery('/oauth/callback?code=abc&state=def')).toBe('/oauth/callback?[redacted]');
     expect(withoutQuery('/health/ready')).toBe('/health/ready');

@@ -1,4 +1,4 @@
-import pino, { Logger, LoggerOptions } from 'pino';
+import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 
 import { REDACTED_PATHS } from './redaction';
 
@@ -6,6 +6,8 @@ export interface LoggerSettings {
   /** The service's name, on every line as `service`. */
   service: string;
   level: string;
+  /** Where lines go; stdout unless given (tests read what a service would have written). */
+  destination?: DestinationStream;
 }
 
 export function loggerOptions({ service, level }: LoggerSettings): LoggerOptions {
@@ -20,5 +22,7 @@ export function loggerOptions({ service, level }: LoggerSettings): LoggerOptions
 
 /** A plain pino logger, for code that runs outside a Nest container (CLIs, relays). */
 export function createLogger(settings: LoggerSettings): Logger {
-  return pino(loggerOptions(settings));
+  return settings.destination
+    ? pino(loggerOptions(settings), settings.destination)
+    : pino(loggerOptions(settings));
 }

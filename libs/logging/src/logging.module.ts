@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { Options } from 'pino-http';
 
 import { LoggerSettings, loggerOptions } from './create-logger';
 import { withoutQuery } from './redaction';
@@ -8,26 +9,32 @@ import { withoutQuery } from './redaction';
 @Module({})
 export class LoggingModule {
   static forRoot(settings: LoggerSettings): DynamicModule {
+    const options = httpLoggerOptions(settings);
+
     return {
       module: LoggingModule,
       global: true,
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: {
-            ...loggerOptions(settings),
-            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
-            customLogLevel: (_req, res, error) => {
-              if (error || res.statusCode >= 500) return 'error';
-
-              return res.statusCode >= 400 ? 'warn' : 'info';
-            },
-            serializers: {
-              req: (req) => ({ id: req.id, method: req.method, url: withoutQuery(req.url) }),
-              res: (res) => ({ statusCode: res.statusCode }),
-            },
-          },
+          pinoHttp: settings.destination ? [options, settings.destination] : options,
         }),
       ],
     };
   }
+}
+
+function httpLoggerOptions(settings: LoggerSettings): Options {
+  return {
+    ...loggerOptions(settings),
+    autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+    customLogLevel: (_req, res, error) => {
+      if (error || res.statusCode >= 500) return 'error';
+
+      return res.statusCode >= 400 ? 'warn' : 'info';
+    },
+    serializers: {
+      req: (req) => ({ id: req.id, method: req.method, url: withoutQuery(req.url) }),
+      res: (res) => ({ statusCode: res.statusCode }),
+    },
+  };
 }

@@ -1,6 +1,12 @@
 /**
- * The one redaction list for every log line of every service: tokens, codes, secrets and the
- * headers that carry them. pino replaces each path's value with "[redacted]".
+ * The one redaction list for every log line of every service: tokens, secrets and the headers
+ * that carry them. pino replaces each path's value with "[redacted]".
+ *
+ * `code` is deliberately not redacted by name: errors carry theirs (`err.code` ECONNREFUSED,
+ * a Postgres SQLSTATE) and those are what an operator needs. GHL's OAuth authorization code
+ * travels only in the callback's query string and in the token request's form body, so those
+ * are the places hidden: the `query` and `body` of a logged request, and every logged URL
+ * through `withoutQuery`.
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -9,13 +15,20 @@ export const REDACTED_PATHS = [
   'req.headers["x-wh-signature"]',
   'req.headers["x-service-token"]',
   'res.headers["set-cookie"]',
+  'req.query.code',
+  'req.query.state',
+  'query.code',
+  'query.state',
+  '*.query.code',
+  '*.query.state',
+  'body.code',
+  '*.body.code',
   '*.accessToken',
   '*.refreshToken',
   '*.access_token',
   '*.refresh_token',
   '*.client_secret',
   '*.clientSecret',
-  '*.code',
   '*.password',
   '*.token',
   '*.secret',
@@ -24,7 +37,6 @@ export const REDACTED_PATHS = [
   'access_token',
   'refresh_token',
   'client_secret',
-  'code',
   'token',
 ];
 
