@@ -15,8 +15,8 @@ import {
   timelineEntryView,
 } from './contact-views';
 import type { ContactDetailDto, ContactListDto, TimelinePageDto } from './dto/contact-views.dto';
-import { decodeCursor, encodeCursor } from './page-cursor';
-import type { ContactListQuery } from './read-api-queries';
+import { encodeCursor } from './page-cursor';
+import type { ContactListQuery, TimelineQuery } from './read-api-queries';
 
 const CONTACT_COLUMNS = `c.location_id, c.id, c.name, c.first_name, c.last_name, c.email, c.phone,
   c.source, c.assigned_to, c.dnd, c.tags, c.custom_fields, c.source_version_at,
@@ -47,7 +47,7 @@ export class ContactsRead {
     if (query.maxScore !== undefined) where.push(`s.score <= ${bind(query.maxScore)}`);
     if (query.updatedSince) where.push(`c.source_version_at >= ${bind(query.updatedSince)}`);
     if (query.cursor) {
-      const [updatedAt, locationId, id] = decodeCursor(query.cursor, 3);
+      const [updatedAt, locationId, id] = query.cursor;
       where.push(
         `(c.source_version_at, c.location_id, c.id) > ` +
           `(${bind(updatedAt)}::timestamptz, ${bind(locationId)}, ${bind(id)})`,
@@ -100,14 +100,10 @@ export class ContactsRead {
     principal: ApiPrincipal,
     locationId: string,
     contactId: string,
-    query: { limit: number; order: 'asc' | 'desc'; cursor?: string },
+    query: TimelineQuery,
   ): Promise<TimelinePageDto> {
     this.assertReadable(principal, locationId);
-    let after;
-    if (query.cursor) {
-      const [occurredAt, id] = decodeCursor(query.cursor, 2);
-      after = { occurredAt: new Date(occurredAt), id: String(id) };
-    }
+    const after = query.cursor && { occurredAt: new Date(query.cursor[0]), id: query.cursor[1] };
     const page = await this.timeline.page(locationId, contactId, { ...query, after });
 
     return {

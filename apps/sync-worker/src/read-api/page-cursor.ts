@@ -1,25 +1,86 @@
-import { BadRequestException } from '@nestjs/common';
+import { z } from 'zod';
 
 /**
  * Opaque page cursors: the sort key of the last row of a page, as base64url JSON. Clients pass
- * them back untouched; a cursor that does not decode is a 400.
+ * them back untouched, but a cursor is client input all the same: each position is checked for
+ * the exact value its SQL parameter takes, so a crafted one is a 400, never a database error.
  */
-export function encodeCursor(values: (string | number)[]): string {
+export function encodeCursor(values: string[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, arity: number): (string | number)[] {
-  let values: unknown;
-  try {
-    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    values = undefined;
-  }
-  const isValid =
-    Array.isArray(values) &&
-    values.length === arity &&
-    values.every((value) => typeof value === 'string' || typeof value === 'number');
-  if (!isValid) throw new BadRequestException('cursor is not one this API gave out');
+/**
+ * What a position holds: `timestamp` an instant as `Date#toISOString` writes it (years 0001 to
+ * 9999, all of which Postgres' timestamptz takes); `recordId` a GHL or SolarMarket id (a
+ * varchar(64) column); `serial` a bigserial row id.
+ */
+export type CursorPosition = 'timestamp' | 'recordId' | 'serial';
 
-  return values as (string | number)[];
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const MAX_RECORD_ID_LENGTH = 64;
+const SERIAL = /^[1-9]\d{0,18}$/;
+const MAX_BIGINT = 2n ** 63n - 1n;
+
+const isPosition: Record<CursorPosition, (value: unknown) => boolean> = {
+  timestamp: (value) =>
+    typeof value === 'string' &&
+    ISO_INSTANT.test(value) &&
+    !value.startsWith('0000') &&
+    isRoundTrip(value),
+  recordId: (value) =>
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_RECORD_ID_LENGTH &&
+    !hasControlCharacter(value),
+  serial: (value) => typeof value === 'string' && SERIAL.test(value) && BigInt(value) <= MAX_BIGINT,
+};
+
+/** Postgres refuses a NUL in text; no id has any control character. */
+function hasControlCharacter(value: string): boolean {
+  for (let index = 0; index < value.length; index += 1) {
+    const code = value.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+
+  return false;
+}
+
+/** A date the calendar does not have (2026-02-30) does not come back the same. */
+function isRoundTrip(iso: string): boolean {
+  const date = new Date(iso);
+
+  return !Number.isNaN(date.getTime()) && date.toISOString() === iso;
+}
+
+type Decoded<Positions extends readonly CursorPosition[]> = { [K in keyof Positions]: string };
+
+/**
+ * A query-string field holding a cursor of these positions, decoded to its values; anything
+ * else is an issue on the field, which `parseQuery` answers 400 with the field's name.
+ */
+export function pageCursor<const Positions extends readonly CursorPosition[]>(
+  positions: Positions,
+) {
+  return z.string().transform((cursor, context): Decoded<Positions> => {
+    const values = parseJson(cursor);
+    const isValid =
+      Array.isArray(values) &&
+      values.length === positions.length &&
+      positions.every((position, index) => isPosition[position](values[index]));
+    if (!isValid) {
+      context.addIssue({ code: 'custom', message: 'not a cursor this API gave out' });
+
+      return z.NEVER;
+    }
+
+    return values as Decoded<Positions>;
+  });
+}
+
+function parseJson(cursor: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,8 @@
 import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
 
+import { pageCursor } from './page-cursor';
+
 const limit = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 const score = z.coerce.number().int().min(0).max(100).optional();
@@ -18,7 +20,8 @@ export const contactListQuery = z
     maxScore: score,
     updatedSince: z.iso.datetime({ offset: true }).optional(),
     limit: limit(50, 200),
-    cursor: z.string().optional(),
+    /** (updatedAt, locationId, id) of the last contact of the page before. */
+    cursor: pageCursor(['timestamp', 'recordId', 'recordId']).optional(),
   })
   .strict();
 
@@ -28,9 +31,12 @@ export const timelineQuery = z
   .object({
     limit: limit(50, 200),
     order: z.enum(['asc', 'desc']).default('desc'),
-    cursor: z.string().optional(),
+    /** (occurredAt, id) of the last entry of the page before. */
+    cursor: pageCursor(['timestamp', 'serial']).optional(),
   })
   .strict();
+
+export type TimelineQuery = z.infer<typeof timelineQuery>;
 
 export const historyQuery = z.object({ limit: limit(20, 200) }).strict();
 

@@ -225,4 +225,29 @@ describe('the activity timeline', () => {
 
     expect(page.status).toBe(400);
   });
+
+  it('answers 400 naming cursor to a crafted one, whatever its positions hold', async () => {
+    const crafted = [
+      '["x","y"]',
+      '[1e400,"y"]',
+      '["2026-01-01T10:00:00.000Z","y"]',
+      '["2026-02-30T10:00:00.000Z","1"]',
+      '["0000-01-01T00:00:00.000Z","1"]',
+      '["2026-01-01T10:00:00.000Z","9223372036854775808"]',
+      '["2026-01-01T10:00:00.000Z",1]',
+      '["2026-01-01T10:00:00.000Z"]',
+    ];
+    const path = `/api/v1/locations/${LOCATION}/contacts/${CONTACT}/timeline?cursor=`;
+    const cursorOf = (json: string) => Buffer.from(json).toString('base64url');
+
+    const answers = await Promise.all(
+      crafted.map((json) => stack.get(`${path}${cursorOf(json)}`, KEY)),
+    );
+
+    expect(answers.map((answer) => answer.status)).toEqual(crafted.map(() => 400));
+    for (const { body } of answers)
+      expect(body.message).toEqual([expect.stringMatching(/^cursor/)]);
+    const edge = await stack.get(`${path}${cursorOf('["9999-12-31T23:59:59.999Z","1"]')}`, KEY);
+    expect(edge.status).toBe(200);
+  });
 });

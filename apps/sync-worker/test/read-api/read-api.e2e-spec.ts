@@ -135,6 +135,32 @@ describe('the read API', () => {
     expect(seen).toEqual(['n-1', 's-1', 'n-2', 'n-3']);
   });
 
+  it('answers 400 naming cursor to a crafted one, whatever its positions hold', async () => {
+    const crafted = [
+      '["x","y","z"]',
+      '[1e400,"y","z"]',
+      '["2026-02-30T00:00:00.000Z","y","z"]',
+      '["0000-01-01T00:00:00.000Z","y","z"]',
+      `["2026-01-01T00:00:00.000Z","${NORTH}","n\\u0000"]`,
+      `["2026-01-01T00:00:00.000Z","${NORTH}","${'n'.repeat(65)}"]`,
+      `["2026-01-01T00:00:00.000Z","${NORTH}",7]`,
+      `["2026-01-01T00:00:00.000Z","${NORTH}",""]`,
+      '"2026-01-01T00:00:00.000Z"',
+    ];
+    const cursorOf = (json: string) => Buffer.from(json).toString('base64url');
+
+    const answers = await Promise.all(
+      crafted.map((json) => stack.get(`/api/v1/contacts?cursor=${cursorOf(json)}`, BOTH_KEY)),
+    );
+
+    expect(answers.map((answer) => answer.status)).toEqual(crafted.map(() => 400));
+    for (const { body } of answers)
+      expect(body.message).toEqual([expect.stringMatching(/^cursor/)]);
+    const after = `["2026-01-01T00:00:00.000Z","${NORTH}","n-1"]`;
+    const page = await stack.get(`/api/v1/contacts?cursor=${cursorOf(after)}`, BOTH_KEY);
+    expect(ids(page.body)).toEqual(['s-1', 'n-2', 'n-3']);
+  });
+
   it('serves its OpenAPI document', async () => {
     const answer = await stack.get('/api/v1/openapi.json');
 
