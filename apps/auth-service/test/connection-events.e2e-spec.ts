@@ -21,12 +21,20 @@ import {
   startAuthService,
   tokenRequest,
 } from './support/auth-test-kit';
-import { GhlSandbox, SANDBOX_COMPANY_ID } from './support/ghl-sandbox';
+import { GhlSandbox, SANDBOX_APP, SANDBOX_COMPANY_ID } from './support/ghl-sandbox';
 
 const AGENCY_LOCATIONS = ['SMagencyLocationA001', 'SMagencyLocationB001', 'SMagencyLocationC001'];
 const [LOC_A, LOC_B, LOC_C] = AGENCY_LOCATIONS;
 const LOC_UNINSTALL = 'SMuninstallLocation1';
 const LOC_PIT = 'SMprivateTokenLoc001';
+const LOC_OTHER_APP = 'SMotherAppEventLoc01';
+/** Ours, as GHL names it in the events: the client id's part before `-`. */
+const OUR_APP_ID = SANDBOX_APP.clientId.split('-')[0];
+const OTHER_APP_ID = 'someOtherMarketplaceApp';
+/** A body without `appId`: JSON drops the undefined field. */
+const NO_APP_ID = { appId: undefined };
+
+const eventTypeOf = (name: string) => (name === JobName.AppInstalled ? 'INSTALL' : 'UNINSTALL');
 
 describe('connection events, agency installs and private tokens (against the sandbox)', () => {
   let database: TestDatabase;
@@ -46,19 +54,29 @@ describe('connection events, agency installs and private tokens (against the san
     const locationId = ids.locationId ?? null;
     const delivery = await db.manager.save(WebhookDelivery, {
       dedupeKey: `${name}-${locationId}-${Date.now()}-${Math.random()}`,
-      eventType: name === JobName.AppInstalled ? 'INSTALL' : 'UNINSTALL',
+      eventType: eventTypeOf(name),
       locationId,
-      payload: { ...ids, ...extra },
+      payload: { type: eventTypeOf(name), appId: OUR_APP_ID, ...ids, ...extra },
       signatureScheme: 'ed25519',
     });
-    await events.add(name, { inboxId: delivery.id, locationId, companyId: ids.companyId });
-
-    return eventually(async () => {
-      const row = await db.manager.findOneByOrFail(WebhookDelivery, { id: delivery.id });
-
-      return row.status === 'received' ? undefined : row;
+    const job = await events.add(name, {
+      inboxId: delivery.id,
+      locationId,
+      companyId: ids.companyId,
     });
+    const row = await eventually(async () => {
+      const seen = await db.manager.findOneByOrFail(WebhookDelivery, { id: delivery.id });
+
+      return seen.status === 'received' ? undefined : seen;
+    });
+    await eventually(async () => ((await job.isCompleted()) ? true : undefined));
+
+    const finished = await events.getJob(job.id ?? '');
+
+    return { status: row.status, attemptsMade: finished?.attemptsMade };
   };
+  const connectionOf = (locationId: string) =>
+    db.manager.findOneByOrFail(Connection, { locationId });
   const agencyConnections = async () =>
     (
       await db.manager.find(Connection, {
@@ -80,7 +98,7 @@ describe('connection events, agency installs and private tokens (against the san
   beforeAll(async () => {
     database = await createTestDatabase();
     db = await createDataSource(database.url).initialize();
-    ghl = await GhlSandbox.start([...AGENCY_LOCATIONS, LOC_UNINSTALL, LOC_PIT]);
+    ghl = await GhlSandbox.start([...AGENCY_LOCATIONS, LOC_UNINSTALL, LOC_PIT, LOC_OTHER_APP]);
     const env = authEnv({
       databaseUrl: database.url,
       queuePrefix: prefix,
@@ -126,6 +144,54 @@ describe('connection events, agency installs and private tokens (against the san
     expect(await db.manager.countBy(ConnectionToken, { locationId: LOC_UNINSTALL })).toBe(0);
     expect(await syncQueue.getJobScheduler(JobKey.nightlySync(LOC_UNINSTALL))).toBeUndefined();
     expect((await tokenRequest(auth.url, LOC_UNINSTALL)).status).toBe(404);
+  });
+
+  describe("another app's events (GHL signs every app's webhooks with the same key)", () => {
+    const expectStillConnected = async () => {
+      expect((await connectionOf(LOC_OTHER_APP)).status).toBe('active');
+      expect(await db.manager.countBy(ConnectionToken, { locationId: LOC_OTHER_APP })).toBe(1);
+      const answer = await tokenRequest(auth.url, LOC_OTHER_APP);
+      expect(answer.status).toBe(200);
+      expect(await ghl.accepts((await jsonOf(answer)).accessToken, LOC_OTHER_APP)).toBe(true);
+    };
+
+    beforeAll(async () => {
+      const install = await installThroughConsent(auth.url, { locationId: LOC_OTHER_APP });
+      expect(install.status).toBe(200);
+    });
+
+    it('an UNINSTALL naming another appId changes nothing; the job completes at once', async () => {
+      const delivery = await deliver(
+        JobName.AppUninstalled,
+        { locationId: LOC_OTHER_APP, companyId: SANDBOX_COMPANY_ID },
+        { appId: OTHER_APP_ID },
+      );
+
+      expect(delivery).toEqual({ status: 'ignored', attemptsMade: 1 });
+      await expectStillConnected();
+    });
+
+    it('an UNINSTALL naming no appId is ignored too (GHL documents none without one)', async () => {
+      const delivery = await deliver(
+        JobName.AppUninstalled,
+        { locationId: LOC_OTHER_APP, companyId: SANDBOX_COMPANY_ID },
+        NO_APP_ID,
+      );
+
+      expect(delivery).toEqual({ status: 'ignored', attemptsMade: 1 });
+      await expectStillConnected();
+    });
+
+    it('an UNINSTALL naming our appId still uninstalls', async () => {
+      const delivery = await deliver(JobName.AppUninstalled, {
+        locationId: LOC_OTHER_APP,
+        companyId: SANDBOX_COMPANY_ID,
+      });
+
+      expect(delivery.status).toBe('processed');
+      expect((await connectionOf(LOC_OTHER_APP)).status).toBe('uninstalled');
+      expect((await tokenRequest(auth.url, LOC_OTHER_APP)).status).toBe(404);
+    });
   });
 
   it('serves a Private Integration Token GHL takes; the listing shows no token', async () => {
@@ -177,6 +243,33 @@ describe('connection events, agency installs and private tokens (against the san
       expect((await tokenRequest(auth.url, SANDBOX_COMPANY_ID)).status).toBe(404);
     });
 
+    it("another app's INSTALL, or one naming no app, mints no location token", async () => {
+      await forgetAgencyLocations();
+
+      const deliveries = [
+        await deliver(
+          JobName.AppInstalled,
+          { companyId: SANDBOX_COMPANY_ID },
+          { appId: OTHER_APP_ID },
+        ),
+        await deliver(
+          JobName.AppInstalled,
+          { locationId: LOC_A, companyId: SANDBOX_COMPANY_ID },
+          { appId: OTHER_APP_ID },
+        ),
+        await deliver(
+          JobName.AppInstalled,
+          { locationId: LOC_B, companyId: SANDBOX_COMPANY_ID },
+          NO_APP_ID,
+        ),
+      ];
+
+      expect(deliveries).toEqual(deliveries.map(() => ({ status: 'ignored', attemptsMade: 1 })));
+      expect(await agencyConnections()).toEqual([]);
+      expect(await queuedFirstSyncs()).toEqual([]);
+      expect((await tokenRequest(auth.url, LOC_A)).status).toBe(404);
+    });
+
     it('an agency INSTALL event naming no location → every installed location', async () => {
       await forgetAgencyLocations();
 
@@ -215,6 +308,20 @@ describe('connection events, agency installs and private tokens (against the san
       expect(await agencyConnections()).toEqual(AGENCY_LOCATIONS);
       const answer = await jsonOf(await tokenRequest(auth.url, LOC_B));
       expect(await ghl.accepts(answer.accessToken, LOC_B)).toBe(true);
+    });
+
+    it("another app's agency-level UNINSTALL leaves the agency and its locations", async () => {
+      const delivery = await deliver(
+        JobName.AppUninstalled,
+        { companyId: SANDBOX_COMPANY_ID },
+        { appId: OTHER_APP_ID },
+      );
+
+      expect(delivery.status).toBe('ignored');
+      expect(await agencyConnections()).toEqual(AGENCY_LOCATIONS);
+      const agency = await connectionOf(SANDBOX_COMPANY_ID);
+      expect(agency.status).toBe('active');
+      expect((await tokenRequest(auth.url, LOC_A)).status).toBe(200);
     });
 
     it('an agency-level UNINSTALL uninstalls the agency and its minted locations', async () => {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { AUTH_CONFIG } from '../config/auth-config.token';
 import type { AuthServiceConfig } from '../config/auth-service.config';
+import { ghlAppIdOf } from '../config/ghl-app-id';
 import { AgencyOAuthApi, OAUTH_API } from '../oauth/oauth-api.provider';
 import { TokenRefreshService } from '../tokens/token-refresh.service';
 import { ConnectionsService } from './connections.service';
@@ -67,7 +68,7 @@ export class AgencyInstallService {
 
   /** Every page of `GET /oauth/installedLocations` for our app under the agency. */
   private async installedLocations(companyId: string): Promise<string[]> {
-    const appId = this.config.GHL_CLIENT_ID.split('-')[0];
+    const appId = ghlAppIdOf(this.config.GHL_CLIENT_ID);
     const companyToken = await this.tokens.companyAccessToken(companyId);
     const ids: string[] = [];
     for (let skip = 0; ; skip += INSTALLED_PAGE_SIZE) {
