@@ -1,9 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 
 import { LoggingModule } from '@sm/logging';
-import { DatabaseModule, HealthModule, ServiceSettings } from '@sm/platform';
+import { DatabaseModule, ServiceSettings } from '@sm/platform';
 
 import { WebhookIngressConfig } from './config/webhook-ingress.config';
+import { IngressHealthModule } from './health/ingress-health.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 export const SERVICE_NAME = 'webhook-ingress';
@@ -16,7 +17,7 @@ export class AppModule {
       imports: [
         LoggingModule.forRoot({ service: SERVICE_NAME, level: config.LOG_LEVEL }),
         DatabaseModule.forRoot({ databaseUrl: config.DATABASE_URL }),
-        HealthModule.forRoot({ redisUrl: config.REDIS_URL }),
+        IngressHealthModule.forRoot({ redisUrl: config.REDIS_URL }),
         WebhooksModule.forRoot(config),
       ],
     };
