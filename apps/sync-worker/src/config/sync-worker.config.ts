@@ -45,6 +45,8 @@ export const syncWorkerEnv = z.object({
     .transform((names) => [...new Set([...INTERNAL_SYNC_COMPLETED_CONSUMERS, ...names])]),
   /** Read API keys, each scoped to its locations: JSON `[{ name, keyHash | key, locations }]`. */
   READ_API_KEYS: readApiKeysField(),
+  /** A contact's health score is refreshed live from GHL at most once per this window (ms). */
+  HEALTH_SCORE_REFRESH_INTERVAL_MS: positiveInt(60_000),
   /** Events for one contact within this window (ms) become one fetch. */
   CONTACT_SYNC_COALESCE_MS: z.coerce.number().int().min(0).default(1_500),
   /** How often the outbox relay looks for unpublished events when nothing woke it (ms). */

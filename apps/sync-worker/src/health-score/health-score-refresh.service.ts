@@ -1,6 +1,8 @@
 import {
   BadGatewayException,
   ConflictException,
+  HttpException,
+  HttpStatus,
   Injectable,
   Logger,
   NotFoundException,
@@ -15,6 +17,22 @@ import { contactRow } from '../records/record-mappers';
 import { LocationUnavailableError } from '../tokens/location-unavailable.error';
 import { HealthScore } from './health-score.calculator';
 import { HealthScoreService } from './health-score.service';
+import { HealthScoreRefreshThrottle } from './health-score-refresh-throttle.service';
+
+/** A refresh asked for again within the contact's window: 429, with when to come back. */
+export class RefreshTooSoonException extends HttpException {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      {
+        statusCode: HttpStatus.TOO_MANY_REQUESTS,
+        error: 'Too Many Requests',
+        message: 'this contact was refreshed moments ago; retry after retryAfterSeconds',
+        retryAfterSeconds,
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}
 
 /**
  * The on-demand refresh: the contact read live from GHL (`GET /contacts/:contactId`), scored with
@@ -29,6 +47,7 @@ export class HealthScoreRefresh implements OnModuleInit {
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly scores: HealthScoreService,
+    private readonly throttle: HealthScoreRefreshThrottle,
   ) {}
 
   onModuleInit(): void {
@@ -36,7 +55,11 @@ export class HealthScoreRefresh implements OnModuleInit {
     this.ghl = this.moduleRef.get<GhlApi>(GHL_API, { strict: false });
   }
 
+  /** The caller has checked that SolarMarket holds the contact: GHL is asked for no other. */
   async refresh(locationId: string, contactId: string): Promise<HealthScore> {
+    const retryAfterSeconds = await this.throttle.take(locationId, contactId);
+    if (retryAfterSeconds > 0) throw new RefreshTooSoonException(retryAfterSeconds);
+
     const live = await this.fetchContact(locationId, contactId);
     const row = contactRow(live, { locationId, fetchedAt: new Date(), timeZone: 'UTC' });
     const contact = {

@@ -7,6 +7,7 @@ import {
   Post,
   Put,
   Query,
+  Res,
   UseGuards,
 } from '@nestjs/common';
 import {
@@ -17,12 +18,17 @@ import {
   ApiOperation,
   ApiQuery,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { ZodError } from 'zod';
 import { BadRequestException } from '@nestjs/common';
 
 import { ServiceTokenGuard } from '../failures/service-token.guard';
-import { HealthScoreRefresh } from '../health-score/health-score-refresh.service';
+import {
+  HealthScoreRefresh,
+  RefreshTooSoonException,
+} from '../health-score/health-score-refresh.service';
 import { HealthScoreService } from '../health-score/health-score.service';
 import type { HealthScoreSettings } from '../health-score/health-score-settings';
 import { ApiKeyGuard } from './api-key.guard';
@@ -74,14 +80,26 @@ export class HealthScoreController {
   @ApiBearerAuth('api-key')
   @ApiOperation({ summary: 'Reads the contact live from GHL and scores it now' })
   @ApiOkResponse({ type: HealthScoreDto })
-  @ApiNotFoundResponse({ description: 'Not one of the key’s locations, or GHL has no contact.' })
+  @ApiNotFoundResponse({
+    description: 'No such contact among the key’s locations, or GHL no longer has it.',
+  })
+  @ApiTooManyRequestsResponse({ description: 'Refreshed moments ago; see Retry-After.' })
   async refresh(
     @Principal() principal: ApiPrincipal,
     @Param('locationId') locationId: string,
     @Param('contactId') contactId: string,
+    @Res({ passthrough: true }) response: Response,
   ): Promise<HealthScoreDto> {
-    this.contacts.assertReadable(principal, locationId);
-    await this.refresher.refresh(locationId, contactId);
+    // Only a contact SolarMarket holds may spend a GHL call, as the GET route reads only those.
+    await this.contacts.findContact(principal, locationId, contactId);
+    try {
+      await this.refresher.refresh(locationId, contactId);
+    } catch (error) {
+      if (error instanceof RefreshTooSoonException) {
+        response.setHeader('Retry-After', String(error.retryAfterSeconds));
+      }
+      throw error;
+    }
     const current = await this.scores.current(locationId, contactId);
 
     return healthScoreView(current as NonNullable<typeof current>);

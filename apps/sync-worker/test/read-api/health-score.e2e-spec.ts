@@ -208,15 +208,47 @@ describe('the health score of a contact', () => {
     expect((await scoreOf()).history[0].trigger).toBe('refresh');
   });
 
-  it('answers 404 to a refresh of a contact GHL does not have', async () => {
+  it('answers 429 with Retry-After to a second refresh of a contact, no GHL call', async () => {
+    const path = `/api/v1/locations/${LOCATION}/contacts/${CONTACT}/health-score/refresh`;
+    const callsBefore = stack.ghl.requested.length;
+
+    const again = await stack.send('POST', path, {}, KEY);
+
+    expect(again.status).toBe(429);
+    const retryAfter = Number(again.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(again.body).toMatchObject({ statusCode: 429, retryAfterSeconds: retryAfter });
+    expect(stack.ghl.requested.length).toBe(callsBefore);
+  });
+
+  it('answers 404 to a refresh of a contact SolarMarket does not hold, no GHL call', async () => {
+    const callsBefore = stack.ghl.requested.length;
+
+    const answers = [];
+    for (let n = 0; n < 5; n += 1) {
+      const path = `/api/v1/locations/${LOCATION}/contacts/random${n}/health-score/refresh`;
+      answers.push(await stack.send('POST', path, {}, KEY));
+    }
+
+    expect(answers.map((answer) => answer.status)).toEqual([404, 404, 404, 404, 404]);
+    expect(answers[0].body.message).toBe('no such contact');
+    expect(stack.ghl.requested.length).toBe(callsBefore);
+  });
+
+  it('answers 404 to a refresh of a contact GHL no longer has', async () => {
+    await stack.writeContacts([contactRow(contact({ id: 'gone-contact' }), next())]);
+
     const answer = await stack.send(
       'POST',
-      `/api/v1/locations/${LOCATION}/contacts/ghost-contact/health-score/refresh`,
+      `/api/v1/locations/${LOCATION}/contacts/gone-contact/health-score/refresh`,
       {},
       KEY,
     );
 
     expect(answer.status).toBe(404);
+    expect(answer.body.message).toBe('GHL has no such contact');
+    expect(stack.ghl.requested).toContain('/contacts/gone-contact');
   });
 
   it("takes a location's weights from an admin, validated, and rescores with them", async () => {

@@ -27,12 +27,16 @@ export interface ApiKeySpec {
 export interface FakeGhl {
   url: string;
   contacts: Map<string, GhlContact>;
+  /** Every path GHL was asked for, in order: the calls spent from the location's budget. */
+  requested: string[];
   close(): Promise<void>;
 }
 
 export async function startFakeGhl(): Promise<FakeGhl> {
   const contacts = new Map<string, GhlContact>();
+  const requested: string[] = [];
   const server: Server = createServer((request, response) => {
+    requested.push(request.url ?? '');
     const match = /^\/contacts\/([^/?]+)$/.exec(request.url ?? '');
     const contact = match ? contacts.get(decodeURIComponent(match[1])) : undefined;
     response.setHeader('content-type', 'application/json');
@@ -51,13 +55,14 @@ export async function startFakeGhl(): Promise<FakeGhl> {
   return {
     url: `http://127.0.0.1:${port}`,
     contacts,
+    requested,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 
 /** A JSON answer; tests read its fields as the API documents them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Answer = { status: number; body: any };
+export type Answer = { status: number; body: any; headers: Headers };
 
 export interface ReadApiStack {
   url: string;
@@ -99,6 +104,7 @@ export async function startReadApiStack(keys: ApiKeySpec[]): Promise<ReadApiStac
   const writer = app.get(RecordWriter);
   const answer = async (response: Response) => ({
     status: response.status,
+    headers: response.headers,
     body: response.headers.get('content-type')?.includes('json') ? await response.json() : null,
   });
 
