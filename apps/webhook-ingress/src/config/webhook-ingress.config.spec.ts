@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { KeyObject, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,31 @@ describe('webhook-ingress configuration', () => {
   const privateFile = path.join(dir, 'ed25519-private.pem');
   writeFileSync(publicFile, publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const writeKey = (name: string, key: KeyObject) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, key.export({ type: 'spki', format: 'pem' }));
+
+    return file;
+  };
+  const ed25519Point = (hex: string) =>
+    createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(hex, 'hex').toString('base64url') },
+      format: 'jwk',
+    });
+  // The identity (y = 1) and a point of order 8: with either, node:crypto accepts R = identity,
+  // S = 0 over any body.
+  const identityFile = writeKey('identity.pem', ed25519Point(`01${'00'.repeat(31)}`));
+  const order8File = writeKey(
+    'order-8.pem',
+    ed25519Point('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'),
+  );
+  const rsaWith = (modulusLength: number, exponent: string) => {
+    const jwk = generateKeyPairSync('rsa', { modulusLength }).publicKey.export({ format: 'jwk' });
+
+    return createPublicKey({ key: { ...jwk, e: exponent }, format: 'jwk' });
+  };
+  const rsaExponent1File = writeKey('rsa-e1.pem', rsaWith(2048, 'AQ'));
+  const rsa1024File = writeKey('rsa-1024.pem', rsaWith(1024, 'AQAB'));
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -53,6 +78,28 @@ describe('webhook-ingress configuration', () => {
     expect(load).toThrow(/WEBHOOK_ED25519_PUBLIC_KEY_FILES/);
     expect(load).toThrow(problem);
   });
+
+  it.each([
+    [
+      'the identity point',
+      'WEBHOOK_ED25519_PUBLIC_KEY_FILES',
+      identityFile,
+      /prime-order subgroup/,
+    ],
+    ['a point of order 8', 'WEBHOOK_ED25519_PUBLIC_KEY_FILES', order8File, /prime-order subgroup/],
+    ['an RSA exponent of 1', 'WEBHOOK_RSA_PUBLIC_KEY_FILES', rsaExponent1File, /exponent 1,/],
+    ['a 1024-bit RSA key', 'WEBHOOK_RSA_PUBLIC_KEY_FILES', rsa1024File, /1024-bit/],
+  ])(
+    'stops at boot on a weak key (%s), naming the variable and the file',
+    (_w, name, file, why) => {
+      const load = () => loadConfig(webhookIngressConfigSchema, { [name]: file });
+
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(name);
+      expect(load).toThrow(file);
+      expect(load).toThrow(why);
+    },
+  );
 
   it('refuses a configuration without any key', () => {
     const load = () =>

@@ -1,9 +1,6 @@
 import { KeyObject, verify } from 'node:crypto';
 
-/** libsodium's one function this file uses (sodium-native ships no types). */
-interface Sodium {
-  crypto_sign_verify_detached(signature: Buffer, message: Buffer, publicKey: Buffer): boolean;
-}
+import { Sodium, loadSodium } from './sodium';
 
 /** Bodies up to this size are checked on the event loop; larger ones on the thread pool. */
 export const ON_LOOP_MAX_BYTES = 16 * 1024;
@@ -70,13 +67,4 @@ export function verifiesOnThreadPool(
       resolve(false);
     }
   });
-}
-
-function loadSodium(): Sodium | null {
-  try {
-    // Required lazily: a platform without a prebuilt binary falls back instead of failing boot.
-    return require('sodium-native') as Sodium;
-  } catch {
-    return null;
-  }
 }
