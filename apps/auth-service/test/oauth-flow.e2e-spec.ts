@@ -13,6 +13,7 @@ import {
   newKey,
   RunningAuthService,
   startAuthService,
+  startInstall,
   tokenRequest,
 } from './support/auth-test-kit';
 import { GhlSandbox, SANDBOX_APP } from './support/ghl-sandbox';
@@ -146,15 +147,16 @@ describe('OAuth install flow', () => {
     });
 
     it('a forged, a missing and an expired state → 400', async () => {
-      const install = await fetch(`${auth.url}/oauth/install`, { redirect: 'manual' });
-      const state = new URL(install.headers.get('location') ?? '').searchParams.get('state') ?? '';
+      const { state, cookie } = await startInstall(auth.url);
       const [nonce, , signature] = state.split('.');
       const exchangesBefore = (await ghl.stats()).oauth.codeExchanges;
       const expired = `${nonce}.${Date.now() - 1}.${signature}`;
 
       const answers = await Promise.all(
         [`code=x&state=${state}x`, 'code=x', `code=x&state=${expired}`].map((query) =>
-          fetch(`${auth.url}/oauth/callback?${query}`, { headers: { accept: 'application/json' } }),
+          fetch(`${auth.url}/oauth/callback?${query}`, {
+            headers: { accept: 'application/json', cookie },
+          }),
         ),
       );
 
@@ -167,11 +169,10 @@ describe('OAuth install flow', () => {
     });
 
     it('a reused state → 400 state_reused, a bad code → 400 invalid_code', async () => {
-      const install = await fetch(`${auth.url}/oauth/install`, { redirect: 'manual' });
-      const state = new URL(install.headers.get('location') ?? '').searchParams.get('state') ?? '';
+      const { state, cookie } = await startInstall(auth.url);
       const callback = (code: string) =>
         fetch(`${auth.url}/oauth/callback?code=${code}&state=${encodeURIComponent(state)}`, {
-          headers: { accept: 'application/json' },
+          headers: { accept: 'application/json', cookie },
         });
 
       const badCode = await callback('not-a-code');
@@ -182,6 +183,86 @@ describe('OAuth install flow', () => {
       expect(reused.status).toBe(400);
       expect((await jsonOf(reused)).error).toBe('state_reused');
       await expectNothingStored();
+    });
+  });
+
+  describe('the state is bound to the browser that started the install', () => {
+    /** An install walked to GHL's redirect back: the callback link, not yet opened. */
+    const consentedCallback = async () => {
+      const started = await startInstall(auth.url);
+      started.consent.searchParams.set('locationId', LOCATION);
+      const back = await fetch(started.consent, { redirect: 'manual' });
+      const link = new URL(back.headers.get('location') ?? '');
+
+      return { ...started, link: `${auth.url}${link.pathname}${link.search}` };
+    };
+    const expectNothingExchanged = async (exchangesBefore: number) => {
+      expect((await ghl.stats()).oauth.codeExchanges).toBe(exchangesBefore);
+      expect(await db.manager.count(Connection)).toBe(0);
+      expect(await db.manager.count(ConnectionToken)).toBe(0);
+    };
+
+    it('/oauth/install sets the state as a short-lived HttpOnly SameSite=Lax cookie', async () => {
+      const { state, setCookie } = await startInstall(auth.url);
+
+      expect(setCookie).toHaveLength(1);
+      const [pair, ...attributes] = setCookie[0].split('; ');
+      expect(pair).toBe(`ghl_oauth_state=${state}`);
+      expect(attributes).toEqual(
+        expect.arrayContaining(['Max-Age=600', 'Path=/oauth/callback', 'HttpOnly', 'SameSite=Lax']),
+      );
+      // The test's redirect URI is http; an https one gets `Secure`.
+      expect(attributes).not.toContain('Secure');
+    });
+
+    it("an attacker's callback link opened without its cookie → 400 state_unbound", async () => {
+      const attackers = await consentedCallback();
+      const exchangesBefore = (await ghl.stats()).oauth.codeExchanges;
+
+      const inVictimsBrowser = await fetch(attackers.link, {
+        headers: { accept: 'application/json' },
+      });
+      const asPage = await fetch(attackers.link, { headers: { accept: 'text/html' } });
+
+      expect(inVictimsBrowser.status).toBe(400);
+      expect(await jsonOf(inVictimsBrowser)).toEqual({
+        error: 'state_unbound',
+        message: expect.stringContaining('not started in this browser'),
+      });
+      expect(asPage.status).toBe(400);
+      expect(await asPage.text()).toContain('not started in this browser');
+      await expectNothingExchanged(exchangesBefore);
+    });
+
+    it("a callback carrying another install's cookie → 400 state_unbound", async () => {
+      const attackers = await consentedCallback();
+      const victims = await startInstall(auth.url);
+      const exchangesBefore = (await ghl.stats()).oauth.codeExchanges;
+
+      const answer = await fetch(attackers.link, {
+        headers: { accept: 'application/json', cookie: victims.cookie },
+      });
+
+      expect(answer.status).toBe(400);
+      expect((await jsonOf(answer)).error).toBe('state_unbound');
+      // The victim's own cookie is left for the victim's own callback.
+      expect(answer.headers.getSetCookie()).toEqual([]);
+      await expectNothingExchanged(exchangesBefore);
+    });
+
+    it('the browser that started the install completes it, and its cookie is cleared', async () => {
+      const own = await consentedCallback();
+
+      const answer = await fetch(own.link, {
+        headers: { accept: 'application/json', cookie: own.cookie },
+      });
+
+      expect(answer.status).toBe(200);
+      expect(await jsonOf(answer)).toMatchObject({ connected: true, locationId: LOCATION });
+      const [cleared] = answer.headers.getSetCookie();
+      expect(cleared).toMatch(
+        /^ghl_oauth_state=; Path=\/oauth\/callback; Expires=Thu, 01 Jan 1970/,
+      );
     });
   });
 

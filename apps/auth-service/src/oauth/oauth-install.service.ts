@@ -22,6 +22,12 @@ export interface InstallResult {
   locations?: string[];
 }
 
+export interface CallbackQuery {
+  code?: string;
+  state?: string;
+  error?: string;
+}
+
 /** Why a callback was refused, as a stable error code. */
 export type InstallProblem = 'access_denied' | 'missing_code' | 'invalid_code' | 'ghl_unavailable';
 
@@ -72,20 +78,25 @@ export class OAuthInstallService {
     ];
   }
 
-  async authorizeUrl(): Promise<string> {
+  /** GHL's consent URL and the state in it, which the browser also keeps as a cookie. */
+  async start(): Promise<{ authorizeUrl: string; state: string }> {
+    const state = await this.states.issue();
     const url = new URL(this.config.GHL_AUTHORIZE_URL);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', this.config.GHL_CLIENT_ID);
     url.searchParams.set('redirect_uri', this.config.GHL_REDIRECT_URI);
     url.searchParams.set('scope', this.requestedScopes().join(' '));
-    url.searchParams.set('state', await this.states.issue());
+    url.searchParams.set('state', state);
 
-    return url.toString();
+    return { authorizeUrl: url.toString(), state };
   }
 
-  /** The state is checked (and spent) first: nothing else runs for a request we did not start. */
-  async complete(query: { code?: string; state?: string; error?: string }) {
-    await this.states.consume(query.state);
+  /**
+   * The state is checked (and spent) first: nothing else runs for a request we did not start,
+   * or that another browser started. `boundState`: the state the browser's cookie holds.
+   */
+  async complete(query: CallbackQuery, boundState: string | undefined) {
+    await this.states.consume(query.state, boundState);
     if (query.error) throw new InstallRefusedError('access_denied');
     if (!query.code) throw new InstallRefusedError('missing_code');
 

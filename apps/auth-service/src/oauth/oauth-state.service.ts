@@ -13,8 +13,11 @@ export const STATE_LIFETIME_MS = 10 * 60_000;
 /** How often a process deletes long-expired states: the DELETE scans the whole table. */
 const PURGE_EVERY_MS = 60_000;
 
-/** Why a callback's `state` was refused; each reads as a sentence in the error page. */
-export type StateProblem = 'missing' | 'forged' | 'expired' | 'reused';
+/**
+ * Why a callback's `state` was refused; each reads as a sentence in the error page. `unbound`:
+ * the browser does not hold the state's cookie (see `oauth-state-cookie.ts`).
+ */
+export type StateProblem = 'missing' | 'forged' | 'expired' | 'unbound' | 'reused';
 
 export class InvalidStateError extends Error {
   constructor(readonly problem: StateProblem) {
@@ -25,8 +28,9 @@ export class InvalidStateError extends Error {
 
 /**
  * The OAuth `state`: `<nonce>.<expiresAtMs>.<hmac>`. The HMAC proves we issued it, the time
- * bounds it to ten minutes, and the nonce row in `oauth_states` is consumed by one atomic
- * UPDATE, so a state is accepted once even by two replicas at the same instant.
+ * bounds it to ten minutes, the browser's state cookie proves this browser started the install,
+ * and the nonce row in `oauth_states` is consumed by one atomic UPDATE, so a state is accepted
+ * once even by two replicas at the same instant.
  *
  * A new state deletes the rows that expired over an hour ago (the first in a process, then at
  * most one a minute): a state past its signed expiry is refused before its row is looked up, so
@@ -57,7 +61,8 @@ export class OAuthStateService {
     return `${signed}.${this.sign(signed)}`;
   }
 
-  async consume(state: string | undefined): Promise<void> {
+  /** `bound`: the state the browser's cookie holds. A state that is not it stays unspent. */
+  async consume(state: string | undefined, bound: string | undefined): Promise<void> {
     if (!state) throw new InvalidStateError('missing');
     const [nonce, expiresAtMs, signature, ...rest] = state.split('.');
     const isWellFormed = rest.length === 0 && Boolean(nonce && expiresAtMs && signature);
@@ -65,6 +70,7 @@ export class OAuthStateService {
       throw new InvalidStateError('forged');
     }
     if (Number(expiresAtMs) <= Date.now()) throw new InvalidStateError('expired');
+    if (!bound || !equalInConstantTime(bound, state)) throw new InvalidStateError('unbound');
 
     const rows: unknown[] = await this.dataSource.query(
       `WITH consumed AS (
@@ -78,13 +84,16 @@ export class OAuthStateService {
   }
 
   private hasValidSignature(signed: string, signature: string): boolean {
-    const expected = Buffer.from(this.sign(signed));
-    const presented = Buffer.from(signature);
-
-    return presented.length === expected.length && timingSafeEqual(presented, expected);
+    return equalInConstantTime(signature, this.sign(signed));
   }
 
   private sign(signed: string): string {
     return createHmac('sha256', this.config.OAUTH_STATE_SECRET).update(signed).digest('base64url');
   }
+}
+
+function equalInConstantTime(presented: string, expected: string): boolean {
+  const [a, b] = [Buffer.from(presented), Buffer.from(expected)];
+
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -1,7 +1,10 @@
-import { Controller, Get, Logger, Query, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Controller, Get, Inject, Logger, Query, Req, Res } from '@nestjs/common';
+import type { CookieOptions, Request, Response } from 'express';
 
+import { AUTH_CONFIG } from '../config/auth-config.token';
+import type { AuthServiceConfig } from '../config/auth-service.config';
 import { InstallRefusedError, InstallResult, OAuthInstallService } from './oauth-install.service';
+import { STATE_COOKIE, stateCookieOf, stateCookieOptions } from './oauth-state-cookie';
 import { InvalidStateError } from './oauth-state.service';
 
 const EXPLANATIONS: Record<string, string> = {
@@ -13,18 +16,29 @@ const EXPLANATIONS: Record<string, string> = {
   state_forged: 'This link did not come from an install we started. Start the install again.',
   state_expired: 'The install took longer than ten minutes. Start the install again.',
   state_reused: 'This install link was already used. Start the install again.',
+  state_unbound:
+    'This install was not started in this browser, or another install was started since. ' +
+    'Start the install again here.',
 };
 
 /** The GHL install flow: `/oauth/install` sends the browser to GHL, GHL sends it back here. */
 @Controller('oauth')
 export class OAuthController {
   private readonly logger = new Logger(OAuthController.name);
+  private readonly stateCookie: CookieOptions;
 
-  constructor(private readonly install: OAuthInstallService) {}
+  constructor(
+    @Inject(AUTH_CONFIG) config: AuthServiceConfig,
+    private readonly install: OAuthInstallService,
+  ) {
+    this.stateCookie = stateCookieOptions(config.GHL_REDIRECT_URI);
+  }
 
   @Get('install')
   async start(@Res() res: Response): Promise<void> {
-    res.redirect(302, await this.install.authorizeUrl());
+    const { authorizeUrl, state } = await this.install.start();
+    res.cookie(STATE_COOKIE, state, this.stateCookie);
+    res.redirect(302, authorizeUrl);
   }
 
   @Get('callback')
@@ -34,8 +48,11 @@ export class OAuthController {
     @Res() res: Response,
   ): Promise<void> {
     const wantsJson = req.accepts(['html', 'json']) === 'json';
+    const callback = pickStrings(query);
+    const boundState = stateCookieOf(req);
+    this.forgetStateCookie(res, boundState, callback.state);
     try {
-      const result = await this.install.complete(pickStrings(query));
+      const result = await this.install.complete(callback, boundState);
       if (wantsJson) {
         res.status(200).json(result);
 
@@ -56,6 +73,13 @@ export class OAuthController {
         return;
       }
       res.status(status).type('html').send(page('Not connected', EXPLANATIONS[code]));
+    }
+  }
+
+  /** The cookie has served once its state came back; another install's cookie is left alone. */
+  private forgetStateCookie(res: Response, boundState?: string, state?: string): void {
+    if (boundState && boundState === state) {
+      res.clearCookie(STATE_COOKIE, { ...this.stateCookie, maxAge: undefined });
     }
   }
 }

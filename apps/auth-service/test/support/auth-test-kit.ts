@@ -60,21 +60,41 @@ export async function startAuthService(env: Record<string, string>): Promise<Run
   return { app, url: `http://127.0.0.1:${listeningPort(app)}`, config };
 }
 
-/** Walks the install flow as a browser would, without following the last redirect. */
-export async function installThroughConsent(
-  authUrl: string,
-  options: { deny?: boolean; json?: boolean; locationId?: string } = {},
-): Promise<Response> {
+/** `GET /oauth/install`: GHL's consent URL, its state, and the cookie it left in the browser. */
+export async function startInstall(authUrl: string) {
   const install = await fetch(`${authUrl}/oauth/install`, { redirect: 'manual' });
   const consent = new URL(install.headers.get('location') ?? '');
+  const setCookie = install.headers.getSetCookie();
+
+  return {
+    consent,
+    state: consent.searchParams.get('state') ?? '',
+    setCookie,
+    cookie: setCookie.map((header) => header.split(';')[0]).join('; '),
+  };
+}
+
+/**
+ * Walks the install flow as a browser would, without following the last redirect. `cookie`: what
+ * the browser sends to the callback, by default the cookie `/oauth/install` set (`''`: none).
+ */
+export async function installThroughConsent(
+  authUrl: string,
+  options: { deny?: boolean; json?: boolean; locationId?: string; cookie?: string } = {},
+): Promise<Response> {
+  const { consent, cookie } = await startInstall(authUrl);
   if (options.deny) consent.searchParams.set('deny', '1');
   // The location the person picks on GHL's consent page.
   if (options.locationId) consent.searchParams.set('locationId', options.locationId);
   const back = await fetch(consent, { redirect: 'manual' });
   const callback = new URL(back.headers.get('location') ?? '');
+  const sent = options.cookie ?? cookie;
 
   return fetch(`${authUrl}${callback.pathname}${callback.search}`, {
-    headers: { accept: options.json === false ? 'text/html' : 'application/json' },
+    headers: {
+      accept: options.json === false ? 'text/html' : 'application/json',
+      ...(sent ? { cookie: sent } : {}),
+    },
   });
 }
 
