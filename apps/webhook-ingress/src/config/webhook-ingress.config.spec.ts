@@ -48,6 +48,7 @@ describe('webhook-ingress configuration', () => {
     expect(config.PORT).toBe(3002);
     expect(config.WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS).toBe(300);
     expect(config.WEBHOOK_MAX_BODY_BYTES).toBe(1024 * 1024);
+    expect(config.WEBHOOK_INBOX_RETENTION_DAYS).toBe(30);
     expect(config.WEBHOOK_ED25519_PUBLIC_KEY_FILES.map((key) => key.key.asymmetricKeyType)).toEqual(
       ['ed25519'],
     );
@@ -100,6 +101,13 @@ describe('webhook-ingress configuration', () => {
       expect(load).toThrow(why);
     },
   );
+
+  it('refuses an inbox retention that is not a positive number of days', () => {
+    const load = () =>
+      loadConfig(webhookIngressConfigSchema, { WEBHOOK_INBOX_RETENTION_DAYS: '0' });
+
+    expect(load).toThrow(/WEBHOOK_INBOX_RETENTION_DAYS/);
+  });
 
   it('refuses a configuration without any key', () => {
     const load = () =>

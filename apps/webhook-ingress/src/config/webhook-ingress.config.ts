@@ -24,6 +24,14 @@ export const webhookIngressConfigSchema = z
     WEBHOOK_SWEEP_INTERVAL_SECONDS: positiveInt(60),
     /** How old a still-`received` delivery must be before the sweeper enqueues it again. */
     WEBHOOK_SWEEP_AGE_SECONDS: positiveInt(120),
+    /**
+     * Days a `processed` or `ignored` delivery is kept in the inbox (`failed` and `received` ones
+     * are kept until someone acts). Must outlast the longest gap between two successful nightly
+     * reconciliations, which read the contacts named by deliveries since the last one.
+     */
+    WEBHOOK_INBOX_RETENTION_DAYS: positiveInt(30),
+    /** How often, at most, one process deletes deliveries past their retention. */
+    WEBHOOK_INBOX_PRUNE_INTERVAL_SECONDS: positiveInt(3600),
   })
   .superRefine((config, ctx) => {
     const keyCount =

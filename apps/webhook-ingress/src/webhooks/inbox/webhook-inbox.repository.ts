@@ -61,6 +61,24 @@ const SELECT_UNQUEUED = `
   ORDER BY received_at, id
   LIMIT $5`;
 
+/**
+ * One bounded batch of settled deliveries past their retention, oldest first, through the
+ * (status, received_at) index. SKIP LOCKED: replicas pruning at once take different rows.
+ */
+const DELETE_SETTLED = `
+  DELETE FROM webhook_inbox
+  WHERE id IN (
+    SELECT id FROM webhook_inbox
+    WHERE status = ANY($1::text[])
+      AND received_at < now() - make_interval(days => $2)
+    ORDER BY received_at
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+  )`;
+
+/** Deliveries done with: a `failed` one waits for someone to act, a `received` one for a queue. */
+const SETTLED: DeliveryStatus[] = [DeliveryStatus.Processed, DeliveryStatus.Ignored];
+
 const BEFORE_EVERYTHING: InboxCursor = {
   receivedAt: '-infinity',
   inboxId: '00000000-0000-0000-0000-000000000000',
@@ -184,6 +202,17 @@ export class WebhookInboxRepository {
       locationId: row.location_id,
       companyId: row.company_id,
     }));
+  }
+
+  /** Deletes up to `limit` processed or ignored deliveries older than `retentionDays`. */
+  async deleteSettled(retentionDays: number, limit: number): Promise<number> {
+    const [, deleted] = (await this.dataSource.query(DELETE_SETTLED, [
+      SETTLED,
+      retentionDays,
+      limit,
+    ])) as [unknown, number];
+
+    return deleted;
   }
 }
 
