@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { ConnectionOptions, Queue } from 'bullmq';
 import request from 'supertest';
-import type { DataSource } from 'typeorm';
+import { DataSource, Like } from 'typeorm';
 
 import { createDataSource, Notification } from '@sm/entities';
 import { listeningPort, startService } from '@sm/platform';
@@ -148,6 +148,32 @@ describe('notification-service', () => {
     expect(row).toMatchObject({ status: 'delivered', audience: 'team', channel: 'slack' });
     expect(row.attempts).toBe(1);
     expect(row.deliveredAt).toBeInstanceOf(Date);
+  });
+
+  it('tells the team once per completion: again after a reopen, not for a replay', async () => {
+    const ids = { locationId: 'loc-main', contactId: 'c-2b', taskId: 't-2b' };
+    await completeTask(ids);
+    const postsBefore = endpoint.postsTo(TEAM).length;
+    const first = { ...ids, completedAt: '2026-03-01T10:00:00.000Z' };
+    const again = { ...ids, completedAt: '2026-03-02T09:30:00.000Z' };
+
+    await notifications.add(JobName.TaskCompleted, first);
+    await settled();
+    await notifications.add(JobName.TaskCompleted, first);
+    await notifications.add(JobName.TaskCompleted, again);
+    await settled();
+    await notifications.add(JobName.TaskCompleted, again);
+    await settled();
+
+    expect(endpoint.postsTo(TEAM).length - postsBefore).toBe(2);
+    const keys = await records.getRepository(Notification).find({
+      where: { dedupeKey: Like('task-completed:loc-main:t-2b:%') },
+      order: { dedupeKey: 'ASC' },
+    });
+    expect(keys.map((row) => row.dedupeKey)).toEqual([
+      `task-completed:loc-main:t-2b:${Date.parse(first.completedAt)}:slack`,
+      `task-completed:loc-main:t-2b:${Date.parse(again.completedAt)}:slack`,
+    ]);
   });
 
   it('sends nothing more when the same task is reported completed again', async () => {

@@ -348,7 +348,12 @@ describe('sync worker against the GHL sandbox', () => {
       (job) => job.name === JobName.TaskCompleted && job.data.taskId === open.id,
     );
     expect(notices.map((job) => job.data)).toEqual([
-      { locationId: LOCATION, contactId: open.contactId, taskId: open.id },
+      {
+        locationId: LOCATION,
+        contactId: open.contactId,
+        taskId: open.id,
+        completedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      },
     ]);
   });
 

@@ -71,6 +71,12 @@ export interface TaskCompletedJob {
   locationId: string;
   contactId: string;
   taskId: string;
+  /**
+   * Which completion (ISO-8601, the record's `completed_at`): a task completed again after a
+   * reopen is a new one. Jobs added before this field existed lack it; the sync worker always
+   * sets it.
+   */
+  completedAt?: string;
 }
 
 export type AdminAlertKind =

@@ -5,9 +5,19 @@ import type { NotificationMessage } from './notification-message';
 
 export const TASK_COMPLETED_KIND = 'task-completed';
 
-/** One notice per task (and channel), however often its completion is reported. */
-export function taskCompletedEventKey(locationId: string, taskId: string): string {
-  return `${TASK_COMPLETED_KIND}:${locationId}:${taskId}`;
+/**
+ * One notice per completion of a task (and channel), however often that completion is reported;
+ * a task completed again after a reopen is another. A job added before jobs carried the
+ * completion keeps the key it had then, so its replay is still recognised.
+ */
+export function taskCompletedEventKey(
+  locationId: string,
+  taskId: string,
+  completedAt: string | undefined,
+): string {
+  const key = `${TASK_COMPLETED_KIND}:${locationId}:${taskId}`;
+
+  return completedAt === undefined ? key : `${key}:${Date.parse(completedAt)}`;
 }
 
 /** The team notice for a completed task. The contact may not be synced yet. */

@@ -18,7 +18,13 @@ import { TaskCompletedService } from './task-completed.service';
 
 const id = z.string().min(1).max(64);
 
-const taskCompletedJob = z.object({ locationId: id, contactId: id, taskId: id });
+const taskCompletedJob = z.object({
+  locationId: id,
+  contactId: id,
+  taskId: id,
+  /** Absent from jobs added before completions were versioned. */
+  completedAt: z.iso.datetime().optional(),
+});
 
 const adminAlertJob = z.object({
   kind: z.enum([

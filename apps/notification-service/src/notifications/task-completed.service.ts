@@ -31,7 +31,7 @@ export class TaskCompletedService {
   ) {}
 
   async notify(event: TaskCompletedJob, jobId?: string): Promise<void> {
-    const { locationId, contactId, taskId } = event;
+    const { locationId, contactId, taskId, completedAt } = event;
     const fields = { locationId, taskId, jobId };
     const task = await this.tasks.findOneBy({ locationId, id: taskId });
     if (!task) {
@@ -44,7 +44,7 @@ export class TaskCompletedService {
     const team = this.router.teamOf(locationId, task.assignedTo);
 
     const result = await this.intake.submit({
-      eventKey: taskCompletedEventKey(locationId, taskId),
+      eventKey: taskCompletedEventKey(locationId, taskId, completedAt),
       recipient: { audience: 'team', locationId, team },
       kind: TASK_COMPLETED_KIND,
       message: taskCompletedMessage(task, contact, team),

@@ -122,6 +122,7 @@ export class ContactSyncService {
         locationId: job.locationId,
         contactId: job.contactId,
         taskId: task.id,
+        completedAt: (task.completedAt as Date).toISOString(),
       });
     }
 

@@ -17,6 +17,7 @@ import {
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
+import { taskCompletedJobId } from './task-completed-job-id';
 
 /**
  * Every job this worker adds, with the options that make it unique. Keeping them in one place
@@ -68,11 +69,9 @@ export class JobEnqueuer {
     return this.webhookEvents.add(JobName.ProcessWebhook, data, { jobId: data.inboxId });
   }
 
-  /** Once per task: the job id is the task's. The notification service dedupes deliveries too. */
-  taskCompleted(data: TaskCompletedJob) {
-    return this.notifications.add(JobName.TaskCompleted, data, {
-      jobId: `task-completed.${data.locationId}.${data.taskId}`,
-    });
+  /** Once per completion of a task; the notification service dedupes by the same version. */
+  taskCompleted(data: Required<TaskCompletedJob>) {
+    return this.notifications.add(JobName.TaskCompleted, data, { jobId: taskCompletedJobId(data) });
   }
 
   adminAlert(data: AdminAlertJob) {

@@ -193,7 +193,8 @@ export class TaskSweepService {
         const isNewlyCompleted =
           !row.inserted && row.completedAt?.getTime() === fetchedAt.getTime();
         if (notify && isNewlyCompleted) {
-          await this.enqueuer.taskCompleted({ locationId, contactId, taskId: row.id });
+          const completedAt = fetchedAt.toISOString();
+          await this.enqueuer.taskCompleted({ locationId, contactId, taskId: row.id, completedAt });
         }
       }
     });

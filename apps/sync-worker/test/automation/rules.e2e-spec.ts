@@ -90,12 +90,13 @@ describe('automation rules (exactly once under duplicated and reordered events)'
 
   it('sends one task-completed notice per completed task', async () => {
     const contact = await saveContact(harness, { locationId: LOCATION, id: 'lead-2' });
+    const completedAt = new Date();
     await saveTask(harness, {
       locationId: LOCATION,
       id: 'task-2',
       contactId: contact.id,
       completed: true,
-      completedAt: new Date(),
+      completedAt,
     });
 
     const event = contactEvent(LOCATION, contact.id);
@@ -105,7 +106,33 @@ describe('automation rules (exactly once under duplicated and reordered events)'
     const notices = (await jobsNamed(JobName.TaskCompleted)).filter(
       (job) => job.data.taskId === 'task-2',
     );
-    expect(notices.map((job) => job.id)).toEqual([`task-completed.${LOCATION}.task-2`]);
+    expect(notices.map((job) => job.id)).toEqual([
+      `task-completed.${LOCATION}.task-2.${completedAt.getTime()}`,
+    ]);
+  });
+
+  it('notifies again for a task completed, reopened and completed again; once each', async () => {
+    const contact = await saveContact(harness, { locationId: LOCATION, id: 'lead-2b' });
+    const task = { locationId: LOCATION, id: 'task-2b', contactId: contact.id };
+    // Both after the rule was switched on: completions from before it are not its news.
+    const firstAt = new Date();
+    const againAt = new Date(firstAt.getTime() + 1_000);
+
+    await saveTask(harness, { ...task, completed: true, completedAt: firstAt });
+    await deliver(harness, [contactEvent(LOCATION, contact.id)]);
+    await saveTask(harness, { ...task, completed: false, completedAt: null });
+    await deliver(harness, [contactEvent(LOCATION, contact.id)]);
+    await saveTask(harness, { ...task, completed: true, completedAt: againAt });
+    await deliver(harness, [contactEvent(LOCATION, contact.id)]);
+    await deliver(harness, [contactEvent(LOCATION, contact.id)]);
+
+    const notices = (await jobsNamed(JobName.TaskCompleted)).filter(
+      (job) => job.data.taskId === 'task-2b',
+    );
+    expect(notices.map((job) => job.id).sort()).toEqual([
+      `task-completed.${LOCATION}.task-2b.${firstAt.getTime()}`,
+      `task-completed.${LOCATION}.task-2b.${againAt.getTime()}`,
+    ]);
   });
 
   it('follows up a no-show once, and tells the team once', async () => {

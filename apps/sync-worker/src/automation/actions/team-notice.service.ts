@@ -7,8 +7,10 @@ import { Queue } from 'bullmq';
 import type { NotifyTeamAction } from '@sm/automation-rules';
 import { JobName, QueueName, TaskCompletedJob, TeamNoticeJob, TeamNoticesJob } from '@sm/queues';
 
+import { taskCompletedJobId } from '../../jobs/task-completed-job-id';
 import type { ClaimedEffect } from '../effects/effect-ledger.service';
 import { EffectLedger } from '../effects/effect-ledger.service';
+import type { RuleTarget } from '../rules/rule-subjects';
 
 /** The notice that reuses the platform's own task-completed notification. */
 export const TASK_COMPLETED_NOTICE = 'task-completed';
@@ -19,7 +21,7 @@ const NOTICES_PER_JOB = 500;
 export interface NoticeWork {
   effect: ClaimedEffect;
   action: NotifyTeamAction;
-  subject: { kind: 'task' | 'appointment'; id: string } | null;
+  subject: RuleTarget | null;
 }
 
 /**
@@ -77,18 +79,15 @@ function noticesJobId(chunk: NoticeWork[]): string {
 }
 
 function taskCompletedJob({ effect, subject }: NoticeWork) {
-  const taskId = (subject as { id: string }).id;
-  const data: TaskCompletedJob = {
+  const task = subject as RuleTarget;
+  const data: Required<TaskCompletedJob> = {
     locationId: effect.locationId,
     contactId: effect.contactId,
-    taskId,
+    taskId: task.id,
+    completedAt: (task.completedAt as Date).toISOString(),
   };
 
-  return {
-    name: JobName.TaskCompleted,
-    data,
-    opts: { jobId: `task-completed.${effect.locationId}.${taskId}` },
-  };
+  return { name: JobName.TaskCompleted, data, opts: { jobId: taskCompletedJobId(data) } };
 }
 
 function teamNotice({ effect, action, subject }: NoticeWork): TeamNoticeJob {

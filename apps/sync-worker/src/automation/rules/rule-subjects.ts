@@ -13,9 +13,16 @@ export interface RuleSubject {
   key: string;
   contactId: string;
   facts: RuleFacts;
-  target: { kind: 'task' | 'appointment'; id: string } | null;
+  target: RuleTarget | null;
   /** A task's due date or an appointment's start: what reminders are set before. */
   dueAt: Date | null;
+}
+
+/** A task or appointment a rule acts on; a completed task's completion tells one from the next. */
+export interface RuleTarget {
+  kind: 'task' | 'appointment';
+  id: string;
+  completedAt?: Date;
 }
 
 /** One contact's records, as the sync engine last wrote them. */
@@ -55,7 +62,7 @@ export function triggeredSubjects(
     case 'task.completed':
       return records.tasks
         .filter((task) => task.completed && !task.deletedAt && since(task.completedAt))
-        .map((task) => taskSubject(contact, task));
+        .map((task) => completedTaskSubject(contact, task));
     case 'task.open':
       return openTasks(records).map((task) => taskSubject(contact, task));
     case 'appointment.status':
@@ -92,6 +99,18 @@ export function taskSubject(contact: Contact, task: Task): RuleSubject {
     facts: { contact, task },
     target: { kind: 'task', id: task.id },
     dueAt: task.dueDate,
+  };
+}
+
+/** Per completion: a task completed again after a reopen is news again, once. */
+export function completedTaskSubject(contact: Contact, task: Task): RuleSubject {
+  const completedAt = task.completedAt as Date;
+  const subject = taskSubject(contact, task);
+
+  return {
+    ...subject,
+    key: `${subject.key}:completed:${completedAt.getTime()}`,
+    target: { kind: 'task', id: task.id, completedAt },
   };
 }
 
