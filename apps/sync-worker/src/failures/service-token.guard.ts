@@ -23,7 +23,9 @@ export class ServiceTokenGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const header = context.switchToHttp().getRequest().headers?.authorization;
-    const presented = typeof header === 'string' ? header.replace(/^Bearer\s+/i, '') : '';
+    // Only the bearer scheme, as the auth service's guard: a bare token is no credential.
+    const isBearer = typeof header === 'string' && header.startsWith('Bearer ');
+    const presented = isBearer ? header.slice('Bearer '.length) : '';
     if (!timingSafeEqual(digest(presented), this.expected)) throw new UnauthorizedException();
 
     return true;

@@ -293,6 +293,15 @@ describe('automation rules (exactly once under duplicated and reordered events)'
     );
   });
 
+  it('takes the service token only as a bearer credential', async () => {
+    const rules = `${harness.url}/api/v1/automation/rules`;
+
+    const bare = await fetch(rules, { headers: { authorization: SERVICE_TOKEN } });
+    const bearer = await fetch(rules, { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } });
+
+    expect([bare.status, bearer.status]).toEqual([401, 200]);
+  });
+
   it('lets a retry take over a released claim, and never a held or done one', async () => {
     const ledger = harness.app.get(EffectLedger, { strict: false });
     const request = {
