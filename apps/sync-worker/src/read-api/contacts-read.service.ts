@@ -131,9 +131,9 @@ export class ContactsRead {
     return rows[0];
   }
 
-  /** A location outside the key's scope answers as if it did not exist. */
-  assertReadable(principal: ApiPrincipal, locationId: string): void {
-    if (!principal.locations.has(locationId)) throw new NotFoundException('no such contact');
+  /** A location outside the key's scope answers as if it did not exist (or its contact). */
+  assertReadable(principal: ApiPrincipal, locationId: string, notFound = 'no such contact'): void {
+    if (!principal.locations.has(locationId)) throw new NotFoundException(notFound);
   }
 
   private locationsFor(principal: ApiPrincipal, locationId: string | undefined): string[] {

@@ -24,6 +24,7 @@ import type { Response } from 'express';
 import { ZodError } from 'zod';
 import { BadRequestException } from '@nestjs/common';
 
+import { InstalledLocationPipe } from '../connections/installed-location.pipe';
 import { ServiceTokenGuard } from '../failures/service-token.guard';
 import {
   HealthScoreRefresh,
@@ -114,7 +115,7 @@ export class HealthScoreController {
     @Principal() principal: ApiPrincipal,
     @Param('locationId') locationId: string,
   ): Promise<HealthScoreSettings> {
-    this.contacts.assertReadable(principal, locationId);
+    this.contacts.assertReadable(principal, locationId, 'no such location');
 
     return this.scores.settingsFor(locationId);
   }
@@ -128,7 +129,7 @@ export class HealthScoreController {
   @ApiBody({ type: HealthScoreSettingsDto, description: 'Fields left out keep their default.' })
   @ApiOkResponse({ type: HealthScoreSettingsDto })
   async saveSettings(
-    @Param('locationId') locationId: string,
+    @Param('locationId', InstalledLocationPipe) locationId: string,
     @Body() body: unknown,
   ): Promise<HealthScoreSettings> {
     try {

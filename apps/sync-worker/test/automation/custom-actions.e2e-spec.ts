@@ -94,6 +94,8 @@ describe('rules enabled by configuration, and custom actions', () => {
   });
 
   it('reports where each setting came from', async () => {
+    await connect(harness, OTHER_LOCATION, ['contacts.readonly']);
+
     const response = await fetch(
       `${harness.url}/api/v1/automation/locations/${OTHER_LOCATION}/rules`,
       { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } },

@@ -302,6 +302,24 @@ describe('automation rules (exactly once under duplicated and reordered events)'
     expect([bare.status, bearer.status]).toEqual([401, 200]);
   });
 
+  it('refuses rules for a malformed location id (400) or one never installed (404)', async () => {
+    const malformed = await enableRule(harness, 'a b', 'stale-lead-nudge');
+    const unknown = await enableRule(harness, 'NoSuchLocation000001', 'stale-lead-nudge');
+    const listed = await fetch(
+      `${harness.url}/api/v1/automation/locations/NoSuchLocation000001/rules`,
+      { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } },
+    );
+
+    expect([malformed.status, unknown.status, listed.status]).toEqual([400, 404, 404]);
+    expect(((await malformed.json()) as { message: string[] }).message).toEqual([
+      expect.stringMatching(/^locationId/),
+    ]);
+    const stored = await harness.dataSource.query(
+      `SELECT 1 FROM automation_rule_settings WHERE location_id IN ('a b', 'NoSuchLocation000001')`,
+    );
+    expect(stored).toHaveLength(0);
+  });
+
   it('lets a retry take over a released claim, and never a held or done one', async () => {
     const ledger = harness.app.get(EffectLedger, { strict: false });
     const request = {

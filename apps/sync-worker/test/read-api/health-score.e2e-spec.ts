@@ -1,4 +1,5 @@
 import type { GhlAppointment, GhlContact, GhlNote, GhlTask } from '@sm/ghl-client';
+import { Connection, ConnectionStatus } from '@sm/entities';
 import { buildSyncCompletedEvent } from '@sm/sync-events';
 import { eventually } from '@sm/testing';
 
@@ -83,6 +84,9 @@ describe('the health score of a contact', () => {
 
   beforeAll(async () => {
     stack = await startReadApiStack([{ name: 'scores', key: KEY, locations: [LOCATION] }]);
+    await stack.dataSource
+      .getRepository(Connection)
+      .save({ locationId: LOCATION, status: ConnectionStatus.Active, scopes: [] });
   });
 
   afterAll(async () => {
@@ -281,5 +285,27 @@ describe('the health score of a contact', () => {
     const body = await scoreOf();
     expect(body.current.trigger).toBe('settings');
     expect(body.current.score).toBe(60); // the stored contact is 'warm': 0.6 of 100
+  });
+
+  it('answers 404 for the settings of a location not the key’s, or never installed', async () => {
+    const weights = { recency: 20, overdueTasks: 20, nextAppointment: 20, reachability: 20 };
+    const unknown = 'SMnoSuchLocation0001';
+
+    const read = await stack.get(`/api/v1/locations/${unknown}/health-score/settings`, KEY);
+    const saved = await stack.send(
+      'PUT',
+      `/api/v1/locations/${unknown}/health-score/settings`,
+      { weights: { ...weights, stageTags: 20 } },
+      SERVICE_TOKEN,
+    );
+    const malformed = await stack.send(
+      'PUT',
+      `/api/v1/locations/a%20b/health-score/settings`,
+      { weights: { ...weights, stageTags: 20 } },
+      SERVICE_TOKEN,
+    );
+
+    expect([read.status, saved.status, malformed.status]).toEqual([404, 404, 400]);
+    expect(read.body.message).toBe('no such location');
   });
 });

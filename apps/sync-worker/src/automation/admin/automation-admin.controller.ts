@@ -12,6 +12,7 @@ import {
 
 import { InvalidRuleError, RuleOverrides } from '@sm/automation-rules';
 
+import { InstalledLocationPipe } from '../../connections/installed-location.pipe';
 import { ServiceTokenGuard } from '../../failures/service-token.guard';
 import { RuleBook } from '../rules/rule-book.service';
 
@@ -35,14 +36,14 @@ export class AutomationAdminController {
   }
 
   @Get('locations/:locationId/rules')
-  async locationRules(@Param('locationId') locationId: string) {
+  async locationRules(@Param('locationId', InstalledLocationPipe) locationId: string) {
     return { locationId, settings: await this.rules.settingsFor(locationId) };
   }
 
   @Put('locations/:locationId/rules/:ruleId')
   @HttpCode(200)
   async saveSetting(
-    @Param('locationId') locationId: string,
+    @Param('locationId', InstalledLocationPipe) locationId: string,
     @Param('ruleId') ruleId: string,
     @Body() body: SettingBody,
   ) {
