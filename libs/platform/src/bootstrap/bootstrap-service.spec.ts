@@ -31,6 +31,14 @@ describe('startService', () => {
     await app.close();
   });
 
+  it('bounds slow clients: 30 s for headers and body, keep-alive past a balancer’s 60 s', () => {
+    const server = app.getHttpServer();
+
+    expect(server.headersTimeout).toBe(30_000);
+    expect(server.requestTimeout).toBe(30_000);
+    expect(server.keepAliveTimeout).toBe(65_000);
+  });
+
   it('serves ordinary ids', async () => {
     const response = await fetch(`${baseUrl}/locations/SMsandboxLocation001`);
 

@@ -1,8 +1,34 @@
 import { INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import type { Server } from 'node:http';
 
+import { Logger, PinoLogger } from 'nestjs-pino';
+
+import { answerClientError } from './answer-client-error';
 import { rejectNulBytes } from './reject-nul-bytes';
+
+/** How long a client may take, in milliseconds; see {@link DEFAULT_HTTP_TIMEOUTS}. */
+export interface HttpTimeouts {
+  /** From a request's first byte to the end of its headers. */
+  headersMs: number;
+  /** From a request's first byte to the end of its body. */
+  requestMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveMs: number;
+}
+
+/**
+ * Node's own defaults hold a stalled request for 300 s and slow headers for 60 s. Our requests
+ * are small (webhook bodies are capped at 1 MiB), so 30 s is generous for a real client and
+ * short for one that holds a socket open on purpose. Keep-alive outlives the 60 s idle timeout
+ * of nginx' upstream keep-alive and of most cloud load balancers, so that the balancer, not us,
+ * closes an idle connection and never sends a request onto one we are closing.
+ */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersMs: 30_000,
+  requestMs: 30_000,
+  keepAliveMs: 65_000,
+};
 
 export interface ServiceSettings {
   host: string;
@@ -12,6 +38,8 @@ export interface ServiceSettings {
   bodyLimit?: string;
   /** `false` leaves the request stream unread, for a service that reads bodies itself. */
   bodyParser?: boolean;
+  /** Defaults to {@link DEFAULT_HTTP_TIMEOUTS}. */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 /**
@@ -32,9 +60,30 @@ export async function startService(
   app.useLogger(app.get(Logger));
   app.use(rejectNulBytes);
   app.enableShutdownHooks();
+  const serverLogger = await app.resolve(PinoLogger);
+  serverLogger.setContext('HttpServer');
+  guardHttpServer(app.getHttpServer(), serverLogger, settings.timeouts);
   await app.listen(settings.port, settings.host);
 
   return app;
+}
+
+/**
+ * Bounds how long a client may hold a connection, and answers the requests Node's HTTP layer
+ * refuses (malformed, oversized headers, too slow) with a JSON body like every other refusal.
+ */
+function guardHttpServer(server: Server, logger: PinoLogger, timeouts: Partial<HttpTimeouts> = {}) {
+  const { headersMs, requestMs, keepAliveMs } = { ...DEFAULT_HTTP_TIMEOUTS, ...timeouts };
+  server.requestTimeout = requestMs;
+  // Node refuses a headers timeout longer than the request's.
+  server.headersTimeout = Math.min(headersMs, requestMs);
+  server.keepAliveTimeout = keepAliveMs;
+  // Node checks these timeouts only every 30 s by default, so a 30 s limit would cut a stalled
+  // client off after 30 to 60 s; a check every second (or quicker for shorter limits) keeps the
+  // limit what it says. Read by Node when the server starts listening.
+  const checked = server as Server & { connectionsCheckingInterval: number };
+  checked.connectionsCheckingInterval = Math.max(10, Math.min(1_000, server.headersTimeout / 4));
+  server.on('clientError', answerClientError(logger));
 }
 
 /** The port a started service listens on (useful when it was asked for port 0). */
