@@ -1,4 +1,5 @@
 export * from './bootstrap/bootstrap-service';
+export * from './bootstrap/instance-identity';
 export * from './database/database.module';
 export * from './health/health.controller';
 export * from './health/health.module';

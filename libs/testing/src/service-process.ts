@@ -1,7 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+
+import { INSTANCE_ID_ENV, INSTANCE_ID_HEADER } from '@sm/platform';
 
 /** How much of a process's output is kept for assertions (the most recent part). */
 const OUTPUT_LIMIT = 4_000_000;
@@ -22,6 +25,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether something already listens on `host:port` (our bind is refused). */
+export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' ? resolve(true) : reject(error),
+    );
+    server.listen(port, host, () => server.close(() => resolve(false)));
+  });
+}
+
 export interface ServiceProcess {
   child: ChildProcess;
   /** Everything the process wrote, for assertions about what reaches a log. */
@@ -31,7 +46,10 @@ export interface ServiceProcess {
 
 /**
  * Starts one of the workspace's TypeScript entry points as a real child process and waits until
- * `readyUrl` answers 2xx.
+ * `readyUrl` answers 2xx from that child. On a shared machine another server may hold the port:
+ * a busy port fails at once with a message naming it, and a 2xx counts only when it carries the
+ * id the child was given (the platform echoes it in test mode), so a server that took the port
+ * in the meantime is never mistaken for the child.
  */
 export async function startServiceProcess(options: {
   entry: string;
@@ -41,12 +59,18 @@ export async function startServiceProcess(options: {
   /** Also append everything the process writes to this file. */
   logFile?: string;
 }): Promise<ServiceProcess> {
+  await refuseBusyPort(options.readyUrl, options.entry);
+  const instanceId = randomUUID();
   // For profiling what a test or benchmark starts, e.g. SERVICE_NODE_ARGS=--cpu-prof.
   const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
     [...nodeArgs, path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs'), options.entry],
-    { cwd: WORKSPACE_ROOT, env: { ...process.env, ...options.env }, stdio: 'pipe' },
+    {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, ...options.env, [INSTANCE_ID_ENV]: instanceId },
+      stdio: 'pipe',
+    },
   );
   // Bounded, and cheap per chunk: a long-running demo or a chatty service must not cost the
   // parent a copy of everything it captured on every write.
@@ -77,28 +101,52 @@ export async function startServiceProcess(options: {
         child.kill(signal);
       }),
   };
-  await waitForHttp(options.readyUrl, options.timeoutMs ?? 30_000, () => {
-    if (child.exitCode !== null) {
+  const exited = () => {
+    if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`${options.entry} exited with ${child.exitCode}:\n${output()}`);
     }
-  });
+  };
+  try {
+    await waitForHttp(options.readyUrl, options.timeoutMs ?? 30_000, exited, instanceId);
+  } catch (error) {
+    await service.stop('SIGKILL');
+    throw error;
+  }
 
   return service;
 }
 
+async function refuseBusyPort(readyUrl: string, entry: string): Promise<void> {
+  const url = new URL(readyUrl);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (await portInUse(port, host)) {
+    throw new Error(
+      `port ${port} on ${host} is already in use, so ${entry} cannot listen there ` +
+        '(another server, or an earlier run still going?)',
+    );
+  }
+}
+
+/**
+ * Polls `url` until it answers 2xx. With `instanceId`, only an answer carrying that id counts;
+ * a 2xx without it means another server holds the port, and fails at once.
+ */
 export async function waitForHttp(
   url: string,
   timeoutMs: number,
   check: () => void = () => undefined,
+  instanceId?: string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     check();
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
+    const response = await fetch(url).catch(() => undefined); // undefined: not listening yet
+    if (response?.ok) {
+      const answeredBy = response.headers.get(INSTANCE_ID_HEADER);
+      if (!instanceId || answeredBy === instanceId) return;
+      const port = new URL(url).port;
+      throw new Error(`${url} is answered by another server: port ${port} is taken by it`);
     }
     if (Date.now() > deadline) throw new Error(`${url} did not become ready in ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 150));

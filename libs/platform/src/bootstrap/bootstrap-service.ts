@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { Logger, PinoLogger } from 'nestjs-pino';
 
 import { answerClientError } from './answer-client-error';
+import { INSTANCE_ID_ENV, instanceIdentity } from './instance-identity';
 import { rejectNulBytes } from './reject-nul-bytes';
 
 /** How long a client may take, in milliseconds; see {@link DEFAULT_HTTP_TIMEOUTS}. */
@@ -59,6 +60,8 @@ export async function startService(
   });
   app.useLogger(app.get(Logger));
   app.use(rejectNulBytes);
+  const identity = instanceIdentity(process.env[INSTANCE_ID_ENV]);
+  if (identity) app.use(identity);
   app.enableShutdownHooks();
   const serverLogger = await app.resolve(PinoLogger);
   serverLogger.setContext('HttpServer');
