@@ -6,10 +6,11 @@ import { DataSource } from 'typeorm';
 import { ensureDatabaseExists, runMigrations } from '@sm/entities';
 import { WORKSPACE_ROOT } from '@sm/testing';
 
+import { assertDemoPortsFree, demoPorts } from './demo-ports';
 import { loadOrCreateDemoSecrets } from './demo-secrets';
 import { RecordsProbe } from './records';
 import { runDemoScenario } from './scenario';
-import { DEFAULT_PORTS, startStack } from './stack';
+import { startStack } from './stack';
 import { formatSummary } from './summary';
 
 /**
@@ -28,6 +29,9 @@ async function main(): Promise<number> {
     process.env.DEMO_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/solarmarket_demo';
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queuePrefix = process.env.DEMO_QUEUE_PREFIX ?? 'sm-demo';
+  // Checked before the reset: busy ports may be another demo that uses the same database.
+  const ports = demoPorts();
+  await assertDemoPortsFree(ports);
 
   say(`▶ resetting the demo database and queues (${redact(databaseUrl)}, prefix ${queuePrefix})`);
   await resetDemoDatabase(databaseUrl);
@@ -39,7 +43,7 @@ async function main(): Promise<number> {
     redisUrl,
     queuePrefix,
     secrets: loadOrCreateDemoSecrets(stateDir),
-    ports: DEFAULT_PORTS,
+    ports,
     stateDir,
     contacts: Number(process.env.DEMO_CONTACTS ?? 300),
     sandboxBurstLimit: Number(process.env.DEMO_BURST_LIMIT ?? 1000),

@@ -1,0 +1,51 @@
+import { createServer } from 'node:net';
+
+import { freePort } from '@sm/testing';
+
+import { assertDemoPortsFree, demoPorts } from './demo-ports';
+import { DEFAULT_PORTS } from './stack';
+
+describe('the demo’s ports', () => {
+  it('are the README’s by default', () => {
+    expect(demoPorts({})).toEqual({
+      sandbox: 4010,
+      auth: 3001,
+      ingress: 3002,
+      sync: 3003,
+      notification: 3004,
+    });
+  });
+
+  it('move together with DEMO_PORT_BASE, and one by one with DEMO_<SERVICE>_PORT', () => {
+    expect(demoPorts({ DEMO_PORT_BASE: '13000', DEMO_SYNC_PORT: '18003' })).toEqual({
+      sandbox: 14010,
+      auth: 13001,
+      ingress: 13002,
+      sync: 18003,
+      notification: 13004,
+    });
+  });
+
+  it('refuse a value that is not a port, naming the variable', () => {
+    expect(() => demoPorts({ DEMO_AUTH_PORT: 'abc' })).toThrow('DEMO_AUTH_PORT must be a port');
+    expect(() => demoPorts({ DEMO_PORT_BASE: '65000' })).toThrow('DEMO_SANDBOX_PORT would be');
+  });
+
+  it('fail before anything starts, naming the busy port and how to move it', async () => {
+    const busyPort = await freePort();
+    const other = createServer();
+    await new Promise<void>((resolve) => other.listen(busyPort, '127.0.0.1', resolve));
+    const ports = { ...DEFAULT_PORTS, auth: busyPort, sandbox: await freePort() };
+    for (const name of ['ingress', 'sync', 'notification'] as const) ports[name] = await freePort();
+
+    try {
+      await expect(assertDemoPortsFree(ports)).rejects.toThrow(
+        `port ${busyPort} (auth, DEMO_AUTH_PORT) already in use`,
+      );
+      await new Promise((resolve) => other.close(resolve));
+      await expect(assertDemoPortsFree(ports)).resolves.toBeUndefined();
+    } finally {
+      if (other.listening) other.close();
+    }
+  });
+});

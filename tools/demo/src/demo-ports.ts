@@ -1,0 +1,60 @@
+import { portInUse } from '@sm/testing';
+
+import { DEFAULT_PORTS, StackPorts } from './stack';
+
+/** The variable that moves one service's port, for each part of the stack. */
+const PORT_VARIABLES: Record<keyof StackPorts, string> = {
+  sandbox: 'DEMO_SANDBOX_PORT',
+  auth: 'DEMO_AUTH_PORT',
+  ingress: 'DEMO_INGRESS_PORT',
+  sync: 'DEMO_SYNC_PORT',
+  notification: 'DEMO_NOTIFICATION_PORT',
+};
+
+/** The default base: 3000 gives the README's ports, 3001–3004 and the sandbox on 4010. */
+const DEFAULT_BASE = 3000;
+
+/**
+ * The demo's ports: `DEMO_PORT_BASE` moves them all together (auth on base + 1 … notification
+ * on base + 4, the sandbox on base + 1010), and `DEMO_<SERVICE>_PORT` moves one.
+ */
+export function demoPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
+  const base = env.DEMO_PORT_BASE === undefined ? DEFAULT_BASE : parsePort('DEMO_PORT_BASE', env);
+  const shift = base - DEFAULT_BASE;
+  const names = Object.keys(PORT_VARIABLES) as (keyof StackPorts)[];
+  const entries = names.map((name) => {
+    const variable = PORT_VARIABLES[name];
+    const port =
+      env[variable] === undefined ? DEFAULT_PORTS[name] + shift : parsePort(variable, env);
+    if (port < 1 || port > 65535) throw new Error(`${variable} would be ${port}, not a port`);
+
+    return [name, port];
+  });
+
+  return Object.fromEntries(entries) as StackPorts;
+}
+
+/** Fails, naming every busy port and how to move it, before the demo touches anything. */
+export async function assertDemoPortsFree(ports: StackPorts): Promise<void> {
+  const names = Object.keys(ports) as (keyof StackPorts)[];
+  const busy: string[] = [];
+  for (const name of names) {
+    if (await portInUse(ports[name]))
+      busy.push(`${ports[name]} (${name}, ${PORT_VARIABLES[name]})`);
+  }
+  if (busy.length === 0) return;
+
+  throw new Error(
+    `port ${busy.join(', port ')} already in use on 127.0.0.1 (another stack running?); ` +
+      'stop it, or move the demo with DEMO_PORT_BASE or the variable named',
+  );
+}
+
+function parsePort(variable: string, env: NodeJS.ProcessEnv): number {
+  const value = Number(env[variable]);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new Error(`${variable} must be a port number, not "${env[variable]}"`);
+  }
+
+  return value;
+}
