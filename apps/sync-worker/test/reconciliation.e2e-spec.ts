@@ -155,6 +155,26 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     expect(tombstone.deletedAt).not.toBeNull();
   });
 
+  it('fetches every child when the last success is older than the inbox keeps events', async () => {
+    // A note added without any event the inbox still holds: only a bulk run can see it.
+    const contactId = (await exportSandbox()).contacts[7].id;
+    await change({
+      kind: 'note.create',
+      contactId,
+      fields: { body: 'after the inbox was pruned' },
+    });
+    await dataSource.query(
+      `UPDATE sync_runs SET started_at = now() - interval '31 days'
+       WHERE location_id = $1 AND status = 'succeeded'`,
+      [LOCATION],
+    );
+
+    const nightly = await run(JobName.SyncLocation, { trigger: 'nightly' });
+
+    expect(nightly.ghlCalls).toBeGreaterThan(CONTACTS);
+    await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+  });
+
   it('catches a task edit, which GHL sends no webhook for, with the task sweep', async () => {
     const task = (await exportSandbox()).tasks[3];
     await change({

@@ -45,6 +45,12 @@ export const syncWorkerEnv = z.object({
     .transform((names) => [...new Set([...INTERNAL_SYNC_COMPLETED_CONSUMERS, ...names])]),
   /** Read API keys, each scoped to its locations: JSON `[{ name, keyHash | key, locations }]`. */
   READ_API_KEYS: readApiKeysField(),
+  /**
+   * The ingress' inbox retention, in days (set both services alike). A nightly run finds the
+   * contacts that had an event in the inbox; past this, those rows may be gone, so a location
+   * whose last successful run is older fetches every contact's children.
+   */
+  WEBHOOK_INBOX_RETENTION_DAYS: positiveInt(30),
   /** A contact's health score is refreshed live from GHL at most once per this window (ms). */
   HEALTH_SCORE_REFRESH_INTERVAL_MS: positiveInt(60_000),
   /** Events for one contact within this window (ms) become one fetch. */

@@ -101,10 +101,10 @@ export class LocationSyncService {
   }
 
   /**
-   * A first sync (no successful run yet) or an on-demand one fetches every contact's children;
-   * their tasks come from the task search, many per call, when the token allows it (its first
-   * page tells), walked beside the contact walk. A nightly run fetches children only where
-   * something changed.
+   * A first sync (no successful run yet), an on-demand one, or one whose last success is older
+   * than the inbox keeps its events fetches every contact's children; their tasks come from the
+   * task search, many per call, when the token allows it (its first page tells), walked beside
+   * the contact walk. A nightly run fetches children only where something changed.
    */
   private async plan(api: LocationApi, job: SyncLocationJob, timeZone: string): Promise<RunPlan> {
     const lastSuccess = await this.records.transaction((manager) =>
@@ -118,7 +118,8 @@ export class LocationSyncService {
         order: { startedAt: 'DESC' },
       }),
     );
-    const allChildren = job.trigger === 'manual';
+    const isStale = lastSuccess !== null && this.outlivedTheInbox(lastSuccess);
+    const allChildren = job.trigger === 'manual' || isStale;
     const isBulk = allChildren || lastSuccess === null;
     const eventedIds = lastSuccess ? await this.eventedContacts(job.locationId, lastSuccess) : [];
     const perContact = { isBulk, allChildren, eventedIds, childKinds: CHILD_KINDS, taskWalk: null };
@@ -134,6 +135,13 @@ export class LocationSyncService {
       childKinds: ['notes', 'appointments'],
       taskWalk: taskWalk.rest,
     };
+  }
+
+  /** True when the inbox may have pruned events received since `run` began. */
+  private outlivedTheInbox(run: SyncRun): boolean {
+    const retentionMs = this.config.WEBHOOK_INBOX_RETENTION_DAYS * 86_400_000;
+
+    return run.startedAt.getTime() < Date.now() - retentionMs;
   }
 
   private async countSearchedTasks(state: RunState): Promise<void> {
