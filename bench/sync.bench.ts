@@ -14,26 +14,40 @@
 //    times the live heap before a full collection, so the longer run's peak measured when V8
 //    got round to collecting, not what the sync holds. A sync that held more than the bound
 //    would fail the bench (out of memory) instead of passing it.
+// 5. Floor, same run, right after the 10k sync and against its location: `fetch-only` makes
+//    exactly the GHL calls that sync made (the same endpoints, paging and concurrency, over HTTP
+//    to the same sandbox with the same token, through a keep-alive pool of the worker's
+//    connection count), parses each answer and writes nothing. Its records_per_s is the sync's
+//    record count over the floor's wall time; its vs_insert bounds what any sync that fetches
+//    from this sandbox on this machine can reach, before it writes a row. Its call count is
+//    checked against the sync run's.
 //
-// Progress goes to stderr; the last line of stdout is the figures.
+// Progress goes to stderr; the last line of stdout is the figures, the floor's line before it.
 //
-// TODO: vs_insert is 0.2-0.23 against its 0.5 target, and this machine (2 cores, shared by the
-// worker, the sandbox, Postgres and Redis) leaves little room. CPU of a 10k first sync after the
-// statement-level insert triggers and the batched rate slots: worker ~5.3 s, Postgres ~4.3 s,
-// sandbox ~3.7 s, Redis ~0.3 s; the bare INSERT writes its 55,000 rows in ~2 s. Floors measured
-// apart: 20,000 keep-alive GETs cost ~0.9 s client and ~0.6 s server CPU against a bare server;
-// the ~88,000 timeline rows cost ~1 s in their three indexes and ON CONFLICT alone; the record
-// upserts ~1.8 s. The worker's rest is the pg client (five socket writes per extended query,
-// parameters serialised), undici and GC. Left: fewer, larger statements (children of several
-// pages in one transaction), and the sandbox's cost per answer (its children made from their
-// seed on every read, Express' ETag); neither reaches 0.5 alone on two cores.
+// TODO: vs_insert is 0.17-0.33 against its 0.5 target, on 2 cores shared by the worker, the
+// sandbox, Postgres and Redis. The fetch-only floor says how much of that the GHL calls alone
+// leave: 0.48-0.80 over five runs (0.63 and 0.80 in the two quietest), so fetching does not rule
+// 0.5 out, but it leaves the writes little. In those two runs 0.5 meant the whole 10k sync in
+// 5.1-5.3 s; fetching alone took 3.3-4.1 s of it, so the writes may add 1-2 s of wall to the
+// fetching, and they add 4.7-5.3 s now (the sync takes 2.3-2.4x the floor's wall). In CPU, the
+// floor alone keeps both cores ~77 % busy (client 2.1-2.6 s, sandbox 3.0-3.7 s); a 10k first sync
+// costs worker ~5.3 s, Postgres ~4.3 s, sandbox ~3.7 s, Redis ~0.3 s. Reaching 0.5 needs the work
+// beyond fetching (~7.5 s: the worker's rows and pg client, Postgres, Redis) cut to ~4-5 s,
+// by about 40 %, and run fully beside the fetching, the machine busy throughout. Measured apart:
+// the ~88,000 timeline rows cost ~1 s in their three indexes and ON CONFLICT; the record upserts
+// ~1.8 s; the rest is the pg client (five socket writes per extended query), undici and GC. Left:
+// fewer, larger statements (children of several pages in one transaction). The floor's client is
+// lighter than the worker's (no rate slots, no logger) and runs on a sandbox the sync has warmed;
+// the bare INSERT itself moves 9,800-27,400 rows/s between runs, which moves both ratios most.
 import { readFileSync } from 'node:fs';
 
 import { ConnectionOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
+import { Pool } from 'undici';
 
 import { Connection, ConnectionStatus, dataSourceOptions, SyncRun } from '@sm/entities';
+import { GHL_API_VERSION, GHL_CLIENT_DEFAULTS } from '@sm/ghl-client';
 import { DEFAULT_JOB_OPTIONS, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
 import {
   createTestDatabase,
@@ -50,6 +64,8 @@ import {
   startSandbox,
   startTokenEndpoint,
 } from '../apps/sync-worker/test/sandbox-harness';
+import { mapWithConcurrency } from '../apps/sync-worker/src/location-sync/map-with-concurrency';
+import { prefetchPages } from '../apps/sync-worker/src/location-sync/prefetch-pages';
 
 const SMALL = { locationId: 'SMbenchSync10k000001', contacts: 10_000 };
 const LARGE = { locationId: 'SMbenchSync50k000001', contacts: 50_000 };
@@ -60,6 +76,10 @@ const SCOPES =
 const RECORD_TABLES = ['contacts', 'contact_tasks', 'contact_notes', 'contact_appointments'];
 const INSERT_CHUNK = 1_000;
 const RUN_TIMEOUT_MS = 600_000;
+/** The bench worker's CHILD_FETCH_CONCURRENCY (its default is 6), and the floor's. */
+const CHILD_FETCH_CONCURRENCY = 32;
+/** Contacts and tasks per listing call, as the worker asks for them. */
+const PAGE_SIZE = 100;
 /** The worker's old-space bound: twice a sync's live heap, well inside the pod's 512 MiB. */
 const WORKER_HEAP_MB = 160;
 
@@ -98,13 +118,28 @@ async function main(): Promise<void> {
         scopes: SCOPES.split(' '),
       })),
     );
+    const sandboxCpuBefore = cpuMsOf(sandbox.process.child.pid as number);
     const small = await syncInFreshWorker(context, SMALL.locationId);
     const records = recordsOf(small.run);
     const recordsPerSecond = records / ((small.run.durationMs ?? 1) / 1000);
-    log(`10k: ${records} records in ${small.run.durationMs} ms, peak RSS ${small.peakRssKb} kB`);
+    log(
+      `10k: ${records} records in ${small.run.durationMs} ms, ${small.run.ghlCalls} GHL calls, ` +
+        `peak RSS ${small.peakRssKb} kB, ` +
+        `sandbox CPU ${cpuMsOf(sandbox.process.child.pid as number) - sandboxCpuBefore} ms`,
+    );
 
     const insertPerSecond = await bareInsertRate(db, SMALL.locationId);
     log(`bare INSERT: ${Math.round(insertPerSecond)} rows/s`);
+
+    // The worker's own token: the same kind of credential, checked by the sandbox the same way.
+    const token = await tokens.get(SMALL.locationId);
+    if (!token) throw new Error('the 10k sync asked for no token');
+    const floor = await fetchOnlyFloor(sandbox, SMALL.locationId, token);
+    const floorPerSecond = records / (floor.ms / 1000);
+    log(
+      `fetch-only: ${floor.calls} GHL calls in ${Math.round(floor.ms)} ms, ` +
+        `CPU client ${floor.clientCpuMs} ms, sandbox ${floor.sandboxCpuMs} ms`,
+    );
 
     const callsPerContact = await nightlyCallsPerContact(context, SMALL);
 
@@ -112,6 +147,18 @@ async function main(): Promise<void> {
     log(
       `50k: ${recordsOf(large.run)} records in ${large.run.durationMs} ms, ` +
         `peak RSS ${large.peakRssKb} kB`,
+    );
+
+    const isSameCalls = floor.calls === small.run.ghlCalls && floor.calls === floor.sandboxCalls;
+    process.stdout.write(
+      `floor check: fetch-only made ${floor.calls} GHL calls (the sandbox counted ` +
+        `${floor.sandboxCalls}), the 10k sync run ${small.run.ghlCalls}` +
+        `${isSameCalls ? '' : ' (NOT THE SAME CALLS)'}\n`,
+    );
+    if (!isSameCalls) process.exitCode = 1;
+    process.stdout.write(
+      `floor fetch-only: records_per_s=${Math.round(floorPerSecond)} ` +
+        `vs_insert=${(floorPerSecond / insertPerSecond).toFixed(2)}\n`,
     );
 
     const figures = [
@@ -167,7 +214,7 @@ async function startWorker(context: BenchContext): Promise<ServiceProcess> {
       GHL_API_BASE_URL: context.sandbox.url,
       AUTH_SERVICE_URL: context.tokenEndpoint.url,
       SERVICE_TOKEN,
-      CHILD_FETCH_CONCURRENCY: '32',
+      CHILD_FETCH_CONCURRENCY: String(CHILD_FETCH_CONCURRENCY),
       NODE_OPTIONS: `--max-old-space-size=${WORKER_HEAP_MB}`,
       GHL_BURST_LIMIT: '1000000000',
       GHL_DAILY_LIMIT: '1000000000',
@@ -192,6 +239,198 @@ async function runSync(
     if (Date.now() > deadline) throw new Error(`${trigger} sync of ${locationId} did not finish`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+interface FetchOnlyFloor {
+  calls: number;
+  /** Requests the sandbox counted for the location meanwhile. */
+  sandboxCalls: number;
+  ms: number;
+  clientCpuMs: number;
+  sandboxCpuMs: number;
+}
+
+/**
+ * The fetch-only floor: a first sync's GHL calls in the worker's order and overlap, nothing
+ * written. The location's settings; the task search's first page, then its other pages beside
+ * the contact walk; the contact pages, one listed ahead; a contact listed without dateUpdated
+ * fetched on its own; the custom field definitions with the first page; each page's notes and
+ * appointments, CHILD_FETCH_CONCURRENCY contacts at a time. The bench's token has
+ * locations/tasks.readonly, so tasks come from the search, as the worker's do.
+ */
+async function fetchOnlyFloor(
+  sandbox: BenchContext['sandbox'],
+  locationId: string,
+  token: string,
+): Promise<FetchOnlyFloor> {
+  const client = new FetchOnlyClient(sandbox.url, token);
+  const sandboxPid = sandbox.process.child.pid as number;
+  const sandboxCallsBefore = await sandboxCallsOf(sandbox.url, locationId);
+  const sandboxCpuBefore = cpuMsOf(sandboxPid);
+  const clientCpuBefore = process.cpuUsage();
+  const startedAt = performance.now();
+  try {
+    await client.get(`/locations/${locationId}`);
+    const firstTasks = await searchTasks(client, locationId, 0);
+    const taskWalk = walkTasks(client, locationId, firstTasks);
+    taskWalk.catch(() => undefined);
+    await walkContacts(client, locationId);
+    await taskWalk;
+  } finally {
+    await client.close();
+  }
+  const ms = performance.now() - startedAt;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+
+  return {
+    calls: client.calls,
+    sandboxCalls: (await sandboxCallsOf(sandbox.url, locationId)) - sandboxCallsBefore,
+    ms,
+    clientCpuMs: Math.round((clientCpu.user + clientCpu.system) / 1000),
+    sandboxCpuMs: cpuMsOf(sandboxPid) - sandboxCpuBefore,
+  };
+}
+
+interface ListedContact {
+  id: string;
+  dateAdded?: string;
+  dateUpdated?: string;
+}
+
+interface ContactPage {
+  contacts?: ListedContact[];
+  meta?: { startAfterId?: string; startAfter?: number };
+}
+
+async function walkContacts(client: FetchOnlyClient, locationId: string): Promise<void> {
+  let hasFieldDefinitions = false;
+  for await (const page of prefetchPages(contactPages(client, locationId))) {
+    await mapWithConcurrency(page, CHILD_FETCH_CONCURRENCY, (contact) =>
+      contact.dateUpdated ? contact : client.get(`/contacts/${contact.id}`),
+    );
+    if (!hasFieldDefinitions) await client.get(`/locations/${locationId}/customFields`);
+    hasFieldDefinitions = true;
+    await mapWithConcurrency(page, CHILD_FETCH_CONCURRENCY, ({ id }) =>
+      Promise.all([
+        client.get(`/contacts/${id}/notes`),
+        client.get(`/contacts/${id}/appointments`),
+      ]),
+    );
+  }
+}
+
+/** GET /contacts/ after the answer's meta cursor, or its last contact's; ends without one. */
+async function* contactPages(
+  client: FetchOnlyClient,
+  locationId: string,
+): AsyncGenerator<ListedContact[]> {
+  let cursor: { startAfterId: string; startAfter: number } | undefined;
+  for (;;) {
+    const query = new URLSearchParams({ locationId, limit: String(PAGE_SIZE) });
+    if (cursor) query.set('startAfterId', cursor.startAfterId);
+    if (cursor) query.set('startAfter', String(cursor.startAfter));
+    const page = await client.get<ContactPage>(`/contacts/?${query}`);
+    const contacts = page.contacts ?? [];
+    if (contacts.length > 0) yield contacts;
+
+    const last = contacts[contacts.length - 1];
+    const next = page.meta ?? {
+      startAfterId: last?.id,
+      startAfter: Date.parse(last?.dateAdded ?? ''),
+    };
+    const hasNext = typeof next.startAfterId === 'string' && Number.isFinite(next.startAfter);
+    if (contacts.length === 0 || !hasNext || next.startAfterId === cursor?.startAfterId) return;
+    cursor = next as { startAfterId: string; startAfter: number };
+  }
+}
+
+/** The task search's pages after the first, one at a time, until a short page. */
+async function walkTasks(client: FetchOnlyClient, locationId: string, first: unknown[]) {
+  async function* pages(): AsyncGenerator<unknown[]> {
+    let page = first;
+    for (let skip = PAGE_SIZE; page.length === PAGE_SIZE; skip += PAGE_SIZE) {
+      page = await searchTasks(client, locationId, skip);
+      yield page;
+    }
+  }
+  // Each answer is parsed (in send) and dropped.
+  for await (const page of prefetchPages(pages())) void page;
+}
+
+async function searchTasks(
+  client: FetchOnlyClient,
+  locationId: string,
+  skip: number,
+): Promise<unknown[]> {
+  const answer = await client.post<{ tasks?: unknown[] }>(`/locations/${locationId}/tasks/search`, {
+    limit: PAGE_SIZE,
+    skip,
+  });
+
+  return answer.tasks ?? [];
+}
+
+/**
+ * A small GHL client: one keep-alive undici pool of the worker's connection count, the headers
+ * the worker sends, every answer read and parsed. It counts its calls; it neither retries nor
+ * asks for rate slots (the sandbox's limits are off).
+ */
+class FetchOnlyClient {
+  calls = 0;
+  private readonly pool: Pool;
+  private readonly headers: Record<string, string>;
+
+  constructor(baseUrl: string, token: string) {
+    this.pool = new Pool(baseUrl, {
+      connections: GHL_CLIENT_DEFAULTS.connections,
+      keepAliveTimeout: GHL_CLIENT_DEFAULTS.keepAliveTimeoutMs,
+    });
+    this.headers = {
+      accept: 'application/json',
+      'user-agent': GHL_CLIENT_DEFAULTS.userAgent,
+      version: GHL_API_VERSION,
+      authorization: `Bearer ${token}`,
+    };
+  }
+
+  get<T = unknown>(path: string): Promise<T> {
+    return this.send<T>('GET', path);
+  }
+
+  post<T = unknown>(path: string, body: unknown): Promise<T> {
+    return this.send<T>('POST', path, JSON.stringify(body));
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async send<T>(method: 'GET' | 'POST', path: string, body?: string): Promise<T> {
+    this.calls += 1;
+    const headers =
+      body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' };
+    const response = await this.pool.request({ method, path, headers, body });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) {
+      throw new Error(`fetch-only floor: ${method} ${path} answered ${response.statusCode}`);
+    }
+
+    return JSON.parse(text) as T;
+  }
+}
+
+async function sandboxCallsOf(sandboxUrl: string, locationId: string): Promise<number> {
+  const response = await fetch(`${sandboxUrl}/_sandbox/stats`);
+  const stats = (await response.json()) as { requests: { byLocation: Record<string, number> } };
+
+  return stats.requests.byLocation[locationId] ?? 0;
+}
+
+/** A process' user and system CPU so far (/proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** 1 % of the contacts change in GHL; the nightly run's GHL calls per contact. */
