@@ -12,12 +12,13 @@
 //   accepted_per_s  deliveries answered `accepted` per second at saturation
 //   p99_ms          99th percentile latency at a steady 1,000 deliveries per second
 //   vs_bare         accepted_per_s relative to the bare server's saturated throughput
-// Before it, the check that every delivery answered `accepted` is a row in the inbox, and two
-// floors, servers measured in the same rounds that do only what any ingress must: `verify-only`
-// reads the body, checks its Ed25519 signature the way the ingress does (libsodium) and parses
-// the JSON; `verify+insert` also records it durably, in the ingress' statement shape, before
-// answering. Their ratios to the bare server bound what an ingress that verifies and records
-// can reach on the machine that ran them.
+// Before it, the check that every delivery answered `accepted` is a row in the inbox, and three
+// floors, servers measured in the same rounds that do only what the issue asks of any ingress:
+// `verify-only` reads the body, checks its Ed25519 signature the way the ingress does
+// (libsodium) and parses the JSON; `verify+insert` also records it durably, in the ingress'
+// statement shape, before answering; `verify+insert+enqueue` also puts a BullMQ job per
+// delivery on a queue after the answer, gathered as the ingress gathers them. Their ratios to
+// the bare server bound what an ingress can reach on the machine that ran them.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { KeyObject, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 
+import { DEFAULT_JOB_OPTIONS } from '@sm/queues';
 import {
   TEST_REDIS_URL,
   WORKSPACE_ROOT,
@@ -118,15 +120,23 @@ async function main(): Promise<void> {
     const bare = await startProcess(scratch, 'bare', ['-e', BARE_SERVER], {}, '/');
     cleanups.unshift(() => bare.stop());
     const bareTarget = sender(bare.url, cycle(deliveries));
-    // The floors: what any ingress must do, and nothing else (FLOOR_SERVER below). The insert
-    // floor has a database of its own, so that the ingress' commit count and sweeper see only
-    // the ingress' rows.
+    // The floors: what any ingress must do, and nothing else (FLOOR_SERVER below). They have a
+    // database and a queue prefix of their own, so that the ingress' commit count and sweeper
+    // see only the ingress' rows.
     const floorDatabase = await createTestDatabase();
     cleanups.unshift(() => floorDatabase.drop());
+    const floorPrefix = `${queuePrefix}-floor`;
+    cleanups.unshift(() => deleteQueueKeys(floorPrefix));
+    const inserts = { DATABASE_URL: floorDatabase.url, FLOOR_INSERTS: '1' };
+    const enqueues = {
+      ...{ REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: floorPrefix, FLOOR_ENQUEUES: '1' },
+      FLOOR_JOB_OPTIONS: JSON.stringify(DEFAULT_JOB_OPTIONS),
+    };
     const floors: Floor[] = [];
     for (const [name, env] of [
       ['verify-only', {}],
-      ['verify+insert', { DATABASE_URL: floorDatabase.url, FLOOR_INSERTS: '1' }],
+      ['verify+insert', inserts],
+      ['verify+insert+enqueue', { ...inserts, ...enqueues }],
     ] as const) {
       const server = await startProcess(
         scratch,
@@ -374,10 +384,11 @@ interface Floor {
  * A floor: the least an ingress must do for a delivery. It reads the body, checks the Ed25519
  * signature through sodium-native as the ingress does, and parses the JSON; with FLOOR_INSERTS
  * it also records the delivery durably before answering, in the ingress' own statement shape
- * (batched by event-loop turn, two statements in flight). It validates nothing, logs nothing
- * and enqueues nothing. Its dedupe key is made unique per request, since the floors cycle
- * through the same signed deliveries. A GET answers 200 for the readiness probe; a POST whose
- * signature fails answers 401.
+ * (batched by event-loop turn, two statements in flight); with FLOOR_ENQUEUES it then adds one
+ * BullMQ job per recorded delivery, gathered for 10 ms into one addBulk, as the ingress does. It
+ * validates nothing and logs nothing. Its dedupe key is made unique per request, since the
+ * floors cycle through the same signed deliveries. A GET answers 200 for the readiness probe; a
+ * POST whose signature fails answers 401.
  */
 const FLOOR_SERVER = `
 const http = require('node:http');
@@ -392,7 +403,28 @@ const pool = process.env.FLOOR_INSERTS
 const INSERT = 'INSERT INTO webhook_inbox (dedupe_key, webhook_id, event_type, location_id, ' +
   'payload, signature_scheme) SELECT d, w, t, l, p::jsonb, $5 ' +
   'FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[]) AS b (d, w, t, l, p) ' +
-  'ON CONFLICT (dedupe_key) DO NOTHING RETURNING id';
+  'ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, event_type, location_id';
+const redisUrl = process.env.FLOOR_ENQUEUES ? new URL(process.env.REDIS_URL) : undefined;
+const queue = redisUrl
+  ? new (require('bullmq').Queue)('floor-deliveries', {
+      connection: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
+      prefix: process.env.QUEUE_PREFIX,
+      defaultJobOptions: JSON.parse(process.env.FLOOR_JOB_OPTIONS),
+    })
+  : undefined;
+let jobs = [];
+let jobWindow;
+function enqueue(rows) {
+  if (!queue) return;
+  for (const row of rows) {
+    jobs.push({ name: 'floor-delivery', data: { inboxId: row.id, locationId: row.location_id,
+      eventType: row.event_type }, opts: { jobId: row.id } });
+  }
+  jobWindow ??= setTimeout(() => {
+    jobWindow = undefined;
+    queue.addBulk(jobs.splice(0, jobs.length)).catch(() => undefined);
+  }, 10);
+}
 let pending = [];
 let inFlight = 0;
 let serial = 0;
@@ -409,7 +441,10 @@ function flush() {
       'ed25519',
       column((_event, text) => text),
     ] }).then(
-      () => batch.forEach(({ done }) => done(true)),
+      (result) => {
+        batch.forEach(({ done }) => done(true));
+        enqueue(result.rows);
+      },
       () => batch.forEach(({ done }) => done(false)),
     ).finally(() => { inFlight--; flush(); });
   }
