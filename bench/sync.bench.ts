@@ -26,19 +26,19 @@
 //
 // TODO: vs_insert is 0.17-0.33 against its 0.5 target, on 2 cores shared by the worker, the
 // sandbox, Postgres and Redis. The fetch-only floor says how much of that the GHL calls alone
-// leave: 0.48-0.80 over five runs (0.63 and 0.80 in the two quietest), so fetching does not rule
-// 0.5 out, but it leaves the writes little. In those two runs 0.5 meant the whole 10k sync in
-// 5.1-5.3 s; fetching alone took 3.3-4.1 s of it, so the writes may add 1-2 s of wall to the
-// fetching, and they add 4.7-5.3 s now (the sync takes 2.3-2.4x the floor's wall). In CPU, the
-// floor alone keeps both cores ~77 % busy (client 2.1-2.6 s, sandbox 3.0-3.7 s); a 10k first sync
+// leave: 0.48-0.80 over six runs (0.60-0.80 in the three quietest), so fetching does not rule 0.5
+// out, but it leaves the writes little. In those three runs 0.5 meant the whole 10k sync in
+// 3.5-5.3 s; fetching alone took 2.9-4.1 s of it, so the writes may add 0.6-2 s of wall to the
+// fetching, and they add 4.2-5.3 s now (the sync takes 2.3-2.5x the floor's wall). In CPU, the
+// floor alone keeps both cores ~77 % busy (client 1.8-2.6 s, sandbox 2.7-3.7 s); a 10k first sync
 // costs worker ~5.3 s, Postgres ~4.3 s, sandbox ~3.7 s, Redis ~0.3 s. Reaching 0.5 needs the work
-// beyond fetching (~7.5 s: the worker's rows and pg client, Postgres, Redis) cut to ~4-5 s,
-// by about 40 %, and run fully beside the fetching, the machine busy throughout. Measured apart:
-// the ~88,000 timeline rows cost ~1 s in their three indexes and ON CONFLICT; the record upserts
+// beyond fetching (~7.5 s: the worker's rows and pg client, Postgres, Redis) cut to ~2-5 s, by
+// 40-70 %, and run fully beside the fetching, the machine busy throughout. Measured apart: the
+// ~88,000 timeline rows cost ~1 s in their three indexes and ON CONFLICT; the record upserts
 // ~1.8 s; the rest is the pg client (five socket writes per extended query), undici and GC. Left:
 // fewer, larger statements (children of several pages in one transaction). The floor's client is
 // lighter than the worker's (no rate slots, no logger) and runs on a sandbox the sync has warmed;
-// the bare INSERT itself moves 9,800-27,400 rows/s between runs, which moves both ratios most.
+// the bare INSERT itself moves 9,800-31,500 rows/s between runs, which moves both ratios most.
 import { readFileSync } from 'node:fs';
 
 import { ConnectionOptions, Queue } from 'bullmq';
