@@ -147,7 +147,7 @@ async function main(): Promise<void> {
       );
       cleanups.unshift(() => server.stop());
       const floor = { name, server, target: sender(server.url, cycle(deliveries)), count: 0 };
-      floors.push({ ...floor, seconds: 0 });
+      floors.push({ ...floor, seconds: 0, machine: 0 });
     }
     const ingress = await startProcess(
       scratch,
@@ -195,6 +195,7 @@ async function main(): Promise<void> {
       const floorRates: string[] = [];
       for (const floor of floors) {
         const verifiedBefore = floor.target.verified;
+        const machineBefore = machineCpuSeconds();
         const floorRun = await autocannon({
           ...floor.target.load,
           duration: SATURATION_SECONDS / ROUNDS,
@@ -202,6 +203,7 @@ async function main(): Promise<void> {
         });
         floor.count += floor.target.verified - verifiedBefore;
         floor.seconds += floorRun.duration;
+        floor.machine += machineCpuSeconds() - machineBefore;
         floorRates.push(`${floor.name} ${perSecond(floorRun['2xx'], floorRun.duration)} req/s`);
       }
 
@@ -274,8 +276,18 @@ async function main(): Promise<void> {
     );
     if (!isComplete) process.exitCode = 1;
 
+    const floorJobs = await waitingJobs(floorPrefix, 'floor-deliveries');
+    const enqueueFloor = floors.find((floor) => floor.name === 'verify+insert+enqueue');
+    progress(
+      `floor verify+insert+enqueue: ${floorJobs} jobs on its queue for ` +
+        `${enqueueFloor?.target.verified} deliveries it answered`,
+    );
     for (const floor of floors) {
       const floorPerSecond = floor.count / floor.seconds;
+      progress(
+        `floor ${floor.name}: machine CPU per delivery ` +
+          `${microseconds(floor.machine / floor.count)} µs`,
+      );
       process.stdout.write(
         `floor ${floor.name}: per_s=${Math.round(floorPerSecond)} ` +
           `vs_bare=${(floorPerSecond / barePerSecond).toFixed(2)}\n`,
@@ -378,6 +390,8 @@ interface Floor {
   /** Deliveries answered `verified` over the saturated rounds, and their seconds. */
   count: number;
   seconds: number;
+  /** The whole machine's busy CPU over those rounds, in seconds. */
+  machine: number;
 }
 
 /**
@@ -386,9 +400,9 @@ interface Floor {
  * it also records the delivery durably before answering, in the ingress' own statement shape
  * (batched by event-loop turn, two statements in flight); with FLOOR_ENQUEUES it then adds one
  * BullMQ job per recorded delivery, gathered for 10 ms into one addBulk, as the ingress does. It
- * validates nothing and logs nothing. Its dedupe key is made unique per request, since the
- * floors cycle through the same signed deliveries. A GET answers 200 for the readiness probe; a
- * POST whose signature fails answers 401.
+ * validates nothing and logs nothing. Its dedupe key is made unique per request and process,
+ * since the floors cycle through the same signed deliveries into one database. A GET answers 200
+ * for the readiness probe; a POST whose signature fails answers 401.
  */
 const FLOOR_SERVER = `
 const http = require('node:http');
@@ -434,7 +448,7 @@ function flush() {
     inFlight++;
     const column = (pick) => batch.map(({ event, text }) => pick(event, text));
     pool.query({ name: 'floor-insert', text: INSERT, values: [
-      column((event) => event.webhookId + ':' + serial++),
+      column((event) => event.webhookId + ':' + process.pid + ':' + serial++),
       column((event) => event.webhookId),
       column((event) => event.type),
       column((event) => event.locationId),
@@ -580,6 +594,16 @@ async function commitsOf(databaseUrl: string): Promise<number> {
     return commits;
   } finally {
     await db.destroy();
+  }
+}
+
+/** Jobs waiting on a BullMQ queue (nothing consumes the floor's). */
+async function waitingJobs(prefix: string, queueName: string): Promise<number> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    return await redis.llen(`${prefix}:${queueName}:wait`);
+  } finally {
+    redis.disconnect();
   }
 }
 
