@@ -1,10 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 
 import { LoggingModule } from '@sm/logging';
-import { DatabaseModule, ServiceSettings } from '@sm/platform';
+import { DatabaseModule, HealthModule, ServiceSettings } from '@sm/platform';
 
 import { WebhookIngressConfig } from './config/webhook-ingress.config';
-import { IngressHealthModule } from './health/ingress-health.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 export const SERVICE_NAME = 'webhook-ingress';
@@ -17,7 +16,14 @@ export class AppModule {
       imports: [
         LoggingModule.forRoot({ service: SERVICE_NAME, level: config.LOG_LEVEL }),
         DatabaseModule.forRoot({ databaseUrl: config.DATABASE_URL }),
-        IngressHealthModule.forRoot({ redisUrl: config.REDIS_URL }),
+        // The inbox row, not the job, makes a delivery accepted: while Redis is down the ingress
+        // still records and acknowledges every delivery and the sweeper queues them later, so a
+        // Redis outage must not take it out of its Service (GHL's deliveries would be refused).
+        HealthModule.forRoot({
+          redisUrl: config.REDIS_URL,
+          redisOutage: 'degraded',
+          consequence: 'deliveries are recorded and acknowledged; the sweeper queues them later',
+        }),
         WebhooksModule.forRoot(config),
       ],
     };

@@ -1,34 +1,53 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { Redis } from 'ioredis';
+import { Redis, RedisOptions } from 'ioredis';
 
 import { redisOptionsFromUrl } from '@sm/queues';
 
 import { HEALTH_REDIS, HealthController } from './health.controller';
+import { HEALTH_SETTINGS, HealthSettings } from './health-settings';
 import { RedisHealthIndicator } from './redis.health';
+
+/** Time a Redis command of a degraded-tolerant readiness check may take. */
+const REDIS_CHECK_TIMEOUT_MS = 1_000;
 
 /** Liveness and readiness routes through @nestjs/terminus, the same in every service. */
 @Module({})
 export class HealthModule implements OnApplicationShutdown {
   constructor(@Inject(HEALTH_REDIS) private readonly redis: Redis) {}
 
-  static forRoot(settings: { redisUrl: string }): DynamicModule {
+  static forRoot(settings: HealthSettings): DynamicModule {
     return {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
       providers: [
         RedisHealthIndicator,
-        {
-          provide: HEALTH_REDIS,
-          useFactory: () =>
-            new Redis({ ...redisOptionsFromUrl(settings.redisUrl), maxRetriesPerRequest: 1 }),
-        },
+        { provide: HEALTH_SETTINGS, useValue: settings },
+        { provide: HEALTH_REDIS, useFactory: () => healthRedis(settings) },
       ],
     };
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.redis.disconnect();
   }
+}
+
+function healthRedis(settings: HealthSettings): Redis {
+  const options: RedisOptions = {
+    ...redisOptionsFromUrl(settings.redisUrl),
+    maxRetriesPerRequest: 1,
+  };
+  if (settings.redisOutage !== 'degraded') return new Redis(options);
+
+  // No offline queue and a command timeout: a probe learns at once that Redis is away instead
+  // of waiting out reconnection attempts past the probe's own timeout.
+  const client = new Redis({
+    ...options,
+    enableOfflineQueue: false,
+    commandTimeout: REDIS_CHECK_TIMEOUT_MS,
+  });
+
+  return client.on('error', () => undefined);
 }
