@@ -1,35 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { useScratchDatabase } from '../test/scratch-database';
 
-import { DataSource } from 'typeorm';
-
-import { createDataSource, ensureDatabaseExists, runMigrations } from './data-source';
-
-// The test kit depends on this lib, so this spec makes its own scratch database.
-const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOCATION = 'SMactivityInsert0001';
 
 describe('the activity triggers on inserts (once per statement)', () => {
-  let url: URL;
-  let db: DataSource;
-
-  beforeAll(async () => {
-    url = new URL(adminUrl);
-    url.pathname = `/sm_insert_${randomBytes(4).toString('hex')}`;
-    await ensureDatabaseExists(url.toString());
-    await runMigrations(url.toString());
-    db = await createDataSource(url.toString()).initialize();
-  });
-
-  afterAll(async () => {
-    await db.destroy();
-    const admin = await createDataSource(adminUrl).initialize();
-    await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
-    await admin.destroy();
-  });
+  const scratch = useScratchDatabase('insert');
 
   const timeline = async (contactId: string): Promise<string[]> =>
     (
-      await db.query(
+      await scratch.db.query(
         `SELECT record_id || ' ' || kind AS entry FROM contact_activity
          WHERE location_id = $1 AND contact_id = $2 ORDER BY id`,
         [LOCATION, contactId],
@@ -38,7 +16,7 @@ describe('the activity triggers on inserts (once per statement)', () => {
 
   /** Four tasks of one contact in one statement; ids are the contact's id and a letter. */
   const insertTasks = (contactId: string, dueDate: string) =>
-    db.query(
+    scratch.db.query(
       `INSERT INTO contact_tasks AS t (location_id, id, contact_id, title, due_date, completed,
                                        completed_at, source_version_at, synced_at)
        VALUES ($1, $2 || 'A', $2, 'Call', $3, true, '2025-01-02', '2025-01-01', '2025-01-01'),
@@ -51,7 +29,7 @@ describe('the activity triggers on inserts (once per statement)', () => {
     );
 
   it("records each row's changes in row order, one statement for many rows", async () => {
-    await db.query(
+    await scratch.db.query(
       `INSERT INTO contact_tasks (location_id, id, contact_id, title, source_version_at,
                                   deleted_at, synced_at)
        VALUES ($1, 'rowOrderGone', 'rowOrder', 'Gone', '2025-01-01', '2025-01-01', '2025-01-01')`,
@@ -72,9 +50,10 @@ describe('the activity triggers on inserts (once per statement)', () => {
   it('records nothing twice when the same rows are inserted again', async () => {
     await insertTasks('replayed', '2025-01-10');
     const first = await timeline('replayed');
-    await db.query(`DELETE FROM contact_tasks WHERE location_id = $1 AND contact_id = 'replayed'`, [
-      LOCATION,
-    ]);
+    await scratch.db.query(
+      `DELETE FROM contact_tasks WHERE location_id = $1 AND contact_id = 'replayed'`,
+      [LOCATION],
+    );
 
     await insertTasks('replayed', '2025-01-10');
 
@@ -83,12 +62,13 @@ describe('the activity triggers on inserts (once per statement)', () => {
 
   it("moves a task's due entry when it is inserted again with another due date", async () => {
     await insertTasks('moved', '2025-01-10');
-    await db.query(`DELETE FROM contact_tasks WHERE location_id = $1 AND contact_id = 'moved'`, [
-      LOCATION,
-    ]);
+    await scratch.db.query(
+      `DELETE FROM contact_tasks WHERE location_id = $1 AND contact_id = 'moved'`,
+      [LOCATION],
+    );
 
     await insertTasks('moved', '2025-01-20');
-    const [due] = await db.query(
+    const [due] = await scratch.db.query(
       `SELECT occurred_at FROM contact_activity
        WHERE location_id = $1 AND record_id = 'movedA' AND kind = 'task.due'`,
       [LOCATION],
@@ -98,17 +78,17 @@ describe('the activity triggers on inserts (once per statement)', () => {
   });
 
   it('records contacts, notes and appointments as the row triggers did', async () => {
-    await db.query(
+    await scratch.db.query(
       `INSERT INTO contacts (location_id, id, tags, dnd, source_version_at, synced_at)
        VALUES ($1, 'mixed', ARRAY['solar'], false, '2025-01-01', '2025-01-01')`,
       [LOCATION],
     );
-    await db.query(
+    await scratch.db.query(
       `INSERT INTO contact_notes (location_id, id, contact_id, body, source_version_at, synced_at)
        VALUES ($1, 'note1', 'mixed', 'Hello', '2025-01-01', '2025-01-01')`,
       [LOCATION],
     );
-    await db.query(
+    await scratch.db.query(
       `INSERT INTO contact_appointments (location_id, id, contact_id, title, status,
                                          source_version_at, synced_at)
        VALUES ($1, 'appt1', 'mixed', 'Survey', 'booked', '2025-01-01', '2025-01-01'),

@@ -1,42 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { useScratchDatabase } from '../test/scratch-database';
 
-import { DataSource } from 'typeorm';
-
-import { createDataSource, ensureDatabaseExists, runMigrations } from './data-source';
-
-// The test kit depends on this lib, so this spec makes its own scratch database.
-const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOCATION = 'SMactivityGate000001';
 
 describe('the contact activity trigger on updates', () => {
-  let url: URL;
-  let db: DataSource;
-
-  beforeAll(async () => {
-    url = new URL(adminUrl);
-    url.pathname = `/sm_gate_${randomBytes(4).toString('hex')}`;
-    await ensureDatabaseExists(url.toString());
-    await runMigrations(url.toString());
-    db = await createDataSource(url.toString()).initialize();
-  });
-
-  afterAll(async () => {
-    await db.destroy();
-    const admin = await createDataSource(adminUrl).initialize();
-    await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
-    await admin.destroy();
-  });
+  const scratch = useScratchDatabase('gate');
 
   const kinds = async (contactId: string): Promise<string[]> =>
     (
-      await db.query(
+      await scratch.db.query(
         'SELECT kind FROM contact_activity WHERE location_id = $1 AND contact_id = $2 ORDER BY id',
         [LOCATION, contactId],
       )
     ).map((row: { kind: string }) => row.kind);
 
   async function insertContact(contactId: string): Promise<void> {
-    await db.query(
+    await scratch.db.query(
       `INSERT INTO contacts (location_id, id, tags, dnd, source_version_at, synced_at)
        VALUES ($1, $2, ARRAY['solar'], false, '2025-01-01', '2025-01-01')`,
       [LOCATION, contactId],
@@ -46,7 +24,7 @@ describe('the contact activity trigger on updates', () => {
   it('records nothing when only columns it does not watch change', async () => {
     await insertContact('gateQuiet');
 
-    await db.query(
+    await scratch.db.query(
       `UPDATE contacts SET children_version_at = now(), city = 'Denver',
               source_version_at = '2025-02-01'
        WHERE location_id = $1 AND id = $2`,
@@ -59,7 +37,7 @@ describe('the contact activity trigger on updates', () => {
   it('still records tags, DND, deletes and restores', async () => {
     await insertContact('gateLoud');
     const update = (set: string) =>
-      db.query(`UPDATE contacts SET ${set} WHERE location_id = $1 AND id = $2`, [
+      scratch.db.query(`UPDATE contacts SET ${set} WHERE location_id = $1 AND id = $2`, [
         LOCATION,
         'gateLoud',
       ]);
