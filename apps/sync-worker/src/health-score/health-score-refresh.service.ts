@@ -7,6 +7,7 @@ import {
   Logger,
   NotFoundException,
   OnModuleInit,
+  ServiceUnavailableException,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 
@@ -57,7 +58,7 @@ export class HealthScoreRefresh implements OnModuleInit {
 
   /** The caller has checked that SolarMarket holds the contact: GHL is asked for no other. */
   async refresh(locationId: string, contactId: string): Promise<HealthScore> {
-    const retryAfterSeconds = await this.throttle.take(locationId, contactId);
+    const retryAfterSeconds = await this.takeSlot(locationId, contactId);
     if (retryAfterSeconds > 0) throw new RefreshTooSoonException(retryAfterSeconds);
 
     const live = await this.fetchContact(locationId, contactId);
@@ -70,6 +71,19 @@ export class HealthScoreRefresh implements OnModuleInit {
     };
 
     return this.scores.scoreWithContact(locationId, contactId, contact, 'refresh');
+  }
+
+  /** The contact's refresh slot; without Redis there is no shared budget to spend from: 503. */
+  private async takeSlot(locationId: string, contactId: string): Promise<number> {
+    try {
+      return await this.throttle.take(locationId, contactId);
+    } catch (error) {
+      this.logger.warn(
+        { locationId, contactId, err: (error as Error).message },
+        'health score refresh refused: redis unavailable',
+      );
+      throw new ServiceUnavailableException('the refresh budget cannot be checked; retry later');
+    }
   }
 
   private async fetchContact(locationId: string, contactId: string) {
