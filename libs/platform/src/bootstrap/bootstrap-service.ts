@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { Logger, PinoLogger } from 'nestjs-pino';
 
 import { answerClientError } from './answer-client-error';
+import { closeConnectionsOnShutdown } from './close-connections-on-shutdown';
 import { INSTANCE_ID_ENV, instanceIdentity } from './instance-identity';
 import { rejectNulBytes } from './reject-nul-bytes';
 
@@ -67,6 +68,7 @@ export async function startService(
   serverLogger.setContext('HttpServer');
   guardHttpServer(app.getHttpServer(), serverLogger, settings.timeouts);
   await app.listen(settings.port, settings.host);
+  closeConnectionsOnShutdown(app.getHttpServer());
 
   return app;
 }
