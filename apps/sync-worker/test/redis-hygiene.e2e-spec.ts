@@ -50,6 +50,21 @@ describe('Redis hygiene of the sync worker', () => {
     expect(safe.status).toBe(200);
   });
 
+  it('answers readiness at once, 503, while Redis is frozen and answers nothing', async () => {
+    redis.freeze();
+    try {
+      const startedAt = Date.now();
+      const frozen = await fetch(`${url}/health/ready`);
+      const elapsedMs = Date.now() - startedAt;
+
+      expect(frozen.status).toBe(503);
+      // Well inside a probe's timeout: the check gives up on Redis after a second.
+      expect(elapsedMs).toBeLessThan(3_000);
+    } finally {
+      redis.resume();
+    }
+  });
+
   it('keeps finished jobs in bounded numbers', async () => {
     const enqueuer = app.get(JobEnqueuer);
     const added = await enqueuer.syncContact({

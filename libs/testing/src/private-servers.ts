@@ -45,8 +45,21 @@ export class PrivateRedis {
     if (!child || child.exitCode !== null) return;
     await new Promise((resolve) => {
       child.once('exit', resolve);
+      // A frozen server takes SIGKILL all the same.
       child.kill('SIGKILL');
     });
+  }
+
+  /**
+   * Freezes the server (SIGSTOP): connections stay open and nothing answers, as behind a dead
+   * network. `resume` thaws it.
+   */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
   }
 
   async run<T>(command: (redis: Redis) => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { Redis, RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 
 import { redisOptionsFromUrl } from '@sm/queues';
 
@@ -8,7 +8,7 @@ import { HEALTH_REDIS, HealthController } from './health.controller';
 import { HEALTH_SETTINGS, HealthSettings } from './health-settings';
 import { RedisHealthIndicator } from './redis.health';
 
-/** Time a Redis command of a degraded-tolerant readiness check may take. */
+/** Time a Redis command of the readiness check may take. */
 const REDIS_CHECK_TIMEOUT_MS = 1_000;
 
 /** Liveness and readiness routes through @nestjs/terminus, the same in every service. */
@@ -34,17 +34,15 @@ export class HealthModule implements OnApplicationShutdown {
   }
 }
 
+/**
+ * No offline queue and a command timeout, whatever the mode: a probe learns at once that Redis is
+ * away (refused, or silent behind a dead network) instead of waiting out reconnection attempts
+ * past the probe's own timeout, and probes never pile up behind a Redis that does not answer.
+ */
 function healthRedis(settings: HealthSettings): Redis {
-  const options: RedisOptions = {
+  const client = new Redis({
     ...redisOptionsFromUrl(settings.redisUrl),
     maxRetriesPerRequest: 1,
-  };
-  if (settings.redisOutage !== 'degraded') return new Redis(options);
-
-  // No offline queue and a command timeout: a probe learns at once that Redis is away instead
-  // of waiting out reconnection attempts past the probe's own timeout.
-  const client = new Redis({
-    ...options,
     enableOfflineQueue: false,
     commandTimeout: REDIS_CHECK_TIMEOUT_MS,
   });
