@@ -36,7 +36,7 @@ describe('a service shutting down with keep-alive connections open', () => {
     app = await startService(SlowModule, { host: '127.0.0.1', port: 0 });
   });
 
-  it('answers the requests in flight with Connection: close and closes within a second', async () => {
+  it('answers requests in flight with Connection: close and closes within a second', async () => {
     const port = listeningPort(app);
     const inFlight = connect(port, '127.0.0.1');
     await new Promise((resolve) => inFlight.once('connect', resolve));
