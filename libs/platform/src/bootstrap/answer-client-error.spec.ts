@@ -140,6 +140,22 @@ describe('refusals made by Node’s HTTP layer', () => {
     );
   });
 
+  it('logs a client that went away mid-body at debug, not as a refused request', async () => {
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.end('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{"a":');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    socket.destroy();
+
+    const entries = logLines.map((line) => JSON.parse(line));
+    expect(entries).toContainEqual(
+      expect.objectContaining({ level: 'debug', code: 'HPE_INVALID_EOF_STATE' }),
+    );
+    expect(entries).not.toContainEqual(
+      expect.objectContaining({ level: 'warn', code: 'HPE_INVALID_EOF_STATE' }),
+    );
+  });
+
   it('answers headers that never finish with 408 once the headers timeout passes', async () => {
     const answer = await sendRaw(port, 'GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: ');
 

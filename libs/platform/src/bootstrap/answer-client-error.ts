@@ -42,9 +42,15 @@ export function answerClientError(logger: ClientErrorLogger) {
   };
 }
 
+/**
+ * Codes of a client that went away: reset, a broken pipe, or its half of the connection closed
+ * in the middle of a request (llhttp's invalid EOF state).
+ */
+const VANISHED = new Set(['ECONNRESET', 'EPIPE', 'HPE_INVALID_EOF_STATE']);
+
 /** The status of a refusal, or undefined when the client is already gone. */
 function statusFor(error: ClientError): number | undefined {
-  if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return undefined;
+  if (error.code !== undefined && VANISHED.has(error.code)) return undefined;
   if (error.code === 'HPE_HEADER_OVERFLOW') return 431;
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'HPE_HEADERS_TIMEOUT') {
     return 408;
