@@ -16,8 +16,14 @@ export const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1');
 
-export const positiveInt = (fallback: number) =>
-  z.coerce.number({ message: 'must be a number' }).int().positive().default(fallback);
+/** A whole number from 1 to `max` (by default, the largest integer a double holds exactly). */
+export const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .positive({ message: 'must be greater than 0' })
+    .max(max, { message: `must be at most ${max}` })
+    .default(fallback);
 
 /** A secret: required, never printed. Only its length is checked. */
 export const secret = (minLength = 16) =>

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { port } from './env-fields';
+import { port, positiveInt } from './env-fields';
 
 /** The variables every service shares: where Postgres and Redis are, and how to log. */
 export const sharedEnv = {
@@ -29,6 +29,12 @@ function urlWithScheme(schemes: string[], fallback: string) {
     })
     .default(fallback);
 }
+
+/**
+ * `WEBHOOK_INBOX_RETENTION_DAYS`, read by the ingress (which prunes the inbox) and the sync worker
+ * (whose nightly run reads the inbox): set both alike. Ten years at most: Postgres' dates end.
+ */
+export const inboxRetentionDays = () => positiveInt(30, 3_650);
 
 export const sharedEnvSchema = z.object(sharedEnv);
 export type SharedConfig = z.infer<typeof sharedEnvSchema>;

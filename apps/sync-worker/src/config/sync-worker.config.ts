@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { csv, port, positiveInt, secret, sharedEnv, url } from '@sm/config';
+import { csv, inboxRetentionDays, port, positiveInt, secret, sharedEnv, url } from '@sm/config';
 
 import { AUTOMATION_CONSUMER, automationEnv } from '../automation/automation.config';
 import { HEALTH_SCORE_CONSUMER } from '../health-score/health-score.consumer';
@@ -50,7 +50,7 @@ export const syncWorkerEnv = z.object({
    * contacts that had an event in the inbox; past this, those rows may be gone, so a location
    * whose last successful run is older fetches every contact's children.
    */
-  WEBHOOK_INBOX_RETENTION_DAYS: positiveInt(30),
+  WEBHOOK_INBOX_RETENTION_DAYS: inboxRetentionDays(),
   /** A contact's health score is refreshed live from GHL at most once per this window (ms). */
   HEALTH_SCORE_REFRESH_INTERVAL_MS: positiveInt(60_000),
   /** Events for one contact within this window (ms) become one fetch. */

@@ -102,11 +102,18 @@ describe('webhook-ingress configuration', () => {
     },
   );
 
-  it('refuses an inbox retention that is not a positive number of days', () => {
-    const load = () =>
-      loadConfig(webhookIngressConfigSchema, { WEBHOOK_INBOX_RETENTION_DAYS: '0' });
+  it('refuses an inbox retention that is not 1 to 3,650 whole days, saying which rule', () => {
+    const load = (days: string) => () =>
+      loadConfig(webhookIngressConfigSchema, { WEBHOOK_INBOX_RETENTION_DAYS: days });
 
-    expect(load).toThrow(/WEBHOOK_INBOX_RETENTION_DAYS/);
+    expect(load('0')).toThrow(/WEBHOOK_INBOX_RETENTION_DAYS.*must be greater than 0/);
+    expect(load('0.5')).toThrow(/WEBHOOK_INBOX_RETENTION_DAYS.*must be a whole number/);
+    // Past Postgres' dates the prune's SQL would fail on every interval.
+    expect(load('100000000')).toThrow(/WEBHOOK_INBOX_RETENTION_DAYS.*must be at most 3650/);
+    expect(load('days')).toThrow(/WEBHOOK_INBOX_RETENTION_DAYS.*must be a number/);
+    expect(
+      loadConfig(webhookIngressConfigSchema, { WEBHOOK_INBOX_RETENTION_DAYS: '3650' }),
+    ).toMatchObject({ WEBHOOK_INBOX_RETENTION_DAYS: 3650 });
   });
 
   it('refuses a configuration without any key', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { port, positiveInt, sharedEnv } from '@sm/config';
+import { inboxRetentionDays, port, positiveInt, sharedEnv } from '@sm/config';
 
 import { publicKeyFiles } from './webhook-public-keys';
 
@@ -29,7 +29,7 @@ export const webhookIngressConfigSchema = z
      * are kept until someone acts). Must outlast the longest gap between two successful nightly
      * reconciliations, which read the contacts named by deliveries since the last one.
      */
-    WEBHOOK_INBOX_RETENTION_DAYS: positiveInt(30),
+    WEBHOOK_INBOX_RETENTION_DAYS: inboxRetentionDays(),
     /** How often, at most, one process deletes deliveries past their retention. */
     WEBHOOK_INBOX_PRUNE_INTERVAL_SECONDS: positiveInt(3600),
   })
