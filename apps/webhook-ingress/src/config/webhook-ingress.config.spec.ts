@@ -14,6 +14,12 @@ describe('webhook-ingress configuration', () => {
   const privateFile = path.join(dir, 'ed25519-private.pem');
   writeFileSync(publicFile, publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const twoKeysFile = path.join(dir, 'two-keys.pem');
+  const rotatedIn = generateKeyPairSync('ed25519').publicKey;
+  writeFileSync(
+    twoKeysFile,
+    [publicKey, rotatedIn].map((key) => key.export({ type: 'spki', format: 'pem' })).join(''),
+  );
   const writeKey = (name: string, key: KeyObject) => {
     const file = path.join(dir, name);
     writeFileSync(file, key.export({ type: 'spki', format: 'pem' }));
@@ -71,6 +77,7 @@ describe('webhook-ingress configuration', () => {
     ['a missing file', path.join(dir, 'absent.pem'), /ENOENT/],
     ['a private key', privateFile, /private key/],
     ['a key of the other scheme', 'vendor/ghl/keys/ghl-webhook-rsa-x-wh-signature.pem', /rsa key/],
+    ['a file of two keys (the second would be ignored)', twoKeysFile, /holds 2 keys/],
   ])('stops at boot on %s, naming the variable', (_what, file, problem) => {
     const load = () =>
       loadConfig(webhookIngressConfigSchema, { WEBHOOK_ED25519_PUBLIC_KEY_FILES: file });

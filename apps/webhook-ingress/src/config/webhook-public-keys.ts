@@ -60,6 +60,12 @@ function readPublicKey(file: string, scheme: SignatureScheme): KeyObject {
   // createPublicKey would happily derive a public key from a private one: refuse to let a
   // private key sit in the ingress' configuration at all.
   if (pem.includes('PRIVATE KEY')) throw new Error('is a private key; configure the public key');
+  // createPublicKey reads the first PEM block and ignores the rest: a rotation's second key put
+  // in the same file would be dropped without a word.
+  const blocks = pem.match(/-----BEGIN /g)?.length ?? 0;
+  if (blocks > 1) {
+    throw new Error(`holds ${blocks} keys; give each key a file of its own (comma-separated)`);
+  }
 
   const key = createPublicKey(pem);
   if (key.asymmetricKeyType !== KEY_TYPE[scheme]) {
