@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 
 import { loggerOptions } from './create-logger';
-import { withoutQuery } from './redaction';
+import { loggableUrl } from './redaction';
 
 function captureLines() {
   const lines: string[] = [];
@@ -76,7 +76,11 @@ describe('log redaction', () => {
   });
 
   it('strips the query string from logged URLs', () => {
-    expect(withoutQuery('/oauth/callback?code=abc&state=def')).toBe('/oauth/callback?[redacted]');
-    expect(withoutQuery('/health/ready')).toBe('/health/ready');
+    expect(loggableUrl('/oauth/callback?code=abc&state=def')).toBe('/oauth/callback?[redacted]');
+    expect(loggableUrl('/health/ready')).toBe('/health/ready');
+    expect(loggableUrl('http://user:hunter2pw@evil/health/nope?code=X')).toBe(
+      'http://[redacted]@evil/health/nope?[redacted]',
+    );
+    expect(loggableUrl('http://host/a@b')).toBe('http://host/a@b');
   });
 });

@@ -3,7 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { Options } from 'pino-http';
 
 import { LoggerSettings, loggerOptions } from './create-logger';
-import { withoutQuery } from './redaction';
+import { loggableUrl } from './redaction';
 
 /** Structured JSON logs for a Nest service; HTTP requests are logged without query strings. */
 @Module({})
@@ -33,7 +33,7 @@ function httpLoggerOptions(settings: LoggerSettings): Options {
       return res.statusCode >= 400 ? 'warn' : 'info';
     },
     serializers: {
-      req: (req) => ({ id: req.id, method: req.method, url: withoutQuery(req.url) }),
+      req: (req) => ({ id: req.id, method: req.method, url: loggableUrl(req.url) }),
       res: (res) => ({ statusCode: res.statusCode }),
     },
   };

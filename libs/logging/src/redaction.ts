@@ -6,7 +6,7 @@
  * a Postgres SQLSTATE) and those are what an operator needs. GHL's OAuth authorization code
  * travels only in the callback's query string and in the token request's form body, so those
  * are the places hidden: the `query` and `body` of a logged request, and every logged URL
- * through `withoutQuery`.
+ * through `loggableUrl`.
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -41,11 +41,13 @@ export const REDACTED_PATHS = [
 ];
 
 /**
- * Query strings can hold an OAuth `code` or `state`; a logged URL keeps only its path.
+ * Query strings can hold an OAuth `code` or `state`, and a request line in absolute form
+ * (`GET http://user:password@host/path`) credentials: a logged URL keeps only the rest.
  */
-export function withoutQuery(url: string | undefined): string | undefined {
+export function loggableUrl(url: string | undefined): string | undefined {
   if (!url) return url;
   const queryStart = url.indexOf('?');
+  const path = queryStart === -1 ? url : `${url.slice(0, queryStart)}?[redacted]`;
 
-  return queryStart === -1 ? url : `${url.slice(0, queryStart)}?[redacted]`;
+  return path.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1[redacted]@');
 }
