@@ -13,6 +13,14 @@ import { storedPair } from './support/ghl-sandbox';
 
 const LOCATION = 'SMtokenMemoryLoc0001';
 
+async function heapText(): Promise<string> {
+  const file = writeHeapSnapshot(path.join(tmpdir(), `auth-memory-${process.pid}.heapsnapshot`));
+  const heap = await readFile(file, 'utf8');
+  await rm(file);
+
+  return heap;
+}
+
 /** docs/security.md: a refresh token is in the clear only for the call that uses it. */
 describe('what the auth service keeps in memory', () => {
   let world: InstalledAuth;
@@ -32,14 +40,19 @@ describe('what the auth service keeps in memory', () => {
     expect((await tokenRequest(auth.url, LOCATION)).status).toBe(200);
 
     // The service runs in this process: its heap is ours. The test opens the stored pair only
-    // after the snapshot, so that its own copy is not in it.
-    const file = writeHeapSnapshot(path.join(tmpdir(), `auth-memory-${process.pid}.heapsnapshot`));
-    const heap = await readFile(file, 'utf8');
-    await rm(file);
+    // after the snapshots, so that its own copy is not in them. Work still finishing when a
+    // snapshot is taken (the refresh's write, its schedule) may hold the token for that moment,
+    // which docs/security.md allows; a token the service keeps is in every snapshot.
+    const heaps: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, attempt * 500));
+      heaps.push(await heapText());
+    }
     const stored = await storedPair(world.db, world.keys, LOCATION);
 
-    expect(heap.includes(stored.accessToken)).toBe(true);
+    expect(heaps.every((heap) => heap.includes(stored.accessToken))).toBe(true);
     expect(stored.refreshToken).toEqual(expect.any(String));
-    expect(heap.includes(stored.refreshToken ?? '')).toBe(false);
+    const holding = heaps.map((heap) => heap.includes(stored.refreshToken ?? ''));
+    expect(holding).toContain(false);
   });
 });
