@@ -1,7 +1,7 @@
-import { ConnectionOptions, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 
 import { SyncRun } from '@sm/entities';
-import { DEFAULT_JOB_OPTIONS, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
+import { JobName } from '@sm/queues';
 import { eventually } from '@sm/testing';
 
 import { CrashHarness } from './crash/crash-harness';
@@ -52,15 +52,10 @@ describe('full sync: every record GHL has is stored', () => {
     beforeAll(async () => {
       await harness.start();
       await harness.startWorker({ CHILD_FETCH_CONCURRENCY: '6' });
-      queue = new Queue(QueueName.LocationSync, {
-        connection: redisOptionsFromUrl(harness.redisUrl) as ConnectionOptions,
-        prefix: harness.prefix,
-        defaultJobOptions: DEFAULT_JOB_OPTIONS,
-      });
+      queue = harness.locationSyncQueue();
     }, 90_000);
 
     afterAll(async () => {
-      await queue.close();
       await harness.stop();
     }, 30_000);
 

@@ -1,6 +1,6 @@
-import { ConnectionOptions, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 
-import { DEFAULT_JOB_OPTIONS, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
+import { JobName } from '@sm/queues';
 
 import { CrashHarness } from './crash/crash-harness';
 
@@ -13,15 +13,10 @@ describe('graceful shutdown', () => {
   beforeAll(async () => {
     await harness.start();
     await harness.startWorker();
-    queue = new Queue(QueueName.LocationSync, {
-      connection: redisOptionsFromUrl(harness.redisUrl) as ConnectionOptions,
-      prefix: harness.prefix,
-      defaultJobOptions: DEFAULT_JOB_OPTIONS,
-    });
+    queue = harness.locationSyncQueue();
   }, 90_000);
 
   afterAll(async () => {
-    await queue?.close();
     await harness.stop();
   }, 30_000);
 

@@ -146,13 +146,20 @@ export class CrashHarness {
     });
   }
 
-  async startFullSync(trigger: SyncLocationJob['trigger'] = 'install'): Promise<void> {
+  /** The location-sync queue of this harness' prefix (closed by `stop`). */
+  locationSyncQueue(): Queue {
     this.queue ??= new Queue(QueueName.LocationSync, {
       connection: redisOptionsFromUrl(this.redisUrl) as ConnectionOptions,
       prefix: this.prefix,
       defaultJobOptions: DEFAULT_JOB_OPTIONS,
     });
-    await this.queue.add(JobName.SyncLocation, { locationId: this.setup.locationId, trigger });
+
+    return this.queue;
+  }
+
+  async startFullSync(trigger: SyncLocationJob['trigger'] = 'install'): Promise<void> {
+    const queue = this.locationSyncQueue();
+    await queue.add(JobName.SyncLocation, { locationId: this.setup.locationId, trigger });
   }
 
   /** Contacts stored so far: how far a running sync got. */
