@@ -4,7 +4,7 @@ import type { GhlAppointment, GhlContact, GhlNote, GhlTask } from '@sm/ghl-clien
 
 import { parseGhlTime } from './ghl-time';
 
-/** A row as it goes to Postgres: column name → value. */
+/** A row as it goes to Postgres: column name → value (JSON for `jsonb` and `text[]` columns). */
 export type RecordRow = Record<string, unknown>;
 
 /** When and where a batch of GHL records was read: the fallback version, the zone of bare times. */
@@ -79,10 +79,10 @@ export function contactRow(contact: GhlContact, context: FetchContext): RecordRo
     assigned_to: text(contact.assignedTo),
     timezone: text(contact.timezone),
     dnd: contact.dnd === true,
-    dnd_settings: contact.dndSettings ? JSON.stringify(contact.dndSettings) : null,
+    dnd_settings: contact.dndSettings || null,
     tags,
-    custom_fields: JSON.stringify(customFields),
-    custom_fields_by_key: JSON.stringify(customFieldsByKey(customFields, context.fieldKeys)),
+    custom_fields: customFields,
+    custom_fields_by_key: customFieldsByKey(customFields, context.fieldKeys),
     address1: text(contact.address1),
     city: text(contact.city),
     state: text(contact.state),
