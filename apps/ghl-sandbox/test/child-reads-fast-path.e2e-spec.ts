@@ -35,6 +35,20 @@ describe('GET /contacts/:contactId/{tasks,notes,appointments} fast path', () => 
 
   afterAll(() => sandbox.close());
 
+  /** Contacts that have at least one of each of these kinds. */
+  async function contactsWith(...kinds: Array<(typeof KINDS)[number]>): Promise<string[]> {
+    const found: string[] = [];
+    for (const contactId of contactIds) {
+      const lists = await Promise.all(
+        kinds.map((kind) => ghl(sandbox.baseUrl, token, `/contacts/${contactId}/${kind}`)),
+      );
+      const hasEach = lists.every(({ body }) => Object.values(body ?? {}).some(isNonEmptyList));
+      if (hasEach) found.push(contactId);
+    }
+
+    return found;
+  }
+
   it('answers every list with the status, headers and body of the full stack', async () => {
     for (const contactId of contactIds.slice(0, 8)) {
       for (const kind of KINDS) {
@@ -48,6 +62,35 @@ describe('GET /contacts/:contactId/{tasks,notes,appointments} fast path', () => 
         expect(headersOf(fast.headers)).toEqual(headersOf(full.headers));
       }
     }
+  });
+
+  it('serves a changed list with its change, as the full stack does', async () => {
+    const [contactId] = await contactsWith('tasks', 'notes');
+    const tasksPath = `/contacts/${contactId}/tasks`;
+    const notesPath = `/contacts/${contactId}/notes`;
+    const [task] = (await ghl(sandbox.baseUrl, token, tasksPath)).body?.tasks as JsonBody[];
+    const [note] = (await ghl(sandbox.baseUrl, token, notesPath)).body?.notes as JsonBody[];
+
+    // Twice, read in between: the second change is made to lists already changed and served.
+    const edit = { title: 'Send the revised battery quote' };
+    const taskPath = `${tasksPath}/${task.id}`;
+    await ghl(sandbox.baseUrl, token, taskPath, { method: 'PUT', body: { title: 'Call back' } });
+    await ghl(sandbox.baseUrl, token, notesPath, {
+      method: 'POST',
+      body: { body: 'Wants a quote' },
+    });
+    await ghl(sandbox.baseUrl, token, tasksPath);
+    await ghl(sandbox.baseUrl, token, notesPath);
+    await ghl(sandbox.baseUrl, token, taskPath, { method: 'PUT', body: edit });
+    await ghl(sandbox.baseUrl, token, `${notesPath}/${note.id}`, { method: 'DELETE' });
+    const tasks = await ghl(sandbox.baseUrl, token, tasksPath);
+    const notes = await ghl(sandbox.baseUrl, token, notesPath);
+
+    const edited = (tasks.body?.tasks as JsonBody[]).find((item) => item.id === task.id);
+    expect(edited?.title).toBe(edit.title);
+    expect((notes.body?.notes as JsonBody[]).map((item) => item.id)).not.toContain(note.id);
+    const tasksFull = await ghl(sandbox.baseUrl, token, tasksPath, { headers: fullStack });
+    expect(headersOf(tasks.headers)).toEqual(headersOf(tasksFull.headers));
   });
 
   it('counts its answers in the stats like any other', async () => {
@@ -92,3 +135,5 @@ describe('GET /contacts/:contactId/{tasks,notes,appointments} fast path', () => 
 function headersOf(headers: Headers): Record<string, string> {
   return Object.fromEntries([...headers].filter(([name]) => name !== 'date'));
 }
+
+const isNonEmptyList = (value: unknown) => Array.isArray(value) && value.length > 0;

@@ -64,12 +64,12 @@ export class ChildReadsFastPath implements OnApplicationBootstrap {
     const [, contactId, kind] = match as unknown as [string, string, keyof typeof ANSWER_KEY];
     if (!token || !dataset || !dataset.contacts.has(contactId)) return false;
 
-    const body = JSON.stringify({ [ANSWER_KEY[kind]]: dataset.childrenOf(contactId)[kind] });
+    const { body, length, etag } = answerOf(dataset.childrenOf(contactId)[kind], kind);
     response.writeHead(200, {
       'X-Powered-By': 'Express',
       'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': String(Buffer.byteLength(body)),
-      ETag: weakEtag(body),
+      'Content-Length': length,
+      ETag: etag,
     });
     response.end(body);
     this.stats.recordRequest(200, token.locationId);
@@ -105,6 +105,29 @@ export class ChildReadsFastPath implements OnApplicationBootstrap {
 
     return isUsable ? token : undefined;
   }
+}
+
+interface ChildAnswer {
+  body: string;
+  length: string;
+  etag: string;
+}
+
+/**
+ * Answers of seeded children that no change has touched: their lists are frozen and served the
+ * same every time, so each is serialized and hashed once (held only while the list is).
+ */
+const frozenAnswers = new WeakMap<readonly unknown[], ChildAnswer>();
+
+function answerOf(records: readonly unknown[], kind: keyof typeof ANSWER_KEY): ChildAnswer {
+  const known = frozenAnswers.get(records);
+  if (known) return known;
+
+  const body = JSON.stringify({ [ANSWER_KEY[kind]]: records });
+  const answer = { body, length: String(Buffer.byteLength(body)), etag: weakEtag(body) };
+  if (Object.isFrozen(records)) frozenAnswers.set(records, answer);
+
+  return answer;
 }
 
 /** Express' default ETag: weak, the body's length in hex and the start of its SHA-1. */

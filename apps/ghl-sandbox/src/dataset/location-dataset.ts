@@ -45,12 +45,21 @@ function compareCursor(a: ContactCursor, b: ContactCursor): number {
 const NO_CHILDREN: ContactChildren = Object.freeze({ tasks: [], notes: [], appointments: [] });
 
 /**
+ * Seeded contacts whose generated children are kept: a full sync reads each contact's children
+ * three times (the task search, notes, appointments), and generating them is most of what such
+ * a read costs. About 40 MB at this bound; beyond it the oldest are generated again when read.
+ */
+const GENERATED_KEPT = 16_384;
+
+/**
  * One location's live data. Contacts are kept in GET /contacts/'s stable order (dateAdded, then
  * id) so that a cursor walk stays exact while contacts are added, updated and deleted: updates
  * never move a contact, and new contacts land after every cursor handed out before.
  *
  * A seeded contact's tasks, notes and appointments are generated from their own seed when first
- * read, and kept only once something changes them: 100,000 contacts stay small in memory.
+ * read, and kept only once something changes them: 100,000 contacts stay small in memory. The
+ * last GENERATED_KEPT generated are remembered, frozen, so that reads in a row generate them
+ * once; a change copies them first.
  */
 export class LocationDataset {
   readonly contacts = new Map<string, SandboxContact>();
@@ -59,6 +68,7 @@ export class LocationDataset {
   private readonly order: OrderedContact[] = [];
   private readonly children = new Map<string, ContactChildren>();
   private readonly lazyChildren = new Map<string, LazyChildren>();
+  private readonly generated = new Map<string, ContactChildren>();
   private generateChildren: ChildGenerator = () => NO_CHILDREN;
 
   constructor(
@@ -112,19 +122,36 @@ export class LocationDataset {
     this.contacts.delete(contactId);
     this.children.delete(contactId);
     this.lazyChildren.delete(contactId);
+    this.generated.delete(contactId);
     this.memberships.delete(contactId);
 
     return contact;
   }
 
-  /** A contact's tasks, notes and appointments, to read. */
+  /** A contact's tasks, notes and appointments, to read (seeded ones come frozen). */
   childrenOf(contactId: string): ContactChildren {
-    const kept = this.children.get(contactId);
+    const kept = this.children.get(contactId) ?? this.generated.get(contactId);
     if (kept) return kept;
     const lazy = this.lazyChildren.get(contactId);
     const contact = this.contacts.get(contactId);
+    if (!lazy || !contact) return NO_CHILDREN;
 
-    return lazy && contact ? this.generateChildren(contact, lazy) : NO_CHILDREN;
+    return this.remember(contactId, this.generateChildren(contact, lazy));
+  }
+
+  private remember(contactId: string, children: ContactChildren): ContactChildren {
+    if (this.generated.size >= GENERATED_KEPT) {
+      const oldest = this.generated.keys().next().value as string;
+      this.generated.delete(oldest);
+    }
+    const frozen = Object.freeze({
+      tasks: Object.freeze(children.tasks) as SandboxTask[],
+      notes: Object.freeze(children.notes) as SandboxNote[],
+      appointments: Object.freeze(children.appointments) as SandboxAppointment[],
+    });
+    this.generated.set(contactId, frozen);
+
+    return frozen;
   }
 
   /** A contact's children, to change: generated once and kept from then on. */
@@ -132,14 +159,16 @@ export class LocationDataset {
     const kept = this.children.get(contactId);
     if (kept) return kept;
 
+    // Copies of the records too: generated ones may be remembered, and are read as they were.
     const current = this.childrenOf(contactId);
     const mutable = {
-      tasks: [...current.tasks],
-      notes: [...current.notes],
-      appointments: [...current.appointments],
+      tasks: current.tasks.map((task) => ({ ...task })),
+      notes: current.notes.map((note) => ({ ...note })),
+      appointments: current.appointments.map((item) => ({ ...item, users: [...item.users] })),
     };
     this.children.set(contactId, mutable);
     this.lazyChildren.delete(contactId);
+    this.generated.delete(contactId);
 
     return mutable;
   }
