@@ -64,6 +64,29 @@ describe('record upserts', () => {
     expect(stored.sourceVersionAt.toISOString()).toBe('2026-02-01T10:00:00.000Z');
   });
 
+  it('stores text Postgres cannot hold (NUL, half a surrogate pair) as U+FFFD', async () => {
+    const odd = ghlContact({
+      id: 'contact-odd-text',
+      firstName: 'Ada\u0000Lovelace',
+      lastName: 'Sun\ud83d',
+      tags: ['solar\u0000', 'a\\u0000b', 'pair \ud83c\udf1e'],
+      customFields: [{ id: 'roofType', value: 'tile\udc00' }],
+    });
+
+    const elsewhere = { ...at('2026-02-01T12:00:00Z'), locationId: 'locRecordsText01' };
+
+    await write(contactRow(odd, elsewhere));
+
+    const stored = await dataSource
+      .getRepository(Contact)
+      .findOneByOrFail({ locationId: elsewhere.locationId, id: 'contact-odd-text' });
+    expect(stored.firstName).toBe('Ada\ufffdLovelace');
+    expect(stored.lastName).toBe('Sun\ufffd');
+    // An escaped backslash before `u0000` is text, not an escape: it is kept as written.
+    expect(stored.tags).toEqual(['solar\ufffd', 'a\\u0000b', 'pair \ud83c\udf1e']);
+    expect(stored.customFields).toEqual({ roofType: 'tile\ufffd' });
+  });
+
   it('never lets an older version overwrite a newer one', async () => {
     await write(
       contactRow(
