@@ -26,7 +26,11 @@ const LOCATION_BATCH = 500;
 export class HealthScoreService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Rescores contacts of one location; a contact deleted (or unknown) loses its score. */
+  /**
+   * Rescores contacts of one location; a contact deleted (or unknown) loses its score. A batch is
+   * written in one transaction of a few statements whatever its size, so a location's rescore
+   * costs Postgres a few statements per batch rather than three per contact.
+   */
   async recomputeContacts(
     locationId: string,
     contactIds: string[],
@@ -34,20 +38,10 @@ export class HealthScoreService {
     now = new Date(),
   ): Promise<void> {
     const settings = await this.settingsFor(locationId);
-    const inputs = await loadHealthScoreInputs(
-      this.dataSource.manager,
-      locationId,
-      contactIds,
-      now,
-    );
-    for (const contactId of contactIds) {
-      const contactInputs = inputs.get(contactId);
-      if (!contactInputs) {
-        await this.dataSource.getRepository(ContactHealthScore).delete({ locationId, contactId });
-        continue;
-      }
-      const score = computeHealthScore(contactInputs, settings, now);
-      await this.save(locationId, contactId, score, trigger, now);
+    // A contact listed twice would have the upsert touch its row twice, which Postgres refuses.
+    for (const batch of batchesOf([...new Set(contactIds)], LOCATION_BATCH)) {
+      const inputs = await loadHealthScoreInputs(this.dataSource.manager, locationId, batch, now);
+      await this.save(locationId, scoreBatch(batch, inputs, settings, now), trigger, now);
     }
   }
 
@@ -97,7 +91,7 @@ export class HealthScoreService {
       nextAppointmentAt: null,
     };
     const score = computeHealthScore({ ...children, ...contact }, settings, now);
-    await this.save(locationId, contactId, score, trigger, now);
+    await this.save(locationId, { scored: [{ contactId, ...score }], gone: [] }, trigger, now);
 
     return score;
   }
@@ -138,41 +132,115 @@ export class HealthScoreService {
 
   private save(
     locationId: string,
-    contactId: string,
-    { score, factors }: HealthScore,
+    { scored, gone }: ScoredBatch,
     trigger: HealthScoreTrigger,
     now: Date,
   ): Promise<void> {
     return this.dataSource.transaction(async (manager) => {
-      await lockContact(manager, locationId, contactId);
-      const values = [locationId, contactId, score, JSON.stringify(factors), trigger, now];
-      await manager.query(
-        `INSERT INTO contact_health_score_history
-           (location_id, contact_id, score, factors, trigger, computed_at)
-         SELECT $1::varchar, $2::varchar, $3::int, $4::jsonb, $5::varchar, $6::timestamptz
-         WHERE NOT EXISTS (
-           SELECT 1 FROM contact_health_scores s
-           WHERE s.location_id = $1 AND s.contact_id = $2 AND s.score = $3
-             AND jsonb_path_query_array(s.factors, '$[*].points')
-               = jsonb_path_query_array($4::jsonb, '$[*].points'))`,
-        values,
+      const contactIds = [...scored.map((contact) => contact.contactId), ...gone];
+      await lockContacts(manager, locationId, contactIds);
+
+      if (gone.length > 0) await forgetScores(manager, locationId, gone);
+      if (scored.length === 0) return;
+
+      const rows = JSON.stringify(
+        scored.map(({ contactId, score, factors }) => ({ contact_id: contactId, score, factors })),
       );
-      await manager.query(
-        `INSERT INTO contact_health_scores
-           (location_id, contact_id, score, factors, trigger, computed_at)
-         VALUES ($1, $2, $3, $4::jsonb, $5, $6)
-         ON CONFLICT (location_id, contact_id) DO UPDATE
-           SET score = excluded.score, factors = excluded.factors, trigger = excluded.trigger,
-               computed_at = excluded.computed_at`,
-        values,
-      );
+      const values = [locationId, rows, trigger, now];
+      await manager.query(APPEND_CHANGED_HISTORY, values);
+      await manager.query(UPSERT_CURRENT_SCORES, values);
     });
   }
 }
 
-/** Two recomputes of one contact at once would both see "changed" and write history twice. */
-function lockContact(manager: EntityManager, locationId: string, contactId: string) {
-  return manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-    `health-score:${locationId}:${contactId}`,
-  ]);
+/** A batch's new scores, and the contacts of it that no longer have one. */
+interface ScoredBatch {
+  scored: (HealthScore & { contactId: string })[];
+  gone: string[];
+}
+
+/** Scores the batch's live contacts, in the order given; the others have no inputs. */
+function scoreBatch(
+  contactIds: string[],
+  inputs: Map<string, HealthScoreInputs>,
+  settings: HealthScoreSettings,
+  now: Date,
+): ScoredBatch {
+  const batch: ScoredBatch = { scored: [], gone: [] };
+  for (const contactId of contactIds) {
+    const contactInputs = inputs.get(contactId);
+    if (contactInputs) {
+      batch.scored.push({ contactId, ...computeHealthScore(contactInputs, settings, now) });
+    } else {
+      batch.gone.push(contactId);
+    }
+  }
+
+  return batch;
+}
+
+/** The batch's new scores, from the one JSON parameter ($2) both writes take. */
+const SCORED_ROWS = `jsonb_to_recordset($2::jsonb) AS scored(
+  contact_id varchar, score int, factors jsonb)`;
+
+/**
+ * Runs before the upsert, so it compares with the score the contact had until now. A factor's
+ * detail (days since the last touch) moves on every run; only points make history.
+ */
+const APPEND_CHANGED_HISTORY = `
+  INSERT INTO contact_health_score_history
+    (location_id, contact_id, score, factors, trigger, computed_at)
+  SELECT $1::varchar, scored.contact_id, scored.score, scored.factors, $3::varchar,
+         $4::timestamptz
+  FROM ${SCORED_ROWS}
+  WHERE NOT EXISTS (
+    SELECT 1 FROM contact_health_scores s
+    WHERE s.location_id = $1 AND s.contact_id = scored.contact_id AND s.score = scored.score
+      AND jsonb_path_query_array(s.factors, '$[*].points')
+        = jsonb_path_query_array(scored.factors, '$[*].points'))`;
+
+const UPSERT_CURRENT_SCORES = `
+  INSERT INTO contact_health_scores (location_id, contact_id, score, factors, trigger, computed_at)
+  SELECT $1::varchar, scored.contact_id, scored.score, scored.factors, $3::varchar,
+         $4::timestamptz
+  FROM ${SCORED_ROWS}
+  ON CONFLICT (location_id, contact_id) DO UPDATE
+    SET score = excluded.score, factors = excluded.factors, trigger = excluded.trigger,
+        computed_at = excluded.computed_at`;
+
+/**
+ * Two recomputes of one contact at once would both see "changed" and write history twice, so
+ * each holds the contact's lock until it commits. The locks are taken in the order of their
+ * keys (Postgres evaluates the volatile lock calls after the sort), so two overlapping batches
+ * queue behind each other instead of deadlocking. The key is the one a single-contact recompute
+ * has always taken, so replicas of either version exclude each other.
+ */
+function lockContacts(manager: EntityManager, locationId: string, contactIds: string[]) {
+  return manager.query(
+    `SELECT pg_advisory_xact_lock(lock_key)
+     FROM (SELECT DISTINCT hashtext(key) AS lock_key FROM unnest($1::text[]) AS key) AS keys
+     ORDER BY lock_key`,
+    [contactIds.map((contactId) => `health-score:${locationId}:${contactId}`)],
+  );
+}
+
+function forgetScores(manager: EntityManager, locationId: string, contactIds: string[]) {
+  return manager.query(
+    'DELETE FROM contact_health_scores WHERE location_id = $1 AND contact_id = ANY($2::varchar[])',
+    [locationId, contactIds],
+  );
+}
+
+/**
+ * Each statement takes a batch as one array or JSON parameter, so the 65,535-parameter limit is
+ * never near; the batch size bounds what one transaction holds instead: its advisory locks share
+ * Postgres' lock table (max_locks_per_transaction × max_connections, 6,400 slots by default).
+ */
+function batchesOf(contactIds: string[], size: number): string[][] {
+  const batches: string[][] = [];
+  for (let start = 0; start < contactIds.length; start += size) {
+    batches.push(contactIds.slice(start, start + size));
+  }
+
+  return batches;
 }
