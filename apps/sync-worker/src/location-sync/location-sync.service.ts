@@ -38,10 +38,25 @@ interface RunState {
  */
 const STATISTICS_AT_PAGES = new Set([2, 8, 32, 128, 512, 2048]);
 
-/** One page's fetched children, and when the first of them was asked for. */
+/**
+ * Contacts whose fetched children are written together. Postgres and the worker spend less a
+ * row on fewer, larger statements (a write replay of a 10k sync: 1,000-row statements cost
+ * 30 % less CPU than 100-row ones), and children held back lose nothing to a crash: a contact is
+ * marked fetched only in the transaction that writes its children.
+ */
+const CONTACTS_PER_CHILD_WRITE = 500;
+
+/** Fetched children of one or more pages, and when the first of them was asked for. */
 interface ChildBatch {
   listedAt: Date;
   fetched: FetchedChildren[];
+}
+
+function mergeBatches(held: ChildBatch | null, next: ChildBatch): ChildBatch {
+  if (!held) return next;
+  const listedAt = held.listedAt < next.listedAt ? held.listedAt : next.listedAt;
+
+  return { listedAt, fetched: [...held.fetched, ...next.fetched] };
 }
 
 /** What a run fetches beyond the contact walk, decided before it starts. */
@@ -246,8 +261,9 @@ export class LocationSyncService {
    * The contact walk. Each page's contacts are committed before their children are asked for,
    * and a contact's children are marked fetched in the transaction that writes them, so a run
    * killed half-way and started again walks the pages again (0.01 calls per contact) but fetches
-   * children only where it had not yet. Pages overlap: while one page's children are written,
-   * the next page is listed and its children fetched (at most one write waits at a time).
+   * children only where it had not yet. Pages overlap: while the children of earlier pages are
+   * written, the next page is listed and its children fetched (at most one write waits at a
+   * time), and children are written CONTACTS_PER_CHILD_WRITE contacts at a time.
    */
   private async walk(
     api: LocationApi,
@@ -256,6 +272,14 @@ export class LocationSyncService {
     timeZone: string,
   ): Promise<void> {
     let pendingWrite: Promise<void> = Promise.resolve();
+    let held: ChildBatch | null = null;
+    const write = async (batch: ChildBatch) => {
+      await pendingWrite;
+      pendingWrite = this.writeChildren(job.locationId, batch, state);
+      // Handled here so that a failure while the next page is fetched is not an unhandled
+      // rejection; the next `await pendingWrite` still throws it.
+      pendingWrite.catch(() => undefined);
+    };
     let pages = 0;
     try {
       for await (const page of prefetchPages(api.listContacts({ pageSize: 100 }))) {
@@ -263,12 +287,13 @@ export class LocationSyncService {
         if (state.plan.isBulk && STATISTICS_AT_PAGES.has(pages)) await this.records.analyze();
         const needing = await this.writeContactPage(api, job, state, page, timeZone);
         const batch = await this.fetchChildren(api, job.locationId, needing, state, timeZone);
-        await pendingWrite;
-        pendingWrite = this.writeChildren(job.locationId, batch, state);
-        // Handled here so that a failure while the next page is fetched is not an unhandled
-        // rejection; the next `await pendingWrite` still throws it.
-        pendingWrite.catch(() => undefined);
+        held = mergeBatches(held, batch);
+        if (held.fetched.length < CONTACTS_PER_CHILD_WRITE) continue;
+
+        await write(held);
+        held = null;
       }
+      if (held) await write(held);
     } finally {
       // A failed walk still waits for the write in flight, so that none outlives the run.
       await pendingWrite.catch(() => undefined);
@@ -360,7 +385,7 @@ export class LocationSyncService {
     return { listedAt, fetched: fetched.filter((item): item is FetchedChildren => !!item) };
   }
 
-  /** Writes a page's fetched children in one transaction. */
+  /** Writes fetched children in one transaction. */
   private async writeChildren(
     locationId: string,
     { listedAt, fetched }: ChildBatch,

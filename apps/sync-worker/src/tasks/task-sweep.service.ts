@@ -21,6 +21,8 @@ import { TasksTable } from '../records/record-tables';
 const PAGE_SIZE = 100;
 /** A walk that has not ended after this many pages is cut short (10 million tasks). */
 const MAX_PAGES = 100_000;
+/** Tasks written in one transaction and statement: five pages. */
+const TASKS_PER_WRITE = 500;
 
 interface TaskPage {
   tasks: GhlTask[];
@@ -121,7 +123,11 @@ export class TaskSweepService {
     return { rest };
   }
 
-  /** Writes each page while the next one is fetched. */
+  /**
+   * Writes the pages TASKS_PER_WRITE tasks at a time while the next ones are fetched: fewer,
+   * larger statements cost Postgres and the worker less a row. Each row keeps its own page's
+   * fetch time, which is its version and, for a task seen completed, its completion time.
+   */
   private async walkPages(
     api: LocationApi,
     timeZone: string,
@@ -129,14 +135,20 @@ export class TaskSweepService {
     options: { notify: boolean },
   ): Promise<TaskWalkResult> {
     const result: TaskWalkResult = { listed: 0, written: 0, changedByContact: new Map() };
+    let held: RecordRow[] = [];
     for await (const { tasks, fetchedAt } of prefetchPages(this.pagesAfter(api, first))) {
       const fetch: FetchContext = { locationId: api.locationId, fetchedAt, timeZone };
       const rows = tasks
         .filter((task) => typeof task.id === 'string' && typeof task.contactId === 'string')
         .map((task) => taskRow(task, task.contactId as string, fetch));
       result.listed += rows.length;
-      await this.writePage(api.locationId, rows, fetchedAt, result, options.notify);
+      held = held.concat(rows);
+      if (held.length < TASKS_PER_WRITE) continue;
+
+      await this.writeRows(api.locationId, held, result, options.notify);
+      held = [];
     }
+    await this.writeRows(api.locationId, held, result, options.notify);
 
     return result;
   }
@@ -174,10 +186,9 @@ export class TaskSweepService {
   }
 
   /** Writes the rows that differ from what is stored (a sweep mostly finds nothing new). */
-  private async writePage(
+  private async writeRows(
     locationId: string,
     rows: RecordRow[],
-    fetchedAt: Date,
     result: TaskWalkResult,
     notify: boolean,
   ): Promise<void> {
@@ -186,9 +197,11 @@ export class TaskSweepService {
       const changed = await changedRows(manager, locationId, rows);
       const written = await this.records.upsertChildren(manager, 'tasks', changed);
       result.written += written.length;
-      const contactOf = new Map(changed.map((row) => [row.id as string, row.contact_id as string]));
+      const changedById = new Map(changed.map((row) => [row.id as string, row]));
       for (const row of written) {
-        const contactId = contactOf.get(row.id) as string;
+        const { contact_id, synced_at } = changedById.get(row.id) as RecordRow;
+        const contactId = contact_id as string;
+        const fetchedAt = synced_at as Date;
         result.changedByContact.set(contactId, (result.changedByContact.get(contactId) ?? 0) + 1);
         const isNewlyCompleted =
           !row.inserted && row.completedAt?.getTime() === fetchedAt.getTime();
