@@ -19,9 +19,13 @@ const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
  * stored a lone surrogate sent as a plain parameter.
  */
 export function rowsAsJson(rows: RecordRow[], columns: readonly string[]): string {
+  // Dates written as strings here: a Date's toJSON call takes JSON.stringify off its fast path.
   const objects = rows.map((row) => {
     const object: RecordRow = {};
-    for (const column of columns) object[column] = row[column] ?? null;
+    for (const column of columns) {
+      const value = row[column];
+      object[column] = value instanceof Date ? isoOrNull(value) : (value ?? null);
+    }
 
     return object;
   });
@@ -29,3 +33,6 @@ export function rowsAsJson(rows: RecordRow[], columns: readonly string[]): strin
 
   return json.includes('\\u') ? json.replace(UNSTORABLE_ESCAPE, '$1\\ufffd') : json;
 }
+
+/** As JSON.stringify writes a Date: an invalid one (toISOString would throw) as null. */
+const isoOrNull = (date: Date) => (Number.isNaN(date.getTime()) ? null : date.toISOString());
