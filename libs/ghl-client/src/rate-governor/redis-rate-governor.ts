@@ -36,7 +36,7 @@ export interface RedisRateGovernorOptions {
   /**
    * Most slots one Redis call reserves for this process, per location and priority. A
    * location's first call reserves one; while reserved slots run out before their lease ends,
-   * each reservation doubles, up to this (and a tenth of the burst limit). Default 16; 1 asks
+   * each reservation doubles, up to this (and a tenth of the burst limit). Default 64; 1 asks
    * Redis once per call.
    */
   slotBatch?: number;
@@ -53,7 +53,7 @@ export const RATE_GOVERNOR_DEFAULTS = {
   dailyLimit: 200_000,
   realtimeReserve: 0.1,
   windowMarginMs: 50,
-  slotBatch: 16,
+  slotBatch: 64,
   slotLeaseMs: 250,
 } as const;
 
