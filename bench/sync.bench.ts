@@ -14,32 +14,44 @@
 //    times the live heap before a full collection, so the longer run's peak measured when V8
 //    got round to collecting, not what the sync holds. A sync that held more than the bound
 //    would fail the bench (out of memory) instead of passing it.
-// 5. Floor, same run, right after the 10k sync and against its location: `fetch-only` makes
-//    exactly the GHL calls that sync made (the same endpoints, paging and concurrency, over HTTP
-//    to the same sandbox with the same token, through a keep-alive pool of the worker's
-//    connection count), parses each answer and writes nothing. Its records_per_s is the sync's
-//    record count over the floor's wall time; its vs_insert bounds what any sync that fetches
-//    from this sandbox on this machine can reach, before it writes a row. Its call count is
-//    checked against the sync run's.
+// 5. Floors, same run, right after the 10k sync and against its location.
+//    `fetch-only` makes exactly the GHL calls that sync made (the same endpoints, paging and
+//    concurrency, over HTTP to the same sandbox with the same token, through a keep-alive pool of
+//    the worker's connection count), parses each answer and writes nothing. Its records_per_s is
+//    the sync's record count over the floor's wall time; its vs_insert bounds what any sync that
+//    fetches from this sandbox on this machine can reach, before it writes a row. Its call count
+//    is checked against the sync run's.
+//    `write replay` writes the location's stored rows again with the worker's own upsert (same
+//    statement, JSON parameter and triggers) into a fresh database, 1,000 rows a statement, and
+//    nothing else: the writes' CPU (client and Postgres), with and without the activity
+//    timeline's triggers. `floor cpu` adds the two floors' CPU and spreads it over the cores: the
+//    rate of a sync that did nothing but these calls and these writes, perfectly overlapped, with
+//    every core busy throughout. The sync cannot beat it on this machine.
+// The sandbox makes a seeded contact's children on first read; the bench has it make the 10k
+// location's before the sync (its export reads them all), since GHL's records exist before
+// anyone asks for them. The machine's busy CPU (every process) during the sync is logged beside
+// its wall time.
 //
-// Progress goes to stderr; the last line of stdout is the figures, the floor's line before it.
+// Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.17-0.33 against its 0.5 target, on 2 cores shared by the worker, the
-// sandbox, Postgres and Redis. The fetch-only floor says how much of that the GHL calls alone
-// leave: 0.48-0.80 over six runs (0.60-0.80 in the three quietest), so fetching does not rule 0.5
-// out, but it leaves the writes little. In those three runs 0.5 meant the whole 10k sync in
-// 3.5-5.3 s; fetching alone took 2.9-4.1 s of it, so the writes may add 0.6-2 s of wall to the
-// fetching, and they add 4.2-5.3 s now (the sync takes 2.3-2.5x the floor's wall). In CPU, the
-// floor alone keeps both cores ~77 % busy (client 1.8-2.6 s, sandbox 2.7-3.7 s); a 10k first sync
-// costs worker ~5.3 s, Postgres ~4.3 s, sandbox ~3.7 s, Redis ~0.3 s. Reaching 0.5 needs the work
-// beyond fetching (~7.5 s: the worker's rows and pg client, Postgres, Redis) cut to ~2-5 s, by
-// 40-70 %, and run fully beside the fetching, the machine busy throughout. Measured apart: the
-// ~88,000 timeline rows cost ~1 s in their three indexes and ON CONFLICT; the record upserts
-// ~1.8 s; the rest is the pg client (five socket writes per extended query), undici and GC. Left:
-// fewer, larger statements (children of several pages in one transaction). The floor's client is
-// lighter than the worker's (no rate slots, no logger) and runs on a sandbox the sync has warmed;
-// the bare INSERT itself moves 9,800-31,500 rows/s between runs, which moves both ratios most.
+// TODO: vs_insert is 0.30-0.38 against its 0.5 target (0.22-0.25 at the start of the fourth
+// session), on 2 cores shared by the worker, the sandbox, Postgres and Redis, which the sync
+// keeps 80-85 % busy: it is CPU-bound. Its machine CPU is 8-10 s for 55,185 records; `floor
+// cpu` is ~5.4 s (fetching 2.7 s: client 1.5, sandbox 1.2; writing 2.7 s: client 0.5, Postgres
+// 2.2, of which the timeline's triggers ~1.3), about 0.65-0.7 of the bare INSERT. 0.5 needs the
+// sync within ~35 % of that floor's CPU and as well spread; it spends ~1.7x it. Where the rest
+// goes (profiles of a 10k sync): the worker's GHL client beyond the floor's (rate slots in
+// Redis, retries and deadlines, ~0.7 s), row mapping (phones, times, custom fields, ~0.4 s),
+// smaller statements than the replay's (contacts go a page, 100, at a time, because their
+// children are asked for only once the page is committed) and the bookkeeping the replay skips
+// (which contacts need children, the fetched marks, tombstones, ANALYZE as the location grows,
+// ~0.8 s of Postgres), and the sandbox serving calls spread over 5 s instead of 1.7 s (~0.6 s).
+// Left: writing a page's contacts with their children and their fetched mark in one statement
+// (a bulk sync knows every contact needs its children; a contact deleted by a webhook meanwhile
+// must keep none), which would drop the 10,000-row UPDATE of the marks. The bare INSERT moves
+// 27,000-35,000 rows/s between runs, which moves every ratio most.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 import { ConnectionOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -66,6 +78,13 @@ import {
 } from '../apps/sync-worker/test/sandbox-harness';
 import { mapWithConcurrency } from '../apps/sync-worker/src/location-sync/map-with-concurrency';
 import { prefetchPages } from '../apps/sync-worker/src/location-sync/prefetch-pages';
+import type { RecordRow } from '../apps/sync-worker/src/records/record-mappers';
+import {
+  ChildTables,
+  ContactsTable,
+  RecordTable,
+} from '../apps/sync-worker/src/records/record-tables';
+import { upsertRows } from '../apps/sync-worker/src/records/upsert-rows';
 
 const SMALL = { locationId: 'SMbenchSync10k000001', contacts: 10_000 };
 const LARGE = { locationId: 'SMbenchSync50k000001', contacts: 50_000 };
@@ -74,6 +93,9 @@ const SERVICE_TOKEN = 'bench-sync-token-0123456789abcdef';
 const SCOPES =
   'contacts.readonly locations.readonly locations/tasks.readonly locations/customFields.readonly';
 const RECORD_TABLES = ['contacts', 'contact_tasks', 'contact_notes', 'contact_appointments'];
+const UPSERT_TABLES: RecordTable[] = [ContactsTable, ...Object.values(ChildTables)];
+/** /proc/stat's clock tick (USER_HZ), in ms. */
+const TICK_MS = 10;
 const INSERT_CHUNK = 1_000;
 const RUN_TIMEOUT_MS = 600_000;
 /** The bench worker's CHILD_FETCH_CONCURRENCY (its default is 6), and the floor's. */
@@ -118,14 +140,19 @@ async function main(): Promise<void> {
         scopes: SCOPES.split(' '),
       })),
     );
+    await warmSandbox(sandbox.url, SMALL.locationId);
     const sandboxCpuBefore = cpuMsOf(sandbox.process.child.pid as number);
-    const small = await syncInFreshWorker(context, SMALL.locationId);
+    const machine = sampleMachineCpu();
+    const small = await syncInFreshWorker(context, SMALL.locationId).finally(machine.stop);
     const records = recordsOf(small.run);
     const recordsPerSecond = records / ((small.run.durationMs ?? 1) / 1000);
+    const syncCpuMs = machine.busyMsBetween(small.run.startedAt, small.run.finishedAt as Date);
     log(
       `10k: ${records} records in ${small.run.durationMs} ms, ${small.run.ghlCalls} GHL calls, ` +
         `peak RSS ${small.peakRssKb} kB, ` +
-        `sandbox CPU ${cpuMsOf(sandbox.process.child.pid as number) - sandboxCpuBefore} ms`,
+        `sandbox CPU ${cpuMsOf(sandbox.process.child.pid as number) - sandboxCpuBefore} ms, ` +
+        `machine CPU ${syncCpuMs} ms of ${CORES * (small.run.durationMs ?? 0)} ms on ${CORES} ` +
+        `cores`,
     );
 
     const insertPerSecond = await bareInsertRate(db, SMALL.locationId);
@@ -140,6 +167,17 @@ async function main(): Promise<void> {
       `fetch-only: ${floor.calls} GHL calls in ${Math.round(floor.ms)} ms, ` +
         `CPU client ${floor.clientCpuMs} ms, sandbox ${floor.sandboxCpuMs} ms`,
     );
+
+    const writes = await writeReplay(db, SMALL.locationId);
+    log(
+      `write replay: ${writes.rows} rows in ${Math.round(writes.timeline.ms)} ms, CPU client ` +
+        `${writes.timeline.clientCpuMs} ms, Postgres ${writes.timeline.postgresCpuMs} ms; ` +
+        `without the activity timeline: client ${writes.bare.clientCpuMs} ms, Postgres ` +
+        `${writes.bare.postgresCpuMs} ms`,
+    );
+    const fetchCpuMs = floor.clientCpuMs + floor.sandboxCpuMs;
+    const writeCpuMs = writes.timeline.clientCpuMs + writes.timeline.postgresCpuMs;
+    const cpuFloorPerSecond = records / ((fetchCpuMs + writeCpuMs) / CORES / 1000);
 
     const callsPerContact = await nightlyCallsPerContact(context, SMALL);
 
@@ -159,6 +197,12 @@ async function main(): Promise<void> {
     process.stdout.write(
       `floor fetch-only: records_per_s=${Math.round(floorPerSecond)} ` +
         `vs_insert=${(floorPerSecond / insertPerSecond).toFixed(2)}\n`,
+    );
+
+    process.stdout.write(
+      `floor cpu: fetching ${fetchCpuMs} ms + writing ${writeCpuMs} ms of CPU over ${CORES} ` +
+        `cores: records_per_s=${Math.round(cpuFloorPerSecond)} ` +
+        `vs_insert=${(cpuFloorPerSecond / insertPerSecond).toFixed(2)}\n`,
     );
 
     const figures = [
@@ -494,6 +538,115 @@ const jsonReady = (value: unknown) =>
   value !== null && typeof value === 'object' && !(value instanceof Date) && !Array.isArray(value)
     ? JSON.stringify(value)
     : value;
+
+/**
+ * Has the sandbox make the location's seeded tasks, notes and appointments before the sync
+ * reads them (its export reads every one). GHL's records exist before anyone asks for them; the
+ * sandbox makes a seeded contact's children on first read, a cost that is its own and not the
+ * sync's, paid on the machine the sync runs on. Its last 16,384 contacts' are kept.
+ */
+async function warmSandbox(sandboxUrl: string, locationId: string): Promise<void> {
+  const response = await fetch(`${sandboxUrl}/_sandbox/export/${locationId}`);
+  if (!response.ok) throw new Error(`sandbox export answered ${response.status}`);
+  await response.arrayBuffer();
+}
+
+interface ReplayCost {
+  ms: number;
+  clientCpuMs: number;
+  postgresCpuMs: number;
+}
+
+/**
+ * The writes alone: the 10k location's stored rows written again by the worker's own upsert
+ * (the same statement, JSON parameter and triggers), into a fresh database, 1,000 rows a
+ * statement and a transaction (the sync writes a page, 100 contacts' worth, at a time), with
+ * nothing fetched, compared or tombstoned. Once with the activity timeline's triggers, once
+ * without them (the bench connects as a superuser, which may turn triggers off for a session).
+ */
+async function writeReplay(db: DataSource, locationId: string) {
+  const rows = new Map<RecordTable, RecordRow[]>();
+  for (const table of UPSERT_TABLES) {
+    rows.set(
+      table,
+      await db.query(`SELECT * FROM ${table.name} WHERE location_id = $1`, [locationId]),
+    );
+  }
+  const timeline = await replayInto(rows, true);
+  const bare = await replayInto(rows, false);
+  const count = [...rows.values()].reduce((sum, tableRows) => sum + tableRows.length, 0);
+
+  return { rows: count, timeline, bare };
+}
+
+async function replayInto(
+  rows: Map<RecordTable, RecordRow[]>,
+  withTimeline: boolean,
+): Promise<ReplayCost> {
+  const database = await createTestDatabase();
+  const replay = await new DataSource(dataSourceOptions(database.url)).initialize();
+  const runner = replay.createQueryRunner();
+  try {
+    await runner.connect();
+    if (!withTimeline) await runner.query('SET session_replication_role = replica');
+    const [{ pid }]: { pid: number }[] = await runner.query('SELECT pg_backend_pid() AS pid');
+    const postgresBefore = cpuMsOf(pid);
+    const clientBefore = process.cpuUsage();
+    const startedAt = performance.now();
+    for (const [table, tableRows] of rows) {
+      for (let start = 0; start < tableRows.length; start += INSERT_CHUNK) {
+        await runner.startTransaction();
+        await upsertRows(runner.manager, table, tableRows.slice(start, start + INSERT_CHUNK));
+        await runner.commitTransaction();
+      }
+    }
+    const clientCpu = process.cpuUsage(clientBefore);
+
+    return {
+      ms: performance.now() - startedAt,
+      clientCpuMs: Math.round((clientCpu.user + clientCpu.system) / 1000),
+      postgresCpuMs: cpuMsOf(pid) - postgresBefore,
+    };
+  } finally {
+    await runner.release();
+    await replay.destroy();
+    await database.drop();
+  }
+}
+
+const CORES = availableParallelism();
+
+/**
+ * The machine's busy CPU (every process: user, nice, system, interrupts; not idle, I/O wait or
+ * time the hypervisor took), sampled every 100 ms from /proc/stat until stopped.
+ */
+function sampleMachineCpu() {
+  const samples: { at: number; busyMs: number }[] = [];
+  const sample = () => samples.push({ at: Date.now(), busyMs: machineBusyMs() });
+  sample();
+  const timer = setInterval(sample, 100);
+
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+    },
+    /** Busy CPU between two instants, from the samples just outside them. */
+    busyMsBetween: (from: Date, to: Date) => {
+      const before = samples.filter((entry) => entry.at <= from.getTime()).pop() ?? samples[0];
+      const after = samples.find((entry) => entry.at >= to.getTime()) ?? samples.at(-1);
+
+      return (after?.busyMs ?? 0) - before.busyMs;
+    },
+  };
+}
+
+function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq] = fields.slice(1, 8).map(Number);
+
+  return (user + nice + system + irq + softirq) * TICK_MS;
+}
 
 const recordsOf = (run: SyncRun) =>
   run.counts.contacts + run.counts.tasks + run.counts.notes + run.counts.appointments;
