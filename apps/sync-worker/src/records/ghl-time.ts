@@ -32,15 +32,30 @@ function fromWallClock(parts: number[], timeZone: string): Date | null {
   return new Date(asUtc - offsetMs(firstGuess, timeZone));
 }
 
-function offsetMs(instant: number, timeZone: string): number {
-  let name: string | undefined;
+/** One formatter per zone: making one costs far more than using it (tens of µs). */
+const offsetFormats = new Map<string, Intl.DateTimeFormat | null>();
+
+function offsetFormat(timeZone: string): Intl.DateTimeFormat | null {
+  let format = offsetFormats.get(timeZone);
+  if (format !== undefined) return format;
   try {
-    name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
-      .formatToParts(new Date(instant))
-      .find((part) => part.type === 'timeZoneName')?.value;
+    format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
   } catch {
-    return 0; // an unknown zone: read the time as UTC rather than drop it
+    format = null; // an unknown zone
   }
+  // Zones are a few hundred names; anything else is refused above and costs one entry each.
+  if (offsetFormats.size < 1_000) offsetFormats.set(timeZone, format);
+
+  return format;
+}
+
+function offsetMs(instant: number, timeZone: string): number {
+  const format = offsetFormat(timeZone);
+  // An unknown zone: read the time as UTC rather than drop it.
+  if (!format) return 0;
+  const name = format
+    .formatToParts(new Date(instant))
+    .find((part) => part.type === 'timeZoneName')?.value;
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name ?? '');
   if (!match) return 0;
 
