@@ -18,6 +18,7 @@ import { contactRow, FetchContext } from '../records/record-mappers';
 import type { ChildKind } from '../records/record-tables';
 import { FetchedChildren, RecordWriter } from '../records/record-writer.service';
 import { TaskSweepService, TaskWalkResult } from '../tasks/task-sweep.service';
+import { groupPages } from './group-pages';
 import { mapWithConcurrency } from './map-with-concurrency';
 import { prefetchPages } from './prefetch-pages';
 
@@ -31,12 +32,20 @@ interface RunState {
 }
 
 /**
- * Pages of a bulk walk after which the record tables' statistics are refreshed. A first sync
- * grows a location from nothing faster than autovacuum looks (a minute): with statistics that
- * still say "a few rows", Postgres reads each page's contacts by scanning all of the location's
- * rows rather than through the primary key, a cost that grows with every page (quadratic).
+ * Contacts walked so far in a bulk walk at which the record tables' statistics are refreshed.
+ * A first sync grows a location from nothing faster than autovacuum looks (a minute): with
+ * statistics that still say "a few rows", Postgres reads each batch's contacts by scanning all
+ * of the location's rows rather than through the primary key, a cost that grows with every
+ * batch (quadratic).
  */
-const STATISTICS_AT_PAGES = new Set([2, 8, 32, 128, 512, 2048]);
+const STATISTICS_AT_CONTACTS = [100, 800, 3_200, 12_800, 51_200, 204_800, 819_200];
+
+/**
+ * Listed contacts written (and their children asked for) together: five pages. Fewer, larger
+ * statements cost Postgres and the worker less a row, and the walk still commits a batch's
+ * contacts before it asks for their children.
+ */
+const CONTACTS_PER_BATCH = 500;
 
 /**
  * Contacts whose fetched children are written together. Postgres and the worker spend less a
@@ -44,7 +53,7 @@ const STATISTICS_AT_PAGES = new Set([2, 8, 32, 128, 512, 2048]);
  * 30 % less CPU than 100-row ones), and children held back lose nothing to a crash: a contact is
  * marked fetched only in the transaction that writes its children.
  */
-const CONTACTS_PER_CHILD_WRITE = 500;
+const CONTACTS_PER_CHILD_WRITE = CONTACTS_PER_BATCH;
 
 /** Fetched children of one or more pages, and when the first of them was asked for. */
 interface ChildBatch {
@@ -258,12 +267,12 @@ export class LocationSyncService {
   }
 
   /**
-   * The contact walk. Each page's contacts are committed before their children are asked for,
-   * and a contact's children are marked fetched in the transaction that writes them, so a run
-   * killed half-way and started again walks the pages again (0.01 calls per contact) but fetches
-   * children only where it had not yet. Pages overlap: while the children of earlier pages are
-   * written, the next page is listed and its children fetched (at most one write waits at a
-   * time), and children are written CONTACTS_PER_CHILD_WRITE contacts at a time.
+   * The contact walk, CONTACTS_PER_BATCH listed contacts at a time. A batch's contacts are
+   * committed before their children are asked for, and a contact's children are marked fetched
+   * in the transaction that writes them, so a run killed half-way and started again walks the
+   * pages again (0.01 calls per contact) but fetches children only where it had not yet. Batches
+   * overlap: while the children of earlier ones are written, the next batch is listed and its
+   * children fetched (at most one write waits at a time).
    */
   private async walk(
     api: LocationApi,
@@ -276,16 +285,21 @@ export class LocationSyncService {
     const write = async (batch: ChildBatch) => {
       await pendingWrite;
       pendingWrite = this.writeChildren(job.locationId, batch, state);
-      // Handled here so that a failure while the next page is fetched is not an unhandled
+      // Handled here so that a failure while the next batch is fetched is not an unhandled
       // rejection; the next `await pendingWrite` still throws it.
       pendingWrite.catch(() => undefined);
     };
-    let pages = 0;
+    const listed = groupPages(api.listContacts({ pageSize: 100 }), CONTACTS_PER_BATCH);
+    let analyzedAt = 0;
     try {
-      for await (const page of prefetchPages(api.listContacts({ pageSize: 100 }))) {
-        pages += 1;
-        if (state.plan.isBulk && STATISTICS_AT_PAGES.has(pages)) await this.records.analyze();
-        const needing = await this.writeContactPage(api, job, state, page, timeZone);
+      for await (const listedBatch of prefetchPages(listed)) {
+        const walked = state.seenIds.length;
+        const isDue = walked >= (STATISTICS_AT_CONTACTS[analyzedAt] ?? Infinity);
+        if (state.plan.isBulk && isDue) {
+          await this.records.analyze();
+          analyzedAt = STATISTICS_AT_CONTACTS.findIndex((at) => at > walked);
+        }
+        const needing = await this.writeContactBatch(api, job, state, listedBatch, timeZone);
         const batch = await this.fetchChildren(api, job.locationId, needing, state, timeZone);
         held = mergeBatches(held, batch);
         if (held.fetched.length < CONTACTS_PER_CHILD_WRITE) continue;
@@ -301,15 +315,15 @@ export class LocationSyncService {
     await pendingWrite;
   }
 
-  /** Upserts one listed page; answers which of its contacts need their children fetched. */
-  private async writeContactPage(
+  /** Upserts a batch of listed contacts; answers which need their children fetched. */
+  private async writeContactBatch(
     api: LocationApi,
     job: SyncLocationJob,
     state: RunState,
-    page: GhlListedContact[],
+    listed: GhlListedContact[],
     timeZone: string,
   ): Promise<{ id: string; version: Date }[]> {
-    const contacts = await this.completeContacts(api, page);
+    const contacts = await this.completeContacts(api, listed);
     const fieldKeys = await this.fieldKeys.forFieldIds(api, fieldIdsOf(contacts));
     const fetch: FetchContext = {
       locationId: job.locationId,
@@ -354,7 +368,7 @@ export class LocationSyncService {
     return complete.filter((contact): contact is GhlContact => contact !== null);
   }
 
-  /** Fetches the children of a page's contacts together, `CHILD_FETCH_CONCURRENCY` at a time. */
+  /** Fetches the children of a batch's contacts, `CHILD_FETCH_CONCURRENCY` at a time. */
   private async fetchChildren(
     api: LocationApi,
     locationId: string,
