@@ -58,16 +58,18 @@ export function generateLocation(
     const addedMs = DATASET_EPOCH_MS - TWO_YEARS_MS + floor(prng.next() * TWO_YEARS_MS);
     const updatedMs = min(DATASET_EPOCH_MS - 1, addedMs + prng.int(0, 90) * DAY_MS);
     const contact = factory.contact(addedMs, updatedMs);
+    const { id, name, address1, city, assignedTo, dateAdded } = contact;
     const lazy = {
       seed: floor(prng.next() * 4294967296),
       tasks: prng.int(0, 4),
       notes: prng.int(0, 3),
       appointments: prng.int(0, 2),
+      seededAs: { id, name, address1, city, assignedTo, dateAdded },
     };
     seeded.push({ contact, lazy });
   }
   seeded.sort((a, b) => compareSeeded(a.contact, b.contact));
-  dataset.loadSorted(seeded, (contact, lazy) => childrenFromSeed(factoryContext, contact, lazy));
+  dataset.loadSorted(seeded, (lazy) => childrenFromSeed(factoryContext, lazy));
 
   return dataset;
 }
@@ -79,11 +81,8 @@ function compareSeeded(a: SandboxContact, b: SandboxContact): number {
 }
 
 /** A seeded contact's children, the same every time they are generated. */
-function childrenFromSeed(
-  context: FactoryContext,
-  contact: SandboxContact,
-  lazy: LazyChildren,
-): ContactChildren {
+function childrenFromSeed(context: FactoryContext, lazy: LazyChildren): ContactChildren {
+  const contact = lazy.seededAs;
   const prng = new Prng(lazy.seed);
   const factory = new RecordFactory(prng, context);
   const addedMs = Date.parse(contact.dateAdded);

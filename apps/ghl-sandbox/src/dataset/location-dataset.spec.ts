@@ -42,4 +42,26 @@ describe("a location's seeded children", () => {
     expect(again).not.toBe(original);
     expect(again).toEqual(first);
   });
+
+  it('are made from the contact as seeded, whatever changed it and was read since', () => {
+    const many = generateLocation(7, { locationId: 'locDatasetSpec02', contacts: 20_000 }, 'c', 0);
+    const contactId = [...many.contacts.keys()].find(
+      (id) => many.childrenOf(id).appointments.length > 0,
+    ) as string;
+    const seeded = structuredClone(many.childrenOf(contactId));
+
+    // As PUT /contacts/:id does: the stored contact changes in place.
+    Object.assign(many.contacts.get(contactId) as object, {
+      name: 'Grace Hopper',
+      address1: '1 Harbor Way',
+      city: 'Arlington',
+      assignedTo: 'someoneElse',
+    });
+    const afterChange = structuredClone(many.childrenOf(contactId));
+    for (const id of many.contacts.keys()) if (id !== contactId) many.childrenOf(id);
+    const afterOthers = many.childrenOf(contactId);
+
+    expect(afterChange).toEqual(seeded);
+    expect(afterOthers).toEqual(seeded);
+  });
 });

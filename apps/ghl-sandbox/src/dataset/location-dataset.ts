@@ -1,4 +1,5 @@
 import {
+  ChildOwner,
   SandboxAppointment,
   SandboxBusiness,
   SandboxContact,
@@ -21,15 +22,20 @@ export interface ContactChildren {
   appointments: SandboxAppointment[];
 }
 
-/** A seeded contact's children, not generated yet: their counts and the seed that makes them. */
+/**
+ * A seeded contact's children, not generated yet: their counts, the seed that makes them, and
+ * the contact's fields they are made with as they were seeded, so that the same children come
+ * out every time, however the contact has changed since.
+ */
 export interface LazyChildren {
   seed: number;
   tasks: number;
   notes: number;
   appointments: number;
+  seededAs: ChildOwner;
 }
 
-export type ChildGenerator = (contact: SandboxContact, lazy: LazyChildren) => ContactChildren;
+export type ChildGenerator = (lazy: LazyChildren) => ContactChildren;
 
 interface OrderedContact {
   addedMs: number;
@@ -133,10 +139,9 @@ export class LocationDataset {
     const kept = this.children.get(contactId) ?? this.generated.get(contactId);
     if (kept) return kept;
     const lazy = this.lazyChildren.get(contactId);
-    const contact = this.contacts.get(contactId);
-    if (!lazy || !contact) return NO_CHILDREN;
+    if (!lazy || !this.contacts.has(contactId)) return NO_CHILDREN;
 
-    return this.remember(contactId, this.generateChildren(contact, lazy));
+    return this.remember(contactId, this.generateChildren(lazy));
   }
 
   private remember(contactId: string, children: ContactChildren): ContactChildren {

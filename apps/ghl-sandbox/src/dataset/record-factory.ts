@@ -17,6 +17,7 @@ import {
 } from './pools';
 import { Prng } from './prng';
 import {
+  ChildOwner,
   CustomFieldValue,
   SandboxAppointment,
   SandboxBusiness,
@@ -135,7 +136,7 @@ export class RecordFactory {
       .map(([key, value]) => ({ id: byKey.get(key) as string, value }));
   }
 
-  task(contact: SandboxContact, addedMs: number): SandboxTask {
+  task(contact: ChildOwner, addedMs: number): SandboxTask {
     const { prng } = this;
 
     return {
@@ -150,7 +151,7 @@ export class RecordFactory {
     };
   }
 
-  note(contact: SandboxContact, addedMs: number): SandboxNote {
+  note(contact: ChildOwner, addedMs: number): SandboxNote {
     return {
       id: this.prng.id(),
       body: this.prng.pick(NOTE_BODIES),
@@ -160,7 +161,7 @@ export class RecordFactory {
     };
   }
 
-  appointment(contact: SandboxContact, addedMs: number): SandboxAppointment {
+  appointment(contact: ChildOwner, addedMs: number): SandboxAppointment {
     const { prng, context } = this;
     // Appointments start on the hour, Denver business hours (UTC-7 in winter).
     const day = floor(addedMs / DAY_MS) + prng.int(1, 14);

@@ -44,6 +44,12 @@ export interface SandboxContact {
   attributionSource?: { url: string; medium?: string; utmSource?: string; campaign?: string };
 }
 
+/** The fields of a contact its seeded children are made with. */
+export type ChildOwner = Pick<
+  SandboxContact,
+  'id' | 'name' | 'address1' | 'city' | 'assignedTo' | 'dateAdded'
+>;
+
 export interface SandboxTask {
   id: string;
   title: string;
