@@ -87,6 +87,34 @@ describe('record upserts', () => {
     expect(stored.customFields).toEqual({ roofType: 'tile\ufffd' });
   });
 
+  it.each(['0000-01-01T00:00:00.000Z', '-000001-06-01T00:00:00.000Z', '20266-03-01'])(
+    'stores a time of any year Postgres holds, as its instant, beside the rest (%s)',
+    async (time) => {
+      const locationId = `locRecordsYear${time.length}${time.startsWith('-') ? 'bc' : ''}`;
+      const context = { ...at('2026-02-01T12:00:00Z'), locationId };
+      const page = [
+        ghlContact({ id: 'ordinary', dateAdded: '2026-01-01T10:00:00.000Z' }),
+        ghlContact({ id: 'far-off', dateAdded: time }),
+      ];
+
+      await records.transaction((manager) =>
+        records.upsertContacts(
+          manager,
+          page.map((contact) => contactRow(contact, context)),
+        ),
+      );
+
+      const stored: { id: string; ghl_date_added: Date }[] = await dataSource.query(
+        'SELECT id, ghl_date_added FROM contacts WHERE location_id = $1 ORDER BY id',
+        [locationId],
+      );
+      expect(stored.map((row) => [row.id, row.ghl_date_added.getTime()])).toEqual([
+        ['far-off', new Date(time).getTime()],
+        ['ordinary', Date.parse('2026-01-01T10:00:00.000Z')],
+      ]);
+    },
+  );
+
   it('never lets an older version overwrite a newer one', async () => {
     await write(
       contactRow(

@@ -54,4 +54,19 @@ describe("GHL's times", () => {
   it.each([[''], ['   '], ['not a time'], [42], [null]])('answers null for %p', (value) => {
     expect(parseGhlTime(value, 'America/Denver')).toBeNull();
   });
+
+  it.each([
+    ['year 99, not 1999', '0099-06-01 10:00:00', '0099-06-01T10:00:00.000Z'],
+    ['year 0 (1 BC)', '0000-06-01T10:00:00Z', '0000-06-01T10:00:00.000Z'],
+    ['year 20266', '20266-03-01', '+020266-03-01T00:00:00.000Z'],
+  ])('keeps a time far from now as written: %s', (_case, value, expected) => {
+    expect(parseGhlTime(value, 'UTC')?.toISOString()).toBe(expected);
+  });
+
+  it('answers null for a time before 4713 BC, which Postgres cannot store', () => {
+    expect(parseGhlTime('-010000-01-01T00:00:00Z', 'UTC')).toBeNull();
+    expect(parseGhlTime('-004712-01-01T00:00:00Z', 'UTC')?.toISOString()).toBe(
+      '-004712-01-01T00:00:00.000Z',
+    );
+  });
 });

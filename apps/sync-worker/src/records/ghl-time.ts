@@ -16,20 +16,31 @@ export function parseGhlTime(value: unknown, timeZone: string): Date | null {
 
   const parsed = new Date(value);
 
-  return Number.isNaN(parsed.getTime()) ? null : parsed;
+  return isStorable(parsed) ? parsed : null;
+}
+
+/** Postgres' `timestamptz` starts in 4713 BC (ISO year -4712); JavaScript's reach further. */
+const EARLIEST_STORABLE_MS = Date.UTC(-4712, 0, 1);
+
+function isStorable(time: Date): boolean {
+  return !Number.isNaN(time.getTime()) && time.getTime() >= EARLIEST_STORABLE_MS;
 }
 
 /** The instant a wall-clock time in `timeZone` names (the earlier one in a DST overlap). */
 function fromWallClock(parts: number[], timeZone: string): Date | null {
   const [year, month, day, hour, minute, second, millis] = parts;
-  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  // Date.UTC would read the years 0 to 99 as 1900 to 1999.
+  const wallAsUtc = new Date(Date.UTC(2000, 0, 1, hour, minute, second, millis));
+  const asUtc = wallAsUtc.setUTCFullYear(year, month - 1, day);
   if (Number.isNaN(asUtc)) return null;
 
   // Two passes: the offset at the first guess can differ from the offset at the answer around
   // a DST switch.
   const firstGuess = asUtc - offsetMs(asUtc, timeZone);
 
-  return new Date(asUtc - offsetMs(firstGuess, timeZone));
+  const instant = new Date(asUtc - offsetMs(firstGuess, timeZone));
+
+  return isStorable(instant) ? instant : null;
 }
 
 /** One formatter per zone: making one costs far more than using it (tens of µs). */

@@ -30,4 +30,16 @@ describe('rows as JSON for json_populate_recordset', () => {
 
     expect(body).toBe('a\ufffdb \ufffd \\u0000 \\\ufffd \ud83c\udf1e');
   });
+
+  it.each([
+    ['0001-01-01T00:00:00.000Z', '0001-01-01T00:00:00.000Z'],
+    ['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
+    ['0000-06-01T10:00:00.000Z', '0001-06-01T10:00:00.000+00:00 BC'],
+    ['-000001-06-01T10:00:00.000Z', '0002-06-01T10:00:00.000+00:00 BC'],
+    ['+020266-03-01T00:00:00.000Z', '20266-03-01T00:00:00.000+00:00'],
+  ])('writes %s as Postgres reads it: %s', (iso, expected) => {
+    const [{ at }] = JSON.parse(rowsAsJson([{ at: new Date(iso) }], ['at']));
+
+    expect(at).toBe(expected);
+  });
 });

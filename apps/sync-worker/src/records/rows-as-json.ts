@@ -24,7 +24,7 @@ export function rowsAsJson(rows: RecordRow[], columns: readonly string[]): strin
     const object: RecordRow = {};
     for (const column of columns) {
       const value = row[column];
-      object[column] = value instanceof Date ? isoOrNull(value) : (value ?? null);
+      object[column] = value instanceof Date ? postgresTime(value) : (value ?? null);
     }
 
     return object;
@@ -34,5 +34,23 @@ export function rowsAsJson(rows: RecordRow[], columns: readonly string[]): strin
   return json.includes('\\u') ? json.replace(UNSTORABLE_ESCAPE, '$1\\ufffd') : json;
 }
 
-/** As JSON.stringify writes a Date: an invalid one (toISOString would throw) as null. */
-const isoOrNull = (date: Date) => (Number.isNaN(date.getTime()) ? null : date.toISOString());
+/**
+ * A time as Postgres reads a `timestamptz`: ISO 8601 in UTC for the years 1 to 9999, else the
+ * year in full and, before year 1, `BC` (ISO's year 0 is 1 BC): Postgres refuses ISO's `0000`,
+ * `-000001` and `+010000`. An invalid Date (toISOString would throw) is null, as JSON.stringify
+ * writes it.
+ */
+function postgresTime(date: Date): string | null {
+  if (Number.isNaN(date.getTime())) return null;
+  const year = date.getUTCFullYear();
+  if (year >= 1 && year <= 9999) return date.toISOString();
+
+  const isBc = year < 1;
+  const shownYear = String(isBc ? 1 - year : year).padStart(4, '0');
+  const rest = date
+    .toISOString()
+    .replace(/^[+-]?\d+/, '')
+    .replace('Z', '+00:00');
+
+  return `${shownYear}${rest}${isBc ? ' BC' : ''}`;
+}
