@@ -190,6 +190,41 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
   });
 
+  it('writes no task of a contact stored as deleted, though the search lists it', async () => {
+    const task = (await exportSandbox()).tasks[5];
+    const title = 'Edited just before its contact was deleted';
+    await change({
+      kind: 'task.update',
+      contactId: task.contactId,
+      taskId: task.id,
+      fields: { title },
+    });
+    // As when GHL's search listed the task before the contact's delete reached Postgres.
+    const contact = [LOCATION, task.contactId];
+    await dataSource.query(
+      'UPDATE contacts SET deleted_at = now() WHERE location_id = $1 AND id = $2',
+      contact,
+    );
+    const storedTitle = () =>
+      dataSource
+        .query('SELECT title FROM contact_tasks WHERE location_id = $1 AND id = $2', [
+          LOCATION,
+          task.id,
+        ])
+        .then((rows: { title: string }[]) => rows[0]?.title);
+
+    const sweep = await run(JobName.SweepTasks, {});
+
+    expect(sweep.counts.tasks).toBe(0);
+    expect(await storedTitle()).not.toBe(title);
+    await dataSource.query(
+      'UPDATE contacts SET deleted_at = NULL WHERE location_id = $1 AND id = $2',
+      contact,
+    );
+    await run(JobName.SweepTasks, {});
+    expect(await storedTitle()).toBe(title);
+  });
+
   it('runs the scheduled nightly sync once per local date, however often it fires', async () => {
     const zone = (await exportSandbox()).location.timezone;
     await queue.upsertJobScheduler(

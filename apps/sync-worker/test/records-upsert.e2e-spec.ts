@@ -4,7 +4,7 @@ import { Contact, dataSourceOptions, Task } from '@sm/entities';
 import type { GhlContact } from '@sm/ghl-client';
 import { createTestDatabase, TestDatabase } from '@sm/testing';
 
-import { contactRow, FetchContext, taskRow } from '../src/records/record-mappers';
+import { contactRow, FetchContext, noteRow, taskRow } from '../src/records/record-mappers';
 import { RecordWriter } from '../src/records/record-writer.service';
 
 const LOCATION = 'locRecords001';
@@ -225,5 +225,62 @@ describe('record upserts', () => {
       ['task-2', false, '2026-04-02T00:00:00.000Z'],
     ]);
     expect(tasks[0].completedAt?.toISOString()).toBe('2026-04-02T00:00:00.000Z');
+  });
+
+  describe('children of a contact deleted while they were held', () => {
+    const locationId = 'locRecordsHeld01';
+    const context = { ...at('2026-05-01T00:00:00Z'), locationId };
+    const notesOf = (contactId: string): Promise<{ id: string; deleted_at: Date | null }[]> =>
+      dataSource.query(
+        'SELECT id, deleted_at FROM contact_notes WHERE location_id = $1 AND contact_id = $2',
+        [locationId, contactId],
+      );
+
+    beforeAll(async () => {
+      const contacts = ['kept', 'deleted'].map((id) => contactRow(ghlContact({ id }), context));
+      await records.transaction((manager) => records.upsertContacts(manager, contacts));
+      await records.transaction((manager) =>
+        records.tombstoneContact(manager, locationId, 'deleted', new Date('2026-05-01T00:01Z')),
+      );
+    });
+
+    it('are not written, beside the children of live contacts, nor marked fetched', async () => {
+      const fetched = ['kept', 'deleted'].map((contactId) => ({
+        contactId,
+        contactVersion: new Date('2026-02-01T10:00:00.000Z'),
+        rows: {
+          notes: [
+            noteRow({ id: `note-of-${contactId}`, body: 'Wants a quote' }, contactId, context),
+          ],
+        },
+      }));
+
+      const counts = await records.transaction((manager) =>
+        records.writeChildBatch(manager, locationId, fetched, ['notes'], context.fetchedAt),
+      );
+
+      expect(counts.notes).toBe(1);
+      expect(await notesOf('kept')).toEqual([{ id: 'note-of-kept', deleted_at: null }]);
+      expect(await notesOf('deleted')).toEqual([]);
+      const [deleted] = await dataSource.query(
+        'SELECT children_version_at FROM contacts WHERE location_id = $1 AND id = $2',
+        [locationId, 'deleted'],
+      );
+      expect(deleted.children_version_at).toBeNull();
+    });
+
+    it('are tombstoned by the last sweep of a sync when a write never saw the delete', async () => {
+      const late = noteRow({ id: 'note-written-late', body: 'Call back' }, 'deleted', context);
+      await records.transaction((manager) => records.upsertChildren(manager, 'notes', [late]));
+      const sweptAt = new Date('2026-05-01T00:05:00Z');
+
+      const swept = await records.transaction((manager) =>
+        records.tombstoneChildrenOfDeletedContacts(manager, locationId, sweptAt),
+      );
+
+      expect(swept).toBe(1);
+      expect(await notesOf('deleted')).toEqual([{ id: 'note-written-late', deleted_at: sweptAt }]);
+      expect((await notesOf('kept'))[0].deleted_at).toBeNull();
+    });
   });
 });

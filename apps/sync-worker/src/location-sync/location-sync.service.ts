@@ -450,6 +450,11 @@ export class LocationSyncService {
           state.run.startedAt,
           finishedAt,
         );
+        state.counts.tombstoned += await this.records.tombstoneChildrenOfDeletedContacts(
+          manager,
+          job.locationId,
+          finishedAt,
+        );
       }
       await manager.getRepository(SyncRun).update(state.run.id, {
         status,

@@ -106,11 +106,17 @@ export class RecordWriter {
     listedAt: Date,
   ): Promise<ChildWriteResult['counts']> {
     const counts = { tasks: 0, notes: 0, appointments: 0, tombstoned: 0 };
-    if (batch.length === 0) return counts;
+    const live = await this.lockLiveContacts(
+      manager,
+      locationId,
+      batch.map((fetched) => fetched.contactId),
+    );
+    const kept = batch.filter((fetched) => live.has(fetched.contactId));
+    if (kept.length === 0) return counts;
 
-    const contactIds = batch.map((fetched) => fetched.contactId);
+    const contactIds = kept.map((fetched) => fetched.contactId);
     for (const kind of kinds) {
-      const rows = batch.flatMap((fetched) => fetched.rows[kind] ?? []);
+      const rows = kept.flatMap((fetched) => fetched.rows[kind] ?? []);
       counts[kind] = (await this.upsertChildren(manager, kind, rows)).length;
       const stale = await updateReturning(
         manager,
@@ -123,9 +129,59 @@ export class RecordWriter {
       );
       counts.tombstoned += stale.length;
     }
-    await this.markChildrenFetched(manager, locationId, batch);
+    await this.markChildrenFetched(manager, locationId, kept);
 
     return counts;
+  }
+
+  /**
+   * Which of these contacts are stored and not tombstoned, share-locked until the transaction
+   * ends (in id order, so that two such writers cannot deadlock). Children fetched before a
+   * contact's delete was stored must not be written live after it: the lock makes a concurrent
+   * tombstone either come first (and the contact is left out here) or wait for this write (and
+   * then tombstone its children too).
+   */
+  private async lockLiveContacts(
+    manager: EntityManager,
+    locationId: string,
+    contactIds: string[],
+  ): Promise<Set<string>> {
+    if (contactIds.length === 0) return new Set();
+    const rows: { id: string; deleted_at: Date | null }[] = await manager.query(
+      `SELECT id, deleted_at FROM contacts
+       WHERE location_id = $1 AND id = ANY($2::varchar[])
+       ORDER BY id FOR SHARE`,
+      [locationId, contactIds],
+    );
+
+    return new Set(rows.filter((row) => row.deleted_at === null).map((row) => row.id));
+  }
+
+  /**
+   * Tombstones the children still live under tombstoned contacts of a location: those a write
+   * that never saw the contact's tombstone (the task walk's) left behind. Returns how many.
+   */
+  async tombstoneChildrenOfDeletedContacts(
+    manager: EntityManager,
+    locationId: string,
+    at: Date,
+  ): Promise<number> {
+    let count = 0;
+    for (const table of Object.values(ChildTables) as RecordTable[]) {
+      const rows = await updateReturning(
+        manager,
+        `UPDATE ${table.name} AS child SET deleted_at = $2, synced_at = $2,
+                source_version_at = GREATEST(child.source_version_at, $2)
+         FROM contacts AS c
+         WHERE c.location_id = $1 AND c.deleted_at IS NOT NULL
+           AND child.location_id = $1 AND child.contact_id = c.id AND child.deleted_at IS NULL
+         RETURNING child.id`,
+        [locationId, at],
+      );
+      count += rows.length;
+    }
+
+    return count;
   }
 
   /** Records, per contact, the contact version whose children are now stored. */

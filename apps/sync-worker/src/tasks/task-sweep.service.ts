@@ -233,12 +233,16 @@ export class TaskSweepService {
 
 const COMPARED = ['contact_id', 'title', 'body', 'assigned_to', 'due_date', 'completed'] as const;
 
-/** The rows that are new, tombstoned, or say something else than the stored task. */
+/**
+ * The rows that are new, tombstoned, or say something else than the stored task, leaving out
+ * the tasks of contacts stored as deleted (GHL's search listed them before the delete).
+ */
 async function changedRows(
   manager: EntityManager,
   locationId: string,
   rows: RecordRow[],
 ): Promise<RecordRow[]> {
+  const deleted = await deletedContacts(manager, locationId, rows);
   const stored: RecordRow[] = await manager.query(
     `SELECT id, ${COMPARED.join(', ')}, deleted_at FROM ${TasksTable.name}
      WHERE location_id = $1 AND id = ANY($2::varchar[])`,
@@ -247,6 +251,7 @@ async function changedRows(
   const byId = new Map(stored.map((row) => [row.id as string, row]));
 
   return rows.filter((row) => {
+    if (deleted.has(row.contact_id as string)) return false;
     const known = byId.get(row.id as string);
     if (!known || known.deleted_at !== null) return true;
 
@@ -260,4 +265,19 @@ function sameValue(stored: unknown, incoming: unknown): boolean {
   }
 
   return (stored ?? null) === (incoming ?? null);
+}
+
+async function deletedContacts(
+  manager: EntityManager,
+  locationId: string,
+  rows: RecordRow[],
+): Promise<Set<string>> {
+  const contactIds = [...new Set(rows.map((row) => row.contact_id as string))];
+  const deleted: { id: string }[] = await manager.query(
+    `SELECT id FROM contacts
+     WHERE location_id = $1 AND id = ANY($2::varchar[]) AND deleted_at IS NOT NULL`,
+    [locationId, contactIds],
+  );
+
+  return new Set(deleted.map((row) => row.id));
 }
