@@ -208,19 +208,25 @@ const UPSERT_CURRENT_SCORES = `
     SET score = excluded.score, factors = excluded.factors, trigger = excluded.trigger,
         computed_at = excluded.computed_at`;
 
+/** Lock stripes per location: a batch holds at most this many advisory locks. */
+const LOCK_STRIPES = 64;
+
 /**
  * Two recomputes of one contact at once would both see "changed" and write history twice, so
- * each holds the contact's lock until it commits. The locks are taken in the order of their
- * keys (Postgres evaluates the volatile lock calls after the sort), so two overlapping batches
- * queue behind each other instead of deadlocking. The key is the one a single-contact recompute
- * has always taken, so replicas of either version exclude each other.
+ * each holds its contact's lock until it commits: one of LOCK_STRIPES per location, picked by
+ * the contact id, so that a batch of 500 takes at most 64 of Postgres' lock table slots
+ * (max_locks_per_transaction × max_connections, 6,400 by default; a breaker ran it out with
+ * 25 batches at once holding a lock per contact). The locks are taken in stripe order (Postgres
+ * evaluates the volatile lock calls after the sort), so overlapping batches queue behind each
+ * other instead of deadlocking.
  */
 function lockContacts(manager: EntityManager, locationId: string, contactIds: string[]) {
   return manager.query(
-    `SELECT pg_advisory_xact_lock(lock_key)
-     FROM (SELECT DISTINCT hashtext(key) AS lock_key FROM unnest($1::text[]) AS key) AS keys
-     ORDER BY lock_key`,
-    [contactIds.map((contactId) => `health-score:${locationId}:${contactId}`)],
+    `SELECT pg_advisory_xact_lock(hashtext($1), stripe)
+     FROM (SELECT DISTINCT abs(hashtext(id) % $3) AS stripe
+           FROM unnest($2::text[]) AS id) AS stripes
+     ORDER BY stripe`,
+    [`health-score:${locationId}`, contactIds, LOCK_STRIPES],
   );
 }
 
@@ -233,8 +239,7 @@ function forgetScores(manager: EntityManager, locationId: string, contactIds: st
 
 /**
  * Each statement takes a batch as one array or JSON parameter, so the 65,535-parameter limit is
- * never near; the batch size bounds what one transaction holds instead: its advisory locks share
- * Postgres' lock table (max_locks_per_transaction × max_connections, 6,400 slots by default).
+ * never near; the batch size bounds how long one transaction holds its locks.
  */
 function batchesOf(contactIds: string[], size: number): string[][] {
   const batches: string[][] = [];
