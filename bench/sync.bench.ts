@@ -34,22 +34,22 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.30-0.38 against its 0.5 target (0.22-0.25 at the start of the fourth
+// TODO: vs_insert is 0.33-0.36 against its 0.5 target (0.22-0.25 at the start of the fourth
 // session), on 2 cores shared by the worker, the sandbox, Postgres and Redis, which the sync
-// keeps 80-85 % busy: it is CPU-bound. Its machine CPU is 8-10 s for 55,185 records; `floor
-// cpu` is ~5.4 s (fetching 2.7 s: client 1.5, sandbox 1.2; writing 2.7 s: client 0.5, Postgres
-// 2.2, of which the timeline's triggers ~1.3), about 0.65-0.7 of the bare INSERT. 0.5 needs the
-// sync within ~35 % of that floor's CPU and as well spread; it spends ~1.7x it. Where the rest
-// goes (profiles of a 10k sync): the worker's GHL client beyond the floor's (rate slots in
-// Redis, retries and deadlines, ~0.7 s), row mapping (phones, times, custom fields, ~0.4 s),
-// smaller statements than the replay's (contacts go a page, 100, at a time, because their
-// children are asked for only once the page is committed) and the bookkeeping the replay skips
-// (which contacts need children, the fetched marks, tombstones, ANALYZE as the location grows,
-// ~0.8 s of Postgres), and the sandbox serving calls spread over 5 s instead of 1.7 s (~0.6 s).
-// Left: writing a page's contacts with their children and their fetched mark in one statement
-// (a bulk sync knows every contact needs its children; a contact deleted by a webhook meanwhile
-// must keep none), which would drop the 10,000-row UPDATE of the marks. The bare INSERT moves
-// 27,000-35,000 rows/s between runs, which moves every ratio most.
+// keeps 84-86 % busy: it is bound by CPU. Its machine CPU is 8.7-9.2 s for 55,185 records;
+// `floor cpu` is 4.7-5.4 s (fetching 2.2-2.6 s: client 1.2-1.4, sandbox 1.0-1.2; writing
+// 2.6-2.9 s: client 0.5, Postgres 2.1-2.3, of which the timeline's triggers ~1.2), 0.72-0.74 of
+// the bare INSERT. 0.5 needs the sync within ~35 % of that floor's CPU and as well spread; it
+// spends ~1.8x it. Measured in the sync's window: worker ~4.6 s (the floors' clients 1.6 s),
+// Postgres ~3.5 s (replay 2.1-2.3 s), sandbox ~1.9-2.3 s (floor 1.0-1.2 s), Redis ~0.15 s. The
+// worker's extra is spread thin (profiles): its GHL client's rate slots and deadlines, row
+// mapping (phones, times, custom fields, ~0.4 s), GC, socket writes costing more with four
+// processes on two cores than the floor pays alone. Postgres' extra is the bookkeeping the
+// replay skips (which contacts need children, the 10,000 fetched marks, tombstones, ANALYZE as
+// the location grows, ~0.8 s). Left: writing a batch's contacts with their children and their
+// fetched mark in one statement (a bulk sync knows every contact needs its children; a contact
+// deleted by a webhook meanwhile must keep none), which would drop the marks' UPDATE. The bare
+// INSERT moves 27,000-35,000 rows/s between runs, which moves every ratio most.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
