@@ -166,22 +166,17 @@ export class RecordWriter {
     locationId: string,
     at: Date,
   ): Promise<number> {
-    let count = 0;
-    for (const table of Object.values(ChildTables) as RecordTable[]) {
-      const rows = await updateReturning(
-        manager,
-        `UPDATE ${table.name} AS child SET deleted_at = $2, synced_at = $2,
-                source_version_at = GREATEST(child.source_version_at, $2)
-         FROM contacts AS c
-         WHERE c.location_id = $1 AND c.deleted_at IS NOT NULL
-           AND child.location_id = $1 AND child.contact_id = c.id AND child.deleted_at IS NULL
-         RETURNING child.id`,
-        [locationId, at],
-      );
-      count += rows.length;
-    }
-
-    return count;
+    return tombstoneInEachChildTable(
+      manager,
+      (table) => `UPDATE ${table} AS child SET deleted_at = $2, synced_at = $2,
+                         source_version_at = GREATEST(child.source_version_at, $2)
+                  FROM contacts AS c
+                  WHERE c.location_id = $1 AND c.deleted_at IS NOT NULL
+                    AND child.location_id = $1 AND child.contact_id = c.id
+                    AND child.deleted_at IS NULL
+                  RETURNING child.id`,
+      [locationId, at],
+    );
   }
 
   /** Records, per contact, the contact version whose children are now stored. */
@@ -330,27 +325,36 @@ export class RecordWriter {
     );
   }
 
-  private async tombstoneChildrenOf(
+  private tombstoneChildrenOf(
     manager: EntityManager,
     locationId: string,
     contactIds: string[],
     at: Date,
   ): Promise<number> {
-    let count = 0;
-    for (const table of Object.values(ChildTables) as RecordTable[]) {
-      const rows = await updateReturning(
-        manager,
-        `UPDATE ${table.name} SET deleted_at = $3, synced_at = $3,
-                source_version_at = GREATEST(source_version_at, $3)
-         WHERE location_id = $1 AND contact_id = ANY($2::varchar[]) AND deleted_at IS NULL
-         RETURNING id`,
-        [locationId, contactIds, at],
-      );
-      count += rows.length;
-    }
-
-    return count;
+    return tombstoneInEachChildTable(
+      manager,
+      (table) => `UPDATE ${table} SET deleted_at = $3, synced_at = $3,
+                         source_version_at = GREATEST(source_version_at, $3)
+                  WHERE location_id = $1 AND contact_id = ANY($2::varchar[])
+                    AND deleted_at IS NULL
+                  RETURNING id`,
+      [locationId, contactIds, at],
+    );
   }
+}
+
+/** Runs a tombstoning `UPDATE … RETURNING` on each child table; answers the rows it touched. */
+async function tombstoneInEachChildTable(
+  manager: EntityManager,
+  statementFor: (table: string) => string,
+  parameters: unknown[],
+): Promise<number> {
+  let count = 0;
+  for (const table of Object.values(ChildTables) as RecordTable[]) {
+    count += (await updateReturning(manager, statementFor(table.name), parameters)).length;
+  }
+
+  return count;
 }
 
 /**
