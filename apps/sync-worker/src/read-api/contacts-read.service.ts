@@ -48,9 +48,11 @@ export class ContactsRead {
     if (query.updatedSince) where.push(`c.source_version_at >= ${bind(query.updatedSince)}`);
     if (query.cursor) {
       const [updatedAt, locationId, id] = query.cursor;
+      // Bound as a Date: the client writes any year as Postgres reads it (ISO's 0000 or
+      // +020266 it would refuse).
       where.push(
         `(c.source_version_at, c.location_id, c.id) > ` +
-          `(${bind(updatedAt)}::timestamptz, ${bind(locationId)}, ${bind(id)})`,
+          `(${bind(new Date(updatedAt))}::timestamptz, ${bind(locationId)}, ${bind(id)})`,
       );
     }
     const rows: ContactRow[] = await this.dataSource.query(

@@ -16,7 +16,8 @@ export function encodeCursor(values: string[]): string {
  */
 export type CursorPosition = 'timestamp' | 'recordId' | 'serial';
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** As `toISOString` writes an instant: four-digit years, or six with a sign beyond 0-9999. */
+const ISO_INSTANT = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MAX_RECORD_ID_LENGTH = 64;
 const SERIAL = /^[1-9]\d{0,18}$/;
 const MAX_BIGINT = 2n ** 63n - 1n;
@@ -25,7 +26,6 @@ const isPosition: Record<CursorPosition, (value: unknown) => boolean> = {
   timestamp: (value) =>
     typeof value === 'string' &&
     ISO_INSTANT.test(value) &&
-    !value.startsWith('0000') &&
     isRoundTrip(value),
   recordId: (value) =>
     typeof value === 'string' &&

@@ -1,0 +1,79 @@
+import type { GhlContact, GhlTask } from '@sm/ghl-client';
+
+import { contactRow, FetchContext, taskRow } from '../../src/records/record-mappers';
+import { ReadApiStack, startReadApiStack } from './read-api-harness';
+
+const LOCATION = 'SMfarOffTimes0000001';
+const KEY = 'far-off-times-key-0123456789abcdef0123';
+const fetched: FetchContext = {
+  locationId: LOCATION,
+  fetchedAt: new Date('2026-01-01T10:00:00.000Z'),
+  timeZone: 'UTC',
+};
+
+/**
+ * Times of any year Postgres holds can be stored (a due date typed 20266-03-01, a birth year
+ * of 0050 BC): the read API's cursors, which carry such times as ISO 8601 with six-digit years,
+ * must page past them.
+ */
+describe('the read API around times outside the years 1-9999', () => {
+  let stack: ReadApiStack;
+  const contact = (id: string, dateUpdated: string) =>
+    contactRow({ id, locationId: LOCATION, firstName: id, dateUpdated } as GhlContact, fetched);
+
+  beforeAll(async () => {
+    stack = await startReadApiStack([{ name: 'far', key: KEY, locations: [LOCATION] }]);
+    await stack.writeContacts([
+      contact('far-past', '-000050-03-01T00:00:00.000Z'),
+      contact('far-future', '+020266-03-01T00:00:00.000Z'),
+      contact('ordinary', '2025-06-02T00:00:00.000Z'),
+    ]);
+    const task = (id: string, dueDate: string) =>
+      taskRow(
+        { id, contactId: 'ordinary', title: 'Call', dueDate, completed: false } as GhlTask,
+        'ordinary',
+        fetched,
+      );
+    await stack.writeChildren('tasks', [
+      task('task-far-future', '+020266-03-01T00:00:00.000Z'),
+      task('task-far-past', '-000050-03-01T00:00:00.000Z'),
+    ]);
+  }, 60_000);
+
+  afterAll(() => stack?.stop());
+
+  async function walk(path: (cursor: string | null) => string): Promise<number[]> {
+    const statuses: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await stack.get(path(cursor), KEY);
+      statuses.push(page.status);
+      cursor = page.status === 200 ? page.body.nextCursor : null;
+    } while (cursor && statuses.length < 20);
+
+    return statuses;
+  }
+
+  it('pages the contacts one at a time past them', async () => {
+    const statuses = await walk(
+      (cursor) =>
+        `/api/v1/contacts?locationId=${LOCATION}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+
+    expect(statuses).toEqual([200, 200, 200]);
+  });
+
+  it.each(['desc', 'asc'])(
+    'pages the timeline one entry at a time past them (%s)',
+    async (order) => {
+      const statuses = await walk(
+        (cursor) =>
+          `/api/v1/locations/${LOCATION}/contacts/ordinary/timeline?order=${order}&limit=1` +
+          (cursor ? `&cursor=${cursor}` : ''),
+      );
+
+      expect(statuses.length).toBeGreaterThanOrEqual(4);
+      expect(statuses.every((status) => status === 200)).toBe(true);
+    },
+  );
+});
