@@ -218,7 +218,9 @@ export class RecordWriter {
 
   /**
    * Marks a contact deleted as of `at`, unless the stored row is newer. A contact never seen
-   * gets a tombstone row, so that a late fetch from before the delete cannot create it.
+   * gets a tombstone row, so that a late fetch from before the delete cannot create it. Its
+   * children are tombstoned with it and its fetched mark is cleared: should GHL show it again,
+   * even at the version stored before, its children are fetched again.
    */
   async tombstoneContact(
     manager: EntityManager,
@@ -231,7 +233,7 @@ export class RecordWriter {
        VALUES ($1, $2, $3, $3, $3)
        ON CONFLICT (location_id, id) DO UPDATE
          SET deleted_at = excluded.deleted_at, source_version_at = excluded.source_version_at,
-             synced_at = excluded.synced_at
+             synced_at = excluded.synced_at, children_version_at = NULL
        WHERE t.deleted_at IS NULL AND t.source_version_at <= excluded.source_version_at
        RETURNING id`,
       [locationId, contactId, at],
@@ -305,7 +307,7 @@ export class RecordWriter {
     const rows = await updateReturning<{ id: string }>(
       manager,
       `UPDATE contacts SET deleted_at = $4, source_version_at = GREATEST(source_version_at, $4),
-              synced_at = $4
+              synced_at = $4, children_version_at = NULL
        WHERE location_id = $1 AND deleted_at IS NULL AND synced_at < $3
          AND NOT (id = ANY($2::varchar[]))
        RETURNING id`,

@@ -64,13 +64,19 @@ export class TaskSweepService {
     const result = await this.walk(api, timeZone, { notify: true });
     const finishedAt = new Date();
     await this.records.transaction(async (manager) => {
+      // GHL's search may list a task of a contact whose delete is already stored.
+      const tombstoned = await this.records.tombstoneChildrenOfDeletedContacts(
+        manager,
+        job.locationId,
+        finishedAt,
+      );
       await manager.getRepository(SyncRun).save({
         locationId: job.locationId,
         scope: 'location',
         contactId: null,
         trigger: 'task-sweep',
         status: 'succeeded',
-        counts: { ...emptyCounts(), tasks: result?.written ?? 0 },
+        counts: { ...emptyCounts(), tasks: result?.written ?? 0, tombstoned },
         ghlCalls: api.callCount,
         errorCount: result ? 0 : 1,
         lastError: result ? null : 'task search refused (locations/tasks.readonly missing?)',
@@ -233,16 +239,12 @@ export class TaskSweepService {
 
 const COMPARED = ['contact_id', 'title', 'body', 'assigned_to', 'due_date', 'completed'] as const;
 
-/**
- * The rows that are new, tombstoned, or say something else than the stored task, leaving out
- * the tasks of contacts stored as deleted (GHL's search listed them before the delete).
- */
+/** The rows that are new, tombstoned, or say something else than the stored task. */
 async function changedRows(
   manager: EntityManager,
   locationId: string,
   rows: RecordRow[],
 ): Promise<RecordRow[]> {
-  const deleted = await deletedContacts(manager, locationId, rows);
   const stored: RecordRow[] = await manager.query(
     `SELECT id, ${COMPARED.join(', ')}, deleted_at FROM ${TasksTable.name}
      WHERE location_id = $1 AND id = ANY($2::varchar[])`,
@@ -251,7 +253,6 @@ async function changedRows(
   const byId = new Map(stored.map((row) => [row.id as string, row]));
 
   return rows.filter((row) => {
-    if (deleted.has(row.contact_id as string)) return false;
     const known = byId.get(row.id as string);
     if (!known || known.deleted_at !== null) return true;
 
@@ -265,19 +266,4 @@ function sameValue(stored: unknown, incoming: unknown): boolean {
   }
 
   return (stored ?? null) === (incoming ?? null);
-}
-
-async function deletedContacts(
-  manager: EntityManager,
-  locationId: string,
-  rows: RecordRow[],
-): Promise<Set<string>> {
-  const contactIds = [...new Set(rows.map((row) => row.contact_id as string))];
-  const deleted: { id: string }[] = await manager.query(
-    `SELECT id FROM contacts
-     WHERE location_id = $1 AND id = ANY($2::varchar[]) AND deleted_at IS NOT NULL`,
-    [locationId, contactIds],
-  );
-
-  return new Set(deleted.map((row) => row.id));
 }
