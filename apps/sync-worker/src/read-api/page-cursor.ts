@@ -23,10 +23,7 @@ const SERIAL = /^[1-9]\d{0,18}$/;
 const MAX_BIGINT = 2n ** 63n - 1n;
 
 const isPosition: Record<CursorPosition, (value: unknown) => boolean> = {
-  timestamp: (value) =>
-    typeof value === 'string' &&
-    ISO_INSTANT.test(value) &&
-    isRoundTrip(value),
+  timestamp: (value) => typeof value === 'string' && ISO_INSTANT.test(value) && isRoundTrip(value),
   recordId: (value) =>
     typeof value === 'string' &&
     value.length > 0 &&
