@@ -17,6 +17,7 @@ import {
 
 import { AppModule } from '../src/app.module';
 import { syncWorkerEnv } from '../src/config/sync-worker.config';
+import { RecordWriter } from '../src/records/record-writer.service';
 import { FULL_SCOPES } from './crash/crash-harness';
 import { Listening, sandboxAccessToken, startSandbox, startTokenEndpoint } from './sandbox-harness';
 import { expectRecordsEqualSandbox, SandboxExport } from './support/ghl-records';
@@ -217,6 +218,40 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     // GHL still has the contact: an on-demand full sync brings it back with its children.
     await run(JobName.SyncLocation, { trigger: 'manual' });
     await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+  });
+
+  describe('a contact stored as deleted that GHL lists again', () => {
+    // The product's own tombstone, as a delete webhook or a walk that missed the contact leaves
+    // it: the contact and its children, at a time after their versions.
+    const tombstone = (contactId: string) => {
+      const records = new RecordWriter(dataSource);
+
+      return records.transaction((manager) =>
+        records.tombstoneContact(manager, LOCATION, contactId, new Date()),
+      );
+    };
+    const withNotesAndTasks = (ghl: SandboxExport) =>
+      ghl.contacts.filter(
+        (contact) =>
+          ghl.tasks.some((task) => task.contactId === contact.id) &&
+          ghl.notes.some((note) => note.contactId === contact.id),
+      );
+
+    it('comes back with its tasks on an on-demand full sync', async () => {
+      await tombstone(withNotesAndTasks(await exportSandbox())[0].id);
+
+      await run(JobName.SyncLocation, { trigger: 'manual' });
+
+      await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+    });
+
+    it('comes back with its notes on a nightly sync, though GHL changed nothing', async () => {
+      await tombstone(withNotesAndTasks(await exportSandbox())[3].id);
+
+      await run(JobName.SyncLocation, { trigger: 'nightly' });
+
+      await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+    });
   });
 
   it('runs the scheduled nightly sync once per local date, however often it fires', async () => {
