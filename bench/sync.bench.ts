@@ -54,7 +54,6 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 import { ConnectionOptions, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Pool } from 'undici';
 
@@ -63,6 +62,7 @@ import { GHL_API_VERSION, GHL_CLIENT_DEFAULTS } from '@sm/ghl-client';
 import { DEFAULT_JOB_OPTIONS, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
 import {
   createTestDatabase,
+  deleteQueueKeys,
   freePort,
   ServiceProcess,
   startServiceProcess,
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     await sandbox.process.stop();
     await db.destroy();
     await database.drop();
-    await deleteKeys(prefix);
+    await deleteQueueKeys(TEST_REDIS_URL, prefix);
   }
 }
 
@@ -655,20 +655,6 @@ function peakRssKb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
 
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(redisOptionsFromUrl(TEST_REDIS_URL));
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 main().catch((error) => {

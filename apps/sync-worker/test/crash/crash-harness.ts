@@ -16,6 +16,7 @@ import {
 } from '@sm/sync-events';
 import {
   createTestDatabase,
+  deleteQueueKeys,
   eventually,
   freePort,
   ServiceProcess,
@@ -260,5 +261,6 @@ export class CrashHarness {
     await this.sandbox?.process.stop();
     await this.dataSource?.destroy().catch(() => undefined);
     if (!this.setup.database) await this.database?.drop();
+    await deleteQueueKeys(this.redisUrl, this.prefix);
   }
 }
