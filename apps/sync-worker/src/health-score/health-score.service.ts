@@ -8,6 +8,7 @@ import {
   HealthScoreSettings as HealthScoreSettingsRow,
 } from '@sm/entities';
 
+import { chunks } from '../records/chunks';
 import { computeHealthScore, HealthScore, HealthScoreInputs } from './health-score.calculator';
 import { loadHealthScoreInputs } from './health-score-inputs';
 import { HealthScoreSettings, resolveHealthScoreSettings } from './health-score-settings';
@@ -39,7 +40,9 @@ export class HealthScoreService {
   ): Promise<void> {
     const settings = await this.settingsFor(locationId);
     // A contact listed twice would have the upsert touch its row twice, which Postgres refuses.
-    for (const batch of batchesOf([...new Set(contactIds)], LOCATION_BATCH)) {
+    // Each statement takes a batch as one array or JSON parameter, so the parameter limit is
+    // never near; the batch size bounds how long one transaction holds its locks.
+    for (const batch of chunks([...new Set(contactIds)], LOCATION_BATCH)) {
       const inputs = await loadHealthScoreInputs(this.dataSource.manager, locationId, batch, now);
       await this.save(locationId, scoreBatch(batch, inputs, settings, now), trigger, now);
     }
@@ -235,17 +238,4 @@ function forgetScores(manager: EntityManager, locationId: string, contactIds: st
     'DELETE FROM contact_health_scores WHERE location_id = $1 AND contact_id = ANY($2::varchar[])',
     [locationId, contactIds],
   );
-}
-
-/**
- * Each statement takes a batch as one array or JSON parameter, so the 65,535-parameter limit is
- * never near; the batch size bounds how long one transaction holds its locks.
- */
-function batchesOf(contactIds: string[], size: number): string[][] {
-  const batches: string[][] = [];
-  for (let start = 0; start < contactIds.length; start += size) {
-    batches.push(contactIds.slice(start, start + size));
-  }
-
-  return batches;
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 
+import { chunks } from './chunks';
 import type { RecordRow } from './record-mappers';
 import type { RecordTable } from './record-tables';
 import { rowsAsJson } from './rows-as-json';
@@ -87,7 +88,3 @@ function latestPerId(rows: RecordRow[]): RecordRow[] {
 }
 
 const versionOf = (row: RecordRow) => (row.source_version_at as Date).getTime();
-
-function* chunks<T>(items: T[], size: number): Generator<T[]> {
-  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
-}
