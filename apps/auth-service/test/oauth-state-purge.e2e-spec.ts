@@ -5,7 +5,10 @@ import { createTestDatabase, TestDatabase, uniqueQueuePrefix } from '@sm/testing
 
 import { authEnv, newKey, RunningAuthService, startAuthService } from './support/auth-test-kit';
 
-/** Long-expired OAuth states are deleted, at a cost a flood of `/oauth/install` cannot raise. */
+/**
+ * `oauth_states` stays small: long-expired states are deleted, at a cost a flood of
+ * `/oauth/install` cannot raise, and a start writes no row at all.
+ */
 describe('the purge of expired OAuth states', () => {
   let database: TestDatabase;
   let db: DataSource;
@@ -66,4 +69,49 @@ describe('the purge of expired OAuth states', () => {
     expect(answers.map((answer) => answer.status)).toEqual(Array(30).fill(302));
     expect(await present(['expired-meanwhile'])).toEqual(['expired-meanwhile']);
   });
+
+  it('an install start writes no row: the public endpoint cannot grow the table', async () => {
+    const before = await rowCount();
+
+    const answers = await Promise.all(Array.from({ length: 200 }, () => startInstall()));
+
+    expect(answers.map((answer) => answer.status)).toEqual(Array(200).fill(302));
+    expect(await rowCount()).toBe(before);
+  });
+
+  it('a callback spends its state once, also one an older version stored unconsumed', async () => {
+    const fresh = await startedState();
+    const stored = await startedState();
+    // An older version wrote a row, unconsumed, when it issued a state.
+    await db.query(`INSERT INTO oauth_states (nonce, expires_at) VALUES ($1, now() + '5 min')`, [
+      stored.state.split('.')[0],
+    ]);
+
+    const errors = [];
+    for (const started of [fresh, stored, fresh, stored]) errors.push(await callbackError(started));
+
+    // Both get past the state to the code exchange (GHL is unreachable here) once, then not.
+    expect(errors).toEqual(['ghl_unavailable', 'ghl_unavailable', 'state_reused', 'state_reused']);
+  });
+
+  const rowCount = async () =>
+    Number((await db.query('SELECT count(*) AS n FROM oauth_states'))[0].n as string);
+
+  /** An install started in a browser: its state and the cookie that binds it. */
+  async function startedState(): Promise<{ state: string; cookie: string }> {
+    const answer = await startInstall();
+    const state = new URL(answer.headers.get('location') as string).searchParams.get('state');
+    const cookie = (answer.headers.getSetCookie()[0] ?? '').split(';')[0];
+
+    return { state: state as string, cookie };
+  }
+
+  async function callbackError(started: { state: string; cookie: string }): Promise<string> {
+    const query = new URLSearchParams({ code: 'a-code', state: started.state });
+    const answer = await fetch(`${auth.url}/oauth/callback?${query}`, {
+      headers: { accept: 'application/json', cookie: started.cookie },
+    });
+
+    return ((await answer.json()) as { error: string }).error;
+  }
 });

@@ -4,8 +4,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import { OAuthState } from '@sm/entities';
-
 import { AUTH_CONFIG } from '../config/auth-config.token';
 import type { AuthServiceConfig } from '../config/auth-service.config';
 
@@ -29,13 +27,17 @@ export class InvalidStateError extends Error {
 /**
  * The OAuth `state`: `<nonce>.<expiresAtMs>.<hmac>`. The HMAC proves we issued it, the time
  * bounds it to ten minutes, the browser's state cookie proves this browser started the install,
- * and the nonce row in `oauth_states` is consumed by one atomic UPDATE, so a state is accepted
- * once even by two replicas at the same instant.
+ * and its nonce is written to `oauth_states` as consumed by one atomic upsert, so a state is
+ * accepted once even by two replicas at the same instant.
+ *
+ * Issuing a state writes nothing: the signature is all a callback needs to trust it.
+ * `/oauth/install` is public, and a row per start let anyone grow the table as fast as they
+ * could ask. A row exists only for a state a callback spent. (Rows that an older version wrote
+ * at issue, unconsumed, are still spent once.)
  *
  * A new state deletes the rows that expired over an hour ago (the first in a process, then at
  * most one a minute): a state past its signed expiry is refused before its row is looked up, so
- * such a row can never matter again. Not on every state: `/oauth/install` is public, and with
- * no index on `expires_at` the DELETE scans every row, a cost a flood of installs would multiply.
+ * such a row can never matter again.
  */
 @Injectable()
 export class OAuthStateService {
@@ -49,7 +51,6 @@ export class OAuthStateService {
   async issue(): Promise<string> {
     const nonce = randomBytes(18).toString('base64url');
     const expiresAt = new Date(Date.now() + STATE_LIFETIME_MS);
-    await this.dataSource.manager.insert(OAuthState, { nonce, expiresAt, consumedAt: null });
     if (Date.now() - this.purgedAt >= PURGE_EVERY_MS) {
       this.purgedAt = Date.now();
       await this.dataSource.query(
@@ -72,13 +73,15 @@ export class OAuthStateService {
     if (Number(expiresAtMs) <= Date.now()) throw new InvalidStateError('expired');
     if (!bound || !equalInConstantTime(bound, state)) throw new InvalidStateError('unbound');
 
+    // TODO: during a rolling deploy, an older replica spends only states it finds a row for,
+    // so a state issued here and called back there is refused as reused (start again).
     const rows: unknown[] = await this.dataSource.query(
-      `WITH consumed AS (
-         UPDATE oauth_states SET consumed_at = now()
-          WHERE nonce = $1 AND consumed_at IS NULL AND expires_at > now()
-         RETURNING 1)
-       SELECT 1 FROM consumed`,
-      [nonce],
+      `INSERT INTO oauth_states AS s (nonce, expires_at, consumed_at)
+       VALUES ($1, $2, now())
+       ON CONFLICT (nonce) DO UPDATE SET consumed_at = now()
+         WHERE s.consumed_at IS NULL AND s.expires_at > now()
+       RETURNING 1`,
+      [nonce, new Date(Number(expiresAtMs))],
     );
     if (rows.length === 0) throw new InvalidStateError('reused');
   }
