@@ -348,6 +348,54 @@ describe('POST /webhooks/ghl', () => {
     });
   });
 
+  describe('characters Postgres cannot hold', () => {
+    it('records NUL and lone surrogates, in keys and values at any depth, as U+FFFD', async () => {
+      const body = contactEvent().replace(
+        /}$/,
+        String.raw`,"firstName":"Ann\ud83d","tags":["hot\uD83D","\udc00"],"a\u0000b":1,` +
+          String.raw`"customFields":[{"id\ud800":{"value":"x\u0000y"}}],` +
+          String.raw`"sun":"\ud83c\udf1e","big":12345678901234567890123}`,
+      );
+
+      const answer = await ingress.postSigned(body);
+
+      expect(answer.status).toBe(200);
+      expect(answer.body.status).toBe('accepted');
+      const row = await ingress.row(String(answer.body.id));
+      expect(row?.payload).toMatchObject({
+        firstName: 'Ann\ufffd',
+        tags: ['hot\ufffd', '\ufffd'],
+        'a\ufffdb': 1,
+        customFields: [{ 'id\ufffd': { value: 'x\ufffdy' } }],
+        sun: '\ud83c\udf1e',
+      });
+      const [{ big }] = await ingress.db.query(
+        `SELECT payload->>'big' AS big FROM webhook_inbox WHERE id = $1`,
+        [answer.body.id],
+      );
+      expect(big).toBe('12345678901234567890123');
+      expect(await eventually(() => ingress.jobFor(String(answer.body.id)), 5_000)).toBeDefined();
+    });
+
+    it('records NUL and lone surrogates in the ids and type it keeps in columns', async () => {
+      const body =
+        String.raw`{"type":"Opportunity\u0000Create","locationId":"loc\u0000-1",` +
+        String.raw`"webhookId":"wh-\ud83d${randomUUID()}","id":"o-1"}`;
+
+      const answer = await ingress.postSigned(body);
+
+      expect(answer.status).toBe(200);
+      const row = await ingress.row(String(answer.body.id));
+      expect(row).toMatchObject({
+        event_type: 'Opportunity\ufffdCreate',
+        location_id: 'loc\ufffd-1',
+        webhook_id: expect.stringMatching(/^wh-\ufffd/),
+        status: 'ignored',
+      });
+      expect(row?.dedupe_key).toBe(row?.webhook_id);
+    });
+  });
+
   describe('lenient validation', () => {
     it('records an unknown event type as ignored and queues nothing', async () => {
       const body = JSON.stringify({ type: 'OpportunityCreate', locationId: 'loc-1', id: 'o-1' });

@@ -1,11 +1,6 @@
-import type { RecordRow } from './record-mappers';
+import { storableJson } from '@sm/platform';
 
-/**
- * A `\u0000` escape, or the escape of a lone UTF-16 surrogate, that is not itself escaped (an
- * even number of backslashes before it). `JSON.stringify` writes both as escapes: NUL always, a
- * surrogate only when it has no partner (a well-formed pair is written as the character itself).
- */
-const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
+import type { RecordRow } from './record-mappers';
 
 /**
  * Rows as the JSON text of an array of objects, each with exactly `columns` (absent values as
@@ -15,8 +10,8 @@ const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
  *
  * Postgres' text can hold neither NUL nor half of a surrogate pair, and refuses JSON that
  * carries either, which would fail the whole statement over one character of one GHL record.
- * Both are stored as U+FFFD, the replacement character, as the client's UTF-8 encoding already
- * stored a lone surrogate sent as a plain parameter.
+ * Both are stored as U+FFFD, the replacement character ({@link storableJson}), as the client's
+ * UTF-8 encoding already stored a lone surrogate sent as a plain parameter.
  */
 export function rowsAsJson(rows: RecordRow[], columns: readonly string[]): string {
   // Dates written as strings here: a Date's toJSON call takes JSON.stringify off its fast path.
@@ -29,9 +24,8 @@ export function rowsAsJson(rows: RecordRow[], columns: readonly string[]): strin
 
     return object;
   });
-  const json = JSON.stringify(objects);
 
-  return json.includes('\\u') ? json.replace(UNSTORABLE_ESCAPE, '$1\\ufffd') : json;
+  return storableJson(JSON.stringify(objects));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { DeliveryStatus } from '@sm/entities';
-import { RequestAbortedError } from '@sm/platform';
+import { RequestAbortedError, storableJson, storableText } from '@sm/platform';
 
 import { INGRESS_CONFIG, WebhookIngressConfig } from '../config/webhook-ingress.config';
 import { SignatureScheme } from '../config/webhook-public-keys';
@@ -71,7 +71,9 @@ export class WebhookReceiverService {
     const delivery = readDelivery(payload);
     assertFresh(delivery.timestamp, this.config.WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS);
 
-    const row = inboxRowOf(delivery, body, storableJson(text, payload), scheme);
+    // The signature was verified over the bytes as sent; the stored text differs from them only
+    // where Postgres cannot hold a character (NUL, a lone surrogate), which becomes U+FFFD.
+    const row = inboxRowOf(delivery, body, storableJson(text), scheme);
     const inboxId = await this.record(row);
     if (inboxId === undefined) {
       this.logger.debug(fieldsOf(delivery), 'duplicate webhook delivery acknowledged');
@@ -183,20 +185,9 @@ function inboxRowOf(
     payloadJson,
     signatureScheme: scheme,
     status,
-    error: status === DeliveryStatus.Failed ? `unroutable: ${delivery.unroutable}` : null,
+    error:
+      status === DeliveryStatus.Failed ? storableText(`unroutable: ${delivery.unroutable}`) : null,
   };
-}
-
-/**
- * The body goes to Postgres as it came. jsonb cannot hold U+0000, so only a body that escapes
- * one is re-serialized, with the character replaced.
- */
-function storableJson(text: string, payload: unknown): string {
-  if (!text.includes('\\u0000')) return text;
-
-  return JSON.stringify(payload, (_key, value) =>
-    typeof value === 'string' ? value.replaceAll('\0', '\uFFFD') : value,
-  );
 }
 
 function fieldsOf(delivery: GhlDelivery) {

@@ -1,3 +1,5 @@
+import { storableText } from '@sm/platform';
+
 import { EventRoute, routeOf } from './ghl-event-catalog';
 import { MAX_GHL_ID_LENGTH } from './ghl-event-schemas';
 import { WebhookRefusal } from '../webhook-refusal';
@@ -27,15 +29,16 @@ type Payload = Record<string, unknown>;
 
 /**
  * Reads a signed, parsed body. Only a body that is not an event at all (not an object, or no
- * usable `type`) is refused; everything else is recorded.
+ * usable `type`) is refused; everything else is recorded. The strings read here go to text
+ * columns, so each NUL or lone surrogate in them is read as U+FFFD, as the stored body has it.
  */
 export function readDelivery(payload: unknown): GhlDelivery {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new WebhookRefusal(400, 'invalid_payload', 'the body must be a JSON object');
   }
   const event = payload as Payload;
-  const eventType = event.type;
-  if (typeof eventType !== 'string' || eventType === '' || eventType.length > MAX_TYPE_LENGTH) {
+  const type = event.type;
+  if (typeof type !== 'string' || type === '' || type.length > MAX_TYPE_LENGTH) {
     throw new WebhookRefusal(
       400,
       'invalid_payload',
@@ -43,6 +46,7 @@ export function readDelivery(payload: unknown): GhlDelivery {
     );
   }
 
+  const eventType = storableText(type);
   const route = routeOf(eventType);
   const { unroutable, deviations } = route ? checkShape(route, event) : noIssues;
   const locationId = idOrNull(event.locationId);
@@ -84,14 +88,14 @@ function checkShape(route: EventRoute, event: Payload) {
 function idOrNull(value: unknown): string | null {
   const isId = typeof value === 'string' && value !== '' && value.length <= MAX_GHL_ID_LENGTH;
 
-  return isId ? value : null;
+  return isId ? storableText(value) : null;
 }
 
 function webhookIdOf(value: unknown): string | null {
   const isUsable =
     typeof value === 'string' && value !== '' && value.length <= MAX_WEBHOOK_ID_LENGTH;
 
-  return isUsable ? value : null;
+  return isUsable ? storableText(value) : null;
 }
 
 function appointmentIdOf(appointment: unknown): string | null {
