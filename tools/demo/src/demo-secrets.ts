@@ -7,6 +7,8 @@ export interface DemoSecrets {
   tokenEncryptionKeys: string;
   oauthStateSecret: string;
   serviceToken: string;
+  /** The demo location's read API key (`READ_API_KEYS`), for trying `docs/read-api.md`. */
+  readApiKey: string;
 }
 
 export function generateDemoSecrets(): DemoSecrets {
@@ -14,6 +16,7 @@ export function generateDemoSecrets(): DemoSecrets {
     tokenEncryptionKeys: `demo1:${randomBytes(32).toString('base64')}`,
     oauthStateSecret: randomBytes(32).toString('hex'),
     serviceToken: randomBytes(32).toString('hex'),
+    readApiKey: randomBytes(32).toString('hex'),
   };
 }
 
@@ -22,12 +25,18 @@ export function generateDemoSecrets(): DemoSecrets {
  * sealed by one run still open in the next.
  */
 export function loadOrCreateDemoSecrets(stateDir: string): DemoSecrets {
-  const file = path.join(stateDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets;
+  const file = demoSecretsFile(stateDir);
+  const kept = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DemoSecrets>)
+    : undefined;
+  // A file from an older demo may lack a secret added since: only the missing ones are made.
+  const secrets = { ...generateDemoSecrets(), ...kept };
+  if (kept && Object.keys(secrets).every((name) => name in kept)) return secrets;
 
-  const secrets = generateDemoSecrets();
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 
   return secrets;
 }
+
+export const demoSecretsFile = (stateDir: string) => path.join(stateDir, 'secrets.json');

@@ -7,7 +7,7 @@ import { ensureDatabaseExists, runMigrations } from '@sm/entities';
 import { WORKSPACE_ROOT } from '@sm/testing';
 
 import { assertDemoPortsFree, demoPorts } from './demo-ports';
-import { loadOrCreateDemoSecrets } from './demo-secrets';
+import { demoSecretsFile, loadOrCreateDemoSecrets } from './demo-secrets';
 import { RecordsProbe } from './records';
 import { runDemoScenario } from './scenario';
 import { startStack } from './stack';
@@ -73,7 +73,10 @@ async function main(): Promise<number> {
   }
 
   say(`Serving: auth ${stack.urls.auth}, webhooks ${stack.urls.ingress}/webhooks/ghl,`);
-  say(`         sandbox ${stack.urls.sandbox}.`);
+  say(`         sync worker (read API, admin) ${stack.urls.sync}/api/v1,`);
+  say(`         notifications ${stack.urls.notification}, sandbox ${stack.urls.sandbox}.`);
+  say(`Location ${stack.locationId}; its read API key and the service token (admin routes) are`);
+  say(`in ${demoSecretsFile(stateDir)} (readApiKey, serviceToken).`);
   say('Ctrl-C stops everything.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -119,6 +119,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         AUTH_SERVICE_URL: urls.auth,
         SYNC_COMPLETED_CONSUMERS: DEMO_CONSUMER,
         GHL_BURST_LIMIT: String(options.sandboxBurstLimit),
+        READ_API_KEYS: JSON.stringify([
+          { name: 'demo', key: options.secrets.readApiKey, locations: [SANDBOX_LOCATION_ID] },
+        ]),
       }),
       start('notification-service', options, logDir, urls.notification, {
         ...shared,

@@ -33,10 +33,10 @@ describe('the main job, end to end (sandbox, four services, real Postgres and Re
   let stack: Stack;
   let probe: RecordsProbe;
   let report: DemoReport;
+  const secrets = generateDemoSecrets();
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const secrets = generateDemoSecrets();
     stack = await startStack({
       databaseUrl: database.url,
       redisUrl: TEST_REDIS_URL,
@@ -112,6 +112,20 @@ describe('the main job, end to end (sandbox, four services, real Postgres and Re
     expect(events.filter((event) => event.scope === 'location')).toHaveLength(1);
     expect(contactsSynced.size).toBeGreaterThanOrEqual(3);
     expect(report.syncCompleted.received).toBe(report.syncCompleted.published);
+  });
+
+  it("serves the read API to the demo's own key, for the demo location", async () => {
+    const read = (key: string) =>
+      fetch(`${stack.urls.sync}/api/v1/contacts?limit=5`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+
+    const answer = await read(secrets.readApiKey);
+    const page = (await answer.json()) as { data: { locationId: string }[] };
+
+    expect(answer.status).toBe(200);
+    expect(page.data.map((contact) => contact.locationId)).toEqual(Array(5).fill(stack.locationId));
+    expect((await read(secrets.serviceToken)).status).toBe(401);
   });
 
   it('never wrote a token or an OAuth code to any log', async () => {
