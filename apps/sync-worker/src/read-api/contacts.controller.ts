@@ -32,7 +32,11 @@ export class ContactsController {
   @ApiQuery({ name: 'tag', required: false, isArray: true, type: String, description: 'All of' })
   @ApiQuery({ name: 'minScore', required: false, type: Number })
   @ApiQuery({ name: 'maxScore', required: false, type: Number })
-  @ApiQuery({ name: 'updatedSince', required: false, description: 'ISO-8601 date-time' })
+  @ApiQuery({
+    name: 'updatedSince',
+    required: false,
+    description: 'ISO-8601 date-time with Z or an offset, years 0001–9999',
+  })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1–200, default 50' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the page before' })
   @ApiOkResponse({ type: ContactListDto })

@@ -10,20 +10,28 @@ export function encodeCursor(values: string[]): string {
 }
 
 /**
- * What a position holds: `timestamp` an instant as `Date#toISOString` writes it (years 0001 to
- * 9999, all of which Postgres' timestamptz takes); `recordId` a GHL or SolarMarket id (a
- * varchar(64) column); `serial` a bigserial row id.
+ * What a position holds: `timestamp` an instant as `Date#toISOString` writes it, of any year
+ * Postgres' timestamptz holds (the sync worker stores times before year 1 and after 9999, so a
+ * page may end on one); `recordId` a GHL or SolarMarket id (a varchar(64) column); `serial` a
+ * bigserial row id.
  */
 export type CursorPosition = 'timestamp' | 'recordId' | 'serial';
 
 /** As `toISOString` writes an instant: four-digit years, or six with a sign beyond 0-9999. */
 const ISO_INSTANT = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/**
+ * The first instant Postgres' timestamptz holds: 4714-11-24 BC, ISO year -4713. A Date reaches
+ * back to year -271821, which Postgres refuses ("timestamp out of range"). Its last instant,
+ * 294276-12-31, is later than any Date (275760-09-13), so every later Date is held.
+ */
+const EARLIEST_TIMESTAMPTZ_MS = Date.UTC(-4713, 10, 24);
 const MAX_RECORD_ID_LENGTH = 64;
 const SERIAL = /^[1-9]\d{0,18}$/;
 const MAX_BIGINT = 2n ** 63n - 1n;
 
 const isPosition: Record<CursorPosition, (value: unknown) => boolean> = {
-  timestamp: (value) => typeof value === 'string' && ISO_INSTANT.test(value) && isRoundTrip(value),
+  timestamp: (value) =>
+    typeof value === 'string' && ISO_INSTANT.test(value) && isHeldByTimestamptz(value),
   recordId: (value) =>
     typeof value === 'string' &&
     value.length > 0 &&
@@ -42,11 +50,15 @@ function hasControlCharacter(value: string): boolean {
   return false;
 }
 
-/** A date the calendar does not have (2026-02-30) does not come back the same. */
-function isRoundTrip(iso: string): boolean {
-  const date = new Date(iso);
+/**
+ * An instant Postgres can compare with: one the calendar has (2026-02-30 does not come back the
+ * same) and timestamptz holds.
+ */
+function isHeldByTimestamptz(iso: string): boolean {
+  const time = new Date(iso).getTime();
+  if (Number.isNaN(time) || time < EARLIEST_TIMESTAMPTZ_MS) return false;
 
-  return !Number.isNaN(date.getTime()) && date.toISOString() === iso;
+  return new Date(time).toISOString() === iso;
 }
 
 type Decoded<Positions extends readonly CursorPosition[]> = { [K in keyof Positions]: string };

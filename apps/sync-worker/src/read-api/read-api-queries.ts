@@ -12,13 +12,25 @@ const tags = z
   .optional()
   .transform((value) => (value === undefined ? [] : [value].flat()));
 
+const INSTANT_OF_YEARS_1_TO_9999 = 'an ISO 8601 date-time of the years 0001 to 9999';
+
+/**
+ * An ISO 8601 date-time with `Z` or an offset, of the years 0001 to 9999 as written, as the
+ * instant it names. ISO's year 0000 is refused, as Postgres refuses it. The instant is bound as
+ * a Date, so that Postgres never parses the offset itself (it refuses one past ±15:59).
+ */
+const instantOfYears1To9999 = z.iso
+  .datetime({ offset: true, message: INSTANT_OF_YEARS_1_TO_9999 })
+  .refine((value) => !value.startsWith('0000'), { message: INSTANT_OF_YEARS_1_TO_9999 })
+  .transform((value) => new Date(value));
+
 export const contactListQuery = z
   .object({
     locationId: z.string().min(1).max(64).optional(),
     tag: tags,
     minScore: score,
     maxScore: score,
-    updatedSince: z.iso.datetime({ offset: true }).optional(),
+    updatedSince: instantOfYears1To9999.optional(),
     limit: limit(50, 200),
     /** (updatedAt, locationId, id) of the last contact of the page before. */
     cursor: pageCursor(['timestamp', 'recordId', 'recordId']).optional(),

@@ -76,4 +76,72 @@ describe('the read API around times outside the years 1-9999', () => {
       expect(statuses.every((status) => status === 200)).toBe(true);
     },
   );
+
+  const cursorOf = (values: string[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
+
+  it('answers 400 naming updatedSince to a time Postgres or the API does not take', async () => {
+    const refused = [
+      '0000-01-01T00:00:00Z',
+      '0000-12-31T23:59:59.999+01:00',
+      '+020266-01-01T00:00:00Z',
+    ];
+
+    const answers = await Promise.all(
+      refused.map((since) =>
+        stack.get(`/api/v1/contacts?updatedSince=${encodeURIComponent(since)}`, KEY),
+      ),
+    );
+
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400]);
+    for (const { body } of answers) {
+      expect(body.message).toEqual([expect.stringMatching(/^updatedSince: /)]);
+    }
+  });
+
+  it('takes an updatedSince of any offset, as the instant it names', async () => {
+    const since = ['2025-06-02T23:59:00+23:59', '0001-01-01T00:00:00+01:00'];
+
+    const answers = await Promise.all(
+      since.map((value) =>
+        stack.get(
+          `/api/v1/contacts?locationId=${LOCATION}&updatedSince=${encodeURIComponent(value)}`,
+          KEY,
+        ),
+      ),
+    );
+
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    const names = (body: { data: { firstName: string }[] }) => body.data.map((c) => c.firstName);
+    expect(names(answers[0].body)).toEqual(['ordinary', 'far-future']);
+    expect(names(answers[1].body)).toEqual(['ordinary', 'far-future']);
+  });
+
+  it('answers 400 naming cursor to a time before the first one Postgres holds', async () => {
+    const timeline = `/api/v1/locations/${LOCATION}/contacts/ordinary/timeline?cursor=`;
+    const contacts = `/api/v1/contacts?cursor=`;
+    const beforePostgres = '-004713-11-23T23:59:59.999Z';
+    const first = '-004713-11-24T00:00:00.000Z';
+
+    const refused = await Promise.all([
+      stack.get(`${contacts}${cursorOf([beforePostgres, LOCATION, 'x'])}`, KEY),
+      stack.get(`${contacts}${cursorOf(['-271821-04-20T00:00:00.000Z', LOCATION, 'x'])}`, KEY),
+      stack.get(`${timeline}${cursorOf([beforePostgres, '1'])}`, KEY),
+    ]);
+    const held = await Promise.all([
+      stack.get(`${contacts}${cursorOf([first, LOCATION, 'x'])}`, KEY),
+      stack.get(`${contacts}${cursorOf(['+275760-09-13T00:00:00.000Z', LOCATION, 'x'])}`, KEY),
+      stack.get(`${timeline}${cursorOf([first, '1'])}&order=asc`, KEY),
+    ]);
+
+    expect(refused.map((answer) => answer.status)).toEqual([400, 400, 400]);
+    for (const { body } of refused)
+      expect(body.message).toEqual([expect.stringMatching(/^cursor/)]);
+    expect(held.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(held[0].body.data.map((c: { firstName: string }) => c.firstName)).toEqual([
+      'far-past',
+      'ordinary',
+      'far-future',
+    ]);
+    expect(held[1].body.data).toEqual([]);
+  });
 });
