@@ -1,6 +1,6 @@
 import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 
-import { REDACTED_PATHS } from './redaction';
+import { REDACTED_PATHS, withoutQueryValues } from './redaction';
 
 export interface LoggerSettings {
   /** The service's name, on every line as `service`. */
@@ -16,7 +16,7 @@ export function loggerOptions({ service, level }: LoggerSettings): LoggerOptions
     base: { service },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: { level: (label) => ({ level: label }), log: withoutQueryValues },
   };
 }
 

@@ -40,6 +40,76 @@ export const REDACTED_PATHS = [
   'token',
 ];
 
+const CENSOR = '[redacted]';
+/** Deeper than any log line the services write; bounds the walk on a cyclic object. */
+const MAX_DEPTH = 8;
+
+/**
+ * A log line's fields without the values a failed query was sent: TypeORM's QueryFailedError
+ * carries them as `parameters` (the emails and phones of contact rows, a token's secret), and
+ * Postgres' `detail` repeats the values a constraint refused (`Key (email)=(…) already exists`).
+ * Every `parameters` field, at any depth, and the `detail` of every error are replaced with
+ * "[redacted]"; the SQL text (`query`), the message and the SQLSTATE are kept.
+ *
+ * pino's path list cannot say "at any depth", hence this walk (pino's `formatters.log`). It
+ * descends only into plain objects, arrays and errors, and copies an object only when it
+ * changes something inside it, so a line without query parameters costs no allocation and the
+ * caller's error is never modified.
+ */
+export function withoutQueryValues(fields: Record<string, unknown>): Record<string, unknown> {
+  return redactedCopy(fields, 0) as Record<string, unknown>;
+}
+
+function redactedCopy(value: unknown, depth: number): unknown {
+  if (depth > MAX_DEPTH || typeof value !== 'object' || value === null) return value;
+  const isError = value instanceof Error;
+  if (!isError && !Array.isArray(value) && !isPlainObject(value)) return value;
+
+  let copy: Record<string, unknown> | undefined;
+  const source = value as Record<string, unknown>;
+  // An error's `cause` and an AggregateError's `errors` are own but not enumerable.
+  const keys = isError ? Object.getOwnPropertyNames(source) : Object.keys(source);
+  for (const key of keys) {
+    const inner = source[key];
+    const isQueryValue = key === 'parameters' || (isError && key === 'detail');
+    const next = isQueryValue && inner !== undefined ? CENSOR : redactedCopy(inner, depth + 1);
+    if (next === inner) continue;
+
+    copy ??= copyOf(source, isError);
+    copy[key] = next;
+  }
+
+  return copy ?? value;
+}
+
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * A shallow copy; an error's keeps its class (pino's serializer writes it as `type`) and its
+ * own non-enumerable `message` and `stack`.
+ */
+function copyOf(value: Record<string, unknown>, isError: boolean): Record<string, unknown> {
+  if (Array.isArray(value)) return [...value] as unknown as Record<string, unknown>;
+  if (!isError) return { ...value };
+
+  const copy = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>;
+  for (const key of Object.getOwnPropertyNames(value)) {
+    const { enumerable } = Object.getOwnPropertyDescriptor(value, key) ?? {};
+    Object.defineProperty(copy, key, {
+      value: value[key],
+      enumerable,
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  return copy;
+}
+
 /**
  * Query strings can hold an OAuth `code` or `state`, and a request line in absolute form
  * (`GET http://user:password@host/path`) credentials: a logged URL keeps only the rest.
