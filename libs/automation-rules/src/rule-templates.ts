@@ -50,27 +50,84 @@ export function loadRuleFolder(dir: string): Rule[] {
   return rules;
 }
 
-/** Reads and validates the operator's automation file; an invalid one stops the boot. */
+/**
+ * Reads and validates the operator's automation file; an invalid one stops the boot. The file
+ * is a mapping with `rules` (a list of rules) and `locations` (location id or `"*"` → rule id →
+ * `{ enabled, overrides }`); `{}` has neither. Anything else, an unknown key or an empty file
+ * included, is an `InvalidRuleError` naming each problem. Whether the rule ids exist and the
+ * tunings fit their rules is for the caller, who knows every rule.
+ */
 export function parseAutomationFile(text: string, source: string): AutomationFile {
-  const parsed = (load(text) ?? {}) as Partial<Record<keyof AutomationFile, unknown>>;
-  const rules = ((parsed.rules ?? []) as unknown[]).map((candidate, index) => {
-    const check = checkRule(candidate);
-    if (!check.ok) throw new InvalidRuleError(`${source} rules[${index}]`, check.errors);
+  let parsed: unknown;
+  try {
+    parsed = load(text);
+  } catch (error) {
+    throw new InvalidRuleError(source, [`not YAML or JSON: ${(error as Error).message}`]);
+  }
+  if (!isMapping(parsed)) {
+    throw new InvalidRuleError(source, [
+      'is not an automation file (a mapping with rules and locations)',
+    ]);
+  }
+  const errors = Object.keys(parsed)
+    .filter((key) => key !== 'rules' && key !== 'locations')
+    .map((key) => `${key} is unknown (an automation file has rules and locations)`);
+  const rules = fileRules(parsed.rules ?? [], errors);
+  const locations = fileLocations(parsed.locations ?? {}, errors);
+  if (errors.length > 0) throw new InvalidRuleError(source, errors);
 
-    return check.rule;
+  return { rules, locations };
+}
+
+function fileRules(value: unknown, errors: string[]): Rule[] {
+  if (!Array.isArray(value)) {
+    errors.push('rules must be a list of rules');
+
+    return [];
+  }
+
+  return value.flatMap((candidate, index) => {
+    const check = checkRule(candidate);
+    if (check.ok) return [check.rule];
+    errors.push(...check.errors.map((error) => `rules[${index}] ${error}`));
+
+    return [];
   });
-  const locations = (parsed.locations ?? {}) as AutomationFile['locations'];
-  for (const [locationId, settings] of Object.entries(locations)) {
-    for (const [ruleId, setting] of Object.entries(settings ?? {})) {
-      if (typeof setting?.enabled !== 'boolean') {
-        throw new InvalidRuleError(source, [
-          `locations.${locationId}.${ruleId}.enabled is required`,
-        ]);
-      }
+}
+
+function fileLocations(value: unknown, errors: string[]): AutomationFile['locations'] {
+  if (!isMapping(value)) {
+    errors.push('locations must map location ids (or "*") to their rule settings');
+
+    return {};
+  }
+  for (const [locationId, settings] of Object.entries(value)) {
+    if (!isMapping(settings)) {
+      errors.push(`locations.${locationId} must map rule ids to { enabled, overrides }`);
+      continue;
+    }
+    for (const [ruleId, setting] of Object.entries(settings)) {
+      errors.push(...settingErrors(`locations.${locationId}.${ruleId}`, setting));
     }
   }
 
-  return { rules, locations };
+  return value as AutomationFile['locations'];
+}
+
+function settingErrors(where: string, setting: unknown): string[] {
+  if (!isMapping(setting)) return [`${where} must be a mapping with enabled (and overrides)`];
+  const errors = Object.keys(setting)
+    .filter((key) => key !== 'enabled' && key !== 'overrides')
+    .map((key) => `${where}.${key} is unknown (a setting has enabled and overrides)`);
+  if (setting.enabled === undefined) errors.push(`${where}.enabled is required`);
+  else if (typeof setting.enabled !== 'boolean')
+    errors.push(`${where}.enabled must be true or false`);
+
+  return errors;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function assertUniqueIds(rules: Rule[], source: string): void {

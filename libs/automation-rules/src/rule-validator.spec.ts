@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { conditionHolds, renderText } from './rule-evaluator';
 import { builtInTemplatesDir, loadRuleFolder, parseAutomationFile } from './rule-templates';
-import { applyOverrides, InvalidRuleError, parseRule } from './rule-validator';
+import { applyOverrides, InvalidRuleError, parseOverrides, parseRule } from './rule-validator';
 import { ruleSchema } from './rule.schema';
 
 const validRule = `
@@ -81,6 +81,52 @@ describe('applyOverrides', () => {
   });
 });
 
+describe('parseOverrides', () => {
+  const rule = parseRule(validRule, 'vip.yaml');
+  const refusal = (overrides: unknown): string[] => {
+    try {
+      parseOverrides(rule, overrides);
+    } catch (error) {
+      return (error as InvalidRuleError).errors;
+    }
+    throw new Error('accepted');
+  };
+
+  it('keeps a tuning that fits the rule, and takes none for no tuning', () => {
+    const tuning = { conditions: [{ field: 'contact.tags', includesAny: ['solar-lead'] }] };
+
+    expect(parseOverrides(rule, tuning)).toEqual(tuning);
+    expect(parseOverrides(rule, undefined)).toBeUndefined();
+    expect(parseOverrides(rule, null)).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a misspelt field',
+      { condition: [{ field: 'contact.tags', includesAny: ['solar-lead'] }] },
+      'overrides.condition is not a tuning field (trigger, conditions, actions)',
+    ],
+    ['a string', 'junk', 'overrides must be an object with trigger, conditions or actions'],
+    ['a list', [1], 'overrides must be an object with trigger, conditions or actions'],
+    ['a trigger that is no object', { trigger: 'x' }, 'overrides.trigger must be an object'],
+    ['conditions that are no list', { conditions: {} }, 'overrides.conditions must be a list'],
+    ['an action that is no object', { actions: [5] }, 'overrides.actions[0] must be an object'],
+    [
+      'more actions than the rule has',
+      { actions: [{}, { title: 'x' }] },
+      'overrides.actions has 2 entries; the rule has 1',
+    ],
+  ])('refuses %s, naming it', (_, overrides, message) => {
+    expect(refusal(overrides)).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('refuses a tuning the schema rejects once applied', () => {
+    expect(refusal({ trigger: { withinHours: -1 } })).toEqual([
+      expect.stringMatching(/withinHours/),
+    ]);
+  });
+});
+
 describe('conditions', () => {
   const facts = {
     contact: {
@@ -120,5 +166,32 @@ describe('parseAutomationFile', () => {
     expect(() =>
       parseAutomationFile('locations:\n  loc-1:\n    x: { overrides: {} }\n', 'a.yaml'),
     ).toThrow(/enabled is required/);
+  });
+
+  it('takes `{}` for no rules and no settings', () => {
+    expect(parseAutomationFile('{}', 'a.yaml')).toEqual({ rules: [], locations: {} });
+  });
+
+  it.each([
+    ['an empty file', '', /not YAML or JSON: .*empty/],
+    ['a plain text file', 'myhost\n', /is not an automation file/],
+    ['a list', '- 1\n', /is not an automation file/],
+    ['a misspelt top-level key', 'location: {}\n', /location is unknown/],
+    ['rules that are no list', 'rules: { id: x }\n', /rules must be a list/],
+    ['locations that are no mapping', 'locations: [1]\n', /locations must map/],
+    ['a location that is no mapping', 'locations: { loc-1: 3 }\n', /locations.loc-1 must map/],
+    [
+      'a misspelt setting field',
+      'locations: { loc-1: { x: { enabled: true, override: {} } } }\n',
+      /locations.loc-1.x.override is unknown/,
+    ],
+    [
+      'an enabled that is no boolean',
+      'locations: { loc-1: { x: { enabled: "yes" } } }\n',
+      /locations.loc-1.x.enabled must be true or false/,
+    ],
+    ['an invalid rule', 'rules: [{ id: x }]\n', /rules\[0\] \/ must have required property/],
+  ])('refuses %s, naming it', (_, text, message) => {
+    expect(() => parseAutomationFile(text, 'a.yaml')).toThrow(message);
   });
 });

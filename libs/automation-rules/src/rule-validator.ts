@@ -12,7 +12,7 @@ const DATED_TRIGGERS = new Set(['task.open', 'appointment.status']);
 
 export type RuleCheck = { ok: true; rule: Rule } | { ok: false; errors: string[] };
 
-/** Thrown by `parseRule` and `applyOverrides`; `errors` names each problem. */
+/** Thrown by `parseRule`, `parseOverrides` and `applyOverrides`; `errors` names each problem. */
 export class InvalidRuleError extends Error {
   constructor(
     readonly source: string,
@@ -60,9 +60,66 @@ export function parseRule(text: string, source: string): Rule {
   return check.rule;
 }
 
+/** The fields a tuning may have; anything else is a typo the rule would silently ignore. */
+const TUNING_FIELDS = ['trigger', 'conditions', 'actions'];
+
+/**
+ * A location's tuning as an operator wrote it (the admin API, the automation file), checked
+ * before it is kept: `undefined` or `null` is no tuning; anything else must be an object with
+ * only `trigger` (an object), `conditions` (a list) and `actions` (a list of objects, at most one
+ * per action of the rule), and the tuned rule must pass the schema. Throws `InvalidRuleError`
+ * naming each problem.
+ */
+export function parseOverrides(rule: Rule, value: unknown): RuleOverrides | undefined {
+  if (value === undefined || value === null) return undefined;
+  const errors = overrideShapeErrors(rule, value);
+  if (errors.length > 0) throw new InvalidRuleError(`${rule.id} (overrides)`, errors);
+  applyOverrides(rule, value as RuleOverrides);
+
+  return value as RuleOverrides;
+}
+
+function overrideShapeErrors(rule: Rule, value: unknown): string[] {
+  if (!isPlainObject(value)) {
+    return ['overrides must be an object with trigger, conditions or actions'];
+  }
+  const errors = Object.keys(value)
+    .filter((key) => !TUNING_FIELDS.includes(key))
+    .map((key) => `overrides.${key} is not a tuning field (trigger, conditions, actions)`);
+  if (value.trigger !== undefined && !isPlainObject(value.trigger)) {
+    errors.push('overrides.trigger must be an object of trigger fields');
+  }
+  if (value.conditions !== undefined && !Array.isArray(value.conditions)) {
+    errors.push('overrides.conditions must be a list of conditions');
+  }
+  if (value.actions !== undefined) errors.push(...actionOverrideErrors(rule, value.actions));
+
+  return errors;
+}
+
+function actionOverrideErrors(rule: Rule, actions: unknown): string[] {
+  if (!Array.isArray(actions)) return ['overrides.actions must be a list of objects'];
+  const errors = actions.flatMap((action, index) =>
+    isPlainObject(action) ? [] : [`overrides.actions[${index}] must be an object`],
+  );
+  if (actions.length > rule.actions.length) {
+    errors.push(
+      `overrides.actions has ${actions.length} entries; the rule has ${rule.actions.length}`,
+    );
+  }
+
+  return errors;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /**
  * A location's tuning applied to a rule: trigger fields merged, conditions replaced, each
  * action merged with the override at its position. The result is validated like a file.
+ * Fields other than those three are not read: `parseOverrides` refuses them before a tuning is
+ * kept, and a tuning stored before it did still runs as it always has.
  */
 export function applyOverrides(rule: Rule, overrides: RuleOverrides | null | undefined): Rule {
   if (!overrides) return rule;

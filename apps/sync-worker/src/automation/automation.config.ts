@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 import { csv, positiveInt } from '@sm/config';
 
+import { checkRuleCatalog, RuleCatalogSettings } from './rules/rule-catalog';
+
 /** The automation module's name among the `sync-completed` consumers (its own queue). */
 export const AUTOMATION_CONSUMER = 'automation';
 
@@ -10,6 +12,7 @@ export const automationEnv = {
   /**
    * The operator's automation file (YAML or JSON): rules of their own, and per location which
    * rules are enabled and how they are tuned. Relative paths are read from the working folder.
+   * Read and checked with the rules by `checkAutomationEnv`.
    */
   AUTOMATION_RULES_FILE: z.string().min(1).optional(),
   /** Rule ids enabled for every location without a setting of its own (comma-separated). */
@@ -37,3 +40,18 @@ export const automationEnv = {
 };
 
 export type AutomationConfig = z.infer<z.ZodObject<typeof automationEnv>>;
+
+/**
+ * The automation checks a field cannot make alone (a refinement of the whole environment): the
+ * rules file is readable and an automation file whose settings fit their rules, and every id in
+ * `AUTOMATION_ENABLED_RULES` names a rule, a built-in or the file's. Each problem is an issue on
+ * the variable, so the boot and `--check-config` name it.
+ */
+export function checkAutomationEnv(
+  config: RuleCatalogSettings,
+  context: z.RefinementCtx<RuleCatalogSettings>,
+): void {
+  for (const { variable, message } of checkRuleCatalog(config).problems) {
+    context.addIssue({ code: 'custom', path: [variable], message });
+  }
+}

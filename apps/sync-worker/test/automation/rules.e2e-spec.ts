@@ -293,6 +293,60 @@ describe('automation rules (exactly once under duplicated and reordered events)'
     );
   });
 
+  it('refuses a misspelt or malformed tuning (422, naming it), the stored one kept', async () => {
+    const locationUrl = `${harness.url}/api/v1/automation/locations/${LOCATION}`;
+    const ruleUrl = `${locationUrl}/rules/new-lead-follow-up`;
+    const put = (body?: string, contentType?: string) =>
+      fetch(ruleUrl, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${SERVICE_TOKEN}`,
+          ...(contentType && { 'content-type': contentType }),
+        },
+        body,
+      });
+    const conditions = [{ field: 'contact.tags', includesAny: ['solar-lead'] }];
+    const refused = async (body: unknown) => {
+      const answer = await put(JSON.stringify(body), 'application/json');
+
+      return {
+        status: answer.status,
+        errors: ((await answer.json()) as { errors: string[] }).errors,
+      };
+    };
+
+    const misspelt = await refused({ enabled: true, overrides: { condition: conditions } });
+    const junk = await refused({ enabled: true, overrides: 'junk' });
+    const list = await refused({ enabled: true, overrides: [1] });
+    const misspeltSetting = await refused({ enabled: true, override: { conditions } });
+    const extraAction = await refused({ enabled: true, overrides: { actions: [{}, {}] } });
+    const noBody = await put();
+    const text = await put('enabled=true', 'text/plain');
+
+    expect(misspelt).toEqual({
+      status: 422,
+      errors: ['overrides.condition is not a tuning field (trigger, conditions, actions)'],
+    });
+    expect(junk.status).toBe(422);
+    expect(junk.errors).toEqual([expect.stringMatching(/^overrides must be an object/)]);
+    expect(list.errors).toEqual(junk.errors);
+    expect(misspeltSetting).toEqual({
+      status: 422,
+      errors: ['override is unknown (a setting has enabled and overrides)'],
+    });
+    expect(extraAction.errors).toEqual([expect.stringMatching(/^overrides.actions has 2 entries/)]);
+    expect([noBody.status, text.status]).toEqual([400, 400]);
+    const listed = await fetch(`${locationUrl}/rules`, {
+      headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
+    });
+    const { settings } = (await listed.json()) as { settings: Array<Record<string, unknown>> };
+    expect(settings.find((setting) => setting.ruleId === 'new-lead-follow-up')).toMatchObject({
+      enabled: true,
+      source: 'api',
+      overrides: { conditions },
+    });
+  });
+
   it('takes the service token only as a bearer credential', async () => {
     const rules = `${harness.url}/api/v1/automation/rules`;
 

@@ -10,16 +10,14 @@ import {
   UseGuards,
 } from '@nestjs/common';
 
-import { InvalidRuleError, RuleOverrides } from '@sm/automation-rules';
+import { InvalidRuleError } from '@sm/automation-rules';
 
 import { InstalledLocationPipe } from '../../connections/installed-location.pipe';
 import { ServiceTokenGuard } from '../../failures/service-token.guard';
+import { JsonObjectBodyPipe } from '../../http/json-object-body.pipe';
 import { RuleBook } from '../rules/rule-book.service';
 
-interface SettingBody {
-  enabled?: unknown;
-  overrides?: unknown;
-}
+const SETTING_FIELDS = ['enabled', 'overrides'];
 
 /**
  * The operator's API for rules (`Authorization: Bearer <SERVICE_TOKEN>`): list the rules, read
@@ -45,15 +43,13 @@ export class AutomationAdminController {
   async saveSetting(
     @Param('locationId', InstalledLocationPipe) locationId: string,
     @Param('ruleId') ruleId: string,
-    @Body() body: SettingBody,
+    @Body(JsonObjectBodyPipe) body: Record<string, unknown>,
   ) {
     if (!this.rules.get(ruleId)) throw new NotFoundException(`no rule ${ruleId}`);
-    if (typeof body?.enabled !== 'boolean') {
-      throw new UnprocessableEntityException({ errors: ['enabled must be true or false'] });
-    }
-    const overrides = isObject(body.overrides) ? (body.overrides as RuleOverrides) : undefined;
+    const errors = settingBodyErrors(body);
+    if (errors.length > 0) throw new UnprocessableEntityException({ errors });
     try {
-      await this.rules.saveSetting(locationId, ruleId, { enabled: body.enabled, overrides });
+      await this.rules.saveSetting(locationId, ruleId, body.enabled as boolean, body.overrides);
     } catch (error) {
       if (error instanceof InvalidRuleError) {
         throw new UnprocessableEntityException({ errors: error.errors });
@@ -66,6 +62,12 @@ export class AutomationAdminController {
   }
 }
 
-function isObject(value: unknown): boolean {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+/** A misspelt field would be dropped without a word, so every unknown one is refused. */
+function settingBodyErrors(body: Record<string, unknown>): string[] {
+  const errors = Object.keys(body)
+    .filter((key) => !SETTING_FIELDS.includes(key))
+    .map((key) => `${key} is unknown (a setting has enabled and overrides)`);
+  if (typeof body.enabled !== 'boolean') errors.push('enabled must be true or false');
+
+  return errors;
 }

@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -9,10 +6,8 @@ import {
   ANY_LOCATION,
   applyOverrides,
   AutomationFile,
-  builtInTemplatesDir,
   InvalidRuleError,
-  loadRuleFolder,
-  parseAutomationFile,
+  parseOverrides,
   Rule,
   RuleOverrides,
   RuleSetting,
@@ -22,6 +17,7 @@ import { AutomationRuleSetting } from '@sm/entities';
 
 import { AUTOMATION_CONFIG } from '../automation-config.token';
 import type { AutomationConfig } from '../automation.config';
+import { readRuleCatalog } from './rule-catalog';
 
 /** A rule as it applies to one location: tuned, and since when it is enabled. */
 export interface EnabledRule {
@@ -53,7 +49,7 @@ interface CachedRules {
 @Injectable()
 export class RuleBook {
   private readonly logger = new Logger(RuleBook.name);
-  private readonly rules = new Map<string, Rule>();
+  private readonly rules: Map<string, Rule>;
   private readonly file: AutomationFile;
   private readonly cache = new Map<string, CachedRules>();
 
@@ -61,12 +57,9 @@ export class RuleBook {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(AUTOMATION_CONFIG) private readonly config: AutomationConfig,
   ) {
-    this.file = readOperatorFile(config.AUTOMATION_RULES_FILE);
-    for (const rule of [...loadRuleFolder(builtInTemplatesDir()), ...this.file.rules]) {
-      if (this.rules.has(rule.id)) throw new InvalidRuleError(rule.id, ['rule id is repeated']);
-      this.rules.set(rule.id, rule);
-    }
-    for (const ruleId of config.AUTOMATION_ENABLED_RULES) this.require(ruleId);
+    // The config check at boot has refused what this would throw; a `ConfigError` here means
+    // the worker was started without it (a test, a script).
+    ({ rules: this.rules, file: this.file } = readRuleCatalog(config));
     this.logger.log({ rules: this.rules.size }, 'automation rules loaded');
   }
 
@@ -135,9 +128,18 @@ export class RuleBook {
     });
   }
 
-  /** Validates and stores a location's setting (the admin API); throws `InvalidRuleError`. */
-  async saveSetting(locationId: string, ruleId: string, setting: RuleSetting): Promise<void> {
-    applyOverrides(this.require(ruleId), setting.overrides);
+  /**
+   * Validates and stores a location's setting (the admin API): `overrides` is the tuning as the
+   * operator sent it, refused with an `InvalidRuleError` (and nothing stored) unless it fits the
+   * rule; none replaces the stored tuning with none.
+   */
+  async saveSetting(
+    locationId: string,
+    ruleId: string,
+    enabled: boolean,
+    overrides: unknown,
+  ): Promise<void> {
+    const tuning = parseOverrides(this.require(ruleId), overrides);
     await this.dataSource.query(
       `INSERT INTO automation_rule_settings (location_id, rule_id, enabled, overrides, enabled_at)
        VALUES ($1, $2, $3, $4, CASE WHEN $3 THEN now() END)
@@ -149,12 +151,7 @@ export class RuleBook {
            WHEN automation_rule_settings.enabled THEN automation_rule_settings.enabled_at
            ELSE now() END,
          updated_at = now()`,
-      [
-        locationId,
-        ruleId,
-        setting.enabled,
-        setting.overrides ? JSON.stringify(setting.overrides) : null,
-      ],
+      [locationId, ruleId, enabled, tuning ? JSON.stringify(tuning) : null],
     );
     this.cache.delete(locationId);
   }
@@ -191,11 +188,4 @@ export class RuleBook {
 
     return { enabled: false, source: 'default' };
   }
-}
-
-function readOperatorFile(file: string | undefined): AutomationFile {
-  if (!file) return { rules: [], locations: {} };
-  const resolved = path.resolve(file);
-
-  return parseAutomationFile(readFileSync(resolved, 'utf8'), resolved);
 }
