@@ -107,14 +107,17 @@ export class HealthScoreService {
     return resolveHealthScoreSettings(row?.settings ?? {});
   }
 
-  /** Validates and stores a location's settings, then rescores its contacts with them. */
+  /**
+   * Validates and stores a location's settings, then rescores its contacts with them. No
+   * override (`undefined`) stores the defaults; anything not an object is a ZodError.
+   */
   async saveSettings(locationId: string, override: unknown): Promise<HealthScoreSettings> {
     const settings = resolveHealthScoreSettings(override);
     await this.dataSource.query(
       `INSERT INTO health_score_settings (location_id, settings, updated_at)
        VALUES ($1, $2::jsonb, now())
        ON CONFLICT (location_id) DO UPDATE SET settings = excluded.settings, updated_at = now()`,
-      [locationId, JSON.stringify(override)],
+      [locationId, JSON.stringify(override ?? {})],
     );
     await this.recomputeLocation(locationId, 'settings');
 

@@ -26,6 +26,7 @@ import { BadRequestException } from '@nestjs/common';
 
 import { InstalledLocationPipe } from '../connections/installed-location.pipe';
 import { ServiceTokenGuard } from '../failures/service-token.guard';
+import { JsonObjectBodyPipe } from '../http/json-object-body.pipe';
 import {
   HealthScoreRefresh,
   RefreshTooSoonException,
@@ -130,7 +131,7 @@ export class HealthScoreController {
   @ApiOkResponse({ type: HealthScoreSettingsDto })
   async saveSettings(
     @Param('locationId', InstalledLocationPipe) locationId: string,
-    @Body() body: unknown,
+    @Body(JsonObjectBodyPipe) body: Record<string, unknown>,
   ): Promise<HealthScoreSettings> {
     try {
       return await this.scores.saveSettings(locationId, body);

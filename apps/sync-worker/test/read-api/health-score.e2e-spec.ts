@@ -287,6 +287,31 @@ describe('the health score of a contact', () => {
     expect(body.current.score).toBe(60); // the stored contact is 'warm': 0.6 of 100
   });
 
+  it('answers 400 to settings without a JSON object body, and keeps the stored ones', async () => {
+    const path = `/api/v1/locations/${LOCATION}/health-score/settings`;
+    const before = (await stack.get(path, KEY)).body;
+    const put = (init: RequestInit) =>
+      fetch(`${stack.url}${path}`, {
+        method: 'PUT',
+        ...init,
+        headers: { authorization: `Bearer ${SERVICE_TOKEN}`, ...init.headers },
+      });
+
+    const answers = [
+      await put({}),
+      await put({ headers: { 'content-type': 'text/plain' }, body: '{"recencyFullDays":1}' }),
+      await put({ headers: { 'content-type': 'application/json' }, body: '[1]' }),
+    ];
+
+    for (const answer of answers) {
+      expect(answer.status).toBe(400);
+      expect(((await answer.json()) as { message: string[] }).message).toEqual([
+        'body must be a JSON object, sent with content-type: application/json',
+      ]);
+    }
+    expect((await stack.get(path, KEY)).body).toEqual(before);
+  });
+
   it('answers 404 for the settings of a location not the key’s, or never installed', async () => {
     const weights = { recency: 20, overdueTasks: 20, nextAppointment: 20, reachability: 20 };
     const unknown = 'SMnoSuchLocation0001';
