@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 /** Reusable field parsers for environment variables (all arrive as strings). */
@@ -5,10 +6,31 @@ import { z } from 'zod';
 export const port = (fallback: number) =>
   z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).default(fallback);
 
+/** An http:// or https:// URL (every URL a service calls or hands out is one of these). */
 export const url = (fallback?: string) => {
-  const field = z.url({ message: 'must be a URL' });
+  const field = httpUrl();
+
   return fallback === undefined ? field : field.default(fallback);
 };
+
+/**
+ * An http(s) origin: scheme, host and port only. For a base whose callers put their own absolute
+ * paths on it (`new URL('/internal/…', base)`), where a path, query or fragment would be dropped.
+ */
+export const originUrl = (fallback: string) =>
+  httpUrl()
+    .refine(isOrigin, { message: 'must be an origin only (no path, query or fragment)' })
+    .default(fallback);
+
+/** `abort`: a refinement after it (an origin check) runs only on an http(s) URL. */
+const httpUrl = () =>
+  z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL', abort: true });
+
+function isOrigin(value: string): boolean {
+  const parsed = new URL(value);
+
+  return parsed.pathname === '/' && !value.includes('?') && !value.includes('#');
+}
 
 export const flag = (fallback: boolean) =>
   z
@@ -16,14 +38,96 @@ export const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1');
 
-/** A whole number from 1 to `max` (by default, the largest integer a double holds exactly). */
-export const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce
+/**
+ * A whole number from 1 to `max` (by default, the largest integer a double holds exactly);
+ * `why` says, in the message, what makes a larger one wrong.
+ */
+export const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER, why?: string) =>
+  wholeNumber(fallback, { min: 1, max, why });
+
+/**
+ * The longest delay a Node timer (`setTimeout`, `setInterval`, and the timers of BullMQ and
+ * undici) holds: 2^31 - 1 ms, about 24.8 days. A longer one is not refused by Node: it fires
+ * after 1 ms, so a poll or lock renewal set beyond it would spin.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A duration in milliseconds, from `min` (1 unless told) to {@link MAX_TIMER_MS}. */
+export const milliseconds = (fallback: number, { min = 1 }: { min?: 0 | 1 } = {}) =>
+  wholeNumber(fallback, {
+    min,
+    max: MAX_TIMER_MS,
+    why: 'the longest timer Node holds, ~24.8 days',
+  });
+
+function wholeNumber(fallback: number, bounds: { min: number; max: number; why?: string }) {
+  const reason = bounds.why ? ` (${bounds.why})` : '';
+
+  return z.coerce
     .number({ message: 'must be a number' })
     .int({ message: 'must be a whole number' })
-    .positive({ message: 'must be greater than 0' })
-    .max(max, { message: `must be at most ${max}` })
+    .min(bounds.min, {
+      message: bounds.min === 1 ? 'must be greater than 0' : `must be at least ${bounds.min}`,
+    })
+    .max(bounds.max, { message: `must be at most ${bounds.max}${reason}` })
     .default(fallback);
+}
+
+/**
+ * A cron pattern as BullMQ reads it: checked with the parser BullMQ's job schedulers use
+ * (cron-parser, pinned to BullMQ's version), so a pattern passes here exactly when a scheduler
+ * would take it, and it must fire at least once. Blank is refused: the parser would read it as
+ * every minute, while BullMQ refuses a scheduler without a pattern.
+ */
+export const cronPattern = (fallback: string) =>
+  z
+    .string()
+    .superRefine((pattern, context) => {
+      const problem = cronProblem(pattern);
+      if (problem)
+        context.addIssue({ code: 'custom', message: `must be a cron pattern: ${problem}` });
+    })
+    .default(fallback);
+
+function cronProblem(pattern: string): string | undefined {
+  if (pattern.trim() === '') return 'it is blank';
+  try {
+    CronExpressionParser.parse(pattern, { tz: 'UTC' }).next();
+
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/**
+ * An IANA time zone the runtime knows (`Europe/Berlin`, `UTC`), as Intl and the cron parser
+ * read it, given back in its canonical spelling (`utc` → `UTC`).
+ */
+export const timeZone = (fallback: string) =>
+  z
+    .string()
+    .transform((zone, context) => {
+      const canonical = knownZone(zone);
+      if (canonical) return canonical;
+
+      context.addIssue({
+        code: 'custom',
+        message: 'must be an IANA time zone, e.g. Europe/Berlin',
+      });
+
+      return z.NEVER;
+    })
+    .default(fallback);
+
+function knownZone(zone: string): string | undefined {
+  if (zone.trim() === '') return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A secret: required, never printed. Only its length is checked. */
 export const secret = (minLength = 16) =>

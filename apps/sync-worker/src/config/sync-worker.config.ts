@@ -1,6 +1,18 @@
 import { z } from 'zod';
 
-import { csv, inboxRetentionDays, port, positiveInt, secret, sharedEnv, url } from '@sm/config';
+import {
+  cronPattern,
+  csv,
+  inboxRetentionDays,
+  milliseconds,
+  originUrl,
+  port,
+  positiveInt,
+  secret,
+  sharedEnv,
+  timeZone,
+  url,
+} from '@sm/config';
 
 import { AUTOMATION_CONSUMER, automationEnv } from '../automation/automation.config';
 import { HEALTH_SCORE_CONSUMER } from '../health-score/health-score.consumer';
@@ -9,26 +21,27 @@ import { readApiKeysField } from '../read-api/read-api-keys';
 /** Consumers inside this worker: always registered, whatever the environment lists. */
 export const INTERNAL_SYNC_COMPLETED_CONSUMERS = [HEALTH_SCORE_CONSUMER, AUTOMATION_CONSUMER];
 
-/** A five-field cron pattern; BullMQ's parser gives the final word when the scheduler is set. */
-const cronPattern = (fallback: string) =>
-  z
-    .string()
-    .regex(/^\S+( \S+){4,5}$/, { message: 'must be a cron pattern of 5 or 6 fields' })
-    .default(fallback);
+/**
+ * Jobs or calls at once: more than this only waits, on the 10 Postgres connections of a process
+ * or on GHL's burst limit of 100 requests per 10 s per location.
+ */
+const MAX_CONCURRENCY = 100;
+const concurrency = (fallback: number) =>
+  positiveInt(fallback, MAX_CONCURRENCY, 'more only waits for Postgres or GHL');
 
 export const syncWorkerEnv = z.object({
   ...sharedEnv,
   ...automationEnv,
   PORT: port(3003),
   GHL_API_BASE_URL: url('https://services.leadconnectorhq.com'),
-  /** Where the auth service's internal token endpoint lives. */
-  AUTH_SERVICE_URL: url('http://127.0.0.1:3001'),
+  /** Where the auth service's internal token endpoint lives: an origin, the path is ours. */
+  AUTH_SERVICE_URL: originUrl('http://127.0.0.1:3001'),
   /** The bearer credential for the auth service's internal endpoint, and for our admin routes. */
   SERVICE_TOKEN: secret(32),
   /** Jobs one worker process runs at once, per queue. */
-  SYNC_CONCURRENCY: positiveInt(4),
+  SYNC_CONCURRENCY: concurrency(4),
   /** GHL calls in flight at once for the children (tasks, notes, appointments) of one sync. */
-  CHILD_FETCH_CONCURRENCY: positiveInt(6),
+  CHILD_FETCH_CONCURRENCY: concurrency(6),
   /**
    * When the nightly sync fires, read in each location's own zone. The 01:00 firing covers the
    * dates whose midnight a DST switch skips (Santiago, Havana…); the per-date guard lets only the
@@ -37,8 +50,8 @@ export const syncWorkerEnv = z.object({
   NIGHTLY_SYNC_CRON: cronPattern('0 0,1 * * *'),
   /** When each location's tasks are swept for edits GHL sends no webhook for (UTC). */
   TASK_SWEEP_CRON: cronPattern('30 * * * *'),
-  /** The zone used for a location whose GHL settings give none. */
-  DEFAULT_TIMEZONE: z.string().default('UTC'),
+  /** The zone used for a location whose GHL settings give none (an IANA name). */
+  DEFAULT_TIMEZONE: timeZone('UTC'),
   /** Internal consumers of `sync-completed`; each gets its own queue. */
   SYNC_COMPLETED_CONSUMERS: csv([])
     .pipe(z.array(z.string().regex(/^[a-z0-9-]+$/, { message: 'names are lower-case words' })))
@@ -52,28 +65,28 @@ export const syncWorkerEnv = z.object({
    */
   WEBHOOK_INBOX_RETENTION_DAYS: inboxRetentionDays(),
   /** A contact's health score is refreshed live from GHL at most once per this window (ms). */
-  HEALTH_SCORE_REFRESH_INTERVAL_MS: positiveInt(60_000),
+  HEALTH_SCORE_REFRESH_INTERVAL_MS: milliseconds(60_000),
   /** Events for one contact within this window (ms) become one fetch. */
-  CONTACT_SYNC_COALESCE_MS: z.coerce.number().int().min(0).default(1_500),
+  CONTACT_SYNC_COALESCE_MS: milliseconds(1_500, { min: 0 }),
   /** How often the outbox relay looks for unpublished events when nothing woke it (ms). */
-  OUTBOX_POLL_MS: positiveInt(1_000),
+  OUTBOX_POLL_MS: milliseconds(1_000),
   /** After Redis lost its data, events published this recently are published again (ms). */
-  OUTBOX_REPLAY_WINDOW_MS: positiveInt(6 * 3600_000),
+  OUTBOX_REPLAY_WINDOW_MS: milliseconds(6 * 3600_000),
   /** A job's lock (ms): a job whose worker died runs again once it expired. */
-  WORKER_LOCK_MS: positiveInt(30_000),
+  WORKER_LOCK_MS: milliseconds(30_000),
   /** How often workers look for stalled jobs (ms). */
-  WORKER_STALLED_CHECK_MS: positiveInt(30_000),
+  WORKER_STALLED_CHECK_MS: milliseconds(30_000),
   /** How long jobs of a location whose token needs re-auth wait before they look again (ms). */
-  PAUSED_LOCATION_DELAY_MS: positiveInt(15 * 60_000),
+  PAUSED_LOCATION_DELAY_MS: milliseconds(15 * 60_000),
   /** GHL's burst limit per location: requests per window. */
   GHL_BURST_LIMIT: positiveInt(100),
-  GHL_BURST_WINDOW_MS: positiveInt(10_000),
+  GHL_BURST_WINDOW_MS: milliseconds(10_000),
   /** GHL's daily limit per location. */
   GHL_DAILY_LIMIT: positiveInt(200_000),
   /** Share of the daily budget that reconciliation leaves to real-time work (0–1). */
   GHL_REALTIME_RESERVE: z.coerce.number().min(0).max(1).default(0.2),
   /** Per-call timeout for GHL (ms). */
-  GHL_TIMEOUT_MS: positiveInt(15_000),
+  GHL_TIMEOUT_MS: milliseconds(15_000),
 });
 
 export type SyncWorkerConfig = z.infer<typeof syncWorkerEnv>;

@@ -29,7 +29,11 @@ export class ScheduleKeeper implements OnApplicationBootstrap {
     try {
       await this.keepAll();
     } catch (error) {
-      // The next location sync sets its schedulers too: a boot is not failed for this.
+      // What can fail here is Redis or Postgres being briefly away while the worker boots: the
+      // worker still serves its queues, and the next location sync (or the Redis-loss recovery)
+      // sets the schedulers again, so the boot goes on. A bad NIGHTLY_SYNC_CRON, TASK_SWEEP_CRON
+      // or DEFAULT_TIMEZONE cannot get this far: the configuration refuses it with BullMQ's own
+      // cron parser and Intl before the app is built.
       this.logger.warn({ error: describeError(error) }, 'schedulers not refreshed at boot');
     }
   }

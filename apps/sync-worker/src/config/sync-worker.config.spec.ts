@@ -1,0 +1,201 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+import { ConnectionOptions, Queue } from 'bullmq';
+
+import { ConfigError, Env, loadConfig, MAX_TIMER_MS } from '@sm/config';
+import { redisOptionsFromUrl } from '@sm/queues';
+import { deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix, WORKSPACE_ROOT } from '@sm/testing';
+
+import { syncWorkerEnv } from './sync-worker.config';
+
+const REQUIRED: Env = {
+  DATABASE_URL: 'postgres://127.0.0.1/unused',
+  SERVICE_TOKEN: 'spec-service-token-0123456789abcdef',
+};
+
+/** The problems `loadConfig` reports for `env`, one line per variable; none when it passes. */
+function problemsOf(env: Env): string[] {
+  try {
+    loadConfig(syncWorkerEnv, { ...REQUIRED, ...env });
+
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+describe('sync-worker configuration', () => {
+  describe('cron patterns', () => {
+    const prefix = uniqueQueuePrefix('sw-config-cron');
+    let queue: Queue;
+
+    beforeAll(() => {
+      queue = new Queue('cron-check', {
+        connection: redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions,
+        prefix,
+      });
+    });
+
+    afterAll(async () => {
+      await queue?.close();
+      await deleteQueueKeys(TEST_REDIS_URL, prefix);
+    });
+
+    /** Whether a BullMQ job scheduler takes the pattern (in a zone, as the nightly one is set). */
+    const schedulerTakes = async (pattern: string) => {
+      try {
+        await queue.upsertJobScheduler(`check-${pattern}`, { pattern, tz: 'Europe/Berlin' });
+
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    it('refuses a nightly or sweep pattern out of range, naming each variable', () => {
+      const problems = problemsOf({
+        NIGHTLY_SYNC_CRON: '61 * * * *',
+        TASK_SWEEP_CRON: '0 24 * * *',
+      });
+
+      expect(problems).toEqual([
+        expect.stringMatching(/^NIGHTLY_SYNC_CRON: must be a cron pattern: .*59/),
+        expect.stringMatching(/^TASK_SWEEP_CRON: must be a cron pattern: .*23/),
+      ]);
+    });
+
+    it.each([
+      '61 * * * *',
+      '0 24 * * *',
+      '0 0 31 2 *',
+      '*/0 * * * *',
+      '0 0 * * 8',
+      'a b c d e',
+      '* * * * * * *',
+      '   ',
+      '0 0,1 * * *',
+      '30 * * * *',
+      '*/15 9-17 * * MON-FRI',
+      '0 0 L * *',
+      '0 30 2 * * *',
+      '@daily',
+    ])('takes %j exactly when a BullMQ job scheduler takes it', async (pattern) => {
+      const isTakenByBullmq = await schedulerTakes(pattern);
+
+      const isTakenByConfig = problemsOf({ NIGHTLY_SYNC_CRON: pattern }).length === 0;
+
+      expect(isTakenByConfig).toBe(isTakenByBullmq);
+    });
+
+    it('refuses an empty pattern, which the parser alone would read as every minute', () => {
+      expect(problemsOf({ TASK_SWEEP_CRON: '' })).toEqual([
+        'TASK_SWEEP_CRON: must be a cron pattern: it is blank',
+      ]);
+    });
+  });
+
+  describe('DEFAULT_TIMEZONE', () => {
+    it('refuses a zone the runtime does not know', () => {
+      expect(problemsOf({ DEFAULT_TIMEZONE: 'Mars/Base' })).toEqual([
+        'DEFAULT_TIMEZONE: must be an IANA time zone, e.g. Europe/Berlin',
+      ]);
+      expect(problemsOf({ DEFAULT_TIMEZONE: '' })).toHaveLength(1);
+    });
+
+    it('takes a known zone in its canonical spelling', () => {
+      const config = loadConfig(syncWorkerEnv, { ...REQUIRED, DEFAULT_TIMEZONE: 'utc' });
+
+      expect(config.DEFAULT_TIMEZONE).toBe('UTC');
+      expect(loadConfig(syncWorkerEnv, REQUIRED).DEFAULT_TIMEZONE).toBe('UTC');
+    });
+  });
+
+  describe('URLs', () => {
+    it('refuses a scheme other than http(s) for GHL and the auth service', () => {
+      const problems = problemsOf({
+        GHL_API_BASE_URL: 'ftp://services.leadconnectorhq.com',
+        AUTH_SERVICE_URL: 'file:///etc/auth',
+      });
+
+      expect(problems).toEqual([
+        'GHL_API_BASE_URL: must be an http:// or https:// URL',
+        'AUTH_SERVICE_URL: must be an http:// or https:// URL',
+      ]);
+    });
+
+    it('refuses an auth service URL with a path, which the token request would drop', () => {
+      expect(problemsOf({ AUTH_SERVICE_URL: 'http://auth.internal:3001/auth' })).toEqual([
+        'AUTH_SERVICE_URL: must be an origin only (no path, query or fragment)',
+      ]);
+      expect(problemsOf({ AUTH_SERVICE_URL: 'http://auth.internal:3001/' })).toEqual([]);
+    });
+  });
+
+  describe('numbers', () => {
+    it('refuses a delay longer than a Node timer holds (it would fire after 1 ms)', () => {
+      const tooLong = String(MAX_TIMER_MS + 1);
+
+      const problems = problemsOf({
+        OUTBOX_POLL_MS: tooLong,
+        WORKER_LOCK_MS: tooLong,
+        WORKER_STALLED_CHECK_MS: tooLong,
+        GHL_TIMEOUT_MS: tooLong,
+        CONTACT_SYNC_COALESCE_MS: tooLong,
+      });
+
+      expect(problems.map((line) => line.split(':')[0])).toEqual([
+        'CONTACT_SYNC_COALESCE_MS',
+        'OUTBOX_POLL_MS',
+        'WORKER_LOCK_MS',
+        'WORKER_STALLED_CHECK_MS',
+        'GHL_TIMEOUT_MS',
+      ]);
+      expect(problems[0]).toContain(`must be at most ${MAX_TIMER_MS}`);
+      expect(problemsOf({ OUTBOX_POLL_MS: String(MAX_TIMER_MS) })).toEqual([]);
+    });
+
+    it('refuses a concurrency above 100 and a negative coalescing window', () => {
+      const problems = problemsOf({
+        SYNC_CONCURRENCY: '1000',
+        CHILD_FETCH_CONCURRENCY: '101',
+        CONTACT_SYNC_COALESCE_MS: '-1',
+      });
+
+      expect(problems).toEqual([
+        'SYNC_CONCURRENCY: must be at most 100 (more only waits for Postgres or GHL)',
+        'CHILD_FETCH_CONCURRENCY: must be at most 100 (more only waits for Postgres or GHL)',
+        'CONTACT_SYNC_COALESCE_MS: must be at least 0',
+      ]);
+    });
+  });
+
+  it('--check-config stops the service with a message naming each bad variable', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs'),
+        'apps/sync-worker/src/main.ts',
+        '--check-config',
+      ],
+      {
+        cwd: WORKSPACE_ROOT,
+        env: {
+          PATH: process.env.PATH,
+          ...REQUIRED,
+          NIGHTLY_SYNC_CRON: '61 * * * *',
+          DEFAULT_TIMEZONE: 'Mars/Base',
+          AUTH_SERVICE_URL: 'ftp://127.0.0.1:3001',
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('NIGHTLY_SYNC_CRON: must be a cron pattern');
+    expect(run.stderr).toContain('DEFAULT_TIMEZONE: must be an IANA time zone');
+    expect(run.stderr).toContain('AUTH_SERVICE_URL: must be an http:// or https:// URL');
+  });
+});
