@@ -42,6 +42,17 @@ export const keyRing = () =>
     return keys;
   });
 
+/**
+ * GHL access tokens live about a day (`expires_in` 86,399 s). A margin near that would refresh on
+ * nearly every request, each refresh rotating the single-use refresh token; half the life at
+ * most leaves a token handed out for at least half a day.
+ */
+export const MAX_TOKEN_REFRESH_MARGIN_SECONDS = 43_200;
+
+/** OAuth forbids a fragment in a redirect URI (RFC 6749 §3.1.2); GHL would not send it back. */
+const redirectUri = () =>
+  url().refine((value) => !value.includes('#'), { message: 'must not have a #fragment' });
+
 export const authServiceEnv = z.object({
   ...sharedEnv,
   PORT: port(3001),
@@ -50,7 +61,7 @@ export const authServiceEnv = z.object({
   GHL_CLIENT_ID: z.string({ message: 'is required' }).min(1, { message: 'is required' }),
   GHL_CLIENT_SECRET: secret(8),
   /** The public URL of `GET /oauth/callback`, exactly as registered with the GHL app. */
-  GHL_REDIRECT_URI: url(),
+  GHL_REDIRECT_URI: redirectUri(),
   /**
    * The token the install's code exchange asks for: `Location` (a sub-account app) or
    * `Company` (an app distributed to agencies: the agency's locations get location tokens
@@ -67,7 +78,11 @@ export const authServiceEnv = z.object({
   /** The bearer credential the sync workers present to the internal token endpoint. */
   SERVICE_TOKEN: secret(32),
   /** Access tokens are refreshed this long before they expire (seconds). */
-  TOKEN_REFRESH_MARGIN_SECONDS: positiveInt(600),
+  TOKEN_REFRESH_MARGIN_SECONDS: positiveInt(
+    600,
+    MAX_TOKEN_REFRESH_MARGIN_SECONDS,
+    "half of a GHL access token's ~24 h life; more refreshes on nearly every request",
+  ),
   /** What an UNINSTALL does to the synced records: `keep` them, or `purge` them. */
   UNINSTALL_RECORDS: z
     .enum(['keep', 'purge'], { message: 'must be keep or purge' })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { flag, port, positiveInt } from '@sm/config';
+import { flag, port, positiveInt, url } from '@sm/config';
 
 export interface SandboxLocationSpec {
   locationId: string;
@@ -48,7 +48,8 @@ export const sandboxConfigSchema = z.object({
   SANDBOX_COMPANY_ID: z.string().min(1).default('SMsandboxCompany0001'),
   SANDBOX_CLIENT_ID: z.string().min(1).default('sandbox-app-client'),
   SANDBOX_CLIENT_SECRET: z.string().min(1).default('sandbox-app-secret'),
-  SANDBOX_WEBHOOK_URL: z.url({ message: 'must be a URL' }).optional(),
+  /** Where the sandbox posts its webhooks (the ingress' `/webhooks/ghl`). Unset: none. */
+  SANDBOX_WEBHOOK_URL: url().optional(),
   SANDBOX_RATE_LIMITS: flag(true),
   SANDBOX_ACCESS_TOKEN_TTL_SECONDS: positiveInt(86399),
 });
