@@ -23,6 +23,13 @@ describe('notification-service configuration', () => {
     expect(config.NOTIFY_ADMIN_SLACK_WEBHOOK_URL).toBeUndefined();
   });
 
+  it('refuses a request timeout longer than a Node timer holds (it would fire after 1 ms)', () => {
+    const attempt = () =>
+      loadConfig(notificationServiceEnv, { NOTIFY_REQUEST_TIMEOUT_MS: '2147483648' });
+
+    expect(attempt).toThrow(/NOTIFY_REQUEST_TIMEOUT_MS: must be at most 2147483647 \(/);
+  });
+
   it('reads a per-location route given as a Slack webhook URL alone', () => {
     const routes = { 'loc-1': 'https://hooks.example.test/services/T/B/one' };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { port, positiveInt, sharedEnv } from '@sm/config';
+import { milliseconds, port, positiveInt, sharedEnv } from '@sm/config';
 
 import { ChannelSet, emailAddress, everyChannelSet, teamRoutes, webhookUrl } from './team-routes';
 
@@ -57,7 +57,7 @@ export const notificationServiceEnv = z
     /** Messages per minute, per channel, across every replica. */
     NOTIFY_RATE_PER_MINUTE: positiveInt(60),
     /** How long one delivery request (or SMTP step) may take (ms) before it counts as failed. */
-    NOTIFY_REQUEST_TIMEOUT_MS: positiveInt(10_000),
+    NOTIFY_REQUEST_TIMEOUT_MS: milliseconds(10_000),
   })
   .superRefine((config, context) => {
     const channelSets: ChannelSet[] = [

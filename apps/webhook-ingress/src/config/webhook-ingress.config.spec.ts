@@ -123,6 +123,17 @@ describe('webhook-ingress configuration', () => {
     ).toMatchObject({ WEBHOOK_INBOX_RETENTION_DAYS: 3650 });
   });
 
+  it('refuses a sweep interval longer than a Node timer holds (it would fire every 1 ms)', () => {
+    const attempt = () =>
+      loadConfig(webhookIngressConfigSchema, { WEBHOOK_SWEEP_INTERVAL_SECONDS: '2147484' });
+
+    expect(attempt).toThrow(/WEBHOOK_SWEEP_INTERVAL_SECONDS: must be at most 2147483 \(/);
+    expect(
+      loadConfig(webhookIngressConfigSchema, { WEBHOOK_SWEEP_INTERVAL_SECONDS: '2147483' })
+        .WEBHOOK_SWEEP_INTERVAL_SECONDS,
+    ).toBe(2_147_483);
+  });
+
   it('refuses a configuration without any key', () => {
     const load = () =>
       loadConfig(webhookIngressConfigSchema, {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { inboxRetentionDays, port, positiveInt, sharedEnv } from '@sm/config';
+import { inboxRetentionDays, MAX_TIMER_MS, port, positiveInt, sharedEnv } from '@sm/config';
 
 import { publicKeyFiles } from './webhook-public-keys';
 
@@ -20,8 +20,12 @@ export const webhookIngressConfigSchema = z
     WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS: positiveInt(300),
     /** Bodies above this size are refused with 413 before they are read in full. */
     WEBHOOK_MAX_BODY_BYTES: positiveInt(1024 * 1024),
-    /** How often the sweeper looks for recorded deliveries that never reached a queue. */
-    WEBHOOK_SWEEP_INTERVAL_SECONDS: positiveInt(60),
+    /** How often the sweeper looks for recorded deliveries that never reached a queue (a timer). */
+    WEBHOOK_SWEEP_INTERVAL_SECONDS: positiveInt(
+      60,
+      Math.floor(MAX_TIMER_MS / 1000),
+      'the longest timer Node holds, ~24.8 days',
+    ),
     /** How old a still-`received` delivery must be before the sweeper enqueues it again. */
     WEBHOOK_SWEEP_AGE_SECONDS: positiveInt(120),
     /**
