@@ -27,6 +27,7 @@ const AGENCY_LOCATIONS = ['SMagencyLocationA001', 'SMagencyLocationB001', 'SMage
 const [LOC_A, LOC_B, LOC_C] = AGENCY_LOCATIONS;
 const LOC_UNINSTALL = 'SMuninstallLocation1';
 const LOC_PIT = 'SMprivateTokenLoc001';
+const LOC_PIT_REFUSED = 'SMprivateTokenBad001';
 const LOC_OTHER_APP = 'SMotherAppEventLoc01';
 /** Ours, as GHL names it in the events: the client id's part before `-`. */
 const OUR_APP_ID = SANDBOX_APP.clientId.split('-')[0];
@@ -192,6 +193,33 @@ describe('connection events, agency installs and private tokens (against the san
       expect((await connectionOf(LOC_OTHER_APP)).status).toBe('uninstalled');
       expect((await tokenRequest(auth.url, LOC_OTHER_APP)).status).toBe(404);
     });
+  });
+
+  it('refuses a private-token body it would have to guess at: 400 naming the field', async () => {
+    const put = (body: unknown) =>
+      fetch(`${auth.url}/internal/locations/${LOC_PIT_REFUSED}/private-token`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const token = 'pit-0123456789abcdef';
+    const cases: Array<[unknown, string]> = [
+      [{ token, scopes: 'contacts.write' }, 'scopes: must be an array of scope names'],
+      [{ token, scopes: ['contacts.write', 7] }, 'scopes.1: must be scope names'],
+      [{ token, scope: ['contacts.write'] }, 'scope: unknown field'],
+      [{ token: 12345678 }, 'token: must be a string'],
+      [[token], 'body: must be a JSON object'],
+    ];
+
+    for (const [body, problem] of cases) {
+      const answer = await put(body);
+
+      expect([answer.status, await answer.json()]).toEqual([
+        400,
+        { error: 'invalid_request', message: expect.stringContaining(problem) },
+      ]);
+    }
+    expect(await db.manager.countBy(Connection, { locationId: LOC_PIT_REFUSED })).toBe(0);
   });
 
   it('serves a Private Integration Token GHL takes; the listing shows no token', async () => {

@@ -58,7 +58,7 @@ describe('the internal token endpoint', () => {
     });
   });
 
-  it('refuses JSON that is not an object or array (400) on either spelling', async () => {
+  it('refuses JSON that is not an object (400) on either spelling', async () => {
     for (const body of ['null', '1', '"forceRefresh"', 'true']) {
       const exact = await post(tokenPath, body);
       const slashed = await post(`${tokenPath}/`, body);
@@ -69,6 +69,27 @@ describe('the internal token endpoint', () => {
         error: 'invalid_body',
         message: 'the body must be a JSON object',
       });
+    }
+  });
+
+  it('refuses a body it would read as no refresh: 400 naming the field', async () => {
+    const cases: Array<[string, string]> = [
+      ['{"forceRefresh":"true"}', 'forceRefresh: must be true or false'],
+      ['{"forceRefresh":1}', 'forceRefresh: must be true or false'],
+      ['{"forceRefres":true}', 'forceRefres: unknown field'],
+      ['[{"forceRefresh":true}]', 'body: must be a JSON object'],
+    ];
+
+    for (const [body, message] of cases) {
+      const exact = await post(tokenPath, body);
+      const slashed = await post(`${tokenPath}/`, body);
+
+      const answers = [await exact.json(), await slashed.json()];
+      expect([body, exact.status, slashed.status]).toEqual([body, 400, 400]);
+      expect(answers).toEqual([
+        { error: 'invalid_body', message },
+        { error: 'invalid_body', message },
+      ]);
     }
   });
 

@@ -11,6 +11,7 @@ import {
 
 import { ServiceTokenGuard } from '../tokens/service-token.guard';
 import { ConnectionSummary, ConnectionsService } from './connections.service';
+import { parsePrivateTokenBody } from './private-token.dto';
 
 const LOCATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -29,17 +30,16 @@ export class ConnectionsController {
   @HttpCode(204)
   async savePrivateToken(
     @Param('locationId') locationId: string,
-    @Body() body: { token?: unknown; scopes?: unknown },
+    @Body() body: unknown,
   ): Promise<void> {
-    const token = typeof body?.token === 'string' ? body.token : '';
-    const scopes = Array.isArray(body?.scopes) ? body.scopes.filter(isString) : [];
-    if (!LOCATION_ID.test(locationId) || token.length < 8) {
-      throw new BadRequestException({ error: 'invalid_request', message: 'needs { token }' });
+    const parsed = parsePrivateTokenBody(body);
+    const problems = [
+      ...(LOCATION_ID.test(locationId) ? [] : ['locationId: must be a GHL location id']),
+      ...(parsed.ok ? [] : parsed.problems),
+    ];
+    if (!parsed.ok || problems.length > 0) {
+      throw new BadRequestException({ error: 'invalid_request', message: problems.join('; ') });
     }
-    await this.connections.savePrivateToken(locationId, token, scopes);
+    await this.connections.savePrivateToken(locationId, parsed.value.token, parsed.value.scopes);
   }
-}
-
-function isString(value: unknown): value is string {
-  return typeof value === 'string';
 }

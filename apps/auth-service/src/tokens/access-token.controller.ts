@@ -1,5 +1,15 @@
-import { Body, Controller, HttpCode, HttpException, Param, Post, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  HttpException,
+  Param,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
 
+import { forceRefreshOf, InvalidBodyError } from './access-token-request';
 import { ServiceTokenGuard } from './service-token.guard';
 import { tokenRefusal } from './token-errors';
 import { IssuedAccessToken, TokenRefreshService } from './token-refresh.service';
@@ -19,13 +29,24 @@ export class AccessTokenController {
   @HttpCode(200)
   async accessToken(
     @Param('locationId') locationId: string,
-    @Body() body: { forceRefresh?: unknown } = {},
+    @Body() body: unknown = {},
   ): Promise<IssuedAccessToken> {
+    const forceRefresh = readForceRefresh(body);
     try {
-      return await this.tokens.accessToken(locationId, body?.forceRefresh === true);
+      return await this.tokens.accessToken(locationId, forceRefresh);
     } catch (error) {
       const refusal = tokenRefusal(error);
       throw refusal ? new HttpException(refusal.body, refusal.statusCode) : error;
     }
+  }
+}
+
+/** Refuses a body the node:http route refuses, with the same answer. */
+function readForceRefresh(body: unknown): boolean {
+  try {
+    return forceRefreshOf(body);
+  } catch (error) {
+    if (!(error instanceof InvalidBodyError)) throw error;
+    throw new BadRequestException({ error: 'invalid_body', message: error.message });
   }
 }

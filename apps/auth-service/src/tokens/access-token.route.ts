@@ -13,6 +13,7 @@ import {
   writeJson,
 } from '@sm/platform';
 
+import { forceRefreshOf, InvalidBodyError } from './access-token-request';
 import { ServiceTokenGuard } from './service-token.guard';
 import { tokenRefusal } from './token-errors';
 import { TokenRefreshService } from './token-refresh.service';
@@ -80,12 +81,11 @@ export class AccessTokenRoute implements OnApplicationBootstrap {
   }
 }
 
-class InvalidBodyError extends Error {}
-
 /**
  * `forceRefresh` from a JSON body; an empty body, or one that is not JSON by type, asks none.
  * JSON that is neither an object nor an array is refused, as Express' JSON parser refuses it
- * for the controller.
+ * for the controller; an array, another field or a `forceRefresh` that is not a boolean is
+ * refused as the controller refuses it.
  */
 async function readForceRefresh(request: IncomingMessage): Promise<boolean> {
   const body = await readBody(request, MAX_BODY_BYTES);
@@ -103,5 +103,5 @@ async function readForceRefresh(request: IncomingMessage): Promise<boolean> {
     throw new InvalidBodyError('the body must be a JSON object');
   }
 
-  return (parsed as { forceRefresh?: unknown }).forceRefresh === true;
+  return forceRefreshOf(parsed);
 }
