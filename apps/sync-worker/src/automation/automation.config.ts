@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { csv, positiveInt } from '@sm/config';
+import { cronPattern, csv, milliseconds, positiveInt } from '@sm/config';
 
 import { checkRuleCatalog, RuleCatalogSettings } from './rules/rule-catalog';
 
@@ -18,25 +18,22 @@ export const automationEnv = {
   /** Rule ids enabled for every location without a setting of its own (comma-separated). */
   AUTOMATION_ENABLED_RULES: csv([]),
   /** When the stale-lead scan runs (UTC). */
-  AUTOMATION_STALE_SCAN_CRON: z
-    .string()
-    .regex(/^\S+( \S+){4,5}$/, { message: 'must be a cron pattern of 5 or 6 fields' })
-    .default('30 2 * * *'),
+  AUTOMATION_STALE_SCAN_CRON: cronPattern('30 2 * * *'),
   /**
    * New effects (nudges) one stale-lead scan makes per location at most; the stale contacts
    * beyond wait for the next run, which finds those already nudged done.
    */
   AUTOMATION_STALE_SCAN_CAP: positiveInt(1_000),
   /** How long a worker may act on a claimed effect before a retry takes it over (ms). */
-  AUTOMATION_EFFECT_LEASE_MS: positiveInt(120_000),
+  AUTOMATION_EFFECT_LEASE_MS: milliseconds(120_000),
   /** `sync-completed` events the automation consumer handles at once. */
   AUTOMATION_CONSUMER_CONCURRENCY: positiveInt(1000),
   /** Contacts of one location evaluated together at most. */
   AUTOMATION_BATCH_SIZE: positiveInt(500),
   /** How long an event waits for others to share its evaluation (ms). */
-  AUTOMATION_BATCH_LINGER_MS: z.coerce.number().int().min(0).default(5),
+  AUTOMATION_BATCH_LINGER_MS: milliseconds(5, { min: 0 }),
   /** How long a location's rule settings are cached in one process (ms). */
-  AUTOMATION_SETTINGS_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  AUTOMATION_SETTINGS_TTL_MS: milliseconds(5_000, { min: 0 }),
 };
 
 export type AutomationConfig = z.infer<z.ZodObject<typeof automationEnv>>;

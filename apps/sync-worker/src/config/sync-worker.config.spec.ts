@@ -171,6 +171,20 @@ describe('sync-worker configuration', () => {
     });
   });
 
+  it('checks the automation variables wherever the environment is loaded, naming each', () => {
+    const problems = problemsOf({
+      AUTOMATION_STALE_SCAN_CRON: '61 * * * *',
+      AUTOMATION_ENABLED_RULES: 'nope-rule',
+      AUTOMATION_EFFECT_LEASE_MS: String(MAX_TIMER_MS + 1),
+    });
+
+    expect(problems).toEqual([
+      expect.stringMatching(/^AUTOMATION_STALE_SCAN_CRON: must be a cron pattern/),
+      expect.stringMatching(/^AUTOMATION_EFFECT_LEASE_MS: must be at most 2147483647/),
+      expect.stringMatching(/^AUTOMATION_ENABLED_RULES: no rule nope-rule/),
+    ]);
+  });
+
   it('--check-config stops the service with a message naming each bad variable', () => {
     const run = spawnSync(
       process.execPath,

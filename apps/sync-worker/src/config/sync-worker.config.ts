@@ -14,7 +14,11 @@ import {
   url,
 } from '@sm/config';
 
-import { AUTOMATION_CONSUMER, automationEnv } from '../automation/automation.config';
+import {
+  AUTOMATION_CONSUMER,
+  automationEnv,
+  checkAutomationEnv,
+} from '../automation/automation.config';
 import { HEALTH_SCORE_CONSUMER } from '../health-score/health-score.consumer';
 import { readApiKeysField } from '../read-api/read-api-keys';
 
@@ -29,64 +33,67 @@ const MAX_CONCURRENCY = 100;
 const concurrency = (fallback: number) =>
   positiveInt(fallback, MAX_CONCURRENCY, 'more only waits for Postgres or GHL');
 
-export const syncWorkerEnv = z.object({
-  ...sharedEnv,
-  ...automationEnv,
-  PORT: port(3003),
-  GHL_API_BASE_URL: url('https://services.leadconnectorhq.com'),
-  /** Where the auth service's internal token endpoint lives: an origin, the path is ours. */
-  AUTH_SERVICE_URL: originUrl('http://127.0.0.1:3001'),
-  /** The bearer credential for the auth service's internal endpoint, and for our admin routes. */
-  SERVICE_TOKEN: secret(32),
-  /** Jobs one worker process runs at once, per queue. */
-  SYNC_CONCURRENCY: concurrency(4),
-  /** GHL calls in flight at once for the children (tasks, notes, appointments) of one sync. */
-  CHILD_FETCH_CONCURRENCY: concurrency(6),
-  /**
-   * When the nightly sync fires, read in each location's own zone. The 01:00 firing covers the
-   * dates whose midnight a DST switch skips (Santiago, Havana…); the per-date guard lets only the
-   * first firing of a local date run.
-   */
-  NIGHTLY_SYNC_CRON: cronPattern('0 0,1 * * *'),
-  /** When each location's tasks are swept for edits GHL sends no webhook for (UTC). */
-  TASK_SWEEP_CRON: cronPattern('30 * * * *'),
-  /** The zone used for a location whose GHL settings give none (an IANA name). */
-  DEFAULT_TIMEZONE: timeZone('UTC'),
-  /** Internal consumers of `sync-completed`; each gets its own queue. */
-  SYNC_COMPLETED_CONSUMERS: csv([])
-    .pipe(z.array(z.string().regex(/^[a-z0-9-]+$/, { message: 'names are lower-case words' })))
-    .transform((names) => [...new Set([...INTERNAL_SYNC_COMPLETED_CONSUMERS, ...names])]),
-  /** Read API keys, each scoped to its locations: JSON `[{ name, keyHash | key, locations }]`. */
-  READ_API_KEYS: readApiKeysField(),
-  /**
-   * The ingress' inbox retention, in days (set both services alike). A nightly run finds the
-   * contacts that had an event in the inbox; past this, those rows may be gone, so a location
-   * whose last successful run is older fetches every contact's children.
-   */
-  WEBHOOK_INBOX_RETENTION_DAYS: inboxRetentionDays(),
-  /** A contact's health score is refreshed live from GHL at most once per this window (ms). */
-  HEALTH_SCORE_REFRESH_INTERVAL_MS: milliseconds(60_000),
-  /** Events for one contact within this window (ms) become one fetch. */
-  CONTACT_SYNC_COALESCE_MS: milliseconds(1_500, { min: 0 }),
-  /** How often the outbox relay looks for unpublished events when nothing woke it (ms). */
-  OUTBOX_POLL_MS: milliseconds(1_000),
-  /** After Redis lost its data, events published this recently are published again (ms). */
-  OUTBOX_REPLAY_WINDOW_MS: milliseconds(6 * 3600_000),
-  /** A job's lock (ms): a job whose worker died runs again once it expired. */
-  WORKER_LOCK_MS: milliseconds(30_000),
-  /** How often workers look for stalled jobs (ms). */
-  WORKER_STALLED_CHECK_MS: milliseconds(30_000),
-  /** How long jobs of a location whose token needs re-auth wait before they look again (ms). */
-  PAUSED_LOCATION_DELAY_MS: milliseconds(15 * 60_000),
-  /** GHL's burst limit per location: requests per window. */
-  GHL_BURST_LIMIT: positiveInt(100),
-  GHL_BURST_WINDOW_MS: milliseconds(10_000),
-  /** GHL's daily limit per location. */
-  GHL_DAILY_LIMIT: positiveInt(200_000),
-  /** Share of the daily budget that reconciliation leaves to real-time work (0–1). */
-  GHL_REALTIME_RESERVE: z.coerce.number().min(0).max(1).default(0.2),
-  /** Per-call timeout for GHL (ms). */
-  GHL_TIMEOUT_MS: milliseconds(15_000),
-});
+export const syncWorkerEnv = z
+  .object({
+    ...sharedEnv,
+    ...automationEnv,
+    PORT: port(3003),
+    GHL_API_BASE_URL: url('https://services.leadconnectorhq.com'),
+    /** Where the auth service's internal token endpoint lives: an origin, the path is ours. */
+    AUTH_SERVICE_URL: originUrl('http://127.0.0.1:3001'),
+    /** The bearer credential for the auth service's internal endpoint, and for our admin routes. */
+    SERVICE_TOKEN: secret(32),
+    /** Jobs one worker process runs at once, per queue. */
+    SYNC_CONCURRENCY: concurrency(4),
+    /** GHL calls in flight at once for the children (tasks, notes, appointments) of one sync. */
+    CHILD_FETCH_CONCURRENCY: concurrency(6),
+    /**
+     * When the nightly sync fires, read in each location's own zone. The 01:00 firing covers the
+     * dates whose midnight a DST switch skips (Santiago, Havana…); the per-date guard lets only the
+     * first firing of a local date run.
+     */
+    NIGHTLY_SYNC_CRON: cronPattern('0 0,1 * * *'),
+    /** When each location's tasks are swept for edits GHL sends no webhook for (UTC). */
+    TASK_SWEEP_CRON: cronPattern('30 * * * *'),
+    /** The zone used for a location whose GHL settings give none (an IANA name). */
+    DEFAULT_TIMEZONE: timeZone('UTC'),
+    /** Internal consumers of `sync-completed`; each gets its own queue. */
+    SYNC_COMPLETED_CONSUMERS: csv([])
+      .pipe(z.array(z.string().regex(/^[a-z0-9-]+$/, { message: 'names are lower-case words' })))
+      .transform((names) => [...new Set([...INTERNAL_SYNC_COMPLETED_CONSUMERS, ...names])]),
+    /** Read API keys, each scoped to its locations: JSON `[{ name, keyHash | key, locations }]`. */
+    READ_API_KEYS: readApiKeysField(),
+    /**
+     * The ingress' inbox retention, in days (set both services alike). A nightly run finds the
+     * contacts that had an event in the inbox; past this, those rows may be gone, so a location
+     * whose last successful run is older fetches every contact's children.
+     */
+    WEBHOOK_INBOX_RETENTION_DAYS: inboxRetentionDays(),
+    /** A contact's health score is refreshed live from GHL at most once per this window (ms). */
+    HEALTH_SCORE_REFRESH_INTERVAL_MS: milliseconds(60_000),
+    /** Events for one contact within this window (ms) become one fetch. */
+    CONTACT_SYNC_COALESCE_MS: milliseconds(1_500, { min: 0 }),
+    /** How often the outbox relay looks for unpublished events when nothing woke it (ms). */
+    OUTBOX_POLL_MS: milliseconds(1_000),
+    /** After Redis lost its data, events published this recently are published again (ms). */
+    OUTBOX_REPLAY_WINDOW_MS: milliseconds(6 * 3600_000),
+    /** A job's lock (ms): a job whose worker died runs again once it expired. */
+    WORKER_LOCK_MS: milliseconds(30_000),
+    /** How often workers look for stalled jobs (ms). */
+    WORKER_STALLED_CHECK_MS: milliseconds(30_000),
+    /** How long jobs of a location whose token needs re-auth wait before they look again (ms). */
+    PAUSED_LOCATION_DELAY_MS: milliseconds(15 * 60_000),
+    /** GHL's burst limit per location: requests per window. */
+    GHL_BURST_LIMIT: positiveInt(100),
+    GHL_BURST_WINDOW_MS: milliseconds(10_000),
+    /** GHL's daily limit per location. */
+    GHL_DAILY_LIMIT: positiveInt(200_000),
+    /** Share of the daily budget that reconciliation leaves to real-time work (0–1). */
+    GHL_REALTIME_RESERVE: z.coerce.number().min(0).max(1).default(0.2),
+    /** Per-call timeout for GHL (ms). */
+    GHL_TIMEOUT_MS: milliseconds(15_000),
+  })
+  // The rules file and the enabled rule ids, which no single field can check alone.
+  .superRefine(checkAutomationEnv);
 
 export type SyncWorkerConfig = z.infer<typeof syncWorkerEnv>;
