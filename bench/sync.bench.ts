@@ -203,7 +203,8 @@ async function main(): Promise<void> {
       `floor cpu: fetching ${fetchCpuMs} ms + writing ${writeCpuMs} ms of CPU over ${CORES} ` +
         `cores: records_per_s=${Math.round(cpuFloorPerSecond)} ` +
         `vs_insert=${(cpuFloorPerSecond / insertPerSecond).toFixed(2)}; without the activity ` +
-        `timeline (writing ${bareWriteCpuMs} ms): records_per_s=${Math.round(bareCpuFloorPerSecond)} ` +
+        `timeline (writing ${bareWriteCpuMs} ms): ` +
+        `records_per_s=${Math.round(bareCpuFloorPerSecond)} ` +
         `vs_insert=${(bareCpuFloorPerSecond / insertPerSecond).toFixed(2)}\n`,
     );
 
