@@ -22,9 +22,24 @@ export const originUrl = (fallback: string) =>
     .refine(isOrigin, { message: 'must be an origin only (no path, query or fragment)' })
     .default(fallback);
 
-/** `abort`: a refinement after it (an origin check) runs only on an http(s) URL. */
+/**
+ * `abort`: a refinement after it (an origin check) runs only on an http(s) URL. No user name or
+ * password: fetch and undici refuse a URL that carries them (every call would fail), and the
+ * refused URL, password included, would be written into the error.
+ */
 const httpUrl = () =>
-  z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL', abort: true });
+  z
+    .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL', abort: true })
+    .refine(hasNoCredentials, {
+      message: 'must carry no user name or password (fetch refuses such a URL)',
+      abort: true,
+    });
+
+function hasNoCredentials(value: string): boolean {
+  const parsed = new URL(value);
+
+  return parsed.username === '' && parsed.password === '';
+}
 
 function isOrigin(value: string): boolean {
   const parsed = new URL(value);
@@ -102,30 +117,24 @@ function cronProblem(pattern: string): string | undefined {
 
 /**
  * An IANA time zone the runtime knows (`Europe/Berlin`, `UTC`), as Intl and the cron parser
- * read it, given back in its canonical spelling (`utc` → `UTC`).
+ * read it. It is kept as written: the runtime's canonical name can be an older spelling of the
+ * same zone (`Europe/Kyiv` is `Europe/Kiev` to ICU), which would be what a connection stores
+ * and shows.
  */
 export const timeZone = (fallback: string) =>
   z
     .string()
-    .transform((zone, context) => {
-      const canonical = knownZone(zone);
-      if (canonical) return canonical;
-
-      context.addIssue({
-        code: 'custom',
-        message: 'must be an IANA time zone, e.g. Europe/Berlin',
-      });
-
-      return z.NEVER;
-    })
+    .refine(isKnownZone, { message: 'must be an IANA time zone, e.g. Europe/Berlin' })
     .default(fallback);
 
-function knownZone(zone: string): string | undefined {
-  if (zone.trim() === '') return undefined;
+function isKnownZone(zone: string): boolean {
+  if (zone.trim() === '') return false;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 

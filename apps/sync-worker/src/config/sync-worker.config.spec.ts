@@ -104,15 +104,33 @@ describe('sync-worker configuration', () => {
       expect(problemsOf({ DEFAULT_TIMEZONE: '' })).toHaveLength(1);
     });
 
-    it('takes a known zone in its canonical spelling', () => {
-      const config = loadConfig(syncWorkerEnv, { ...REQUIRED, DEFAULT_TIMEZONE: 'utc' });
+    it.each(['Europe/Kyiv', 'Asia/Kolkata', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5'])(
+      'keeps a known zone as written (%s), not as the runtime may spell it',
+      (zone) => {
+        expect(loadConfig(syncWorkerEnv, { ...REQUIRED, DEFAULT_TIMEZONE: zone })).toMatchObject({
+          DEFAULT_TIMEZONE: zone,
+        });
+      },
+    );
 
-      expect(config.DEFAULT_TIMEZONE).toBe('UTC');
+    it('defaults to UTC', () => {
       expect(loadConfig(syncWorkerEnv, REQUIRED).DEFAULT_TIMEZONE).toBe('UTC');
     });
   });
 
   describe('URLs', () => {
+    it('refuses a URL with a user name or password, which fetch would refuse on every call', () => {
+      const problems = problemsOf({
+        AUTH_SERVICE_URL: 'http://user:secret-password@127.0.0.1:3001',
+        GHL_API_BASE_URL: 'https://user@services.leadconnectorhq.com',
+      });
+
+      expect(problems).toEqual([
+        'GHL_API_BASE_URL: must carry no user name or password (fetch refuses such a URL)',
+        'AUTH_SERVICE_URL: must carry no user name or password (fetch refuses such a URL)',
+      ]);
+    });
+
     it('refuses a scheme other than http(s) for GHL and the auth service', () => {
       const problems = problemsOf({
         GHL_API_BASE_URL: 'ftp://services.leadconnectorhq.com',
