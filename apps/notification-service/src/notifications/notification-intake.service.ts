@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
+import { jsonbParameter } from '@sm/platform';
+
 import { ChannelRouter, Recipient } from '../channels/channel-router';
 import { DeliveryQueues } from '../delivery/delivery-queues';
 import {
@@ -82,7 +84,7 @@ export class NotificationIntakeService {
         channel,
         request.kind,
         NotificationStatus.Pending,
-        JSON.stringify(withTeam(request.message, request.recipient.team)),
+        jsonbParameter(withTeam(request.message, request.recipient.team)),
       ],
     );
 

@@ -13,6 +13,8 @@ import { computeHealthScore, HealthScore, HealthScoreInputs } from './health-sco
 import { loadHealthScoreInputs } from './health-score-inputs';
 import { HealthScoreSettings, resolveHealthScoreSettings } from './health-score-settings';
 
+import { jsonbParameter } from '@sm/platform';
+
 /** What recomputed a score. */
 export type HealthScoreTrigger = 'sync' | 'refresh' | 'settings';
 
@@ -117,7 +119,7 @@ export class HealthScoreService {
       `INSERT INTO health_score_settings (location_id, settings, updated_at)
        VALUES ($1, $2::jsonb, now())
        ON CONFLICT (location_id) DO UPDATE SET settings = excluded.settings, updated_at = now()`,
-      [locationId, JSON.stringify(override ?? {})],
+      [locationId, jsonbParameter(override ?? {})],
     );
     await this.recomputeLocation(locationId, 'settings');
 
@@ -149,7 +151,7 @@ export class HealthScoreService {
       if (gone.length > 0) await forgetScores(manager, locationId, gone);
       if (scored.length === 0) return;
 
-      const rows = JSON.stringify(
+      const rows = jsonbParameter(
         scored.map(({ contactId, score, factors }) => ({ contact_id: contactId, score, factors })),
       );
       const values = [locationId, rows, trigger, now];

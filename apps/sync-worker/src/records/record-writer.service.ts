@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { SyncCompletedEvent } from '@sm/sync-events';
+import { jsonbParameter } from '@sm/platform';
 
 import { CHILD_KINDS, ChildRows } from './child-records';
 import type { RecordRow } from './record-mappers';
@@ -323,7 +324,7 @@ export class RecordWriter {
   async addOutboxEvent(manager: EntityManager, event: SyncCompletedEvent): Promise<void> {
     await manager.query(
       `INSERT INTO outbox_events (location_id, event_type, payload) VALUES ($1, $2, $3)`,
-      [event.locationId, event.type, JSON.stringify(event)],
+      [event.locationId, event.type, jsonbParameter(event)],
     );
   }
 

@@ -347,6 +347,29 @@ describe('automation rules (exactly once under duplicated and reordered events)'
     });
   });
 
+  it('stores a tuning whose text has NUL or half an emoji, each as U+FFFD', async () => {
+    const locationUrl = `${harness.url}/api/v1/automation/locations/${LOCATION}`;
+    const headers = {
+      authorization: `Bearer ${SERVICE_TOKEN}`,
+      'content-type': 'application/json',
+    };
+    // JSON.stringify writes both as escapes (\u0000, \ud83d), as a client's JSON would.
+    const overrides = { actions: [{ title: 'Call \u0000 now \ud83d', body: 'ok \ud83c\udf1e' }] };
+
+    const answer = await fetch(`${locationUrl}/rules/new-lead-follow-up`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ enabled: true, overrides }),
+    });
+    const listed = await fetch(`${locationUrl}/rules`, { headers });
+    const { settings } = (await listed.json()) as { settings: Array<Record<string, unknown>> };
+
+    expect(answer.status).toBe(200);
+    expect(settings.find((setting) => setting.ruleId === 'new-lead-follow-up')).toMatchObject({
+      overrides: { actions: [{ title: 'Call \ufffd now \ufffd', body: 'ok \ud83c\udf1e' }] },
+    });
+  });
+
   it('takes the service token only as a bearer credential', async () => {
     const rules = `${harness.url}/api/v1/automation/rules`;
 

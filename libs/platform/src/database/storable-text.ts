@@ -38,3 +38,12 @@ export function storableJson(json: string): string {
 export function storableText(text: string): string {
   return text.replace(UNSTORABLE_CHARACTER, '\ufffd');
 }
+
+/**
+ * A value as the JSON text of a `jsonb` query parameter: `JSON.stringify`, then
+ * {@link storableJson}, so that one NUL or half an emoji in an operator's tuning, a GHL title or
+ * a notification does not fail the statement that stores it.
+ */
+export function jsonbParameter(value: unknown): string {
+  return storableJson(JSON.stringify(value));
+}

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 
 import { CreateFollowUpAction, readField, renderText, RuleFacts } from '@sm/automation-rules';
 import type { GhlApi, GhlCreateTaskBody, GhlTask, LocationApi } from '@sm/ghl-client';
+import { jsonbParameter } from '@sm/platform';
 
 import { GHL_API } from '../../ghl/ghl-api.token';
 import { AUTOMATION_CONFIG } from '../automation-config.token';
@@ -109,7 +110,7 @@ export class FollowUpService {
     if (rows.length === 0) return [];
 
     const made: EffectKeyRow[] = await this.dataSource.query(CLAIM_AND_MAKE_TASKS, [
-      JSON.stringify(rows),
+      jsonbParameter(rows),
       this.ledger.leaseSeconds,
     ]);
     const effects = made.map(fromKeyRow);
@@ -155,7 +156,7 @@ export class FollowUpService {
                           ELSE '{"solarmarketTask": "existing"}'::jsonb END
        FROM wanted
        WHERE e.id = wanted.effect_id AND e.status = 'pending'`,
-      [JSON.stringify(tasks)],
+      [jsonbParameter(tasks)],
     );
     this.ledger.recordDone(work.map(({ effect }) => effect.id));
   }

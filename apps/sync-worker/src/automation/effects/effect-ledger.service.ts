@@ -5,6 +5,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AUTOMATION_CONFIG } from '../automation-config.token';
 import type { AutomationConfig } from '../automation.config';
 
+import { jsonbParameter } from '@sm/platform';
+
 /** What makes an effect unique: its location, rule, subject and action. */
 export interface EffectKey {
   locationId: string;
@@ -108,7 +110,7 @@ export class EffectLedger {
                    e.kind, e.due_at, e.attempts
        )
        SELECT * FROM inserted UNION ALL SELECT * FROM taken_over`,
-      [JSON.stringify(unique.map(effectRow)), this.leaseSeconds],
+      [jsonbParameter(unique.map(effectRow)), this.leaseSeconds],
     );
     const claimed = rows.map(fromRow);
     for (const effect of claimed) this.heldKeys.set(effect.id, effectKeyOf(effect));
@@ -126,7 +128,7 @@ export class EffectLedger {
     await manager.query(
       `UPDATE automation_effects SET status = 'done', done_at = now(), outcome = $2
        WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
-      [effectIds, outcome ? JSON.stringify(outcome) : null],
+      [effectIds, outcome ? jsonbParameter(outcome) : null],
     );
     // In a caller's transaction the effects are done only once it commits.
     if (manager === this.dataSource.manager) this.recordDone(effectIds);

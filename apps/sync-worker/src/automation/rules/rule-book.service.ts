@@ -14,6 +14,7 @@ import {
   TriggerEvent,
 } from '@sm/automation-rules';
 import { AutomationRuleSetting } from '@sm/entities';
+import { jsonbParameter } from '@sm/platform';
 
 import { AUTOMATION_CONFIG } from '../automation-config.token';
 import type { AutomationConfig } from '../automation.config';
@@ -151,7 +152,7 @@ export class RuleBook {
            WHEN automation_rule_settings.enabled THEN automation_rule_settings.enabled_at
            ELSE now() END,
          updated_at = now()`,
-      [locationId, ruleId, enabled, tuning ? JSON.stringify(tuning) : null],
+      [locationId, ruleId, enabled, tuning ? jsonbParameter(tuning) : null],
     );
     this.cache.delete(locationId);
   }
