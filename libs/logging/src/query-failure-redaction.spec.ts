@@ -61,6 +61,8 @@ describe('log lines of a failed query', () => {
   let db: DataSource;
   let duplicate: QueryFailedError;
   let divisionByZero: QueryFailedError;
+  let badUuid: QueryFailedError;
+  let badJson: QueryFailedError;
 
   beforeAll(async () => {
     database = await scratchDatabase();
@@ -69,6 +71,8 @@ describe('log lines of a failed query', () => {
     await db.query(INSERT_PERSON, [EMAIL, PHONE]);
     duplicate = await failureOf(db.query(INSERT_PERSON, [EMAIL, PHONE]));
     divisionByZero = await failureOf(db.query('SELECT $1::text AS token, 1 / 0', [SECRET]));
+    badUuid = await failureOf(db.query('SELECT $1::uuid', [EMAIL]));
+    badJson = await failureOf(db.query('SELECT $1::jsonb', [`{"t": "${PHONE} \\u0000"}`]));
   }, 60_000);
 
   afterAll(async () => {
@@ -112,6 +116,25 @@ describe('log lines of a failed query', () => {
       parameters: '[redacted]',
     });
     expect(duplicate.parameters).toEqual([EMAIL, PHONE]);
+  });
+
+  it("hides the values a refusal quotes in its message or locates in 'where'", () => {
+    const { lines, destination } = capture();
+    const logger = pino(loggerOptions({ service: 'test', level: 'info' }), destination);
+
+    logger.error({ err: badUuid }, 'lookup failed');
+    logger.error({ err: badJson }, 'tuning not stored');
+
+    expect(badUuid.message).toContain(EMAIL);
+    expect(`${badJson.driverError.where}`).toContain(PHONE);
+    const written = lines.join('\n');
+    for (const value of [EMAIL, PHONE]) expect(written).not.toContain(value);
+    const [uuid, json] = lines.map((line) => JSON.parse(line));
+    expect(uuid.err).toMatchObject({
+      code: '22P02',
+      message: 'invalid input syntax for type uuid: "[redacted]"',
+    });
+    expect(json.err).toMatchObject({ code: '22P05', where: '[redacted]' });
   });
 
   it('hides them when Nest logs a request that failed on the query', async () => {

@@ -48,8 +48,9 @@ const MAX_DEPTH = 8;
  * A log line's fields without the values a failed query was sent: TypeORM's QueryFailedError
  * carries them as `parameters` (the emails and phones of contact rows, a token's secret), and
  * Postgres' `detail` repeats the values a constraint refused (`Key (email)=(…) already exists`).
- * Every `parameters` field, at any depth, and the `detail` of every error are replaced with
- * "[redacted]"; the SQL text (`query`), the message and the SQLSTATE are kept.
+ * Every `parameters` field, at any depth, and the `detail` and `where` of every error are
+ * replaced with "[redacted]", and so are the values a data exception's message quotes; the SQL
+ * text (`query`), the rest of the message and the SQLSTATE are kept.
  *
  * pino's path list cannot say "at any depth", hence this walk (pino's `formatters.log`). It
  * descends only into plain objects, arrays and errors, and copies an object only when it
@@ -71,8 +72,7 @@ function redactedCopy(value: unknown, depth: number): unknown {
   const keys = isError ? Object.getOwnPropertyNames(source) : Object.keys(source);
   for (const key of keys) {
     const inner = source[key];
-    const isQueryValue = key === 'parameters' || (isError && key === 'detail');
-    const next = isQueryValue && inner !== undefined ? CENSOR : redactedCopy(inner, depth + 1);
+    const next = redactedField(source, key, isError, depth);
     if (next === inner) continue;
 
     copy ??= copyOf(source, isError);
@@ -81,6 +81,39 @@ function redactedCopy(value: unknown, depth: number): unknown {
 
   return copy ?? value;
 }
+
+/**
+ * One field, redacted: a query's `parameters`; an error's `detail` and `where` (Postgres puts
+ * the refused values there: `Key (email)=(…)`, `JSON data, line 1: …`); and, in the message and
+ * stack of an error of SQLSTATE class 22 (a value Postgres could not take), every quoted
+ * value (`invalid input syntax for type uuid: "…"`).
+ */
+function redactedField(
+  source: Record<string, unknown>,
+  key: string,
+  isError: boolean,
+  depth: number,
+): unknown {
+  const inner = source[key];
+  if (inner === undefined) return inner;
+  const isQueryValue = key === 'parameters' || (isError && (key === 'detail' || key === 'where'));
+  if (isQueryValue) return CENSOR;
+
+  const isRefusedValueText =
+    isError && isDataException(source) && (key === 'message' || key === 'stack');
+  if (isRefusedValueText && typeof inner === 'string') {
+    return inner.replace(QUOTED_VALUE, `"${CENSOR}"`);
+  }
+
+  return redactedCopy(inner, depth + 1);
+}
+
+/** A double-quoted string, as Postgres quotes a value in a message. */
+const QUOTED_VALUE = /"(?:[^"\\]|\\.)*"/g;
+
+/** SQLSTATE class 22, "data exception": the message may quote the value it refused. */
+const isDataException = (error: Record<string, unknown>) =>
+  typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code);
 
 function isPlainObject(value: object): boolean {
   const prototype = Object.getPrototypeOf(value);
