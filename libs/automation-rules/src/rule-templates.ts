@@ -53,11 +53,13 @@ export function loadRuleFolder(dir: string): Rule[] {
 /**
  * Reads and validates the operator's automation file; an invalid one stops the boot. The file
  * is a mapping with `rules` (a list of rules) and `locations` (location id or `"*"` → rule id →
- * `{ enabled, overrides }`); `{}` has neither. Anything else, an unknown key or an empty file
- * included, is an `InvalidRuleError` naming each problem. Whether the rule ids exist and the
- * tunings fit their rules is for the caller, who knows every rule.
+ * `{ enabled, overrides }`); `{}` has neither, and so has a file of nothing but blank lines
+ * and comments (a ConfigMap's placeholder), or a location with nothing under it. Anything else,
+ * an unknown key included, is an `InvalidRuleError` naming each problem. Whether the rule ids
+ * exist and the tunings fit their rules is for the caller, who knows every rule.
  */
 export function parseAutomationFile(text: string, source: string): AutomationFile {
+  if (isBlankYaml(text)) return { rules: [], locations: {} };
   let parsed: unknown;
   try {
     parsed = load(text);
@@ -102,6 +104,7 @@ function fileLocations(value: unknown, errors: string[]): AutomationFile['locati
     return {};
   }
   for (const [locationId, settings] of Object.entries(value)) {
+    if (settings === null) continue; // `loc-1:` with nothing under it
     if (!isMapping(settings)) {
       errors.push(`locations.${locationId} must map rule ids to { enabled, overrides }`);
       continue;
@@ -111,7 +114,9 @@ function fileLocations(value: unknown, errors: string[]): AutomationFile['locati
     }
   }
 
-  return value as AutomationFile['locations'];
+  const withSettings = Object.entries(value).filter(([, settings]) => settings !== null);
+
+  return Object.fromEntries(withSettings) as AutomationFile['locations'];
 }
 
 function settingErrors(where: string, setting: unknown): string[] {
@@ -136,4 +141,9 @@ function assertUniqueIds(rules: Rule[], source: string): void {
     if (seen.has(rule.id)) throw new InvalidRuleError(source, [`rule id ${rule.id} is repeated`]);
     seen.add(rule.id);
   }
+}
+
+/** Only blank lines and `#` comments: YAML's empty document. */
+function isBlankYaml(text: string): boolean {
+  return text.split(/\r?\n/).every((line) => /^\s*(#.*)?$/.test(line));
 }

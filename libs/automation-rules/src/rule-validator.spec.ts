@@ -168,12 +168,17 @@ describe('parseAutomationFile', () => {
     ).toThrow(/enabled is required/);
   });
 
-  it('takes `{}` for no rules and no settings', () => {
-    expect(parseAutomationFile('{}', 'a.yaml')).toEqual({ rules: [], locations: {} });
+  it.each([
+    ['`{}`', '{}'],
+    ['an empty file', ''],
+    ["a placeholder's comments", '# automation rules go here\n\n  # none yet\n'],
+    ['keys with nothing under them', 'rules:\nlocations:\n  loc-1:\n'],
+  ])('takes %s for no rules and no settings', (_, text) => {
+    expect(parseAutomationFile(text, 'a.yaml')).toEqual({ rules: [], locations: {} });
   });
 
   it.each([
-    ['an empty file', '', /not YAML or JSON: .*empty/],
+    ['a file that is not YAML', 'a: [1\n', /not YAML or JSON/],
     ['a plain text file', 'myhost\n', /is not an automation file/],
     ['a list', '- 1\n', /is not an automation file/],
     ['a misspelt top-level key', 'location: {}\n', /location is unknown/],
