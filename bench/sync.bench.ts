@@ -33,22 +33,26 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.33-0.37 against its 0.5 target (0.22-0.25 at the start of the fourth
-// session), on 2 cores shared by the worker, the sandbox, Postgres and Redis, which the sync keeps
-// 82-86 % busy: it is bound by CPU. Its machine CPU is 8.2-9.2 s for 55,185 records; `floor cpu` is
-// 4.7-5.5 s (fetching 2.2-2.6 s: client 1.2-1.4, sandbox 1.0-1.2; writing 2.6-3.2 s: client
-// 0.5-0.6, Postgres 2.1-2.6, of which the timeline's triggers ~1.2-1.6), 0.68-0.74 of the bare
-// INSERT. 0.5 needs the sync within ~35 % of that floor's CPU and as well spread; it spends
-// 1.5-1.8x it. Measured in the sync's window: worker ~4.6 s (the floors' clients 1.6 s), Postgres
-// ~3.5 s (replay 2.1-2.3 s), sandbox ~1.9-2.3 s (floor 1.0-1.2 s), Redis ~0.15 s. The worker's
-// extra is spread thin (profiles): its GHL client's rate slots and deadlines, row mapping (phones,
-// times, custom fields, ~0.4 s), GC, socket writes costing more with four processes on two cores
-// than the floor pays alone. Postgres' extra is the bookkeeping the replay skips (which contacts
-// need children, the 10,000 fetched marks, tombstones, ANALYZE as the location grows, ~0.8 s).
-// Left: writing a batch's contacts with their children and their fetched mark in one statement (a
-// bulk sync knows every contact needs its children; a contact deleted by a webhook meanwhile must
-// keep none), which would drop the marks' UPDATE. The bare INSERT moves 27,000-35,000 rows/s
-// between runs, which moves every ratio most.
+// TODO: vs_insert is 0.35 against its 0.5 target (0.22 at the start of the fourth session), on
+// 2 cores shared by the worker, the sandbox, Postgres and Redis, which the sync keeps 82-87 %
+// busy: it is bound by CPU. A 10k sync takes 3.3-4.1 s and 5.4-6.7 s of machine CPU; `floor cpu`
+// is 3.1-3.9 s (0.74-0.75 of the bare INSERT), so the sync spends ~1.7x the floors' CPU. perf
+// (fifth session, warm worker and sandbox): the worker ~2.4 s (GC ~0.5 s: a ~70 MB live heap
+// marked about five times, batch data promoted; the HTTP client and the GHL client ~0.4 s; V8
+// still compiling ~0.25 s; row mapping and JSON ~0.2 s; the rest spread thin), Postgres ~2.5 s,
+// the sandbox 0.7-0.95 s. Postgres' biggest share is the activity timeline: 88,191 timeline rows
+// for 55,185 records, each with three index entries and an ON CONFLICT probe (in the write
+// replay, ~1.0 s of its 1.6-1.9 s; `floor cpu` without the timeline is 1.04-1.12). Even packed
+// perfectly over both cores, the sync's CPU gives 0.43-0.44. So 0.5 needs the timeline to cost far
+// less, not only the sync's overhead gone: e.g. creation events (contact.created, task.created,
+// task.due, note.added, appointment.booked: ~75,000 of the rows) read from the record rows at
+// query time instead of copied at insert. That changes what the history keeps (a creation entry
+// would show the record as it is, not as it was inserted), so it is left for a product decision.
+// Measured without gain: pipelining the contact writes with the child fetches (CPU-bound),
+// COLLATE "C" on the keys and a uuid dedupe key for the timeline (its index cost is page work,
+// not comparisons), larger V8 semi-spaces or heap, a compiled (swc) worker instead of ts-node,
+// 64 concurrent child fetches. The bare INSERT moves 38,000-47,000 rows/s between runs (27,000-
+// 35,000 on slower days), which moves every ratio most.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
