@@ -33,7 +33,7 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.35 against its 0.5 target (0.22 at the start of the fourth session), on
+// TODO: vs_insert is 0.31-0.37 against its 0.5 target (0.22 at the start of the fourth session), on
 // 2 cores shared by the worker, the sandbox, Postgres and Redis, which the sync keeps 82-87 %
 // busy: it is bound by CPU. A 10k sync takes 3.3-4.1 s and 5.4-6.7 s of machine CPU; `floor cpu`
 // is 3.1-3.9 s (0.74-0.75 of the bare INSERT), so the sync spends ~1.7x the floors' CPU. perf
@@ -43,15 +43,17 @@
 // the sandbox 0.7-0.95 s. Postgres' biggest share is the activity timeline: 88,191 timeline rows
 // for 55,185 records, each with three index entries and an ON CONFLICT probe (in the write
 // replay, ~1.0 s of its 1.6-1.9 s; `floor cpu` without the timeline is 1.04-1.12). Even packed
-// perfectly over both cores, the sync's CPU gives 0.43-0.44. So 0.5 needs the timeline to cost far
-// less, not only the sync's overhead gone: e.g. creation events (contact.created, task.created,
-// task.due, note.added, appointment.booked: ~75,000 of the rows) read from the record rows at
-// query time instead of copied at insert. That changes what the history keeps (a creation entry
-// would show the record as it is, not as it was inserted), so it is left for a product decision.
+// perfectly over both cores, the sync's CPU gives 0.43-0.44. With the timeline's insert triggers
+// switched off (no creation events at all), a 10k sync took 7-11 % less time (0.37-0.43 against
+// 0.33-0.41, run pairs of the same session). So 0.5 needs both: far fewer timeline rows, e.g.
+// creation events (contact.created, task.created, task.due, note.added, appointment.booked;
+// ~75,000 of the rows) read from the record rows at query time instead of copied at insert,
+// which changes what the history keeps (a creation entry would show the record as it is, not
+// as it was inserted: a product decision); and most of the worker's extra CPU gone.
 // Measured without gain: pipelining the contact writes with the child fetches (CPU-bound),
 // COLLATE "C" on the keys and a uuid dedupe key for the timeline (its index cost is page work,
 // not comparisons), larger V8 semi-spaces or heap, a compiled (swc) worker instead of ts-node,
-// 64 concurrent child fetches. The bare INSERT moves 38,000-47,000 rows/s between runs (27,000-
+// 64 concurrent child fetches. The bare INSERT moves 38,000-50,000 rows/s between runs (27,000-
 // 35,000 on slower days), which moves every ratio most.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
