@@ -21,3 +21,15 @@ export function loadConfig<Schema extends z.ZodType>(
   });
   throw new ConfigError(problems);
 }
+
+/** The problems {@link loadConfig} would report for `env`, one line per variable; none if valid. */
+export function configProblems(schema: z.ZodType, env: Env): string[] {
+  try {
+    loadConfig(schema, env);
+
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}

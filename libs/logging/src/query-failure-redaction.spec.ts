@@ -126,7 +126,7 @@ describe('log lines of a failed query', () => {
     logger.error({ err: badJson }, 'tuning not stored');
 
     expect(badUuid.message).toContain(EMAIL);
-    expect(`${badJson.driverError.where}`).toContain(PHONE);
+    expect(`${(badJson.driverError as { where?: string }).where}`).toContain(PHONE);
     const written = lines.join('\n');
     for (const value of [EMAIL, PHONE]) expect(written).not.toContain(value);
     const [uuid, json] = lines.map((line) => JSON.parse(line));

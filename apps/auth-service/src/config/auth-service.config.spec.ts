@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { ConfigError, Env, loadConfig } from '@sm/config';
+import { configProblems, Env, loadConfig } from '@sm/config';
 
 import { authServiceEnv, MAX_TOKEN_REFRESH_MARGIN_SECONDS } from './auth-service.config';
 
@@ -13,17 +13,7 @@ const REQUIRED: Env = {
   SERVICE_TOKEN: 'spec-service-token-0123456789abcdef',
 };
 
-/** The problems `loadConfig` reports for `env`; none when it passes. */
-function problemsOf(env: Env): string[] {
-  try {
-    loadConfig(authServiceEnv, { ...REQUIRED, ...env });
-
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+const problemsOf = (env: Env) => configProblems(authServiceEnv, { ...REQUIRED, ...env });
 
 describe('auth-service configuration', () => {
   it('refuses a refresh margin longer than half an access token lives, saying why', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { ConnectionOptions, Queue } from 'bullmq';
 
-import { ConfigError, Env, loadConfig, MAX_TIMER_MS } from '@sm/config';
+import { configProblems, Env, loadConfig, MAX_TIMER_MS } from '@sm/config';
 import { redisOptionsFromUrl } from '@sm/queues';
 import { deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix, WORKSPACE_ROOT } from '@sm/testing';
 
@@ -14,17 +14,7 @@ const REQUIRED: Env = {
   SERVICE_TOKEN: 'spec-service-token-0123456789abcdef',
 };
 
-/** The problems `loadConfig` reports for `env`, one line per variable; none when it passes. */
-function problemsOf(env: Env): string[] {
-  try {
-    loadConfig(syncWorkerEnv, { ...REQUIRED, ...env });
-
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+const problemsOf = (env: Env) => configProblems(syncWorkerEnv, { ...REQUIRED, ...env });
 
 describe('sync-worker configuration', () => {
   describe('cron patterns', () => {
