@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 
 import { Contact, dataSourceOptions, Task } from '@sm/entities';
 import type { GhlContact } from '@sm/ghl-client';
@@ -168,6 +168,52 @@ describe('record upserts', () => {
     );
 
     expect((await contact()).deletedAt).toBeNull();
+  });
+
+  it("locks a batch's rows in id order, as a child write share-locks them: no deadlock", async () => {
+    const elsewhere = 'locRecordsLock01';
+    const lockAt = (id: string, iso: string) =>
+      contactRow(ghlContact({ id, locationId: elsewhere, dateUpdated: iso }), {
+        ...at(iso),
+        locationId: elsewhere,
+      });
+    await records.transaction((manager) =>
+      records.upsertContacts(manager, [
+        lockAt('lock-a', '2026-03-01T00:00:00Z'),
+        lockAt('lock-b', '2026-03-01T00:00:00Z'),
+      ]),
+    );
+    const shareLock = (runner: QueryRunner, id: string) =>
+      runner.query('SELECT id FROM contacts WHERE location_id = $1 AND id = $2 FOR SHARE', [
+        elsewhere,
+        id,
+      ]);
+    // A child write holds lock-a and is about to take lock-b (its share locks go in id order).
+    const childWrite = dataSource.createQueryRunner();
+    await childWrite.startTransaction();
+    await shareLock(childWrite, 'lock-a');
+
+    // Meanwhile the next batch lists the two the other way round and upserts newer versions.
+    const newer = records.transaction((manager) =>
+      records.upsertContacts(manager, [
+        lockAt('lock-b', '2026-03-02T00:00:00Z'),
+        lockAt('lock-a', '2026-03-02T00:00:00Z'),
+      ]),
+    );
+    const settled = Promise.allSettled([newer]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const childOutcome = await shareLock(childWrite, 'lock-b').then(
+      async () => childWrite.commitTransaction().then(() => 'committed'),
+      async (error: Error) => childWrite.rollbackTransaction().then(() => error.message),
+    );
+    await childWrite.release();
+    const [upsert] = await settled;
+
+    expect(childOutcome).toBe('committed');
+    expect(upsert.status).toBe('fulfilled');
+    const stored = await dataSource.getRepository(Contact).findBy({ locationId: elsewhere });
+    const versions = stored.map((row) => row.sourceVersionAt.toISOString());
+    expect(versions).toEqual(['2026-03-02T00:00:00.000Z', '2026-03-02T00:00:00.000Z']);
   });
 
   it('writes thousands of rows in one call, under the parameter limit', async () => {

@@ -25,6 +25,10 @@ export interface WrittenRow {
  * 30,000 parameters, each converted, framed and written by the client and bound by Postgres,
  * under a statement text of 30,000 placeholders that Postgres parsed and planned every time.
  * One parameter a statement also keeps every statement far under Postgres' limit of 65,535.
+ *
+ * Rows are written in id order, the order in which a child write share-locks its contacts: a
+ * batch that listed two contacts the other way round would otherwise hold one while waiting for
+ * the other, and the two transactions would deadlock.
  */
 export async function upsertRows(
   manager: EntityManager,
@@ -62,7 +66,7 @@ function upsertStatement(table: RecordTable): string {
   const incoming = content.map((column) => `excluded.${column}`).join(', ');
   const returning = table.columns.includes('completed_at') ? ', completed_at' : '';
   const statement = `INSERT INTO ${table.name} AS t (${columns})
-    SELECT ${columns} FROM json_populate_recordset(NULL::${table.name}, $1::json)
+    SELECT ${columns} FROM json_populate_recordset(NULL::${table.name}, $1::json) ORDER BY id
     ON CONFLICT (location_id, id) DO UPDATE SET ${updates.join(', ')}
     WHERE excluded.source_version_at > t.source_version_at
        OR (excluded.source_version_at = t.source_version_at
