@@ -170,7 +170,7 @@ describe('record upserts', () => {
     expect((await contact()).deletedAt).toBeNull();
   });
 
-  it("locks a batch's rows in id order, as a child write share-locks them: no deadlock", async () => {
+  it("writes a batch's rows in id order, the child write's lock order", async () => {
     const elsewhere = 'locRecordsLock01';
     const lockAt = (id: string, iso: string) =>
       contactRow(ghlContact({ id, locationId: elsewhere, dateUpdated: iso }), {
