@@ -294,6 +294,38 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     expect(nightly?.pattern).toBe('0 2,3 * * *');
   });
 
+  it("keeps the other locations' schedulers when one's stored zone cannot be scheduled", async () => {
+    const [broken, kept] = ['SMbrokenZone000001', 'SMkeptZone00000001'];
+    // Inserted in this order, so that the broken one comes first; a zone set by hand in SQL.
+    for (const [locationId, zone] of [
+      [broken, 'Mars/Base'],
+      [kept, 'Europe/Kyiv'],
+    ]) {
+      await dataSource.query(
+        `INSERT INTO ghl_connections (location_id, status, scopes, timezone)
+         VALUES ($1, 'active', '{}', $2)`,
+        [locationId, zone],
+      );
+    }
+
+    const redeployed = await startService(AppModule.forRoot(config()), {
+      host: '127.0.0.1',
+      port: 0,
+    });
+    await redeployed.close();
+    const keys = (await queue.getJobSchedulers()).map((scheduler) => scheduler.key);
+    await dataSource.query('DELETE FROM ghl_connections WHERE location_id = ANY($1)', [
+      [broken, kept],
+    ]);
+    for (const key of [JobKey.nightlySync(kept), JobKey.taskSweep(kept), JobKey.taskSweep(broken)])
+      await queue.removeJobScheduler(key);
+
+    expect(keys).toEqual(
+      expect.arrayContaining([JobKey.nightlySync(kept), JobKey.nightlySync(LOCATION)]),
+    );
+    expect(keys).not.toContain(JobKey.nightlySync(broken));
+  });
+
   it('starts a full sync on demand, for the service token only', async () => {
     const url = `${workerUrl}/admin/locations/${LOCATION}/full-sync`;
 

@@ -29,29 +29,49 @@ export class ScheduleKeeper implements OnApplicationBootstrap {
     try {
       await this.keepAll();
     } catch (error) {
-      // What can fail here is Redis or Postgres being briefly away while the worker boots: the
-      // worker still serves its queues, and the next location sync (or the Redis-loss recovery)
-      // sets the schedulers again, so the boot goes on. A bad NIGHTLY_SYNC_CRON, TASK_SWEEP_CRON
-      // or DEFAULT_TIMEZONE cannot get this far: the configuration refuses it with BullMQ's own
-      // cron parser and Intl before the app is built.
+      // What can fail here is Postgres being briefly away while the worker boots (one location
+      // that fails is handled in keepAll): the worker still serves its queues, and the next
+      // location sync (or the Redis-loss recovery) sets the schedulers again, so the boot goes
+      // on. A bad NIGHTLY_SYNC_CRON, TASK_SWEEP_CRON or DEFAULT_TIMEZONE cannot get this far:
+      // the configuration refuses it with BullMQ's own cron parser and Intl before the app is
+      // built.
       this.logger.warn({ error: describeError(error) }, 'schedulers not refreshed at boot');
     }
   }
 
+  /**
+   * Sets every location's schedulers; answers how many locations it set. One location that
+   * cannot be scheduled (a zone set by hand in SQL that the cron parser refuses) is logged and
+   * left for its next sync, which reads its zone from GHL again: the others are still set.
+   */
   async keepAll(): Promise<number> {
     const connections = await this.dataSource.getRepository(Connection).find();
+    let kept = 0;
     for (const connection of connections) {
-      const { locationId } = connection;
-      if (connection.status === ConnectionStatus.Uninstalled) {
-        await this.enqueuer.removeNightlySync(locationId);
-        await this.enqueuer.removeTaskSweep(locationId);
-        continue;
+      try {
+        await this.keep(connection);
+        kept += 1;
+      } catch (error) {
+        this.logger.warn(
+          { locationId: connection.locationId, error: describeError(error) },
+          'schedulers of a location not refreshed',
+        );
       }
-      const zone = connection.timezone ?? this.config.DEFAULT_TIMEZONE;
-      await this.enqueuer.scheduleNightlySync(locationId, zone);
-      await this.enqueuer.scheduleTaskSweep(locationId);
     }
 
-    return connections.length;
+    return kept;
+  }
+
+  private async keep(connection: Connection): Promise<void> {
+    const { locationId } = connection;
+    if (connection.status === ConnectionStatus.Uninstalled) {
+      await this.enqueuer.removeNightlySync(locationId);
+      await this.enqueuer.removeTaskSweep(locationId);
+
+      return;
+    }
+    const zone = connection.timezone ?? this.config.DEFAULT_TIMEZONE;
+    await this.enqueuer.scheduleNightlySync(locationId, zone);
+    await this.enqueuer.scheduleTaskSweep(locationId);
   }
 }
