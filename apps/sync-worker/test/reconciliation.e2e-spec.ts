@@ -294,7 +294,7 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     expect(nightly?.pattern).toBe('0 2,3 * * *');
   });
 
-  it("keeps the other locations' schedulers when one's stored zone cannot be scheduled", async () => {
+  it("sets the other locations' schedulers when one's stored zone is refused", async () => {
     const [broken, kept] = ['SMbrokenZone000001', 'SMkeptZone00000001'];
     // Inserted in this order, so that the broken one comes first; a zone set by hand in SQL.
     for (const [locationId, zone] of [
