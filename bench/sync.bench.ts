@@ -35,14 +35,14 @@
 //
 // TODO: vs_insert is 0.31-0.37 against its 0.5 target (0.22 at the start of the fourth session), on
 // 2 cores shared by the worker, the sandbox, Postgres and Redis, which the sync keeps 81-87 %
-// busy: it is bound by CPU. A 10k sync takes 3.3-4.1 s and 5.4-6.7 s of machine CPU; `floor cpu`
-// is 3.1-3.9 s (0.74-0.75 of the bare INSERT), so the sync spends ~1.7x the floors' CPU. perf
+// busy: it is bound by CPU. A 10k sync takes 3.1-4.1 s and 5.1-6.7 s of machine CPU; `floor cpu`
+// is 3.1-3.9 s (0.71-0.76 of the bare INSERT), so the sync spends ~1.7x the floors' CPU. perf
 // (fifth session, warm worker and sandbox): the worker ~2.4 s (GC ~0.5 s: a ~70 MB live heap
 // marked about five times, batch data promoted; the HTTP client and the GHL client ~0.4 s; V8
 // still compiling ~0.25 s; row mapping and JSON ~0.2 s; the rest spread thin), Postgres ~2.5 s,
 // the sandbox 0.7-0.95 s. Postgres' biggest share is the activity timeline: 88,191 timeline rows
 // for 55,185 records, each with three index entries and an ON CONFLICT probe (in the write
-// replay, ~1.0 s of its 1.6-1.9 s; `floor cpu` without the timeline is 1.04-1.12). Even packed
+// replay, ~1.0 s of its 1.4-1.9 s; `floor cpu` without the timeline is 1.01-1.13). Even packed
 // perfectly over both cores, the sync's CPU gives 0.38-0.46. With the timeline's insert triggers
 // switched off (no creation events at all), a 10k sync took 7-11 % less time (0.37-0.43 against
 // 0.33-0.41, run pairs of the same session). So 0.5 needs both: far fewer timeline rows, e.g.
