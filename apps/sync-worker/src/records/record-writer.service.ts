@@ -119,15 +119,13 @@ export class RecordWriter {
     for (const kind of kinds) {
       const rows = kept.flatMap((fetched) => fetched.rows[kind] ?? []);
       counts[kind] = (await this.upsertChildren(manager, kind, rows)).length;
-      const stale = await updateReturning(
-        manager,
-        `UPDATE ${ChildTables[kind].name}
-         SET deleted_at = $4, source_version_at = $4, synced_at = $4
-         WHERE location_id = $1 AND contact_id = ANY($2::varchar[]) AND deleted_at IS NULL
-           AND synced_at < $4 AND NOT (id = ANY($3::varchar[]))
-         RETURNING id`,
-        [locationId, contactIds, rows.map((row) => row.id as string), listedAt],
-      );
+      const stale = await updateInIdOrder(manager, {
+        table: ChildTables[kind].name,
+        set: 'deleted_at = $4, source_version_at = $4, synced_at = $4',
+        where: `contact_id = ANY($2::varchar[]) AND deleted_at IS NULL AND synced_at < $4
+                AND NOT (id = ANY($3::varchar[]))`,
+        parameters: [locationId, contactIds, rows.map((row) => row.id as string), listedAt],
+      });
       counts.tombstoned += stale.length;
     }
     await this.markChildrenFetched(manager, locationId, kept);
@@ -136,11 +134,13 @@ export class RecordWriter {
   }
 
   /**
-   * Which of these contacts are stored and not tombstoned, share-locked until the transaction
-   * ends (in id order, so that two such writers cannot deadlock). Children fetched before a
-   * contact's delete was stored must not be written live after it: the lock makes a concurrent
-   * tombstone either come first (and the contact is left out here) or wait for this write (and
-   * then tombstone its children too).
+   * Which of these contacts are stored and not tombstoned, locked until the transaction ends (in
+   * id order, as every writer of record rows locks them, so that no two deadlock). Children
+   * fetched before a contact's delete was stored must not be written live after it: the lock
+   * makes a concurrent tombstone either come first (and the contact is left out here) or wait
+   * for this write (and then tombstone its children too). The lock is the one the fetched
+   * marks' UPDATE needs anyway: with a share lock, two writes of the same contacts each held
+   * one and waited for the other's to upgrade it.
    */
   private async lockLiveContacts(
     manager: EntityManager,
@@ -151,7 +151,7 @@ export class RecordWriter {
     const rows: { id: string; deleted_at: Date | null }[] = await manager.query(
       `SELECT id, deleted_at FROM contacts
        WHERE location_id = $1 AND id = ANY($2::varchar[])
-       ORDER BY id FOR SHARE`,
+       ORDER BY id COLLATE "C" FOR NO KEY UPDATE`,
       [locationId, contactIds],
     );
 
@@ -167,17 +167,12 @@ export class RecordWriter {
     locationId: string,
     at: Date,
   ): Promise<number> {
-    return tombstoneInEachChildTable(
-      manager,
-      (table) => `UPDATE ${table} AS child SET deleted_at = $2, synced_at = $2,
-                         source_version_at = GREATEST(child.source_version_at, $2)
-                  FROM contacts AS c
-                  WHERE c.location_id = $1 AND c.deleted_at IS NOT NULL
-                    AND child.location_id = $1 AND child.contact_id = c.id
-                    AND child.deleted_at IS NULL
-                  RETURNING child.id`,
-      [locationId, at],
-    );
+    return tombstoneInEachChildTable(manager, {
+      set: 'deleted_at = $2, synced_at = $2, source_version_at = GREATEST(source_version_at, $2)',
+      where: `deleted_at IS NULL AND contact_id IN (
+                SELECT id FROM contacts WHERE location_id = $1 AND deleted_at IS NOT NULL)`,
+      parameters: [locationId, at],
+    });
   }
 
   /** Records, per contact, the contact version whose children are now stored. */
@@ -281,15 +276,13 @@ export class RecordWriter {
     listedIds: string[],
     listedAt: Date,
   ): Promise<number> {
-    const table = ChildTables[kind].name;
-    const rows = await updateReturning(
-      manager,
-      `UPDATE ${table} SET deleted_at = $4, source_version_at = $4, synced_at = $4
-       WHERE location_id = $1 AND contact_id = $2 AND deleted_at IS NULL
-         AND synced_at < $4 AND NOT (id = ANY($3::varchar[]))
-       RETURNING id`,
-      [locationId, contactId, listedIds, listedAt],
-    );
+    const rows = await updateInIdOrder(manager, {
+      table: ChildTables[kind].name,
+      set: 'deleted_at = $4, source_version_at = $4, synced_at = $4',
+      where: `contact_id = $2 AND deleted_at IS NULL AND synced_at < $4
+              AND NOT (id = ANY($3::varchar[]))`,
+      parameters: [locationId, contactId, listedIds, listedAt],
+    });
 
     return rows.length;
   }
@@ -305,15 +298,13 @@ export class RecordWriter {
     walkStartedAt: Date,
     at: Date,
   ): Promise<number> {
-    const rows = await updateReturning<{ id: string }>(
-      manager,
-      `UPDATE contacts SET deleted_at = $4, source_version_at = GREATEST(source_version_at, $4),
-              synced_at = $4, children_version_at = NULL
-       WHERE location_id = $1 AND deleted_at IS NULL AND synced_at < $3
-         AND NOT (id = ANY($2::varchar[]))
-       RETURNING id`,
-      [locationId, seenIds, walkStartedAt, at],
-    );
+    const rows = await updateInIdOrder(manager, {
+      table: 'contacts',
+      set: `deleted_at = $4, source_version_at = GREATEST(source_version_at, $4), synced_at = $4,
+            children_version_at = NULL`,
+      where: 'deleted_at IS NULL AND synced_at < $3 AND NOT (id = ANY($2::varchar[]))',
+      parameters: [locationId, seenIds, walkStartedAt, at],
+    });
     const ids = rows.map((row) => row.id);
     const children = ids.length ? await this.tombstoneChildrenOf(manager, locationId, ids, at) : 0;
 
@@ -334,30 +325,56 @@ export class RecordWriter {
     contactIds: string[],
     at: Date,
   ): Promise<number> {
-    return tombstoneInEachChildTable(
-      manager,
-      (table) => `UPDATE ${table} SET deleted_at = $3, synced_at = $3,
-                         source_version_at = GREATEST(source_version_at, $3)
-                  WHERE location_id = $1 AND contact_id = ANY($2::varchar[])
-                    AND deleted_at IS NULL
-                  RETURNING id`,
-      [locationId, contactIds, at],
-    );
+    return tombstoneInEachChildTable(manager, {
+      set: 'deleted_at = $3, synced_at = $3, source_version_at = GREATEST(source_version_at, $3)',
+      where: 'contact_id = ANY($2::varchar[]) AND deleted_at IS NULL',
+      parameters: [locationId, contactIds, at],
+    });
   }
 }
 
-/** Runs a tombstoning `UPDATE … RETURNING` on each child table; answers the rows it touched. */
+/** Runs a tombstoning update on each child table; answers how many rows it touched. */
 async function tombstoneInEachChildTable(
   manager: EntityManager,
-  statementFor: (table: string) => string,
-  parameters: unknown[],
+  update: Omit<LocationUpdate, 'table'>,
 ): Promise<number> {
   let count = 0;
   for (const table of Object.values(ChildTables) as RecordTable[]) {
-    count += (await updateReturning(manager, statementFor(table.name), parameters)).length;
+    count += (await updateInIdOrder(manager, { ...update, table: table.name })).length;
   }
 
   return count;
+}
+
+/** An UPDATE of one location's rows of a record table; `$1` is the location. */
+interface LocationUpdate {
+  table: string;
+  set: string;
+  where: string;
+  parameters: unknown[];
+}
+
+/**
+ * `UPDATE … SET set WHERE location_id = $1 AND where RETURNING id`, with the rows locked first
+ * in id order. Every writer of record rows takes its row locks in that order (upserts write
+ * their rows `ORDER BY id`), so that two of them never hold one row each while waiting for the
+ * other's: a plain UPDATE locks rows in the order it happens to scan them, which deadlocked a
+ * contact delete with the task walk.
+ */
+async function updateInIdOrder(
+  manager: EntityManager,
+  { table, set, where, parameters }: LocationUpdate,
+): Promise<{ id: string }[]> {
+  return updateReturning(
+    manager,
+    `WITH locked AS (
+       SELECT id FROM ${table} WHERE location_id = $1 AND ${where}
+       ORDER BY id COLLATE "C" FOR NO KEY UPDATE)
+     UPDATE ${table} AS t SET ${set}
+     FROM locked WHERE t.location_id = $1 AND t.id = locked.id
+     RETURNING t.id`,
+    parameters,
+  );
 }
 
 /**

@@ -26,9 +26,10 @@ export interface WrittenRow {
  * under a statement text of 30,000 placeholders that Postgres parsed and planned every time.
  * One parameter a statement also keeps every statement far under Postgres' limit of 65,535.
  *
- * Rows are written in id order, the order in which a child write share-locks its contacts: a
- * batch that listed two contacts the other way round would otherwise hold one while waiting for
- * the other, and the two transactions would deadlock.
+ * Rows are written in id order, across statements too, the order in which every writer of
+ * record rows locks them (see `updateInIdOrder`): a batch that listed two rows the other way
+ * round would otherwise hold one while waiting for the other, and two transactions would
+ * deadlock.
  */
 export async function upsertRows(
   manager: EntityManager,
@@ -37,7 +38,7 @@ export async function upsertRows(
 ): Promise<WrittenRow[]> {
   const written: WrittenRow[] = [];
   const statement = upsertStatement(table);
-  for (const chunk of chunks(latestPerId(rows), MAX_ROWS_PER_STATEMENT)) {
+  for (const chunk of chunks(inIdOrder(latestPerId(rows)), MAX_ROWS_PER_STATEMENT)) {
     const result: { id: string; inserted: boolean; completed_at?: Date | null }[] =
       await manager.query(statement, [rowsAsJson(chunk, table.columns)]);
     for (const row of result) {
@@ -66,7 +67,8 @@ function upsertStatement(table: RecordTable): string {
   const incoming = content.map((column) => `excluded.${column}`).join(', ');
   const returning = table.columns.includes('completed_at') ? ', completed_at' : '';
   const statement = `INSERT INTO ${table.name} AS t (${columns})
-    SELECT ${columns} FROM json_populate_recordset(NULL::${table.name}, $1::json) ORDER BY id
+    SELECT ${columns} FROM json_populate_recordset(NULL::${table.name}, $1::json)
+    ORDER BY id COLLATE "C"
     ON CONFLICT (location_id, id) DO UPDATE SET ${updates.join(', ')}
     WHERE excluded.source_version_at > t.source_version_at
        OR (excluded.source_version_at = t.source_version_at
@@ -92,3 +94,17 @@ function latestPerId(rows: RecordRow[]): RecordRow[] {
 }
 
 const versionOf = (row: RecordRow) => (row.source_version_at as Date).getTime();
+
+/**
+ * Sorted by id as `ORDER BY id COLLATE "C"` sorts them (UTF-8 bytes). JavaScript compares UTF-16
+ * code units, which agrees except between characters beyond U+FFFF and those from U+E000 to
+ * U+FFFF, never in GHL's ids (letters and digits).
+ */
+function inIdOrder(rows: RecordRow[]): RecordRow[] {
+  return rows.sort((a, b) => {
+    const [left, right] = [a.id as string, b.id as string];
+    if (left === right) return 0;
+
+    return left < right ? -1 : 1;
+  });
+}
