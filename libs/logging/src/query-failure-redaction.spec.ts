@@ -8,6 +8,7 @@ import pino from 'pino';
 import { DataSource, QueryFailedError } from 'typeorm';
 
 import { loggerOptions } from './create-logger';
+import { errorText } from './redaction';
 import { LoggingModule } from './logging.module';
 
 const EMAIL = 'jane.doe.logged@example.com';
@@ -63,6 +64,8 @@ describe('log lines of a failed query', () => {
   let divisionByZero: QueryFailedError;
   let badUuid: QueryFailedError;
   let badJson: QueryFailedError;
+  let quotedQuote: QueryFailedError;
+  let raised: QueryFailedError;
 
   beforeAll(async () => {
     database = await scratchDatabase();
@@ -73,6 +76,11 @@ describe('log lines of a failed query', () => {
     divisionByZero = await failureOf(db.query('SELECT $1::text AS token, 1 / 0', [SECRET]));
     badUuid = await failureOf(db.query('SELECT $1::uuid', [EMAIL]));
     badJson = await failureOf(db.query('SELECT $1::jsonb', [`{"t": "${PHONE} \\u0000"}`]));
+    // Postgres does not escape a quote inside the value it quotes.
+    quotedQuote = await failureOf(db.query('SELECT $1::uuid', [`x" ${EMAIL} "y`]));
+    await db.query(`CREATE FUNCTION refuse() RETURNS int LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION 'refused by a trigger'; END $$`);
+    raised = await failureOf(db.query('SELECT refuse()'));
   }, 60_000);
 
   afterAll(async () => {
@@ -135,6 +143,27 @@ describe('log lines of a failed query', () => {
       message: 'invalid input syntax for type uuid: "[redacted]"',
     });
     expect(json.err).toMatchObject({ code: '22P05', where: '[redacted]' });
+  });
+
+  it("hides a quoted value whole, and keeps another error's where (a trigger's line)", () => {
+    const { lines, destination } = capture();
+    const logger = pino(loggerOptions({ service: 'test', level: 'info' }), destination);
+
+    logger.error({ err: quotedQuote }, 'lookup failed');
+    logger.error({ err: raised }, 'trigger failed');
+
+    expect(lines.join('\n')).not.toContain(EMAIL);
+    const [quoted, trigger] = lines.map((line) => JSON.parse(line));
+    expect(quoted.err.message).toBe('invalid input syntax for type uuid: "[redacted]"');
+    expect(trigger.err.where).toMatch(/^PL\/pgSQL function refuse\(\) line \d+ at RAISE/);
+  });
+
+  it('errorText gives an error as one line, without the value a data exception quotes', () => {
+    expect(errorText(badUuid)).toBe(
+      'QueryFailedError: invalid input syntax for type uuid: "[redacted]"',
+    );
+    expect(errorText(duplicate)).toContain('duplicate key value violates unique constraint');
+    expect(errorText('plain')).toBe('plain');
   });
 
   it('hides them when Nest logs a request that failed on the query', async () => {

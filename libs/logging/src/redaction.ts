@@ -83,10 +83,11 @@ function redactedCopy(value: unknown, depth: number): unknown {
 }
 
 /**
- * One field, redacted: a query's `parameters`; an error's `detail` and `where` (Postgres puts
- * the refused values there: `Key (email)=(…)`, `JSON data, line 1: …`); and, in the message and
- * stack of an error of SQLSTATE class 22 (a value Postgres could not take), every quoted
- * value (`invalid input syntax for type uuid: "…"`).
+ * One field, redacted: a query's `parameters`; an error's `detail` (Postgres repeats the values
+ * a constraint refused there: `Key (email)=(…)`); and, for an error of SQLSTATE class 22 (a
+ * value Postgres could not take), its `where` (`JSON data, line 1: …`) and the quoted value in
+ * its message and stack (`invalid input syntax for type uuid: "…"`). Other errors keep their
+ * `where`: a trigger's "PL/pgSQL function … line 3" is what finds the fault.
  */
 function redactedField(
   source: Record<string, unknown>,
@@ -96,24 +97,44 @@ function redactedField(
 ): unknown {
   const inner = source[key];
   if (inner === undefined) return inner;
-  const isQueryValue = key === 'parameters' || (isError && (key === 'detail' || key === 'where'));
+  const isRefusedValue = isError && isDataException(source);
+  const isQueryValue =
+    key === 'parameters' || (isError && key === 'detail') || (isRefusedValue && key === 'where');
   if (isQueryValue) return CENSOR;
 
-  const isRefusedValueText =
-    isError && isDataException(source) && (key === 'message' || key === 'stack');
-  if (isRefusedValueText && typeof inner === 'string') {
-    return inner.replace(QUOTED_VALUE, `"${CENSOR}"`);
-  }
+  const isRefusedValueText = isRefusedValue && (key === 'message' || key === 'stack');
+  if (isRefusedValueText && typeof inner === 'string') return withoutQuotedValues(inner);
 
   return redactedCopy(inner, depth + 1);
 }
 
-/** A double-quoted string, as Postgres quotes a value in a message. */
-const QUOTED_VALUE = /"(?:[^"\\]|\\.)*"/g;
+/**
+ * From a line's first double quote to its last: Postgres quotes a refused value without
+ * escaping the quotes inside it, so only the outermost pair bounds it.
+ */
+const QUOTED_VALUE = /"[^\n]*"/g;
+
+const withoutQuotedValues = (text: string) => text.replace(QUOTED_VALUE, `"${CENSOR}"`);
 
 /** SQLSTATE class 22, "data exception": the message may quote the value it refused. */
-const isDataException = (error: Record<string, unknown>) =>
-  typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code);
+const isDataException = (error: object) => {
+  const code = (error as { code?: unknown }).code;
+
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+};
+
+/**
+ * An error as one line of text for a log field, a job's failure or a stored error column,
+ * without the value a data exception quotes (which the log line's own redaction cannot see
+ * once the error is a string).
+ */
+export function errorText(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+  return error !== null && typeof error === 'object' && isDataException(error)
+    ? withoutQuotedValues(text)
+    : text;
+}
 
 function isPlainObject(value: object): boolean {
   const prototype = Object.getPrototypeOf(value);

@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 
 import { GhlApiError } from '@sm/ghl-client';
+import { errorText } from '@sm/logging';
 
 /**
  * How a failure reaches BullMQ. Transient GHL failures are rethrown as they are and retried with
@@ -11,6 +12,11 @@ export function forQueue(error: unknown): unknown {
   if (error instanceof GhlApiError && !error.isTransient) {
     return new UnrecoverableError(error.message);
   }
+  // BullMQ stores the message and stack as the job's failure (and a parked job keeps them): a
+  // value Postgres refused must not be in them.
+  if (error instanceof Error && errorText(error) !== `${error.name}: ${error.message}`) {
+    return new Error(errorText(error));
+  }
 
   return error;
 }
@@ -20,7 +26,5 @@ export const isNotFound = (error: unknown): boolean =>
 
 /** A short, data-free description of an error for logs, sync_runs and parked_jobs. */
 export function describeError(error: unknown): string {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-
-  return message.slice(0, 1_000);
+  return errorText(error).slice(0, 1_000);
 }
