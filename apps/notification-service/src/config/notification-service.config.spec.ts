@@ -131,4 +131,15 @@ describe('notification-service configuration', () => {
     expect(attempt).toThrow(/NOTIFY_ADMIN_SLACK_WEBHOOK_URL/);
     expect(attempt).not.toThrow(/secret-path/);
   });
+
+  it('refuses a webhook URL with a user name or password, without printing it', () => {
+    const attempt = () =>
+      loadConfig(notificationServiceEnv, {
+        NOTIFY_TEAM_SIGNED_WEBHOOK_URL: 'https://svc:pa55word@hooks.example.com/notify',
+        NOTIFY_WEBHOOK_SIGNING_SECRET: 'a-signing-secret-0123456789abcdef',
+      });
+
+    expect(attempt).toThrow(/NOTIFY_TEAM_SIGNED_WEBHOOK_URL: must carry no user name or password/);
+    expect(attempt).not.toThrow(/pa55word/);
+  });
 });

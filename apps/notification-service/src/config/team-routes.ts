@@ -1,10 +1,13 @@
 import { z } from 'zod';
 
+import { url } from '@sm/config';
+
 /**
  * An http(s) URL that is a secret: whoever holds an incoming-webhook URL can post to the channel.
- * Problems name the variable, never the value, and the URL is never logged.
+ * Problems name the variable, never the value, and the URL is never logged. It is the shared
+ * http(s) field: without a user name or password, which fetch refuses on every delivery.
  */
-export const webhookUrl = () => z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+export const webhookUrl = () => url();
 
 export const emailAddress = () => z.email({ message: 'must be an email address' });
 
