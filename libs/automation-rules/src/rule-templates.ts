@@ -143,7 +143,9 @@ function assertUniqueIds(rules: Rule[], source: string): void {
   }
 }
 
-/** Only blank lines and `#` comments: YAML's empty document. */
+/** Only blank lines, `#` comments and document markers (`---`, `...`): an empty document. */
 function isBlankYaml(text: string): boolean {
-  return text.split(/\r?\n/).every((line) => /^\s*(#.*)?$/.test(line));
+  return text
+    .split(/\r\n|\r|\n/)
+    .every((line) => /^\s*(#.*)?$/.test(line) || /^(---|\.\.\.)\s*(#.*)?$/.test(line));
 }

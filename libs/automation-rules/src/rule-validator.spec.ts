@@ -173,6 +173,8 @@ describe('parseAutomationFile', () => {
     ['an empty file', ''],
     ["a placeholder's comments", '# automation rules go here\n\n  # none yet\n'],
     ['keys with nothing under them', 'rules:\nlocations:\n  loc-1:\n'],
+    ['a document marker and comments', '---\n# none yet\n...\n'],
+    ['old Mac line endings', '# none yet\r# really\r'],
   ])('takes %s for no rules and no settings', (_, text) => {
     expect(parseAutomationFile(text, 'a.yaml')).toEqual({ rules: [], locations: {} });
   });

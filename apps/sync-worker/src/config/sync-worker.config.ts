@@ -76,7 +76,7 @@ export const syncWorkerEnv = z
     /** How often the outbox relay looks for unpublished events when nothing woke it (ms). */
     OUTBOX_POLL_MS: milliseconds(1_000),
     /** After Redis lost its data, events published this recently are published again (ms). */
-    OUTBOX_REPLAY_WINDOW_MS: positiveInt(6 * 3600_000),
+    OUTBOX_REPLAY_WINDOW_MS: positiveInt(6 * 3600_000, 365 * 86_400_000, 'a year'),
     /** A job's lock (ms): a job whose worker died runs again once it expired. */
     WORKER_LOCK_MS: milliseconds(30_000),
     /** How often workers look for stalled jobs (ms). */

@@ -44,6 +44,9 @@ export function storableText(text: string): string {
  * {@link storableJson}, so that one NUL or half an emoji in an operator's tuning, a GHL title or
  * a notification does not fail the statement that stores it.
  */
-export function jsonbParameter(value: unknown): string {
-  return storableJson(JSON.stringify(value));
+export function jsonbParameter(value: unknown): string | null {
+  // JSON.stringify(undefined) is undefined, which a query binds as NULL.
+  const json = JSON.stringify(value) as string | undefined;
+
+  return json === undefined ? null : storableJson(json);
 }
