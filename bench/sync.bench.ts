@@ -111,6 +111,8 @@ const CHILD_FETCH_CONCURRENCY = 32;
 const PAGE_SIZE = 100;
 /** The worker's old-space bound: twice a sync's live heap, well inside the pod's 512 MiB. */
 const WORKER_HEAP_MB = 160;
+/** Once a year, at midnight of 1 January: a schedule that no run of the bench meets. */
+const NEVER_DURING_A_RUN = '0 0 1 1 *';
 
 const log = (message: string) => process.stderr.write(`sync bench: ${message}\n`);
 
@@ -284,6 +286,11 @@ async function startWorker(context: BenchContext): Promise<ServiceProcess> {
       NODE_OPTIONS: `--max-old-space-size=${WORKER_HEAP_MB}`,
       GHL_BURST_LIMIT: '1000000000',
       GHL_DAILY_LIMIT: '1000000000',
+      // The schedules each sync sets must not fire inside a measured run: a task sweep at :30
+      // walked the task search beside a 50k sync (its time 27 s instead of 20, its task count
+      // low, as the TODO in location-sync.processor.ts says).
+      NIGHTLY_SYNC_CRON: NEVER_DURING_A_RUN,
+      TASK_SWEEP_CRON: NEVER_DURING_A_RUN,
     },
     readyUrl: `http://127.0.0.1:${port}/health/live`,
     timeoutMs: 60_000,

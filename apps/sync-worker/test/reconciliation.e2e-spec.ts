@@ -47,6 +47,8 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
       AUTH_SERVICE_URL: tokens.url,
       SERVICE_TOKEN,
       CHILD_FETCH_CONCURRENCY: '16',
+      // The specs run the sweep themselves: the hourly one must not take a change first.
+      TASK_SWEEP_CRON: '0 0 1 1 *',
       GHL_BURST_LIMIT: '1000000',
       ...env,
     });
