@@ -1,11 +1,10 @@
-import { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 
-import { dataSourceOptions } from '@sm/entities';
 import type { GhlContact, GhlTask } from '@sm/ghl-client';
-import { createTestDatabase, TestDatabase } from '@sm/testing';
 
 import { contactRow, FetchContext, taskRow } from '../src/records/record-mappers';
-import { RecordWriter } from '../src/records/record-writer.service';
+import type { RecordWriter } from '../src/records/record-writer.service';
+import { useScratchRecords } from './support/scratch-records';
 
 const LOCATION = 'locLockOrder0001';
 const BEFORE = '2026-03-01T00:00:00Z';
@@ -40,19 +39,12 @@ const outcomeOf = (work: Promise<unknown>) =>
  * first (Postgres then aborts one of them, 40P01, and its sync attempt fails).
  */
 describe('the lock order of record writes', () => {
-  let database: TestDatabase;
+  const scratch = useScratchRecords();
   let dataSource: DataSource;
   let records: RecordWriter;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    records = new RecordWriter(dataSource);
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
+  beforeAll(() => {
+    ({ dataSource, records } = scratch);
   });
 
   /** A transaction held open by the test: the task walk's, one statement at a time. */

@@ -1,11 +1,11 @@
-import { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 
-import { Contact, dataSourceOptions, Task } from '@sm/entities';
+import { Contact, Task } from '@sm/entities';
 import type { GhlContact } from '@sm/ghl-client';
-import { createTestDatabase, TestDatabase } from '@sm/testing';
 
 import { contactRow, FetchContext, noteRow, taskRow } from '../src/records/record-mappers';
-import { RecordWriter } from '../src/records/record-writer.service';
+import type { RecordWriter } from '../src/records/record-writer.service';
+import { useScratchRecords } from './support/scratch-records';
 
 const LOCATION = 'locRecords001';
 
@@ -33,19 +33,12 @@ const at = (iso: string): FetchContext => ({
 });
 
 describe('record upserts', () => {
-  let database: TestDatabase;
+  const scratch = useScratchRecords();
   let dataSource: DataSource;
   let records: RecordWriter;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    records = new RecordWriter(dataSource);
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
+  beforeAll(() => {
+    ({ dataSource, records } = scratch);
   });
 
   const contact = () =>
