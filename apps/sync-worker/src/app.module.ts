@@ -29,6 +29,7 @@ import { GHL_API } from './ghl/ghl-api.token';
 import { JobEnqueuer } from './jobs/job-enqueuer.service';
 import { applyWorkerTimings } from './jobs/worker-timings';
 import { FullSyncController } from './location-sync/full-sync.controller';
+import { LocationRunLock } from './location-sync/location-run-lock.service';
 import { LocationSyncProcessor } from './location-sync/location-sync.processor';
 import { LocationSyncService } from './location-sync/location-sync.service';
 import { NightlyGuard } from './location-sync/nightly-guard.service';
@@ -117,6 +118,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
         WebhookEventsService,
         ContactSyncProcessor,
         LocationSyncProcessor,
+        LocationRunLock,
         WebhookEventsProcessor,
         OutboxRelay,
         RedisLossWatch,

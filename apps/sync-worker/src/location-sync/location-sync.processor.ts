@@ -1,6 +1,6 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 
 import { JobName, QueueName, SweepTasksJob, SyncLocationJob } from '@sm/queues';
 
@@ -10,8 +10,12 @@ import { LocationGate } from '../connections/location-gate.service';
 import { ParkedJobs } from '../failures/parked-jobs.service';
 import { runForLocation } from '../jobs/location-job';
 import { TaskSweepService } from '../tasks/task-sweep.service';
+import { LocationRunLock } from './location-run-lock.service';
 import { LocationSyncService } from './location-sync.service';
 import { localDate, NightlyGuard, plannedAt } from './nightly-guard.service';
+
+/** How long a sync waits before it looks again at a location another run holds. */
+export const BUSY_LOCATION_RETRY_MS = 30_000;
 
 @Processor(QueueName.LocationSync)
 export class LocationSyncProcessor extends WorkerHost implements OnApplicationBootstrap {
@@ -22,6 +26,7 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
     private readonly taskSweep: TaskSweepService,
     private readonly nightly: NightlyGuard,
     private readonly gate: LocationGate,
+    private readonly runLock: LocationRunLock,
     private readonly parkedJobs: ParkedJobs,
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
   ) {
@@ -32,18 +37,38 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
     this.worker.concurrency = Math.max(1, Math.floor(this.config.SYNC_CONCURRENCY / 2));
   }
 
+  /**
+   * One run per location at a time (`LocationRunLock`). A sweep that fires while the location
+   * syncs is skipped: the sync walks the same task search, and the next sweep comes within the
+   * hour. A sync that comes while another run holds the location waits in the delayed set: two
+   * walks side by side would ask GHL everything twice.
+   */
   async process(job: Job<SyncLocationJob | SweepTasksJob>, token?: string) {
-    // TODO: a sweep that fires (TASK_SWEEP_CRON) while a first or on-demand sync of the same
-    // location runs walks the same task search beside it: every task is still stored, but the
-    // tasks the sweep writes first count in its run, not the sync's (a 10k-contact test: 18,887
-    // of 19,887), and GHL is asked twice. Skipping the sweep while such a run is open needs a
-    // run lock that a killed worker cannot leave behind; until then the counts are only low.
+    if (job.name !== JobName.SweepTasks && job.name !== JobName.SyncLocation) {
+      throw new UnrecoverableError(`no handler: ${job.name}`);
+    }
+    const held = await this.runLock.tryHold(job.data.locationId);
+    if (!held && job.name === JobName.SweepTasks) {
+      return { skipped: 'location-run-in-progress' as const };
+    }
+    if (!held) {
+      await job.moveToDelayed(Date.now() + BUSY_LOCATION_RETRY_MS, token);
+      throw new DelayedError();
+    }
+
+    try {
+      return await this.processHeld(job, token);
+    } finally {
+      await held.release();
+    }
+  }
+
+  private processHeld(job: Job<SyncLocationJob | SweepTasksJob>, token?: string) {
     if (job.name === JobName.SweepTasks) {
       return runForLocation(job, token, this.gate, ({ connection }) =>
         this.taskSweep.sweep(job.data, job.id, connection),
       );
     }
-    if (job.name !== JobName.SyncLocation) throw new UnrecoverableError(`no handler: ${job.name}`);
 
     const data = job.data as SyncLocationJob;
 

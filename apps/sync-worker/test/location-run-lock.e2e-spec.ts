@@ -1,0 +1,56 @@
+import { DataSource } from 'typeorm';
+
+import { LocationRunLock } from '../src/location-sync/location-run-lock.service';
+import { useScratchRecords } from './support/scratch-records';
+
+describe('the location run lock', () => {
+  const scratch = useScratchRecords();
+  let dataSource: DataSource;
+  let runLock: LocationRunLock;
+
+  beforeAll(() => {
+    dataSource = scratch.dataSource;
+    runLock = new LocationRunLock(dataSource);
+  });
+
+  it('holds one run per location, and the location again once released', async () => {
+    const first = await runLock.tryHold('SMlockedLocation001');
+    const second = await runLock.tryHold('SMlockedLocation001');
+    const other = await runLock.tryHold('SMotherLocation0001');
+
+    expect(first).not.toBeNull();
+    expect(second).toBeNull();
+    expect(other).not.toBeNull();
+    await first?.release();
+    await other?.release();
+    const again = await runLock.tryHold('SMlockedLocation001');
+    expect(again).not.toBeNull();
+    await again?.release();
+  });
+
+  it('is let go with the connection of a worker that died', async () => {
+    const held = await runLock.tryHold('SMkilledHolder00001');
+    // The holder's backend, as a killed worker's would end.
+    const key = `hashtextextended('location-run:SMkilledHolder00001', 0)`;
+    await dataSource.query(
+      `SELECT pg_terminate_backend(l.pid) FROM pg_locks l
+       WHERE l.locktype = 'advisory' AND l.granted
+         AND l.objid = (${key} & x'ffffffff'::bigint)::oid`,
+    );
+
+    const after = await eventuallyHeld('SMkilledHolder00001');
+
+    expect(after).not.toBeNull();
+    await after.release();
+    await held?.release();
+  });
+
+  async function eventuallyHeld(locationId: string) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const held = await runLock.tryHold(locationId);
+      if (held) return held;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${locationId} stayed locked`);
+  }
+});
