@@ -36,7 +36,7 @@
 // TODO: vs_insert is 0.31-0.37 against its 0.5 target (0.22 at the start of the fourth session), on
 // 2 cores shared by the worker, the sandbox, Postgres and Redis, which the sync keeps 81-87 %
 // busy: it is bound by CPU. A 10k sync takes 3.1-4.1 s and 5.1-6.7 s of machine CPU; `floor cpu`
-// is 3.1-3.9 s (0.71-0.76 of the bare INSERT), so the sync spends ~1.7x the floors' CPU. perf
+// is 3.1-3.9 s (0.67-0.76 of the bare INSERT), so the sync spends ~1.7x the floors' CPU. perf
 // (fifth session, warm worker and sandbox): the worker ~2.4 s (GC ~0.5 s: a ~70 MB live heap
 // marked about five times, batch data promoted; the HTTP client and the GHL client ~0.4 s; V8
 // still compiling ~0.25 s; row mapping and JSON ~0.2 s; the rest spread thin), Postgres ~2.5 s,
