@@ -68,7 +68,10 @@ describe('the automation variables at boot', () => {
     });
     expect(unknownRule.code).toBe(1);
     expect(unknownRule.output).toMatch(
-      /^sync-worker: Invalid configuration:\n {2}- AUTOMATION_ENABLED_RULES: no rule nope-rule \(the rules are [a-z, -]+\)\n$/,
+      new RegExp(
+        '^sync-worker: Invalid configuration:\\n {2}- AUTOMATION_ENABLED_RULES: no rule ' +
+          'nope-rule \\(the rules are [a-z, -]+\\)\\n$',
+      ),
     );
   }, 120_000);
 
