@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { load } from 'js-yaml';
 
-import { checkRule, InvalidRuleError, parseRule } from './rule-validator';
+import { checkRule, InvalidRuleError, isPlainObject, parseRule } from './rule-validator';
 import type { Rule, RuleOverrides } from './rule.types';
 
 /** One location's choice for one rule: on or off, and how it is tuned. */
@@ -66,7 +66,7 @@ export function parseAutomationFile(text: string, source: string): AutomationFil
   } catch (error) {
     throw new InvalidRuleError(source, [`not YAML or JSON: ${(error as Error).message}`]);
   }
-  if (!isMapping(parsed)) {
+  if (!isPlainObject(parsed)) {
     throw new InvalidRuleError(source, [
       'is not an automation file (a mapping with rules and locations)',
     ]);
@@ -98,14 +98,14 @@ function fileRules(value: unknown, errors: string[]): Rule[] {
 }
 
 function fileLocations(value: unknown, errors: string[]): AutomationFile['locations'] {
-  if (!isMapping(value)) {
+  if (!isPlainObject(value)) {
     errors.push('locations must map location ids (or "*") to their rule settings');
 
     return {};
   }
   for (const [locationId, settings] of Object.entries(value)) {
     if (settings === null) continue; // `loc-1:` with nothing under it
-    if (!isMapping(settings)) {
+    if (!isPlainObject(settings)) {
       errors.push(`locations.${locationId} must map rule ids to { enabled, overrides }`);
       continue;
     }
@@ -120,7 +120,7 @@ function fileLocations(value: unknown, errors: string[]): AutomationFile['locati
 }
 
 function settingErrors(where: string, setting: unknown): string[] {
-  if (!isMapping(setting)) return [`${where} must be a mapping with enabled (and overrides)`];
+  if (!isPlainObject(setting)) return [`${where} must be a mapping with enabled (and overrides)`];
   const errors = Object.keys(setting)
     .filter((key) => key !== 'enabled' && key !== 'overrides')
     .map((key) => `${where}.${key} is unknown (a setting has enabled and overrides)`);
@@ -129,10 +129,6 @@ function settingErrors(where: string, setting: unknown): string[] {
     errors.push(`${where}.enabled must be true or false`);
 
   return errors;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function assertUniqueIds(rules: Rule[], source: string): void {

@@ -111,7 +111,8 @@ function actionOverrideErrors(rule: Rule, actions: unknown): string[] {
   return errors;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A JSON or YAML mapping: an object that is not a list. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
