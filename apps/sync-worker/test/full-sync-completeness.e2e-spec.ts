@@ -43,6 +43,22 @@ describe('full sync: every record GHL has is stored', () => {
       });
       await harness.expectRecordsEqualSandbox(ghl);
     }, 180_000);
+
+    it('leaves the planner statistics of the columns it finds record rows by', async () => {
+      const analyzed: { column: string }[] = await harness.dataSource.query(
+        `SELECT tablename || '.' || attname AS column FROM pg_stats
+         WHERE schemaname = current_schema() AND tablename LIKE 'contact%'`,
+      );
+
+      const lookups = ['location_id', 'id', 'deleted_at'];
+      const expected = [
+        ...lookups.map((column) => `contacts.${column}`),
+        ...['contact_tasks', 'contact_notes', 'contact_appointments'].flatMap((table) =>
+          [...lookups, 'contact_id'].map((column) => `${table}.${column}`),
+        ),
+      ];
+      expect(analyzed.map((row) => row.column)).toEqual(expect.arrayContaining(expected));
+    });
   });
 
   describe('while the task sweep walks the same location', () => {

@@ -286,12 +286,14 @@ export class LocationSyncService {
     };
     const listed = groupPages(api.listContacts({ pageSize: 100 }), CONTACTS_PER_BATCH);
     let analyzedAt = 0;
+    let statistics: Promise<void> = Promise.resolve();
     try {
       for await (const listedBatch of prefetchPages(listed)) {
         const walked = state.seenIds.length;
         const isDue = walked >= (STATISTICS_AT_CONTACTS[analyzedAt] ?? Infinity);
         if (state.plan.isBulk && isDue) {
-          await this.records.analyze();
+          // Not waited for (it blocks no write): the walk goes on while Postgres samples.
+          statistics = statistics.then(() => this.records.analyze());
           analyzedAt = STATISTICS_AT_CONTACTS.findIndex((at) => at > walked);
         }
         const needing = await this.writeContactBatch(api, job, state, listedBatch, timeZone);
@@ -306,6 +308,7 @@ export class LocationSyncService {
     } finally {
       // A failed walk still waits for the write in flight, so that none outlives the run.
       await pendingWrite.catch(() => undefined);
+      await statistics;
     }
     await pendingWrite;
   }

@@ -26,6 +26,9 @@ export interface ChildWriteResult {
  * Every write to SolarMarket's records goes through here: upserts that never let an older
  * version win, and tombstones that keep the row but mark it deleted.
  */
+/** The columns the sync's statements find record rows by. */
+const LOOKUP_COLUMNS = new Set(['location_id', 'id', 'contact_id', 'deleted_at']);
+
 @Injectable()
 export class RecordWriter {
   private readonly logger = new Logger(RecordWriter.name);
@@ -37,11 +40,18 @@ export class RecordWriter {
   }
 
   /**
-   * Refreshes the planner's statistics of the record tables (ANALYZE samples at most 30,000 rows
-   * a table, and blocks no reads or writes). A role that may not analyze them only loses speed.
+   * Refreshes the planner's statistics of the record tables, for the columns the sync looks rows
+   * up by (ANALYZE samples at most 30,000 rows a table, and blocks no reads or writes). Those of
+   * every column took 2.5 times as long: 0.39 s of Postgres' time in a 10k sync, against 0.16 s.
+   * The other columns' are autovacuum's to refresh. A role that may not analyze the tables only
+   * loses speed.
    */
   async analyze(): Promise<void> {
-    const tables = [ContactsTable, ...Object.values(ChildTables)].map((table) => table.name);
+    const tables = [ContactsTable, ...Object.values(ChildTables)].map((table) => {
+      const lookups = table.columns.filter((column) => LOOKUP_COLUMNS.has(column));
+
+      return `${table.name} (${lookups.join(', ')})`;
+    });
     await this.dataSource.query(`ANALYZE ${tables.join(', ')}`).catch((error: unknown) => {
       this.logger.warn({ error: String(error) }, 'record tables not analyzed');
     });
