@@ -293,6 +293,37 @@ describe('automation rules (exactly once under duplicated and reordered events)'
     );
   });
 
+  it('keeps the other rules of a location whose stored tuning no longer fits', async () => {
+    const location = 'AutoE2eLocation0002';
+    await connect(harness, location, ['contacts.readonly']);
+    expect((await enableRule(harness, location, 'task-completed-team-notice')).status).toBe(200);
+    // Stored by an earlier release, or before the rule file changed: the API refuses it today.
+    await harness.dataSource.query(
+      `INSERT INTO automation_rule_settings (location_id, rule_id, enabled, overrides, enabled_at)
+       VALUES ($1, 'new-lead-follow-up', true, '{"trigger": {"event": "contact.moved"}}', now())`,
+      [location],
+    );
+    const contact = await saveContact(harness, { locationId: location, id: 'lead-misfit' });
+    const completedAt = new Date();
+    await saveTask(harness, {
+      locationId: location,
+      id: 'task-misfit',
+      contactId: contact.id,
+      completed: true,
+      completedAt,
+    });
+
+    await deliver(harness, [contactEvent(location, contact.id)]);
+
+    const notices = (await jobsNamed(JobName.TaskCompleted)).filter(
+      (job) => job.data.taskId === 'task-misfit',
+    );
+    expect(notices.map((job) => job.id)).toEqual([
+      `task-completed.${location}.task-misfit.${completedAt.getTime()}`,
+    ]);
+    expect(await followUps(contact.id)).toHaveLength(0);
+  });
+
   it('refuses a misspelt or malformed tuning (422, naming it), the stored one kept', async () => {
     const locationUrl = `${harness.url}/api/v1/automation/locations/${LOCATION}`;
     const ruleUrl = `${locationUrl}/rules/new-lead-follow-up`;

@@ -88,16 +88,37 @@ export class RuleBook {
     const settings = await this.settingsFor(locationId);
     const rules = settings
       .filter((setting) => setting.enabled)
-      .map((setting) => ({
-        rule: applyOverrides(this.require(setting.ruleId), setting.overrides),
-        enabledAt: setting.enabledAt,
-      }));
+      .flatMap((setting) => {
+        const rule = this.tuned(locationId, setting);
+
+        return rule ? [{ rule, enabledAt: setting.enabledAt }] : [];
+      });
     this.cache.set(locationId, {
       rules,
       expiresAt: Date.now() + this.config.AUTOMATION_SETTINGS_TTL_MS,
     });
 
     return rules;
+  }
+
+  /**
+   * The rule with the location's tuning, or null when the stored tuning no longer fits it (it was
+   * stored by an earlier release, or before the operator's file changed the rule): that one rule
+   * is off for the location, loudly, and its other rules go on.
+   */
+  private tuned(locationId: string, setting: EffectiveSetting): Rule | null {
+    try {
+      return applyOverrides(this.require(setting.ruleId), setting.overrides);
+    } catch (error) {
+      if (!(error instanceof InvalidRuleError)) throw error;
+      const { ruleId, source } = setting;
+      this.logger.error(
+        { locationId, ruleId, source, errors: error.errors },
+        'stored tuning no longer fits its rule: the rule is off for the location',
+      );
+
+      return null;
+    }
   }
 
   async enabledWith(locationId: string, event: TriggerEvent): Promise<EnabledRule[]> {
