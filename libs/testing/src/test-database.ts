@@ -38,7 +38,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** A BullMQ key prefix of its own per test file: queues of parallel tests never meet. */
+/**
+ * A BullMQ key prefix of its own per test file: queues of parallel tests never meet. It carries
+ * the jest run's name, by which the run's teardown removes its keys from the shared Redis.
+ */
 export function uniqueQueuePrefix(label = 't'): string {
-  return `${label}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const run = process.env.SM_TEST_RUN ?? 'adhoc';
+
+  return `${label}-${run}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }

@@ -1,0 +1,33 @@
+import { Redis } from 'ioredis';
+
+import { TEST_REDIS_URL } from '../test-database';
+
+// The suite's global setup and teardown (jest.config.js), driven here as jest drives them.
+const nameTheRun = require('./global-setup.cjs') as () => Promise<void>;
+const removeTheRunsKeys = require('./global-teardown.cjs') as () => Promise<void>;
+
+describe("a jest run's keys in the shared Redis", () => {
+  const redis = new Redis(TEST_REDIS_URL);
+  const realRun = process.env.SM_TEST_RUN;
+
+  afterAll(async () => {
+    process.env.SM_TEST_RUN = realRun;
+    await redis.quit();
+  });
+
+  it('are removed at its end, under its name only', async () => {
+    delete process.env.SM_TEST_RUN;
+    await nameTheRun();
+    const run = process.env.SM_TEST_RUN as string;
+    const ours = [`sync-${run}-41-a1b2c3:location-sync:1`, `ingress-${run}-42-d4e5f6:meta`];
+    const another = 'sync-run0123456789-41-a1b2c3:location-sync:1';
+    for (const key of [...ours, another]) await redis.set(key, '1');
+
+    await removeTheRunsKeys();
+
+    expect(run).toMatch(/^run[0-9a-f]{10}$/);
+    expect(await redis.exists(...ours)).toBe(0);
+    expect(await redis.exists(another)).toBe(1);
+    await redis.del(another);
+  });
+});
