@@ -18,7 +18,7 @@ describe("a jest run's keys in the shared Redis", () => {
   it('are removed at its end, under its name only', async () => {
     delete process.env.SM_TEST_RUN;
     await nameTheRun();
-    const run = process.env.SM_TEST_RUN as string;
+    const run = String(process.env.SM_TEST_RUN);
     const ours = [`sync-${run}-41-a1b2c3:location-sync:1`, `ingress-${run}-42-d4e5f6:meta`];
     const another = 'sync-run0123456789-41-a1b2c3:location-sync:1';
     for (const key of [...ours, another]) await redis.set(key, '1');
