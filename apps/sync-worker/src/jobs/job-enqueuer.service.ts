@@ -36,7 +36,9 @@ export class JobEnqueuer {
   /**
    * One fetch per contact per coalescing window. BullMQ's deduplication absorbs adds while the
    * job waits; with `keepLastIfActive`, an add that arrives while the job already runs is kept
-   * and becomes one more job when the running one finishes, so no change is missed.
+   * and becomes one more job when the running one finishes, so no change is missed. A waiting
+   * job keeps the first add's options, so a webhook absorbed into a reconciliation fetch raises
+   * it to its own priority and cause (see raiseWaitingJob).
    */
   async syncContact(data: SyncContactJob, priority: number = JobPriority.RealTime) {
     const options: JobsOptions = {
@@ -48,7 +50,28 @@ export class JobEnqueuer {
       priority,
     };
 
-    return this.contactSync.add(JobName.SyncContact, data, options);
+    const added = await this.contactSync.add(JobName.SyncContact, data, options);
+    await this.raiseWaitingJob(added.id, data, priority);
+
+    return added;
+  }
+
+  /**
+   * The job an add was absorbed into, raised to the add's priority when that is higher (lower
+   * in BullMQ), and to a webhook's cause: it then spends the realtime budget and runs before
+   * reconciliation work, as the webhook's own job would have. A job already running is left
+   * alone: the add is kept for the one after it.
+   */
+  private async raiseWaitingJob(jobId: string | undefined, data: SyncContactJob, priority: number) {
+    const held = jobId ? await this.contactSync.getJob(jobId) : undefined;
+    // BullMQ's 0 is no priority at all, which runs before any other.
+    if (!held || held.priority <= priority) return;
+    if (!['delayed', 'prioritized', 'waiting'].includes(await held.getState())) return;
+
+    await held.changePriority({ priority });
+    if (data.cause === 'webhook' && held.data.cause !== 'webhook') {
+      await held.updateData({ ...held.data, cause: data.cause, inboxId: data.inboxId });
+    }
   }
 
   syncLocation(data: SyncLocationJob) {
