@@ -140,6 +140,38 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     );
   });
 
+  it('stores by key a field added in GHL since the definitions were read', async () => {
+    const added = await change({
+      kind: 'customField.create',
+      fields: { name: 'Battery size', fieldKey: 'contact.battery_size' },
+    });
+    const contact = (await exportSandbox()).contacts[3];
+    await change({
+      kind: 'contact.update',
+      contactId: contact.id,
+      fields: { customFields: [{ key: 'contact.battery_size', field_value: '13.5 kWh' }] },
+    });
+    const contactSync = new Queue(QueueName.ContactSync, {
+      connection: redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions,
+      prefix,
+    });
+    await contactSync.add(JobName.SyncContact, {
+      locationId: LOCATION,
+      contactId: contact.id,
+      cause: 'manual',
+    });
+    await contactSync.close();
+
+    const stored = await eventually(async () => {
+      const row = await dataSource
+        .getRepository(Contact)
+        .findOneByOrFail({ locationId: LOCATION, id: contact.id });
+
+      return row.customFields[added.record.id] ? row : undefined;
+    }, 20_000);
+    expect(stored.customFieldsByKey).toMatchObject({ 'contact.battery_size': '13.5 kWh' });
+  });
+
   it('reconciles nightly at ≤ 0.05 GHL calls per contact when 1 % changed', async () => {
     for (let index = 0; index < CONTACTS / 100; index++) {
       await change({ kind: 'contact.update', fields: { city: `Nightly ${index}` } });
@@ -348,7 +380,7 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
       async () =>
         (await dataSource
           .getRepository(SyncRun)
-          .findOneBy({ trigger: 'manual', status: 'succeeded' })) ?? undefined,
+          .findOneBy({ scope: 'location', trigger: 'manual', status: 'succeeded' })) ?? undefined,
       45_000,
       'the manual full sync',
     );

@@ -4,7 +4,7 @@ import { ContactActivityService } from '../contacts/contact-activity.service';
 import { ContactInput } from '../contacts/contact-input';
 import { Change, ContactsService } from '../contacts/contacts.service';
 import { LocationDataset } from '../dataset/location-dataset';
-import { SandboxContact } from '../dataset/records';
+import { SandboxContact, SandboxCustomFieldDefinition } from '../dataset/records';
 import { SandboxStore } from '../dataset/sandbox-store.service';
 import { badRequest, notFound } from '../http/ghl-errors';
 import { appointmentEvent, contactEvent } from '../webhooks/webhook-payloads';
@@ -25,6 +25,7 @@ export const CHANGE_KINDS = [
   'appointment.create',
   'appointment.update',
   'appointment.delete',
+  'customField.create',
 ] as const;
 
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -77,8 +78,40 @@ export class ChangesService {
     if (noun === 'contact') return this.contactChange(dataset, verb, request);
     if (noun === 'task') return this.taskChange(dataset, verb, request, fields);
     if (noun === 'note') return this.noteChange(dataset, verb, request, fields);
+    if (noun === 'customField') return this.customFieldCreated(dataset, fields);
 
     return this.appointmentChange(dataset, verb, request, fields);
+  }
+
+  /**
+   * A contact field added in GHL's settings (`fields`: name, fieldKey, dataType). GHL sends no
+   * webhook for it: contacts carry its id before anyone asks for the definitions again.
+   */
+  private customFieldCreated(
+    dataset: LocationDataset,
+    fields: Record<string, unknown>,
+  ): Change<SandboxCustomFieldDefinition> {
+    const name = typeof fields.name === 'string' ? fields.name : 'Added field';
+    const fieldKey =
+      typeof fields.fieldKey === 'string'
+        ? fields.fieldKey
+        : `contact.added_${dataset.customFields.length}`;
+    if (dataset.customFields.some((field) => field.fieldKey === fieldKey)) {
+      throw badRequest(`fieldKey ${fieldKey} exists`);
+    }
+    const definition: SandboxCustomFieldDefinition = {
+      id: this.store.changePrng(dataset.id).id(),
+      name,
+      fieldKey,
+      placeholder: name,
+      dataType: 'TEXT',
+      position: dataset.customFields.length * 50,
+      locationId: dataset.id,
+      model: 'contact',
+    };
+    dataset.customFields.push(definition);
+
+    return { record: definition, events: [] };
   }
 
   private contactChange(dataset: LocationDataset, verb: string, request: ChangeRequest) {

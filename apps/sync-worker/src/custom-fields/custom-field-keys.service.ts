@@ -11,12 +11,17 @@ import { describeError } from '../failures/job-errors';
 /** Field id → field key (`contact.roof_type`) for one location. */
 export type FieldKeys = ReadonlyMap<string, string>;
 
-/** A location's definitions are asked of GHL again at most this often, unknown ids or not. */
-const RELOAD_AT_MOST_EVERY_MS = 60_000;
+/**
+ * An id that a reload did not find either (a field deleted in GHL, or one it lists late) asks
+ * GHL again at most this often. An id never looked for asks at once.
+ */
+const RELOAD_FOR_A_MISSING_ID_EVERY_MS = 60_000;
 
 interface CachedKeys {
   keys: Map<string, string>;
   loadedAt: number;
+  /** Ids the last reload was asked for and did not find. */
+  missing: Set<string>;
 }
 
 /**
@@ -31,18 +36,28 @@ export class CustomFieldKeys {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The keys for these field ids, reloading the definitions once if one is unknown. */
+  /**
+   * The keys for these field ids, reloading the definitions when one is unknown: at once for an
+   * id not looked for yet (a field added in GHL since), at most once a minute for one that the
+   * last reload did not find either.
+   */
   async forFieldIds(api: LocationApi, fieldIds: Iterable<string>): Promise<FieldKeys> {
     const cached = this.cache.get(api.locationId) ?? (await this.fromDatabase(api.locationId));
-    const hasUnknown = [...fieldIds].some((id) => !cached?.keys.has(id));
-    const mayReload = !cached || Date.now() - cached.loadedAt > RELOAD_AT_MOST_EVERY_MS;
-    if (cached && !(hasUnknown && mayReload)) return cached.keys;
+    if (!cached) return (await this.reload(api, fieldIds)) ?? new Map();
 
-    return (await this.reload(api)) ?? cached?.keys ?? new Map();
+    const unknown = [...fieldIds].filter((id) => !cached.keys.has(id));
+    const hasNewUnknown = unknown.some((id) => !cached.missing.has(id));
+    const isStale = Date.now() - cached.loadedAt > RELOAD_FOR_A_MISSING_ID_EVERY_MS;
+    if (unknown.length === 0 || !(hasNewUnknown || isStale)) return cached.keys;
+
+    return (await this.reload(api, unknown)) ?? cached.keys;
   }
 
-  /** Reads the definitions from GHL and stores them; null when GHL will not tell us. */
-  async reload(api: LocationApi): Promise<FieldKeys | null> {
+  /**
+   * Reads the definitions from GHL and stores them; null when GHL will not tell us. `wanted`
+   * are the ids the caller looks for: those GHL does not list either are remembered as missing.
+   */
+  async reload(api: LocationApi, wanted: Iterable<string> = []): Promise<FieldKeys | null> {
     const { locationId } = api;
     let fields: { id?: string; fieldKey?: string; name?: string; dataType?: string }[];
     try {
@@ -51,9 +66,11 @@ export class CustomFieldKeys {
       if (!(error instanceof GhlApiError) || error.isTransient) throw error;
       // Without locations/customFields.readonly values are still stored by id.
       this.logger.warn({ locationId, error: describeError(error) }, 'custom fields unreadable');
+      const keys = this.cache.get(locationId)?.keys ?? new Map<string, string>();
       this.cache.set(locationId, {
-        keys: this.cache.get(locationId)?.keys ?? new Map(),
+        keys,
         loadedAt: Date.now(),
+        missing: missingFrom(keys, wanted),
       });
 
       return null;
@@ -72,7 +89,8 @@ export class CustomFieldKeys {
     if (rows.length > 0)
       await this.dataSource.getRepository(LocationCustomField).upsert(rows, ['locationId', 'id']);
     const keys = new Map(rows.map((row) => [row.id, row.fieldKey]));
-    this.cache.set(locationId, { keys, loadedAt: loadedAt.getTime() });
+    const missing = missingFrom(keys, wanted);
+    this.cache.set(locationId, { keys, loadedAt: loadedAt.getTime(), missing });
 
     return keys;
   }
@@ -82,11 +100,16 @@ export class CustomFieldKeys {
     if (rows.length === 0) return undefined;
 
     const loadedAt = Math.max(...rows.map((row) => row.loadedAt.getTime()));
-    const cached = { keys: new Map(rows.map((row) => [row.id, row.fieldKey])), loadedAt };
+    const keys = new Map(rows.map((row) => [row.id, row.fieldKey]));
+    const cached = { keys, loadedAt, missing: new Set<string>() };
     this.cache.set(locationId, cached);
 
     return cached;
   }
+}
+
+function missingFrom(keys: FieldKeys, wanted: Iterable<string>): Set<string> {
+  return new Set([...wanted].filter((id) => !keys.has(id)));
 }
 
 /** The custom field ids a batch of GHL contacts carries. */
