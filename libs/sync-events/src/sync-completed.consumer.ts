@@ -1,9 +1,41 @@
-import { ConnectionOptions, Job, UnrecoverableError, Worker } from 'bullmq';
+import { ConnectionOptions, Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 
 import { JobName, redisOptionsFromUrl, syncCompletedQueue } from '@sm/queues';
 
 import type { SyncCompletedEvent } from './sync-completed.event';
 import { explainInvalidEvent, isSyncCompletedEventV1 } from './sync-completed.schema';
+
+/** Retries of a failing handler in place, while the event keeps the head of its queue. */
+export interface SyncCompletedRetryOptions {
+  /**
+   * How long (ms) a delivery's first attempt retries a failing handler in place, counted from
+   * its first try. Default 300000 (5 minutes); 0 turns retries in place off.
+   */
+  windowMs?: number;
+  /** The wait (ms) before the first retry in place, doubled after each. Default 1000. */
+  initialDelayMs?: number;
+  /** The longest wait (ms) between two tries in place. Default 30000. */
+  maxDelayMs?: number;
+}
+
+/** One failed try of the handler, for the consumer's logs (ids and the error only). */
+export interface SyncCompletedTryFailure {
+  consumer: string;
+  eventId: string;
+  locationId: string;
+  contactId: string | null;
+  /** BullMQ's attempt, from 1. */
+  attempt: number;
+  /** The try within this attempt, from 1 (more than 1 only while retrying in place). */
+  tryNumber: number;
+  error: Error;
+  /**
+   * When the handler is tried again in place (ms), or null: the delivery left the handler, to
+   * BullMQ's own retries while attempts remain (or failed for good), or, when the worker
+   * closes, back to the head of its queue.
+   */
+  retryInMs: number | null;
+}
 
 export interface SyncCompletedConsumerOptions {
   /** The consumer's registered name (lower-case words); its queue is `sync-completed.<name>`. */
@@ -12,8 +44,9 @@ export interface SyncCompletedConsumerOptions {
   /** The platform's `QUEUE_PREFIX` (default `sm`). */
   prefix?: string;
   /**
-   * Called once per delivery. Deliveries are at least once: deduplicate by `event.eventId`.
-   * A throw retries the delivery with the producer's backoff.
+   * Called once per try. Deliveries are at least once: deduplicate by `event.eventId`. A throw
+   * is retried in place, then by BullMQ's attempts (see `createSyncCompletedConsumer`); throw an
+   * `UnrecoverableError` for an event that can never be handled, to fail it at once.
    */
   handle: (event: SyncCompletedEvent, job: Job<SyncCompletedEvent>) => Promise<void>;
   /**
@@ -21,31 +54,60 @@ export interface SyncCompletedConsumerOptions {
    * per contact); more trades that order for throughput.
    */
   concurrency?: number;
+  retry?: SyncCompletedRetryOptions;
+  /** Called after every failed try. It must not throw; what it throws is ignored. */
+  onTryFailed?: (failure: SyncCompletedTryFailure) => void;
+  /**
+   * Called once when a delivery failed for good: its attempts are spent, it was unrecoverable,
+   * or it is not a v1 event (then `job.data` is whatever the queue held). Keep it where an
+   * operator can replay it. It should not reject: a rejection is dropped, and the job stays in
+   * BullMQ's bounded failed set.
+   */
+  onDeliveryFailed?: (job: Job<SyncCompletedEvent>, error: Error) => Promise<void>;
 }
 
 export interface SyncCompletedConsumer {
   readonly worker: Worker<SyncCompletedEvent>;
-  /** Stops taking events and waits for the ones in hand. */
+  /**
+   * Stops taking events and waits for the tries in hand. A delivery waiting between retries in
+   * place goes back to the head of its queue at once, with no attempt spent.
+   */
   close(): Promise<void>;
 }
 
+const RETRY_DEFAULTS: Required<SyncCompletedRetryOptions> = {
+  windowMs: 300_000,
+  initialDelayMs: 1_000,
+  maxDelayMs: 30_000,
+};
+
 /**
- * A BullMQ worker on this consumer's own `sync-completed` queue. Events that do not match the
- * v1 schema fail at once without retries (they will not get better).
+ * A BullMQ worker on this consumer's own `sync-completed` queue.
+ *
+ * Delivery: every event at least once, and in order per contact while the handler recovers
+ * within the retry window. A throw from `handle` is retried in place (capped exponential
+ * backoff) for `retry.windowMs`: the event stays active at the head of the queue, so with
+ * `concurrency: 1` the events behind it wait and order holds. Past the window the delivery
+ * falls back to BullMQ's attempts (the relay's: 6, exponential from 2 s), which take the events
+ * behind it meanwhile, so order holds no longer. A delivery whose attempts are spent goes to
+ * `onDeliveryFailed`. The trade-off: an event that can never be handled holds its consumer's
+ * queue for the window; throw an `UnrecoverableError` to fail it at once. Events that do not
+ * match the v1 schema fail at once (they will not get better).
  */
 export function createSyncCompletedConsumer(
   options: SyncCompletedConsumerOptions,
 ): SyncCompletedConsumer {
+  const closing = new AbortController();
   const worker = new Worker<SyncCompletedEvent>(
     syncCompletedQueue(options.consumer),
-    async (job) => {
+    async (job, token) => {
       if (job.name !== JobName.SyncCompleted) return;
       if (!isSyncCompletedEventV1(job.data)) {
         throw new UnrecoverableError(
           `not a sync-completed v1 event: ${explainInvalidEvent(job.data).join('; ')}`,
         );
       }
-      await options.handle(job.data, job);
+      await deliver(options, job, token, closing.signal);
     },
     {
       connection: redisOptionsFromUrl(options.redisUrl) as ConnectionOptions,
@@ -53,6 +115,98 @@ export function createSyncCompletedConsumer(
       concurrency: options.concurrency ?? 1,
     },
   );
+  // Also when a caller closes the worker itself.
+  worker.on('closing', () => closing.abort());
+  const onDeliveryFailed = options.onDeliveryFailed;
+  if (onDeliveryFailed) {
+    worker.on('failed', (job, error) => {
+      const hasFailedForGood = typeof job?.finishedOn === 'number';
+      if (job && hasFailedForGood) onDeliveryFailed(job, error).catch(() => undefined);
+    });
+  }
 
-  return { worker, close: () => worker.close() };
+  return {
+    worker,
+    close: () => {
+      closing.abort();
+
+      return worker.close();
+    },
+  };
+}
+
+/** Tries the handler until it succeeds, the retry window ends, or the worker closes. */
+async function deliver(
+  options: SyncCompletedConsumerOptions,
+  job: Job<SyncCompletedEvent>,
+  token: string | undefined,
+  closing: AbortSignal,
+): Promise<void> {
+  const retry = { ...RETRY_DEFAULTS, ...options.retry };
+  // Only the first attempt holds the queue: a later one comes after BullMQ's backoff, when the
+  // events behind it may already have been handled.
+  const isRetriedInPlace = job.attemptsMade === 0 && retry.windowMs > 0;
+  const deadline = Date.now() + retry.windowMs;
+
+  for (let tryNumber = 1; ; tryNumber += 1) {
+    try {
+      await options.handle(job.data, job);
+
+      return;
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      const canRetry =
+        isRetriedInPlace && !(error instanceof UnrecoverableError) && Date.now() < deadline;
+      const backoffMs = Math.min(retry.initialDelayMs * 2 ** (tryNumber - 1), retry.maxDelayMs);
+      const retryInMs =
+        canRetry && !closing.aborted ? Math.min(backoffMs, deadline - Date.now()) : null;
+      report(options, job, { tryNumber, error, retryInMs });
+      if (canRetry && closing.aborted) await returnToHead(job, token);
+      if (retryInMs === null) throw error;
+
+      await sleep(retryInMs, closing);
+      if (closing.aborted) await returnToHead(job, token);
+    }
+  }
+}
+
+/**
+ * Puts the job back where it was, first in line, with no attempt spent (BullMQ's manual retry:
+ * `moveToWait` and a `WaitingError`), so that a closing worker does not wait out a backoff.
+ */
+async function returnToHead(job: Job, token: string | undefined): Promise<never> {
+  await job.moveToWait(token);
+  throw new WaitingError();
+}
+
+function report(
+  options: SyncCompletedConsumerOptions,
+  job: Job<SyncCompletedEvent>,
+  failure: Pick<SyncCompletedTryFailure, 'tryNumber' | 'error' | 'retryInMs'>,
+): void {
+  try {
+    options.onTryFailed?.({
+      consumer: options.consumer,
+      eventId: job.data.eventId,
+      locationId: job.data.locationId,
+      contactId: job.data.contactId,
+      attempt: job.attemptsMade + 1,
+      ...failure,
+    });
+  } catch {
+    // An observer's own failure must not change the delivery.
+  }
+}
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
