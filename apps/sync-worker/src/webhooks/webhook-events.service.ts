@@ -38,7 +38,8 @@ export class WebhookEventsService {
 
     const locationId = delivery.locationId ?? stringOr(delivery.payload.locationId);
     if (!locationId || !(await this.isActive(locationId))) {
-      await this.mark(this.dataSource.manager, inboxId, DeliveryStatus.Ignored);
+      const reason = 'the location is not an active connection';
+      await this.mark(this.dataSource.manager, inboxId, DeliveryStatus.Ignored, reason);
 
       return 'inactive';
     }
@@ -55,7 +56,7 @@ export class WebhookEventsService {
 
   private async act(action: WebhookAction, delivery: WebhookDelivery, locationId: string) {
     if (action.kind === 'ignore') {
-      return this.mark(this.dataSource.manager, delivery.id, DeliveryStatus.Ignored);
+      return this.mark(this.dataSource.manager, delivery.id, DeliveryStatus.Ignored, action.reason);
     }
     if (action.kind === 'sync-contact') {
       const data = { locationId, contactId: action.contactId, cause: 'webhook' as const };
@@ -98,10 +99,16 @@ export class WebhookEventsService {
     return connection?.status === ConnectionStatus.Active;
   }
 
-  private async mark(manager: EntityManager, inboxId: string, status: DeliveryStatus) {
+  /** `reason`: why an ignored delivery was not acted on, kept with it in the inbox. */
+  private async mark(
+    manager: EntityManager,
+    inboxId: string,
+    status: DeliveryStatus,
+    reason: string | null = null,
+  ) {
     await manager
       .getRepository(WebhookDelivery)
-      .update({ id: inboxId }, { status, processedAt: new Date(), error: null });
+      .update({ id: inboxId }, { status, processedAt: new Date(), error: reason });
   }
 }
 

@@ -9,8 +9,11 @@ export type WebhookAction =
 
 type Payload = Record<string, unknown>;
 
+/** GHL's ids fit the record tables' 64-character keys; anything longer is not one of them. */
+const MAX_GHL_ID_LENGTH = 64;
+
 const id = (value: unknown): string | null =>
-  typeof value === 'string' && value !== '' ? value : null;
+  typeof value === 'string' && value !== '' && value.length <= MAX_GHL_ID_LENGTH ? value : null;
 
 /**
  * GHL's event types and where their ids live (FACTS §9): Contact* carry the contact as `id`;
@@ -26,7 +29,7 @@ export function routeWebhook(eventType: string, payload: Payload): WebhookAction
   const record = (child === 'appointments' ? payload.appointment : payload) as Payload | undefined;
   const contactId = id(record?.contactId);
   const recordId = id(record?.id);
-  if (!contactId) return { kind: 'ignore', reason: 'no contactId in the payload' };
+  if (!contactId) return { kind: 'ignore', reason: 'no GHL contactId in the payload' };
   if (!eventType.endsWith('Delete')) return { kind: 'sync-contact', contactId };
   if (!recordId) return { kind: 'sync-contact', contactId };
 
@@ -35,7 +38,7 @@ export function routeWebhook(eventType: string, payload: Payload): WebhookAction
 
 function contactRoute(eventType: string, payload: Payload): WebhookAction {
   const contactId = id(payload.id) ?? id(payload.contactId);
-  if (!contactId) return { kind: 'ignore', reason: 'no contact id in the payload' };
+  if (!contactId) return { kind: 'ignore', reason: 'no GHL contact id in the payload' };
 
   return eventType === 'ContactDelete'
     ? { kind: 'tombstone-contact', contactId }
