@@ -133,6 +133,11 @@ describe('connection events, agency installs and private tokens (against the san
       { pattern: '0 0 * * *' },
       { name: JobName.SyncLocation, data: { locationId: LOC_UNINSTALL, trigger: 'nightly' } },
     );
+    await syncQueue.upsertJobScheduler(
+      JobKey.taskSweep(LOC_UNINSTALL),
+      { pattern: '0 * * * *' },
+      { name: JobName.SweepTasks, data: { locationId: LOC_UNINSTALL } },
+    );
 
     const delivery = await deliver(JobName.AppUninstalled, {
       locationId: LOC_UNINSTALL,
@@ -144,6 +149,7 @@ describe('connection events, agency installs and private tokens (against the san
     expect(connection.status).toBe('uninstalled');
     expect(await db.manager.countBy(ConnectionToken, { locationId: LOC_UNINSTALL })).toBe(0);
     expect(await syncQueue.getJobScheduler(JobKey.nightlySync(LOC_UNINSTALL))).toBeUndefined();
+    expect(await syncQueue.getJobScheduler(JobKey.taskSweep(LOC_UNINSTALL))).toBeUndefined();
     expect((await tokenRequest(auth.url, LOC_UNINSTALL)).status).toBe(404);
   });
 

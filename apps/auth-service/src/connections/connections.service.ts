@@ -109,7 +109,7 @@ export class ConnectionsService {
     if (generation === undefined) return false;
 
     await this.scheduler.unscheduleRefresh(locationId, generation);
-    await this.scheduler.removeNightlySync(locationId);
+    await this.scheduler.removeSyncSchedules(locationId);
     this.logger.log({ locationId, records: this.config.UNINSTALL_RECORDS }, 'uninstalled');
 
     return true;

@@ -79,8 +79,12 @@ export class RefreshScheduler {
     await Promise.all(ids.map((id) => this.refreshQueue.remove(id)));
   }
 
-  async removeNightlySync(locationId: string): Promise<void> {
-    await this.syncQueue.removeJobScheduler(JobKey.nightlySync(locationId));
+  /** Removes the location's sync schedules: the nightly full sync and the task sweep. */
+  async removeSyncSchedules(locationId: string): Promise<void> {
+    await Promise.all([
+      this.syncQueue.removeJobScheduler(JobKey.nightlySync(locationId)),
+      this.syncQueue.removeJobScheduler(JobKey.taskSweep(locationId)),
+    ]);
   }
 
   async enqueueFirstSync(locationId: string): Promise<void> {
