@@ -3,6 +3,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { Contact, Task } from '@sm/entities';
 import type { GhlContact } from '@sm/ghl-client';
 
+import type { ChildRows } from '../src/records/child-records';
 import { contactRow, FetchContext, noteRow, taskRow } from '../src/records/record-mappers';
 import type { RecordWriter } from '../src/records/record-writer.service';
 import { useScratchRecords } from './support/scratch-records';
@@ -223,19 +224,26 @@ describe('record upserts', () => {
   it('tombstones children GHL no longer lists and keeps the first completion time', async () => {
     const open = { id: 'task-1', title: 'Call', completed: false, contactId: 'contact-1' };
     const first = at('2026-04-01T00:00:00Z');
+    const listed = (rows: ChildRows, contactVersion: Date) => ({
+      contactId: 'contact-1',
+      rows,
+      contactVersion,
+    });
     await records.transaction((manager) =>
       records.writeChildren(
         manager,
         LOCATION,
-        'contact-1',
-        {
-          tasks: [
-            taskRow(open, 'contact-1', first),
-            taskRow({ ...open, id: 'task-2' }, 'contact-1', first),
-          ],
-          notes: [],
-          appointments: [],
-        },
+        listed(
+          {
+            tasks: [
+              taskRow(open, 'contact-1', first),
+              taskRow({ ...open, id: 'task-2' }, 'contact-1', first),
+            ],
+            notes: [],
+            appointments: [],
+          },
+          first.fetchedAt,
+        ),
         first.fetchedAt,
       ),
     );
@@ -245,12 +253,14 @@ describe('record upserts', () => {
       records.writeChildren(
         manager,
         LOCATION,
-        'contact-1',
-        {
-          tasks: [taskRow({ ...open, completed: true }, 'contact-1', second)],
-          notes: [],
-          appointments: [],
-        },
+        listed(
+          {
+            tasks: [taskRow({ ...open, completed: true }, 'contact-1', second)],
+            notes: [],
+            appointments: [],
+          },
+          second.fetchedAt,
+        ),
         second.fetchedAt,
       ),
     );

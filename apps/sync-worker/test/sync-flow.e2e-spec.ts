@@ -33,6 +33,8 @@ import {
 
 import { AppModule } from '../src/app.module';
 import { syncWorkerEnv } from '../src/config/sync-worker.config';
+import { ContactSyncService } from '../src/contact-sync/contact-sync.service';
+import { RecordWriter } from '../src/records/record-writer.service';
 import {
   appointmentFields,
   byId,
@@ -59,6 +61,8 @@ const LOCATION = 'SMsyncE2eLocation01';
 const REFUSED = 'SMsyncE2eRefused001';
 /** Its connection needs re-auth: the token endpoint answers 409. */
 const REAUTH = 'SMsyncE2eReauth0001';
+/** Never synced whole: its contacts' children are new to the worker. */
+const UNSYNCED = 'SMsyncE2eUnsynced01';
 const SERVICE_TOKEN = 'e2e-service-token-0123456789abcdef';
 const CONSUMER = 'e2e-reports';
 
@@ -91,10 +95,26 @@ describe('sync worker against the GHL sandbox', () => {
     return response.json() as Promise<{ record: GhlRecord; webhooks: unknown[] }>;
   };
 
+  /** Runs `work` while the sandbox answers slowly or fails, then mends it. */
+  const withFaults = async <T>(
+    faults: { latencyMs?: number; errorRate?: number },
+    work: () => Promise<T>,
+  ): Promise<T> => {
+    await fetch(`${sandbox.url}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(faults),
+    });
+    try {
+      return await work();
+    } finally {
+      await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
+    }
+  };
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    sandbox = await startSandbox({ [LOCATION]: 25, [REFUSED]: 2, [REAUTH]: 2 });
+    sandbox = await startSandbox({ [LOCATION]: 25, [REFUSED]: 2, [REAUTH]: 2, [UNSYNCED]: 6 });
     const tokens = new Map<string, Promise<string>>();
     tokenEndpoint = await startTokenEndpoint({
       serviceToken: SERVICE_TOKEN,
@@ -108,7 +128,7 @@ describe('sync worker against the GHL sandbox', () => {
       },
     });
     await dataSource.getRepository(Connection).save(
-      [LOCATION, REFUSED, REAUTH].map((locationId) => ({
+      [LOCATION, REFUSED, REAUTH, UNSYNCED].map((locationId) => ({
         locationId,
         status: ConnectionStatus.Active,
         scopes: ['contacts.readonly'],
@@ -456,5 +476,49 @@ describe('sync worker against the GHL sandbox', () => {
       'the replayed contact',
     );
     expect(synced.email).toBe(contact.email ?? null);
+  });
+
+  it('keeps no child of a contact whose delete is stored while its sync fetches', async () => {
+    const ghl = await exportSandbox(UNSYNCED);
+    const target = ghl.contacts.find((contact) =>
+      ghl.tasks.some((task) => task.contactId === contact.id && task.completed),
+    ) as GhlRecord;
+    expect(target).toBeDefined();
+    const records = app.get(RecordWriter);
+    const outcome = await withFaults({ latencyMs: 300 }, async () => {
+      const sync = app
+        .get(ContactSyncService)
+        .sync({ locationId: UNSYNCED, contactId: target.id, cause: 'manual' }, { timeZone: null });
+      // The ContactDelete webhook is processed while GHL's answer is on its way.
+      await records.transaction((manager) =>
+        records.tombstoneContact(manager, UNSYNCED, target.id, new Date()),
+      );
+
+      return sync;
+    });
+
+    const [contact] = await dataSource.query(
+      `SELECT deleted_at, children_version_at FROM contacts WHERE location_id = $1 AND id = $2`,
+      [UNSYNCED, target.id],
+    );
+    const liveChildren = await Promise.all(
+      ['contact_tasks', 'contact_notes', 'contact_appointments'].map((table) =>
+        dataSource.query(
+          `SELECT id FROM ${table} WHERE location_id = $1 AND contact_id = $2
+           AND deleted_at IS NULL`,
+          [UNSYNCED, target.id],
+        ),
+      ),
+    );
+    const notices = await queues[QueueName.Notifications].getJobs(['waiting', 'prioritized']);
+    expect(liveChildren.flat()).toEqual([]);
+    expect(contact.deleted_at).not.toBeNull();
+    expect(contact.children_version_at).toBeNull();
+    expect(outcome.contactDeleted).toBe(true);
+    expect(
+      notices.filter(
+        (job) => job.name === JobName.TaskCompleted && job.data.contactId === target.id,
+      ),
+    ).toEqual([]);
   });
 });

@@ -97,6 +97,11 @@ export class ContactSyncService {
     }
   }
 
+  /**
+   * The contact, then its children, unless the contact is tombstoned by then: a delete stored
+   * after this fetch keeps the contact tombstoned (its version is newer) and its children too
+   * (`writeChildren` checks under the contact's lock).
+   */
   private async writeSnapshot(
     manager: EntityManager,
     job: SyncContactJob,
@@ -108,13 +113,13 @@ export class ContactSyncService {
     const children = await this.records.writeChildren(
       manager,
       job.locationId,
-      job.contactId,
-      snapshot.children,
+      {
+        contactId: job.contactId,
+        rows: snapshot.children,
+        contactVersion: row.source_version_at as Date,
+      },
       fetch.fetchedAt,
     );
-    await this.records.markChildrenFetched(manager, job.locationId, [
-      { contactId: job.contactId, contactVersion: row.source_version_at as Date },
-    ]);
     // Added before the commit: if the commit fails, the retry finds the task still open and
     // adds the same job id again; the notification service dedupes what was already sent.
     for (const task of children.newlyCompletedTasks) {
@@ -128,7 +133,7 @@ export class ContactSyncService {
 
     return {
       counts: { ...emptyCounts(), contacts: contacts.length, ...children.counts },
-      contactDeleted: false,
+      contactDeleted: !children.isContactLive,
       completedTaskIds: children.newlyCompletedTasks.map((task) => task.id),
     };
   }

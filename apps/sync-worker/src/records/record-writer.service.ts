@@ -66,41 +66,28 @@ export class RecordWriter {
   }
 
   /**
-   * Writes a contact's children as GHL listed them at `listedAt` and tombstones the ones it no
-   * longer lists. Returns what changed, and the tasks this write saw completed for the first
-   * time (`inserted` tells a task that appeared completed from one that was open before).
+   * Writes one contact's children as GHL listed them at `listedAt`, as `writeChildBatch` writes a
+   * batch's: nothing when the contact is tombstoned. Returns what changed, and the tasks this
+   * write saw completed for the first time (`inserted` tells a task that appeared completed from
+   * one that was open before).
    */
   async writeChildren(
     manager: EntityManager,
     locationId: string,
-    contactId: string,
-    rows: ChildRows,
+    fetched: FetchedChildren,
     listedAt: Date,
-  ): Promise<ChildWriteResult> {
-    const result: ChildWriteResult = {
-      counts: { tasks: 0, notes: 0, appointments: 0, tombstoned: 0 },
-      newlyCompletedTasks: [],
+  ): Promise<ChildWriteResult & { isContactLive: boolean }> {
+    const written = await this.writeLiveChildren(manager, locationId, [fetched], {
+      kinds: CHILD_KINDS,
+      listedAt,
+    });
+    const isNewlyCompleted = (row: WrittenRow) => row.completedAt?.getTime() === listedAt.getTime();
+
+    return {
+      counts: written.counts,
+      newlyCompletedTasks: written.tasks.filter(isNewlyCompleted),
+      isContactLive: written.liveIds.has(fetched.contactId),
     };
-    for (const kind of CHILD_KINDS) {
-      const written = await this.upsertChildren(manager, kind, rows[kind]);
-      result.counts[kind] = written.length;
-      const listedIds = rows[kind].map((row) => row.id as string);
-      result.counts.tombstoned += await this.tombstoneUnlistedChildren(
-        manager,
-        kind,
-        locationId,
-        contactId,
-        listedIds,
-        listedAt,
-      );
-      if (kind !== 'tasks') continue;
-
-      const isNewlyCompleted = (row: WrittenRow) =>
-        row.completedAt?.getTime() === listedAt.getTime();
-      result.newlyCompletedTasks = written.filter(isNewlyCompleted);
-    }
-
-    return result;
   }
 
   /**
@@ -116,19 +103,36 @@ export class RecordWriter {
     kinds: ChildKind[],
     listedAt: Date,
   ): Promise<ChildWriteResult['counts']> {
+    return (await this.writeLiveChildren(manager, locationId, batch, { kinds, listedAt })).counts;
+  }
+
+  /**
+   * The children of the batch's live contacts written (see `lockLiveContacts`), each contact's
+   * fetched mark set; those of tombstoned contacts are left out. Returns the counts, the tasks
+   * written and which contacts were live.
+   */
+  private async writeLiveChildren(
+    manager: EntityManager,
+    locationId: string,
+    batch: FetchedChildren[],
+    { kinds, listedAt }: { kinds: ChildKind[]; listedAt: Date },
+  ): Promise<{ counts: ChildWriteResult['counts']; tasks: WrittenRow[]; liveIds: Set<string> }> {
     const counts = { tasks: 0, notes: 0, appointments: 0, tombstoned: 0 };
-    const live = await this.lockLiveContacts(
+    const liveIds = await this.lockLiveContacts(
       manager,
       locationId,
       batch.map((fetched) => fetched.contactId),
     );
-    const kept = batch.filter((fetched) => live.has(fetched.contactId));
-    if (kept.length === 0) return counts;
+    const kept = batch.filter((fetched) => liveIds.has(fetched.contactId));
+    let tasks: WrittenRow[] = [];
+    if (kept.length === 0) return { counts, tasks, liveIds };
 
     const contactIds = kept.map((fetched) => fetched.contactId);
     for (const kind of kinds) {
       const rows = kept.flatMap((fetched) => fetched.rows[kind] ?? []);
-      counts[kind] = (await this.upsertChildren(manager, kind, rows)).length;
+      const written = await this.upsertChildren(manager, kind, rows);
+      counts[kind] = written.length;
+      if (kind === 'tasks') tasks = written;
       const stale = await updateInIdOrder(manager, {
         table: ChildTables[kind].name,
         set: 'deleted_at = $4, source_version_at = $4, synced_at = $4',
@@ -140,7 +144,7 @@ export class RecordWriter {
     }
     await this.markChildrenFetched(manager, locationId, kept);
 
-    return counts;
+    return { counts, tasks, liveIds };
   }
 
   /**
@@ -272,29 +276,6 @@ export class RecordWriter {
     );
 
     return rows.length > 0;
-  }
-
-  /**
-   * Tombstones a contact's children of one kind that GHL no longer lists. Rows written after
-   * `listedAt` (by a concurrent, newer fetch) are left alone.
-   */
-  async tombstoneUnlistedChildren(
-    manager: EntityManager,
-    kind: ChildKind,
-    locationId: string,
-    contactId: string,
-    listedIds: string[],
-    listedAt: Date,
-  ): Promise<number> {
-    const rows = await updateInIdOrder(manager, {
-      table: ChildTables[kind].name,
-      set: 'deleted_at = $4, source_version_at = $4, synced_at = $4',
-      where: `contact_id = $2 AND deleted_at IS NULL AND synced_at < $4
-              AND NOT (id = ANY($3::varchar[]))`,
-      parameters: [locationId, contactId, listedIds, listedAt],
-    });
-
-    return rows.length;
   }
 
   /**
