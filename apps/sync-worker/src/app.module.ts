@@ -21,12 +21,10 @@ import { ContactSyncProcessor } from './contact-sync/contact-sync.processor';
 import { ContactSyncService } from './contact-sync/contact-sync.service';
 import { CustomFieldKeys } from './custom-fields/custom-field-keys.service';
 import { ParkedJobsController } from './failures/parked-jobs.controller';
-import { BudgetAlerts } from './failures/budget-alerts.service';
-import { ParkedJobs } from './failures/parked-jobs.service';
+import { FailuresModule } from './failures/failures.module';
 import { ServiceTokenGuard } from './failures/service-token.guard';
 import { createGhlApi, GhlApiHandle } from './ghl/ghl-api.factory';
 import { GHL_API } from './ghl/ghl-api.token';
-import { JobEnqueuer } from './jobs/job-enqueuer.service';
 import { applyWorkerTimings } from './jobs/worker-timings';
 import { FullSyncController } from './location-sync/full-sync.controller';
 import { LocationRunLock } from './location-sync/location-run-lock.service';
@@ -83,6 +81,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
           ],
         }),
         HealthModule.forRoot({ redisUrl: config.REDIS_URL }),
+        FailuresModule.forRoot(config),
         ReadApiModule.forRoot(config),
         AutomationModule.forRoot(config),
       ],
@@ -106,12 +105,9 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
         },
         RecordWriter,
         CustomFieldKeys,
-        JobEnqueuer,
         NightlyGuard,
         TaskSweepService,
         ScheduleKeeper,
-        ParkedJobs,
-        BudgetAlerts,
         ServiceTokenGuard,
         ContactSyncService,
         LocationSyncService,

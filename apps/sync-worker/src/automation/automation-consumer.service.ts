@@ -15,6 +15,8 @@ import {
 } from '@sm/sync-events';
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
+import { ParkedJobs } from '../failures/parked-jobs.service';
+import { syncCompletedFailures } from '../failures/sync-completed-failures';
 import { AUTOMATION_CONFIG } from './automation-config.token';
 import { AUTOMATION_CONSUMER } from './automation.config';
 import { ContactEventBatcher } from './contact-event-batcher';
@@ -38,6 +40,7 @@ export class AutomationConsumer implements OnApplicationBootstrap, OnApplication
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(AUTOMATION_CONFIG) private readonly config: SyncWorkerConfig,
     private readonly engine: RuleEngine,
+    private readonly parkedJobs: ParkedJobs,
   ) {
     this.batcher = new ContactEventBatcher({
       evaluate: (locationId, contactIds) => this.engine.evaluateContacts(locationId, contactIds),
@@ -56,6 +59,7 @@ export class AutomationConsumer implements OnApplicationBootstrap, OnApplication
       // Events of different contacts are independent (rules read the records, not the event),
       // so they are taken many at a time and evaluated in batches.
       concurrency: this.config.AUTOMATION_CONSUMER_CONCURRENCY,
+      ...syncCompletedFailures(AUTOMATION_CONSUMER, this.config, this.logger, this.parkedJobs),
     });
   }
 

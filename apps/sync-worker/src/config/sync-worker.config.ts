@@ -61,6 +61,13 @@ export const syncWorkerEnv = z
     SYNC_COMPLETED_CONSUMERS: csv([])
       .pipe(z.array(z.string().regex(/^[a-z0-9-]+$/, { message: 'names are lower-case words' })))
       .transform((names) => [...new Set([...INTERNAL_SYNC_COMPLETED_CONSUMERS, ...names])]),
+    /**
+     * How long an internal `sync-completed` consumer retries a failing event in place, its queue
+     * held in order, before the queue's own attempts take over (ms; 0: no retries in place).
+     */
+    SYNC_COMPLETED_RETRY_WINDOW_MS: milliseconds(300_000, { min: 0 }),
+    /** The first wait between those retries (ms), doubled after each failed try up to 30 s. */
+    SYNC_COMPLETED_RETRY_DELAY_MS: milliseconds(1_000),
     /** Read API keys, each scoped to its locations: JSON `[{ name, keyHash | key, locations }]`. */
     READ_API_KEYS: readApiKeysField(),
     /**

@@ -1,7 +1,35 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { z } from 'zod';
 
+import { encodeCursor, pageCursor } from '../read-api/page-cursor';
+import { parseQuery } from '../read-api/read-api-queries';
 import { ParkedJobs } from './parked-jobs.service';
 import { ServiceTokenGuard } from './service-token.guard';
+
+/** The most parked jobs one page holds. */
+export const MAX_PARKED_JOBS_PAGE = 500;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const parkedJobListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(MAX_PARKED_JOBS_PAGE).default(100),
+    /** The id of the last parked job of the page before, as an opaque cursor. */
+    cursor: pageCursor(['recordId'])
+      .refine(([id]) => UUID.test(id), { message: 'not a cursor this API gave out' })
+      .transform(([id]) => id)
+      .optional(),
+  })
+  .strict();
 
 /** Operators see and replay parked jobs here (service token only; never exposed publicly). */
 @Controller('admin/parked-jobs')
@@ -9,11 +37,17 @@ import { ServiceTokenGuard } from './service-token.guard';
 export class ParkedJobsController {
   constructor(private readonly parkedJobs: ParkedJobs) {}
 
+  /** `?limit=` (1–500, default 100) and `?cursor=` (the `nextCursor` of the page before). */
   @Get()
-  async list() {
-    const jobs = await this.parkedJobs.list();
+  async list(@Query() query: unknown) {
+    const { limit, cursor } = parseQuery(parkedJobListQuery, query);
+    const page = await this.parkedJobs.list({ limit, after: cursor });
 
-    return jobs.map(({ data: _data, ...job }) => job);
+    return {
+      data: page.data.map(({ data: _data, ...job }) => job),
+      nextCursor: page.nextCursor && encodeCursor([page.nextCursor]),
+      total: page.total,
+    };
   }
 
   @Post(':id/replay')

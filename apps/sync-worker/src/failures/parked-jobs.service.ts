@@ -1,34 +1,78 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Job } from 'bullmq';
+import { ConnectionOptions, Job, Queue } from 'bullmq';
 import { DataSource, IsNull } from 'typeorm';
 
 import { ParkedJob } from '@sm/entities';
 import {
+  DEFAULT_JOB_OPTIONS,
+  JobName,
   JobPriority,
   ProcessWebhookJob,
   QueueName,
+  redisOptionsFromUrl,
+  SweepTasksJob,
+  syncCompletedQueue,
   SyncContactJob,
   SyncLocationJob,
 } from '@sm/queues';
+import { isSyncCompletedEventV1, SYNC_COMPLETED } from '@sm/sync-events';
 
+import type { SyncWorkerConfig } from '../config/sync-worker.config';
+import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
+import { syncCompletedJob } from '../outbox/outbox-relay.service';
 import { BudgetAlerts } from './budget-alerts.service';
 import { describeError } from './job-errors';
+
+/** One page of parked jobs, oldest first; `nextCursor` asks for the page after it. */
+export interface ParkedJobPage {
+  data: ParkedJob[];
+  nextCursor: string | null;
+  /** Parked jobs not replayed yet, on every page. */
+  total: number;
+}
+
+export interface ParkedJobPageQuery {
+  limit: number;
+  /** The id of the last parked job of the page before. */
+  after?: string;
+}
+
+const CONTACT_SYNC_CAUSES: readonly unknown[] = ['webhook', 'location-sync', 'manual'];
+const LOCATION_SYNC_TRIGGERS: readonly unknown[] = ['install', 'nightly', 'manual'];
+const SYNC_COMPLETED_QUEUE_PREFIX = `${SYNC_COMPLETED}.`;
+
+const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 
 /**
  * Jobs that failed their last attempt are parked in Postgres with their error, an admin is
  * alerted, and an operator can replay them.
  */
 @Injectable()
-export class ParkedJobs {
+export class ParkedJobs implements OnApplicationShutdown {
   private readonly logger = new Logger(ParkedJobs.name);
+  /** `sync-completed` queues of the consumers a replay delivered to, opened on first use. */
+  private readonly consumerQueues = new Map<string, Queue>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
     private readonly enqueuer: JobEnqueuer,
     private readonly budgetAlerts: BudgetAlerts,
   ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.consumerQueues.values()].map((queue) => queue.close()));
+  }
 
   /**
    * The worker's 'failed' listener: parks the job only once it will not be retried, and alerts
@@ -77,15 +121,41 @@ export class ParkedJobs {
     });
   }
 
-  list(limit = 100): Promise<ParkedJob[]> {
-    return this.dataSource.getRepository(ParkedJob).find({
-      where: { replayedAt: IsNull() },
-      order: { parkedAt: 'ASC' },
-      take: limit,
-    });
+  /** Parked jobs not replayed yet, oldest first, one page at a time. */
+  async list(query: ParkedJobPageQuery): Promise<ParkedJobPage> {
+    const repository = this.dataSource.getRepository(ParkedJob);
+    const page = repository
+      .createQueryBuilder('parked')
+      .where('parked.replayedAt IS NULL')
+      .orderBy('parked.parkedAt', 'ASC')
+      .addOrderBy('parked.id', 'ASC')
+      .limit(query.limit + 1);
+    if (query.after) {
+      if (!(await repository.existsBy({ id: query.after }))) {
+        throw new BadRequestException(['cursor: no parked job has this cursor']);
+      }
+      // Compared in SQL: parked_at has microseconds, which a cursor of a JS Date would lose.
+      page.andWhere(
+        '(parked.parked_at, parked.id) > ' +
+          '(SELECT previous.parked_at, previous.id FROM parked_jobs previous ' +
+          'WHERE previous.id = :after)',
+        { after: query.after },
+      );
+    }
+    const [rows, total] = await Promise.all([
+      page.getMany(),
+      repository.countBy({ replayedAt: IsNull() }),
+    ]);
+    const data = rows.slice(0, query.limit);
+    const hasMore = rows.length > query.limit;
+
+    return { data, nextCursor: hasMore ? data[data.length - 1].id : null, total };
   }
 
-  /** Adds the parked job again, as it was first added, and marks it replayed. */
+  /**
+   * Adds the parked job again, as it was first added, and marks it replayed. A job of a kind
+   * this worker does not replay, or whose data no longer fits its kind, is a 409.
+   */
   async replay(id: string): Promise<{ id: string; queueName: string; jobId: string | undefined }> {
     const repository = this.dataSource.getRepository(ParkedJob);
     const parked = await repository.findOneBy({ id });
@@ -98,17 +168,73 @@ export class ParkedJobs {
     return { id, queueName: parked.queueName, jobId: job.id };
   }
 
-  private async reAdd(parked: ParkedJob): Promise<Job> {
-    const data = parked.data as unknown;
-    switch (parked.queueName) {
-      case QueueName.ContactSync:
-        return this.enqueuer.syncContact(data as SyncContactJob, JobPriority.RealTime);
-      case QueueName.LocationSync:
-        return this.enqueuer.syncLocation(data as SyncLocationJob);
-      case QueueName.WebhookEvents:
-        return this.enqueuer.replayWebhook(data as ProcessWebhookJob);
-      default:
-        throw new NotFoundException(`jobs of ${parked.queueName} are not replayed here`);
+  private reAdd(parked: ParkedJob): Promise<Job> {
+    const data = parked.data;
+    const refuse = (why: string): never => {
+      throw new ConflictException(
+        `parked job ${parked.id} (${parked.queueName}/${parked.jobName}) is not replayed: ${why}`,
+      );
+    };
+    if (parked.queueName.startsWith(SYNC_COMPLETED_QUEUE_PREFIX)) {
+      return this.redeliver(parked, refuse);
     }
+
+    switch (`${parked.queueName}/${parked.jobName}`) {
+      case `${QueueName.ContactSync}/${JobName.SyncContact}`:
+        if (!isId(data.locationId) || !isId(data.contactId)) refuse('it names no contact');
+        if (!CONTACT_SYNC_CAUSES.includes(data.cause)) refuse('it has no cause');
+        return this.enqueuer.syncContact(data as unknown as SyncContactJob, JobPriority.RealTime);
+      case `${QueueName.LocationSync}/${JobName.SyncLocation}`:
+        if (!isId(data.locationId)) refuse('it names no location');
+        if (!LOCATION_SYNC_TRIGGERS.includes(data.trigger)) refuse('it has no trigger');
+        return this.enqueuer.syncLocation(data as unknown as SyncLocationJob);
+      case `${QueueName.LocationSync}/${JobName.SweepTasks}`:
+        if (!isId(data.locationId)) refuse('it names no location');
+        return this.enqueuer.sweepTasks({ locationId: data.locationId } as SweepTasksJob);
+      case `${QueueName.WebhookEvents}/${JobName.ProcessWebhook}`:
+        if (!isId(data.inboxId)) refuse('it names no inbox row');
+        return this.enqueuer.replayWebhook(data as unknown as ProcessWebhookJob);
+      default:
+        return refuse(
+          'this worker replays contact syncs, location syncs, task sweeps, ' +
+            'webhooks and sync-completed deliveries only',
+        );
+    }
+  }
+
+  /**
+   * A `sync-completed` delivery again, to the consumer that failed it, as the relay adds it. A
+   * failed or completed job of that id is removed first: BullMQ would take the add for a
+   * duplicate of it.
+   */
+  private async redeliver(parked: ParkedJob, refuse: (why: string) => never): Promise<Job> {
+    const consumer = parked.queueName.slice(SYNC_COMPLETED_QUEUE_PREFIX.length);
+    if (parked.jobName !== JobName.SyncCompleted) refuse('it is not a sync-completed delivery');
+    if (!this.config.SYNC_COMPLETED_CONSUMERS.includes(consumer)) {
+      refuse(`${consumer} is no registered consumer`);
+    }
+    if (!isSyncCompletedEventV1(parked.data)) refuse('it is not a sync-completed v1 event');
+
+    const queue = this.consumerQueue(consumer);
+    const job = syncCompletedJob(parked.data as never);
+    const previous = await queue.getJob(job.opts.jobId);
+    const state = await previous?.getState();
+    if (state === 'failed' || state === 'completed') await previous?.remove();
+
+    return queue.add(job.name, job.data, job.opts);
+  }
+
+  private consumerQueue(consumer: string): Queue {
+    const existing = this.consumerQueues.get(consumer);
+    if (existing) return existing;
+
+    const queue = new Queue(syncCompletedQueue(consumer), {
+      connection: redisOptionsFromUrl(this.config.REDIS_URL) as ConnectionOptions,
+      prefix: this.config.QUEUE_PREFIX,
+      defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    });
+    this.consumerQueues.set(consumer, queue);
+
+    return queue;
   }
 }

@@ -14,7 +14,8 @@ import {
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
-import { describeError } from '../failures/job-errors';
+import { ParkedJobs } from '../failures/parked-jobs.service';
+import { syncCompletedFailures } from '../failures/sync-completed-failures';
 import { HealthScoreService } from './health-score.service';
 
 /** The registered name of this consumer: its queue is `sync-completed.health-score`. */
@@ -33,6 +34,7 @@ export class HealthScoreConsumer implements OnApplicationBootstrap, OnApplicatio
   constructor(
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
     private readonly scores: HealthScoreService,
+    private readonly parkedJobs: ParkedJobs,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -41,13 +43,8 @@ export class HealthScoreConsumer implements OnApplicationBootstrap, OnApplicatio
       redisUrl: this.config.REDIS_URL,
       prefix: this.config.QUEUE_PREFIX,
       handle: (event) => this.handle(event),
+      ...syncCompletedFailures(HEALTH_SCORE_CONSUMER, this.config, this.logger, this.parkedJobs),
     });
-    this.consumer.worker.on('failed', (job, error) =>
-      this.logger.warn(
-        { locationId: job?.data.locationId, jobId: job?.id, error: describeError(error) },
-        'health score recompute failed',
-      ),
-    );
   }
 
   async onApplicationShutdown(): Promise<void> {

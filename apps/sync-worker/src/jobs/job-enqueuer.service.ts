@@ -81,6 +81,14 @@ export class JobEnqueuer {
     });
   }
 
+  /** One task sweep now, in the shape its schedule adds (a parked sweep replayed). */
+  sweepTasks(data: SweepTasksJob) {
+    return this.locationSync.add(JobName.SweepTasks, data, {
+      deduplication: { id: `task-sweep.${data.locationId}` },
+      priority: JobPriority.Reconciliation,
+    });
+  }
+
   /**
    * A webhook job again, in the ingress's shape (job id = inbox id). The failed job of that id
    * is removed first: BullMQ would otherwise take the add for a duplicate of it.

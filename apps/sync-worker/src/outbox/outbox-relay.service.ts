@@ -20,6 +20,11 @@ import { describeError } from '../failures/job-errors';
 const RELAY_LOCK = 7_300_311;
 const BATCH_SIZE = 200;
 
+/** One event as a consumer's job: its id is the event id, so a second add is a duplicate. */
+export function syncCompletedJob(event: SyncCompletedEvent) {
+  return { name: JobName.SyncCompleted, data: event, opts: { jobId: event.eventId } };
+}
+
 /**
  * Publishes `outbox_events` to every registered consumer's queue, oldest first, then marks them
  * published. A crash between the two publishes again: the job id is the event id, so a queue
@@ -73,11 +78,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       );
       if (rows.length === 0) return 0;
 
-      const jobs = rows.map(({ payload }) => ({
-        name: JobName.SyncCompleted,
-        data: payload,
-        opts: { jobId: payload.eventId },
-      }));
+      const jobs = rows.map(({ payload }) => syncCompletedJob(payload));
       await Promise.all(this.queues.map((queue) => queue.addBulk(jobs)));
       await manager.query('UPDATE outbox_events SET published_at = now() WHERE id = ANY($1)', [
         rows.map((row) => row.id),
