@@ -138,6 +138,53 @@ describe('record upserts', () => {
     expect(await contact()).toEqual(before);
   });
 
+  it('keeps the later of two fetches of one version, whichever is written last', async () => {
+    const locationId = 'locRecordsTwice01';
+    const version = '2026-03-01T10:00:00.000Z';
+    const fetched = (id: string, firstName: string, iso: string) =>
+      contactRow(ghlContact({ id, firstName, dateUpdated: version }), { ...at(iso), locationId });
+    // A webhook's fetch commits first; a nightly page read before it commits after it.
+    await write(fetched('contact-same-1', 'Fresh', '2026-03-01T10:05:00Z'));
+    const late = await write(fetched('contact-same-1', 'Stale', '2026-03-01T10:01:00Z'));
+    // The other way round, the later fetch replaces the earlier one.
+    await write(fetched('contact-same-2', 'Stale', '2026-03-01T10:01:00Z'));
+    const later = await write(fetched('contact-same-2', 'Fresh', '2026-03-01T10:05:00Z'));
+
+    const stored = await dataSource.getRepository(Contact).find({
+      where: { locationId },
+      order: { id: 'ASC' },
+    });
+    expect(late).toEqual([]);
+    expect(later.map((row) => row.id)).toEqual(['contact-same-2']);
+    expect(stored.map((row) => [row.firstName, row.syncedAt.toISOString()])).toEqual([
+      ['Fresh', '2026-03-01T10:05:00.000Z'],
+      ['Fresh', '2026-03-01T10:05:00.000Z'],
+    ]);
+  });
+
+  it('writes nothing for a newer fetch that says the same, yet keeps its version', async () => {
+    const locationId = 'locRecordsRefetch1';
+    const task = (title: string, iso: string) =>
+      taskRow({ id: 'task-refetched', title, completed: false }, 'contact-1', {
+        ...at(iso),
+        locationId,
+      });
+    const writeTask = (row: ReturnType<typeof taskRow>) =>
+      records.transaction((manager) => records.upsertChildren(manager, 'tasks', [row]));
+    await writeTask(task('Call back', '2026-03-01T00:00:00Z'));
+
+    const replayed = await writeTask(task('Call back', '2026-03-03T00:00:00Z'));
+    // A fetch from between the two, with other content, written last.
+    const older = await writeTask(task('Send a quote', '2026-03-02T00:00:00Z'));
+
+    const stored = await dataSource
+      .getRepository(Task)
+      .findOneByOrFail({ locationId, id: 'task-refetched' });
+    expect([replayed, older]).toEqual([[], []]);
+    expect(stored.title).toBe('Call back');
+    expect(stored.sourceVersionAt.toISOString()).toBe('2026-03-03T00:00:00.000Z');
+  });
+
   it('keeps a tombstone against a late update fetched before the delete', async () => {
     await records.transaction((manager) =>
       records.tombstoneContact(manager, LOCATION, 'contact-1', new Date('2026-03-10T00:00:00Z')),
@@ -265,7 +312,9 @@ describe('record upserts', () => {
       ),
     );
 
-    const tasks = await dataSource.getRepository(Task).find({ order: { id: 'ASC' } });
+    const tasks = await dataSource
+      .getRepository(Task)
+      .find({ where: { locationId: LOCATION }, order: { id: 'ASC' } });
     expect(result.newlyCompletedTasks.map((task) => task.id)).toEqual(['task-1']);
     expect(
       tasks.map((task) => [task.id, task.completed, task.deletedAt?.toISOString() ?? null]),

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { ConnectionOptions, Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 
 import { loadConfig } from '@sm/config';
 import {
@@ -8,6 +8,7 @@ import {
   Connection,
   ConnectionStatus,
   Contact,
+  ContactActivity,
   dataSourceOptions,
   Note,
   ParkedJob,
@@ -111,6 +112,13 @@ describe('sync worker against the GHL sandbox', () => {
       await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
     }
   };
+  const liveContactIds = async (locationId: string) =>
+    new Set(
+      (await dataSource.getRepository(Contact).findBy({ locationId, deletedAt: IsNull() })).map(
+        (contact) => contact.id,
+      ),
+    );
+
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
@@ -476,6 +484,44 @@ describe('sync worker against the GHL sandbox', () => {
       'the replayed contact',
     );
     expect(synced.email).toBe(contact.email ?? null);
+  });
+
+  it('writes, counts and announces nothing when a contact sync is replayed unchanged', async () => {
+    const ghl = await exportSandbox();
+    const live = await liveContactIds(LOCATION);
+    const hasChildren = (contact: GhlRecord) =>
+      [ghl.tasks, ghl.notes].every((rows) => rows.some((row) => row.contactId === contact.id));
+    const target = [...ghl.contacts]
+      .reverse()
+      .find((contact) => live.has(contact.id) && hasChildren(contact)) as GhlRecord;
+    const syncRun = async (jobId: string) => {
+      const job = { locationId: LOCATION, contactId: target.id, cause: 'manual' };
+      await queues[QueueName.ContactSync].add(JobName.SyncContact, job, { jobId });
+
+      return eventually(
+        async () => (await dataSource.getRepository(SyncRun).findOneBy({ jobId })) ?? undefined,
+        15_000,
+        'the contact sync',
+      );
+    };
+    const timeline = () =>
+      dataSource
+        .getRepository(ContactActivity)
+        .countBy({ locationId: LOCATION, contactId: target.id });
+    await syncRun(`replay-first-${target.id}`);
+    const entriesBefore = await timeline();
+
+    const replay = await syncRun(`replay-again-${target.id}`);
+
+    const event = await eventually(
+      async () => events.find((candidate) => candidate.syncRunId === replay.id),
+      10_000,
+      'the replay event',
+    );
+    const nothing = { contacts: 0, tasks: 0, notes: 0, appointments: 0, tombstoned: 0 };
+    expect(replay.counts).toEqual(nothing);
+    expect(event.counts).toEqual(nothing);
+    expect(await timeline()).toBe(entriesBefore);
   });
 
   it('keeps no child of a contact whose delete is stored while its sync fetches', async () => {

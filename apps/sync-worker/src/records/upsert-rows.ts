@@ -15,10 +15,17 @@ export interface WrittenRow {
 }
 
 /**
- * Multi-row `INSERT … ON CONFLICT DO UPDATE … WHERE newer`, 1,000 rows a statement. A row is
- * replaced when the incoming version is newer, when it is as new but says something else, or
- * when it was fetched after the stored row was tombstoned (GHL shows it again). A replay of the
- * same version therefore leaves the row untouched. Returns the rows written.
+ * Multi-row `INSERT … ON CONFLICT DO UPDATE … WHERE changed and newer`, 1,000 rows a statement.
+ * A stored row is replaced when the incoming one says something else (its content columns
+ * differ) and is newer: a newer version, the same version fetched later (GHL changed a field
+ * without moving its version, or our custom field keys were refreshed), or a fetch after the
+ * stored row was tombstoned (GHL shows it again). Returns the rows written: those inserted or
+ * whose content changed.
+ *
+ * A newer version that says the same thing only moves the row's version and fetch time, in a
+ * second statement over those rows (see `recordNewerVersions`), and is not returned: replaying a
+ * fetch counts, announces and adds to the timeline nothing, yet the version is kept, so that a
+ * fetch of an older version with other content, written after it, still loses.
  *
  * The rows travel as one JSON parameter, unpacked by `json_populate_recordset` into the table's
  * own column types, rather than as a placeholder per value: a 1,000-row page of contacts was
@@ -29,7 +36,13 @@ export interface WrittenRow {
  * Rows are written in id order, across statements too, the order in which every writer of
  * record rows locks them (see `updateInIdOrder`): a batch that listed two rows the other way
  * round would otherwise hold one while waiting for the other, and two transactions would
- * deadlock.
+ * deadlock. The version statement takes no lock of its own: ON CONFLICT locks every conflicting
+ * row, updated or not, so its rows are already held.
+ *
+ * TODO: the same version fetched again with the same content moves nothing, not even the fetch
+ * time (a nightly would otherwise rewrite every contact). So after A, B, A seen at one version
+ * with B's fetch written last, B stays until GHL moves the version; two fetches of one version
+ * are ordered right.
  */
 export async function upsertRows(
   manager: EntityManager,
@@ -41,12 +54,41 @@ export async function upsertRows(
   for (const chunk of chunks(inIdOrder(latestPerId(rows)), MAX_ROWS_PER_STATEMENT)) {
     const result: { id: string; inserted: boolean; completed_at?: Date | null }[] =
       await manager.query(statement, [rowsAsJson(chunk, table.columns)]);
+    const writtenIds = new Set<string>();
     for (const row of result) {
       written.push({ id: row.id, inserted: row.inserted, completedAt: row.completed_at });
+      writtenIds.add(row.id);
     }
+    const unwritten = chunk.filter((row) => !writtenIds.has(row.id as string));
+    await recordNewerVersions(manager, table, unwritten);
   }
 
   return written;
+}
+
+/**
+ * Moves the version and fetch time of the rows the upsert left alone, where the incoming
+ * version is newer (their content was the same). Rows it left alone as older stay as they are.
+ */
+async function recordNewerVersions(
+  manager: EntityManager,
+  table: RecordTable,
+  rows: RecordRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await manager.query(
+    `UPDATE ${table.name} AS t
+     SET source_version_at = v.version, synced_at = v.synced_at
+     FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[], $4::timestamptz[])
+       AS v(location_id, id, version, synced_at)
+     WHERE t.location_id = v.location_id AND t.id = v.id AND v.version > t.source_version_at`,
+    [
+      rows.map((row) => row.location_id),
+      rows.map((row) => row.id),
+      rows.map((row) => row.source_version_at),
+      rows.map((row) => row.synced_at),
+    ],
+  );
 }
 
 const statements = new WeakMap<RecordTable, string>();
@@ -70,30 +112,41 @@ function upsertStatement(table: RecordTable): string {
     SELECT ${columns} FROM json_populate_recordset(NULL::${table.name}, $1::json)
     ORDER BY id COLLATE "C"
     ON CONFLICT (location_id, id) DO UPDATE SET ${updates.join(', ')}
-    WHERE excluded.source_version_at > t.source_version_at
-       OR (excluded.source_version_at = t.source_version_at
-           AND ROW(${stored}) IS DISTINCT FROM ROW(${incoming}))
-       OR (t.deleted_at IS NOT NULL AND excluded.deleted_at IS NULL
-           AND excluded.synced_at > t.deleted_at)
+    WHERE ROW(${stored}) IS DISTINCT FROM ROW(${incoming})
+      AND (excluded.source_version_at > t.source_version_at
+           OR (excluded.source_version_at = t.source_version_at
+               AND excluded.synced_at > t.synced_at)
+           OR (t.deleted_at IS NOT NULL AND excluded.deleted_at IS NULL
+               AND excluded.synced_at > t.deleted_at))
     RETURNING id, (xmax = 0) AS inserted${returning}`;
   statements.set(table, statement);
 
   return statement;
 }
 
-/** One statement may not touch a row twice: keep the newest version of each id. */
+/**
+ * One statement may not touch a row twice: keep the newest version of each id, of one version
+ * the latest fetch, as the statement would.
+ */
 function latestPerId(rows: RecordRow[]): RecordRow[] {
   const byId = new Map<string, RecordRow>();
   for (const row of rows) {
     if (typeof row.id !== 'string' || row.id === '') continue; // GHL sent a record without id
     const known = byId.get(row.id as string);
-    if (!known || versionOf(row) >= versionOf(known)) byId.set(row.id as string, row);
+    if (!known || !isNewer(known, row)) byId.set(row.id as string, row);
   }
 
   return [...byId.values()];
 }
 
-const versionOf = (row: RecordRow) => (row.source_version_at as Date).getTime();
+const timeOf = (row: RecordRow, column: string) => (row[column] as Date).getTime();
+
+/** A newer version, or the same version fetched later. */
+function isNewer(row: RecordRow, than: RecordRow): boolean {
+  const versions = timeOf(row, 'source_version_at') - timeOf(than, 'source_version_at');
+
+  return versions !== 0 ? versions > 0 : timeOf(row, 'synced_at') > timeOf(than, 'synced_at');
+}
 
 /**
  * Sorted by id as `ORDER BY id COLLATE "C"` sorts them (UTF-8 bytes). JavaScript compares UTF-16
