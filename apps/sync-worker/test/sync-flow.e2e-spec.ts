@@ -567,4 +567,26 @@ describe('sync worker against the GHL sandbox', () => {
       ),
     ).toEqual([]);
   });
+
+  it('records a failed contact sync with its error, GHL calls and duration', async () => {
+    const target = (await exportSandbox()).contacts[3];
+    const jobId = `failing-${target.id}`;
+    const job = { locationId: LOCATION, contactId: target.id, cause: 'manual' as const };
+
+    const failed = withFaults({ errorRate: 1 }, () =>
+      app.get(ContactSyncService).sync(job, { jobId, timeZone: null }),
+    );
+
+    await expect(failed).rejects.toThrow(/500/);
+    const run = await dataSource.getRepository(SyncRun).findOneByOrFail({ jobId });
+    expect(run).toMatchObject({
+      scope: 'contact',
+      contactId: target.id,
+      status: 'failed',
+      errorCount: 1,
+      lastError: expect.stringMatching(/500/),
+    });
+    expect(run.ghlCalls).toBeGreaterThan(0);
+    expect(run.durationMs).toBeGreaterThan(0);
+  });
 });

@@ -8,7 +8,7 @@ import { buildSyncCompletedEvent, emptyCounts, SyncCounts } from '@sm/sync-event
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
-import { isNotFound } from '../failures/job-errors';
+import { describeError, isNotFound } from '../failures/job-errors';
 import { GHL_API } from '../ghl/ghl-api.token';
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 import { CustomFieldKeys, fieldIdsOf } from '../custom-fields/custom-field-keys.service';
@@ -42,31 +42,28 @@ export class ContactSyncService {
     private readonly fieldKeys: CustomFieldKeys,
   ) {}
 
+  /**
+   * Every attempt leaves a sync_runs row, under the job's id. One that fails records its error,
+   * GHL calls and duration in a transaction of its own (its writes were rolled back), then fails
+   * the job: each retry is an attempt of its own, with its own calls and its own row.
+   */
   async sync(
     job: SyncContactJob,
     context: { jobId?: string; timeZone: string | null },
   ): Promise<ContactSyncOutcome> {
     const startedAt = new Date();
     const priority = job.cause === 'webhook' ? 'realtime' : 'reconciliation';
-    const api = this.ghl.forLocation(job.locationId, { priority });
-    const fetch: FetchContext = {
-      locationId: job.locationId,
-      fetchedAt: startedAt,
-      timeZone: context.timeZone ?? this.config.DEFAULT_TIMEZONE,
+    const run: RunContext = {
+      jobId: context.jobId,
+      startedAt,
+      api: this.ghl.forLocation(job.locationId, { priority }),
     };
-    const snapshot = await this.fetchSnapshot(api, job.contactId, fetch);
-    if (snapshot.exists) {
-      fetch.fieldKeys = await this.fieldKeys.forFieldIds(api, fieldIdsOf([snapshot.contact]));
-    }
-
-    const outcome = await this.records.transaction(async (manager) => {
-      const written = snapshot.exists
-        ? await this.writeSnapshot(manager, job, snapshot, fetch)
-        : await this.writeDeletion(manager, job, fetch);
-      await this.recordRun(manager, job, written, { ...context, startedAt, api });
-
-      return written;
-    });
+    const outcome = await this.fetchAndWrite(job, run, context.timeZone).catch(
+      async (error: unknown) => {
+        await this.recordFailedRun(job, run, error);
+        throw error;
+      },
+    );
     this.logger.log(
       {
         locationId: job.locationId,
@@ -78,6 +75,31 @@ export class ContactSyncService {
     );
 
     return outcome;
+  }
+
+  private async fetchAndWrite(
+    job: SyncContactJob,
+    run: RunContext,
+    timeZone: string | null,
+  ): Promise<ContactSyncOutcome> {
+    const fetch: FetchContext = {
+      locationId: job.locationId,
+      fetchedAt: run.startedAt,
+      timeZone: timeZone ?? this.config.DEFAULT_TIMEZONE,
+    };
+    const snapshot = await this.fetchSnapshot(run.api, job.contactId, fetch);
+    if (snapshot.exists) {
+      fetch.fieldKeys = await this.fieldKeys.forFieldIds(run.api, fieldIdsOf([snapshot.contact]));
+    }
+
+    return this.records.transaction(async (manager) => {
+      const written = snapshot.exists
+        ? await this.writeSnapshot(manager, job, snapshot, fetch)
+        : await this.writeDeletion(manager, job, fetch);
+      await this.recordRun(manager, job, written, run);
+
+      return written;
+    });
   }
 
   private async fetchSnapshot(
@@ -161,32 +183,76 @@ export class ContactSyncService {
     manager: EntityManager,
     job: SyncContactJob,
     outcome: ContactSyncOutcome,
-    run: { jobId?: string; startedAt: Date; api: LocationApi },
+    run: RunContext,
   ): Promise<void> {
-    const finishedAt = new Date();
-    const saved = await manager.getRepository(SyncRun).save({
-      locationId: job.locationId,
-      scope: 'contact',
-      contactId: job.contactId,
-      trigger: job.cause === 'location-sync' ? 'location-sync' : job.cause,
-      status: 'succeeded',
-      counts: outcome.counts,
-      ghlCalls: run.api.callCount,
-      errorCount: 0,
-      jobId: run.jobId ?? null,
-      startedAt: run.startedAt,
-      finishedAt,
-      durationMs: finishedAt.getTime() - run.startedAt.getTime(),
-    });
+    const saved = await manager
+      .getRepository(SyncRun)
+      .save(runRow(job, run, { status: 'succeeded', counts: outcome.counts }));
     const event = buildSyncCompletedEvent({
       locationId: job.locationId,
       scope: 'contact',
       contactId: job.contactId,
-      trigger: job.cause === 'location-sync' ? 'location-sync' : job.cause,
+      trigger: triggerOf(job),
       syncRunId: saved.id,
       contactDeleted: outcome.contactDeleted,
       counts: outcome.counts,
     });
     await this.records.addOutboxEvent(manager, event);
   }
+
+  /** A failed attempt's run: nothing written, no event. */
+  private async recordFailedRun(job: SyncContactJob, run: RunContext, error: unknown) {
+    const failed = runRow(job, run, {
+      status: 'failed',
+      counts: emptyCounts(),
+      errorCount: 1,
+      lastError: describeError(error),
+    });
+    await this.records
+      .transaction((manager) => manager.getRepository(SyncRun).save(failed))
+      .catch((recordError: unknown) => {
+        this.logger.warn(
+          {
+            locationId: job.locationId,
+            contactId: job.contactId,
+            jobId: run.jobId,
+            error: describeError(recordError),
+          },
+          'failed contact sync not recorded',
+        );
+      });
+  }
+}
+
+/** One attempt of a contact sync: its job, when it began, its GHL handle (which counts calls). */
+interface RunContext {
+  jobId?: string;
+  startedAt: Date;
+  api: LocationApi;
+}
+
+const triggerOf = (job: SyncContactJob) =>
+  job.cause === 'location-sync' ? 'location-sync' : job.cause;
+
+function runRow(
+  job: SyncContactJob,
+  run: RunContext,
+  result: Pick<SyncRun, 'status' | 'counts'> & Partial<Pick<SyncRun, 'errorCount' | 'lastError'>>,
+): Partial<SyncRun> {
+  const finishedAt = new Date();
+
+  return {
+    locationId: job.locationId,
+    scope: 'contact',
+    contactId: job.contactId,
+    trigger: triggerOf(job),
+    ghlCalls: run.api.callCount,
+    errorCount: 0,
+    lastError: null,
+    ...result,
+    jobId: run.jobId ?? null,
+    startedAt: run.startedAt,
+    finishedAt,
+    durationMs: finishedAt.getTime() - run.startedAt.getTime(),
+  };
 }
