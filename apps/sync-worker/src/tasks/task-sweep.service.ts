@@ -239,7 +239,15 @@ export class TaskSweepService {
 
 const COMPARED = ['contact_id', 'title', 'body', 'assigned_to', 'due_date', 'completed'] as const;
 
-/** The rows that are new, tombstoned, or say something else than the stored task. */
+/**
+ * The rows that are new, tombstoned, or say something else than the stored task.
+ *
+ * TODO: an unchanged task left out here keeps its older version (its last fetch time), so a
+ * contact sync's fetch from between the two, with other content, written after the sweep, wins
+ * (A stored, A swept, B written last: B stays until the next sweep puts A back). upsertRows now
+ * skips equal content itself and still records the newer version: passing it every row would
+ * fix this, at one bookkeeping UPDATE per unchanged task and sweep.
+ */
 async function changedRows(
   manager: EntityManager,
   locationId: string,
