@@ -9,7 +9,8 @@ import { explainInvalidEvent, isSyncCompletedEventV1 } from './sync-completed.sc
 export interface SyncCompletedRetryOptions {
   /**
    * How long (ms) a delivery's first attempt retries a failing handler in place, counted from
-   * its first try. Default 300000 (5 minutes); 0 turns retries in place off.
+   * its first try (a consumer that restarts meanwhile starts it afresh). Default 300000
+   * (5 minutes); 0 turns retries in place off.
    */
   windowMs?: number;
   /** The wait (ms) before the first retry in place, doubled after each. Default 1000. */
