@@ -34,6 +34,7 @@ import { NightlyGuard } from './location-sync/nightly-guard.service';
 import { ScheduleKeeper } from './location-sync/schedule-keeper.service';
 import { OutboxRelay } from './outbox/outbox-relay.service';
 import { RedisLossWatch } from './outbox/redis-loss-watch.service';
+import { HistoryPruner } from './retention/history-pruner.service';
 import { ReadApiModule } from './read-api/read-api.module';
 import { RecordWriter } from './records/record-writer.service';
 import { TaskSweepService } from './tasks/task-sweep.service';
@@ -118,6 +119,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
         WebhookEventsProcessor,
         OutboxRelay,
         RedisLossWatch,
+        HistoryPruner,
       ],
     };
   }

@@ -177,6 +177,21 @@ describe('sync-worker configuration', () => {
         'CONTACT_SYNC_COALESCE_MS: must be at least 0',
       ]);
     });
+
+    it('refuses a history retention shorter than the outbox replay window', () => {
+      const twoDays = String(2 * 86_400_000);
+
+      const short = problemsOf({ HISTORY_RETENTION_DAYS: '1', OUTBOX_REPLAY_WINDOW_MS: twoDays });
+      const covering = problemsOf({
+        HISTORY_RETENTION_DAYS: '2',
+        OUTBOX_REPLAY_WINDOW_MS: twoDays,
+      });
+
+      expect(short).toEqual([
+        'HISTORY_RETENTION_DAYS: must cover OUTBOX_REPLAY_WINDOW_MS (2 days)',
+      ]);
+      expect(covering).toEqual([]);
+    });
   });
 
   it('checks the automation variables wherever the environment is loaded, naming each', () => {

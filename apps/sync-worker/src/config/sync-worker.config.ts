@@ -84,6 +84,12 @@ export const syncWorkerEnv = z
     OUTBOX_POLL_MS: milliseconds(1_000),
     /** After Redis lost its data, events published this recently are published again (ms). */
     OUTBOX_REPLAY_WINDOW_MS: positiveInt(6 * 3600_000, 365 * 86_400_000, 'a year'),
+    /**
+     * Days the sync's history is kept: sync runs (each location's last full sync stays),
+     * published outbox events, replayed parked jobs, the nightly runs' dates. It must cover the
+     * outbox replay window.
+     */
+    HISTORY_RETENTION_DAYS: positiveInt(90, 36_500, 'a hundred years'),
     /** A job's lock (ms): a job whose worker died runs again once it expired. */
     WORKER_LOCK_MS: milliseconds(30_000),
     /** How often workers look for stalled jobs (ms). */
@@ -101,6 +107,22 @@ export const syncWorkerEnv = z
     GHL_TIMEOUT_MS: milliseconds(15_000),
   })
   // The rules file and the enabled rule ids, which no single field can check alone.
-  .superRefine(checkAutomationEnv);
+  .superRefine(checkAutomationEnv)
+  .superRefine(checkHistoryCoversReplay);
 
 export type SyncWorkerConfig = z.infer<typeof syncWorkerEnv>;
+
+/** The outbox events a replay after a Redis loss publishes again must not be pruned first. */
+function checkHistoryCoversReplay(
+  config: { HISTORY_RETENTION_DAYS: number; OUTBOX_REPLAY_WINDOW_MS: number },
+  context: z.RefinementCtx,
+): void {
+  const replayDays = config.OUTBOX_REPLAY_WINDOW_MS / 86_400_000;
+  if (config.HISTORY_RETENTION_DAYS >= replayDays) return;
+
+  context.addIssue({
+    code: 'custom',
+    path: ['HISTORY_RETENTION_DAYS'],
+    message: `must cover OUTBOX_REPLAY_WINDOW_MS (${Math.ceil(replayDays)} days)`,
+  });
+}

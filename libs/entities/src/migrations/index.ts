@@ -8,6 +8,7 @@ import { ContactActivityGate1764861300000 } from './1764861300000-contact-activi
 import { ConnectionChangeNotices1764870000000 } from './1764870000000-connection-change-notices';
 import { OAuthStateExpiryIndex1764870100000 } from './1764870100000-oauth-state-expiry-index';
 import { ActivityInsertTriggers1764880000000 } from './1764880000000-activity-insert-triggers';
+import { SyncRunAgeIndex1764890000000 } from './1764890000000-sync-run-age-index';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const ALL_MIGRATIONS = [
   ConnectionChangeNotices1764870000000,
   OAuthStateExpiryIndex1764870100000,
   ActivityInsertTriggers1764880000000,
+  SyncRunAgeIndex1764890000000,
 ];

@@ -11,6 +11,7 @@ export interface SyncRunCounts {
 /** One sync of a location (full) or of one contact: what it did and what it cost. */
 @Entity('sync_runs')
 @Index('IDX_sync_runs_location_started', ['locationId', 'startedAt'])
+@Index('IDX_sync_runs_started', ['startedAt'])
 export class SyncRun {
   @PrimaryGeneratedColumn('uuid')
   id: string;
