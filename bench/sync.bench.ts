@@ -33,28 +33,29 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.31-0.37 against its 0.5 target (0.22 at the start of the fourth session), on
-// 2 cores shared by the worker, the sandbox, Postgres and Redis, which the sync keeps 81-87 %
-// busy: it is bound by CPU. A 10k sync takes 3.1-4.1 s and 5.1-6.7 s of machine CPU; `floor cpu`
-// is 3.1-3.9 s (0.67-0.76 of the bare INSERT), so the sync spends ~1.7x the floors' CPU. perf
-// (fifth session, warm worker and sandbox): the worker ~2.4 s (GC ~0.5 s: a ~70 MB live heap
-// marked about five times, batch data promoted; the HTTP client and the GHL client ~0.4 s; V8
-// still compiling ~0.25 s; row mapping and JSON ~0.2 s; the rest spread thin), Postgres ~2.5 s,
-// the sandbox 0.7-0.95 s. Postgres' biggest share is the activity timeline: 88,191 timeline rows
-// for 55,185 records, each with three index entries and an ON CONFLICT probe (in the write
-// replay, ~1.0 s of its 1.4-1.9 s; `floor cpu` without the timeline is 1.01-1.13). Even packed
-// perfectly over both cores, the sync's CPU gives 0.38-0.46. With the timeline's insert triggers
-// switched off (no creation events at all), a 10k sync took 7-11 % less time (0.37-0.43 against
-// 0.33-0.41, run pairs of the same session). So 0.5 needs both: far fewer timeline rows, e.g.
-// creation events (contact.created, task.created, task.due, note.added, appointment.booked;
-// ~75,000 of the rows) read from the record rows at query time instead of copied at insert,
-// which changes what the history keeps (a creation entry would show the record as it is, not
-// as it was inserted: a product decision); and most of the worker's extra CPU gone.
-// Measured without gain: pipelining the contact writes with the child fetches (CPU-bound),
-// COLLATE "C" on the keys and a uuid dedupe key for the timeline (its index cost is page work,
-// not comparisons), larger V8 semi-spaces or heap, a compiled (swc) worker instead of ts-node,
-// 64 concurrent child fetches. The bare INSERT moves 38,000-50,000 rows/s between runs (27,000-
-// 35,000 on slower days), which moves every ratio most.
+// TODO: vs_insert is 0.33-0.37 against its 0.5 target (0.22 at the start of the fourth session), on
+// 2 cores shared by the worker, the sandbox, Postgres and Redis, which a 10k sync keeps ~80 %
+// busy from its first batch to its last (per-process CPU sampled every 0.1 s): it is bound by
+// CPU. A 10k sync takes 3.5-3.9 s and 5.6-6.8 s of machine CPU; `floor cpu` is 0.72-0.76.
+// Per process (sixth session): the worker 2.1-2.7 s (its main thread ~1.9 s, busy half of the
+// sync; the rest is V8's GC and compiler threads), Postgres 2.4-2.5 s, the sandbox 0.64-0.9 s.
+// Postgres by statement (pg_stat_statements on a private cluster): the activity timeline's
+// trigger INSERTs ~1.3 s (88,191 rows for 55,185 records; the tasks' 44,591 alone 0.6-0.7 s), the
+// record upserts ~0.9 s, ANALYZE 0.15 s (0.39 s until it took the lookup columns only), marking
+// children fetched 0.14 s. A timeline row costs ~10 µs: of the task trigger's 460 ms for 44,334
+// rows replayed alone, the dedupe index with its ON CONFLICT probe ~185 ms (the probe ~110), the
+// timeline index ~90 ms, the id key ~30 ms, the dedupe key's md5 ~30 ms, the heap and the rows'
+// building the rest. With no insert triggers at all, a 10k sync took 3.1 s (0.40) against
+// 3.5-3.6 s (0.34-0.36) in the same session. The fifth session's perf of the worker: GC ~0.5 s,
+// the HTTP and GHL clients ~0.4 s, V8 compiling ~0.25 s, row mapping and JSON ~0.2 s. So 0.5
+// needs both far fewer timeline rows (creation events read from the record rows at query time
+// instead of copied at insert, which changes what the history keeps, a product decision) and a
+// third of the worker's and the sandbox's CPU gone (notes and appointments have no bulk endpoint:
+// 20,302 calls). Measured without gain: pipelining the contact writes with the child fetches
+// (CPU-bound), COLLATE "C" on the keys and a uuid dedupe key for the timeline (its index cost is
+// page work, not comparisons), larger V8 semi-spaces or heap, --single-threaded-gc, a compiled
+// (swc) worker instead of ts-node, 64 concurrent child fetches. The bare INSERT moves
+// 38,000-50,000 rows/s between runs (27,000-35,000 on slower days), which moves every ratio most.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
