@@ -589,4 +589,32 @@ describe('sync worker against the GHL sandbox', () => {
     expect(run.ghlCalls).toBeGreaterThan(0);
     expect(run.durationMs).toBeGreaterThan(0);
   });
+
+  // A task sweep page read while the contact was being fetched must not count as newer.
+  it('dates tasks and notes from when GHL was asked for them, not from the job start', async () => {
+    const ghl = await exportSandbox();
+    const target = ghl.contacts.find((contact) =>
+      ghl.tasks.some((task) => task.contactId === contact.id && !task.deleted),
+    ) as GhlRecord;
+    const jobId = `dated-${target.id}`;
+    const job = { locationId: LOCATION, contactId: target.id, cause: 'manual' as const };
+
+    await withFaults({ latencyMs: 300 }, () =>
+      app.get(ContactSyncService).sync(job, { jobId, timeZone: null }),
+    );
+
+    const run = await dataSource.getRepository(SyncRun).findOneByOrFail({ jobId });
+    const versions: { version: Date }[] = await dataSource.query(
+      `SELECT source_version_at AS version FROM contact_tasks
+       WHERE location_id = $1 AND contact_id = $2 AND deleted_at IS NULL
+       UNION ALL
+       SELECT source_version_at FROM contact_notes
+       WHERE location_id = $1 AND contact_id = $2 AND deleted_at IS NULL`,
+      [LOCATION, target.id],
+    );
+    // The contact's own fetch took the sandbox's 300 ms before its children were asked for.
+    const askedAfterMs = versions.map(({ version }) => version.getTime() - run.startedAt.getTime());
+    expect(askedAfterMs.length).toBeGreaterThan(0);
+    expect(Math.min(...askedAfterMs)).toBeGreaterThanOrEqual(300);
+  });
 });

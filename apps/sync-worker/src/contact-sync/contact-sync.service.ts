@@ -17,8 +17,10 @@ import { contactRow, FetchContext } from '../records/record-mappers';
 import { RecordWriter } from '../records/record-writer.service';
 
 /** What GHL said about one contact when we asked. */
+/** `children` as GHL listed them at `childrenListedAt`, which their rows carry as fetch time. */
 type ContactSnapshot =
-  { exists: true; contact: GhlContact; children: ChildRows } | { exists: false };
+  | { exists: true; contact: GhlContact; children: ChildRows; childrenListedAt: Date }
+  | { exists: false };
 
 export interface ContactSyncOutcome {
   counts: SyncCounts;
@@ -109,9 +111,16 @@ export class ContactSyncService {
   ): Promise<ContactSnapshot> {
     try {
       const contact = await api.getContact(contactId);
-      const children = await fetchChildRows(api, contactId, fetch);
+      // Tasks and notes carry no version from GHL: theirs is the time they were asked for, which
+      // a token fetch or a wait for rate budget may put well after the job began. A task sweep
+      // page read in between must not count as newer.
+      const childrenListedAt = new Date();
+      const children = await fetchChildRows(api, contactId, {
+        ...fetch,
+        fetchedAt: childrenListedAt,
+      });
 
-      return { exists: true, contact, children };
+      return { exists: true, contact, children, childrenListedAt };
     } catch (error) {
       // A 404 is GHL telling us the contact is gone: a tombstone, not a failure.
       if (isNotFound(error)) return { exists: false };
@@ -140,7 +149,7 @@ export class ContactSyncService {
         rows: snapshot.children,
         contactVersion: row.source_version_at as Date,
       },
-      fetch.fetchedAt,
+      snapshot.childrenListedAt,
     );
     // Added before the commit: if the commit fails, the retry finds the task still open and
     // adds the same job id again; the notification service dedupes what was already sent.
