@@ -12,45 +12,62 @@ import { describeError } from '../failures/job-errors';
 export type FieldKeys = ReadonlyMap<string, string>;
 
 /**
- * An id that a reload did not find either (a field deleted in GHL, or one it lists late) asks
- * GHL again at most this often. An id never looked for asks at once.
+ * Ids that a reload did not find either (fields deleted in GHL, or ones it lists late) ask GHL
+ * again at most this often; so does a location whose definitions GHL will not tell us (no
+ * `locations/customFields.readonly`). An id never looked for asks at once.
  */
 const RELOAD_FOR_A_MISSING_ID_EVERY_MS = 60_000;
 
 interface CachedKeys {
   keys: Map<string, string>;
   loadedAt: number;
-  /** Ids the last reload was asked for and did not find. */
+  /** Ids looked for within the minute since `loadedAt` that the definitions did not have. */
   missing: Set<string>;
+  /** GHL refused the last reload: no new id asks again before the minute is over. */
+  refused: boolean;
 }
 
 /**
  * The location's custom field definitions, so that values can be stored by key as well as by
  * id. Kept in this process and in `location_custom_fields`; read from GHL on first use and again
- * when a contact carries an id the definitions do not know (a field added in GHL since).
+ * when a contact carries an id the definitions do not know (a field added in GHL since). Batches
+ * of one location that need a reload at once share it.
  */
 @Injectable()
 export class CustomFieldKeys {
   private readonly logger = new Logger(CustomFieldKeys.name);
   private readonly cache = new Map<string, CachedKeys>();
+  private readonly reloading = new Map<string, Promise<FieldKeys | null>>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
    * The keys for these field ids, reloading the definitions when one is unknown: at once for an
-   * id not looked for yet (a field added in GHL since), at most once a minute for one that the
-   * last reload did not find either.
+   * id not looked for yet (a field added in GHL since), at most once a minute for ids already
+   * looked for, and for a location GHL refused the definitions of.
    */
   async forFieldIds(api: LocationApi, fieldIds: Iterable<string>): Promise<FieldKeys> {
     const cached = this.cache.get(api.locationId) ?? (await this.fromDatabase(api.locationId));
-    if (!cached) return (await this.reload(api, fieldIds)) ?? new Map();
+    if (!cached) return (await this.sharedReload(api, fieldIds)) ?? new Map();
 
     const unknown = [...fieldIds].filter((id) => !cached.keys.has(id));
-    const hasNewUnknown = unknown.some((id) => !cached.missing.has(id));
     const isStale = Date.now() - cached.loadedAt > RELOAD_FOR_A_MISSING_ID_EVERY_MS;
+    const hasNewUnknown = !cached.refused && unknown.some((id) => !cached.missing.has(id));
     if (unknown.length === 0 || !(hasNewUnknown || isStale)) return cached.keys;
 
-    return (await this.reload(api, unknown)) ?? cached.keys;
+    return (await this.sharedReload(api, unknown)) ?? cached.keys;
+  }
+
+  /** One reload per location at a time: a batch that needs one while it runs waits for it. */
+  private sharedReload(api: LocationApi, wanted: Iterable<string>): Promise<FieldKeys | null> {
+    const { locationId } = api;
+    let reload = this.reloading.get(locationId);
+    if (!reload) {
+      reload = this.reload(api, wanted).finally(() => this.reloading.delete(locationId));
+      this.reloading.set(locationId, reload);
+    }
+
+    return reload;
   }
 
   /**
@@ -67,11 +84,8 @@ export class CustomFieldKeys {
       // Without locations/customFields.readonly values are still stored by id.
       this.logger.warn({ locationId, error: describeError(error) }, 'custom fields unreadable');
       const keys = this.cache.get(locationId)?.keys ?? new Map<string, string>();
-      this.cache.set(locationId, {
-        keys,
-        loadedAt: Date.now(),
-        missing: missingFrom(keys, wanted),
-      });
+      const missing = this.stillMissing(locationId, keys, wanted);
+      this.cache.set(locationId, { keys, loadedAt: Date.now(), missing, refused: true });
 
       return null;
     }
@@ -89,10 +103,23 @@ export class CustomFieldKeys {
     if (rows.length > 0)
       await this.dataSource.getRepository(LocationCustomField).upsert(rows, ['locationId', 'id']);
     const keys = new Map(rows.map((row) => [row.id, row.fieldKey]));
-    const missing = missingFrom(keys, wanted);
-    this.cache.set(locationId, { keys, loadedAt: loadedAt.getTime(), missing });
+    const missing = this.stillMissing(locationId, keys, wanted);
+    this.cache.set(locationId, { keys, loadedAt: loadedAt.getTime(), missing, refused: false });
 
     return keys;
+  }
+
+  /**
+   * The ids looked for within the last minute, this reload's too, that the definitions lack:
+   * those of the reload before stay, or two such ids on alternate batches would each reload.
+   */
+  private stillMissing(locationId: string, keys: FieldKeys, wanted: Iterable<string>) {
+    const cached = this.cache.get(locationId);
+    const isRecent =
+      cached !== undefined && Date.now() - cached.loadedAt <= RELOAD_FOR_A_MISSING_ID_EVERY_MS;
+    const lookedFor = [...(isRecent ? cached.missing : []), ...wanted];
+
+    return new Set(lookedFor.filter((id) => !keys.has(id)));
   }
 
   private async fromDatabase(locationId: string): Promise<CachedKeys | undefined> {
@@ -101,15 +128,11 @@ export class CustomFieldKeys {
 
     const loadedAt = Math.max(...rows.map((row) => row.loadedAt.getTime()));
     const keys = new Map(rows.map((row) => [row.id, row.fieldKey]));
-    const cached = { keys, loadedAt, missing: new Set<string>() };
+    const cached = { keys, loadedAt, missing: new Set<string>(), refused: false };
     this.cache.set(locationId, cached);
 
     return cached;
   }
-}
-
-function missingFrom(keys: FieldKeys, wanted: Iterable<string>): Set<string> {
-  return new Set([...wanted].filter((id) => !keys.has(id)));
 }
 
 /** The custom field ids a batch of GHL contacts carries. */
