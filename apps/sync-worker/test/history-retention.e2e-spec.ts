@@ -35,7 +35,7 @@ describe('the sync history past its retention (30 days here)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await app?.close();
+    await app?.close().catch(() => undefined);
     await dataSource?.destroy();
     await database?.drop();
   });
@@ -108,6 +108,28 @@ describe('the sync history past its retention (30 days here)', () => {
     expect(await remaining('SELECT job_id AS label FROM nightly_sync_dates')).toEqual([
       'recent-date',
     ]);
+  });
+
+  // Last: it shuts the worker down.
+  it('stops a prune after the batch in hand when the worker shuts down', async () => {
+    await dataSource.query(
+      `INSERT INTO sync_runs (location_id, scope, contact_id, trigger, status, counts, started_at)
+       SELECT $1, 'contact', 'contact-' || n, 'webhook', 'succeeded', '{}', $2
+       FROM generate_series(1, 3000) AS n`,
+      [SWEPT, daysAgo(40)],
+    );
+
+    const pruning = app.get(HistoryPruner).prune();
+    await app.close();
+    const pruned = await pruning;
+
+    // Batches of 1,000: at most the one under way when the shutdown began.
+    expect(pruned.syncRuns).toBeLessThanOrEqual(1_000);
+    const [{ left }] = await dataSource.query(
+      `SELECT count(*)::int AS left FROM sync_runs WHERE location_id = $1`,
+      [SWEPT],
+    );
+    expect(left).toBe(3_000 - pruned.syncRuns);
   });
 });
 

@@ -8,12 +8,15 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
+import { FULL_SYNC_SUCCESS } from '@sm/entities';
+
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { describeError } from '../failures/job-errors';
 
-/** How often the history is pruned. */
+/** How often the history is pruned, and how long after boot the first time. */
 const PRUNE_EVERY_MS = 3_600_000;
+const FIRST_PRUNE_AFTER_MS = 60_000;
 /** Rows per DELETE: each statement holds its row locks only briefly. */
 const PRUNE_BATCH_SIZE = 1_000;
 /** DELETEs per table and prune: a large backlog is worked off over several hours. */
@@ -25,15 +28,15 @@ const MAX_PRUNE_BATCHES = 10;
  * rows.
  */
 const PRUNE_BATCHES = {
-  // Each location's last successful full sync stays: the next run plans from it.
+  // Each location's last successful full sync stays: the next run plans from it. The partial
+  // index IDX_sync_runs_location_full_success finds it in one probe per candidate.
   syncRuns: `
     DELETE FROM sync_runs WHERE id IN (
       SELECT id FROM sync_runs AS run
       WHERE started_at < now() - make_interval(days => $1)
         AND id IS DISTINCT FROM (
           SELECT kept.id FROM sync_runs AS kept
-          WHERE kept.location_id = run.location_id AND kept.scope = 'location'
-            AND kept.status = 'succeeded' AND kept.trigger <> 'task-sweep'
+          WHERE kept.location_id = run.location_id AND ${FULL_SYNC_SUCCESS}
           ORDER BY kept.started_at DESC LIMIT 1)
       ORDER BY started_at LIMIT $2
       FOR UPDATE SKIP LOCKED)`,
@@ -70,21 +73,28 @@ export type PrunedRows = Record<keyof typeof PRUNE_BATCHES, number>;
 @Injectable()
 export class HistoryPruner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(HistoryPruner.name);
-  private timer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
   private pruning: Promise<PrunedRows> | undefined;
+  private isClosing = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
   ) {}
 
+  /** A worker restarted more often than hourly still prunes, a minute after each boot. */
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
-    this.timer.unref();
+    this.timers = [
+      setTimeout(() => void this.prune(), FIRST_PRUNE_AFTER_MS),
+      setInterval(() => void this.prune(), PRUNE_EVERY_MS),
+    ];
+    for (const timer of this.timers) timer.unref();
   }
 
+  /** A prune in hand stops after its current batch: the rest waits for the next boot's. */
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    this.isClosing = true;
+    for (const timer of this.timers) clearTimeout(timer);
     await this.pruning;
   }
 
@@ -112,7 +122,7 @@ export class HistoryPruner implements OnApplicationBootstrap, OnApplicationShutd
   private async pruneTable(table: keyof PrunedRows): Promise<number> {
     let deleted = 0;
     try {
-      for (let batch = 0; batch < MAX_PRUNE_BATCHES; batch++) {
+      for (let batch = 0; batch < MAX_PRUNE_BATCHES && !this.isClosing; batch++) {
         const [, count] = (await this.dataSource.query(PRUNE_BATCHES[table], [
           this.config.HISTORY_RETENTION_DAYS,
           PRUNE_BATCH_SIZE,

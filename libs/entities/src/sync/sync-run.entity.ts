@@ -8,10 +8,17 @@ export interface SyncRunCounts {
   tombstoned: number;
 }
 
+/** A location's successful full syncs (not task sweeps): the next run plans from the last. */
+export const FULL_SYNC_SUCCESS =
+  "scope = 'location' AND status = 'succeeded' AND trigger <> 'task-sweep'";
+
 /** One sync of a location (full) or of one contact: what it did and what it cost. */
 @Entity('sync_runs')
 @Index('IDX_sync_runs_location_started', ['locationId', 'startedAt'])
 @Index('IDX_sync_runs_started', ['startedAt'])
+// (location_id, started_at) WHERE FULL_SYNC_SUCCESS, made by its migration: TypeORM cannot
+// compare a partial index's condition with the one Postgres stores.
+@Index('IDX_sync_runs_location_full_success', { synchronize: false })
 export class SyncRun {
   @PrimaryGeneratedColumn('uuid')
   id: string;
