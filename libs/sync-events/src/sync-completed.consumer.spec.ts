@@ -101,6 +101,31 @@ describe('createSyncCompletedConsumer', () => {
     expect(failures[0].error.message).toBe('consumer database unavailable');
   });
 
+  it('keeps a contact’s events in order across two replicas while its handler fails', async () => {
+    const [first, second] = [contactEvent(1), contactEvent(2)];
+    const handled: string[] = [];
+    let outageTries = 3;
+    const handle = async (event: SyncCompletedEvent) => {
+      if (event.eventId === first.eventId && outageTries-- > 0) throw new Error('database down');
+      handled.push(event.eventId);
+    };
+    const other = createSyncCompletedConsumer({
+      consumer: CONSUMER,
+      redisUrl: TEST_REDIS_URL,
+      prefix,
+      retry: FAST_RETRY,
+      handle,
+    });
+    start({ prefix, retry: FAST_RETRY, handle });
+    await Promise.all([other.ready, consumer?.ready]);
+
+    await publish([first, second]);
+    await eventually(async () => (handled.length === 2 ? true : undefined), 10_000, 'both');
+    await other.close();
+
+    expect(handled).toEqual([first.eventId, second.eventId]);
+  });
+
   it('falls back to BullMQ’s attempts past the window, then hands the delivery over', async () => {
     const event = contactEvent(1);
     const failures: SyncCompletedTryFailure[] = [];

@@ -1,4 +1,4 @@
-import { ConnectionOptions, Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import { ConnectionOptions, Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 
 import { JobName, redisOptionsFromUrl, syncCompletedQueue } from '@sm/queues';
 
@@ -52,9 +52,23 @@ export interface SyncCompletedConsumerOptions {
   handle: (event: SyncCompletedEvent, job: Job<SyncCompletedEvent>) => Promise<void>;
   /**
    * Events handled at once. Default 1, which keeps the relay's order (oldest first, so in order
-   * per contact); more trades that order for throughput.
+   * per contact) across every process that consumes this queue: 1 is set as the queue's global
+   * concurrency, so one event at a time is active on the queue, whichever replica holds it.
+   * More than 1 is per process, and the queue's global limit is removed: it trades that order
+   * for throughput, across replicas as within one.
    */
   concurrency?: number;
+  /**
+   * How long (ms) the lock on an event in hand lasts; it is renewed while the process lives.
+   * Default 30000. With the stall check, it decides how soon an event held by a process that
+   * died (kill -9, out of memory) is taken again.
+   */
+  lockMs?: number;
+  /**
+   * How often (ms) the consumer puts events whose lock expired back at the head of the queue.
+   * Default 30000.
+   */
+  stalledCheckMs?: number;
   retry?: SyncCompletedRetryOptions;
   /** Called after every failed try. It must not throw; what it throws is ignored. */
   onTryFailed?: (failure: SyncCompletedTryFailure) => void;
@@ -69,6 +83,13 @@ export interface SyncCompletedConsumerOptions {
 
 export interface SyncCompletedConsumer {
   readonly worker: Worker<SyncCompletedEvent>;
+  /**
+   * Resolves once the queue's concurrency limit is set and the worker takes events (it waits
+   * for Redis). Rejects when the limit cannot be set: the worker then takes no event, since
+   * without the limit its order would not hold; the error is also emitted as the worker's
+   * `error`.
+   */
+  readonly ready: Promise<void>;
   /**
    * Stops taking events and waits for the tries in hand. A delivery waiting between retries in
    * place goes back to the head of its queue at once, with no attempt spent.
@@ -88,7 +109,10 @@ const RETRY_DEFAULTS: Required<SyncCompletedRetryOptions> = {
  * Delivery: every event at least once, and in order per contact while the handler recovers
  * within the retry window. A throw from `handle` is retried in place (capped exponential
  * backoff) for `retry.windowMs`: the event stays active at the head of the queue, so with
- * `concurrency: 1` the events behind it wait and order holds. Past the window the delivery
+ * `concurrency: 1` (the queue's global limit) the events behind it wait and order holds, in
+ * every replica. A process killed while it holds an event keeps the events behind waiting until
+ * its lock expires and the stall check puts the event back first in line (up to `lockMs` +
+ * `stalledCheckMs`). Past the window the delivery
  * falls back to BullMQ's attempts (the relay's: 6, exponential from 2 s), which take the events
  * behind it meanwhile, so order holds no longer. A delivery whose attempts are spent goes to
  * `onDeliveryFailed`. The trade-off: an event that can never be handled holds its consumer's
@@ -99,6 +123,9 @@ export function createSyncCompletedConsumer(
   options: SyncCompletedConsumerOptions,
 ): SyncCompletedConsumer {
   const closing = new AbortController();
+  const concurrency = options.concurrency ?? 1;
+  const connection = redisOptionsFromUrl(options.redisUrl) as ConnectionOptions;
+  const prefix = options.prefix ?? 'sm';
   const worker = new Worker<SyncCompletedEvent>(
     syncCompletedQueue(options.consumer),
     async (job, token) => {
@@ -111,11 +138,22 @@ export function createSyncCompletedConsumer(
       await deliver(options, job, token, closing.signal);
     },
     {
-      connection: redisOptionsFromUrl(options.redisUrl) as ConnectionOptions,
-      prefix: options.prefix ?? 'sm',
-      concurrency: options.concurrency ?? 1,
+      connection,
+      prefix,
+      concurrency,
+      lockDuration: options.lockMs ?? 30_000,
+      stalledInterval: options.stalledCheckMs ?? 30_000,
+      // Started once the queue's global concurrency is set, never before (see `ready`).
+      autorun: false,
     },
   );
+  const queue = new Queue(syncCompletedQueue(options.consumer), { connection, prefix });
+  const ready = limitQueueConcurrency(queue, concurrency).then(() => {
+    if (!closing.signal.aborted) worker.run().catch((error) => worker.emit('error', error));
+  });
+  ready.catch((error: Error) => {
+    if (!closing.signal.aborted) worker.emit('error', error);
+  });
   // Also when a caller closes the worker itself.
   worker.on('closing', () => closing.abort());
   const onDeliveryFailed = options.onDeliveryFailed;
@@ -128,12 +166,27 @@ export function createSyncCompletedConsumer(
 
   return {
     worker,
-    close: () => {
+    ready,
+    close: async () => {
       closing.abort();
-
-      return worker.close();
+      await Promise.all([worker.close(), queue.close()]);
     },
   };
+}
+
+/**
+ * One event at a time on the whole queue keeps the order across processes: while an event is
+ * active, or held by a process that died until the stall check puts it back first in line, no
+ * replica takes the events behind it. A parallel consumer removes the limit, so that a queue
+ * once ordered does not stay at one event at a time after its concurrency is raised.
+ */
+async function limitQueueConcurrency(queue: Queue, concurrency: number): Promise<void> {
+  try {
+    if (concurrency === 1) await queue.setGlobalConcurrency(1);
+    else await queue.removeGlobalConcurrency();
+  } finally {
+    await queue.close();
+  }
 }
 
 /** Tries the handler until it succeeds, the retry window ends, or the worker closes. */
