@@ -8,9 +8,4 @@ const projects = ['apps', 'libs', 'tools']
   .map((dir) => `<rootDir>/${dir}`);
 
 // testTimeout is a global option: in a multi-project run the projects' own value is ignored.
-module.exports = {
-  projects,
-  testTimeout: 60_000,
-  globalSetup: '<rootDir>/libs/testing/src/jest-run/global-setup.cjs',
-  globalTeardown: '<rootDir>/libs/testing/src/jest-run/global-teardown.cjs',
-};
+module.exports = { projects, testTimeout: 60_000 };

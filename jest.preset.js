@@ -45,4 +45,7 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
   moduleNameMapper,
   testTimeout: 60_000,
+  // Each project's, so that `nx test <project>` removes its run's Redis keys as `npm test` does.
+  globalSetup: path.join(__dirname, 'libs/testing/src/jest-run/global-setup.cjs'),
+  globalTeardown: path.join(__dirname, 'libs/testing/src/jest-run/global-teardown.cjs'),
 };

@@ -30,4 +30,21 @@ describe("a jest run's keys in the shared Redis", () => {
     expect(await redis.exists(another)).toBe(1);
     await redis.del(another);
   });
+
+  // SM_TEST_RUN comes from the environment: as a SCAN pattern, `*` would match every key.
+  it('take a name of their own shape only, never a pattern from the environment', async () => {
+    const others = ['bull:quotes:1', `sync-${realRun ?? 'run0123456789'}-7-abcdef:meta`];
+    for (const key of others) await redis.set(key, '1');
+
+    for (const name of ['*', '[a-z]*', 'adhoc', '42']) {
+      process.env.SM_TEST_RUN = name;
+      await removeTheRunsKeys();
+    }
+    process.env.SM_TEST_RUN = '*';
+    await nameTheRun();
+
+    expect(await redis.exists(...others)).toBe(others.length);
+    expect(process.env.SM_TEST_RUN).toMatch(/^run[0-9a-f]{10}$/);
+    await redis.del(...others);
+  });
 });
