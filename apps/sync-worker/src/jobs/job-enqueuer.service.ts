@@ -61,6 +61,10 @@ export class JobEnqueuer {
    * in BullMQ), and to a webhook's cause: it then spends the realtime budget and runs before
    * reconciliation work, as the webhook's own job would have. A job already running is left
    * alone: the add is kept for the one after it.
+   *
+   * TODO: the state is read, then the priority and data changed, in three calls: a job that
+   * starts in between runs as it was added (the fetch still follows the webhook), and one that
+   * finished in between cannot be raised, which costs nothing. A Lua script would make it one.
    */
   private async raiseWaitingJob(jobId: string | undefined, data: SyncContactJob, priority: number) {
     const held = jobId ? await this.contactSync.getJob(jobId) : undefined;
@@ -68,9 +72,15 @@ export class JobEnqueuer {
     if (!held || held.priority <= priority) return;
     if (!['delayed', 'prioritized', 'waiting'].includes(await held.getState())) return;
 
-    await held.changePriority({ priority });
-    if (data.cause === 'webhook' && held.data.cause !== 'webhook') {
-      await held.updateData({ ...held.data, cause: data.cause, inboxId: data.inboxId });
+    try {
+      await held.changePriority({ priority });
+      if (data.cause === 'webhook' && held.data.cause !== 'webhook') {
+        await held.updateData({ ...held.data, cause: data.cause, inboxId: data.inboxId });
+      }
+    } catch (error) {
+      // Gone meanwhile (it ran and finished): the webhook's change was fetched by it or after it.
+      if (await held.isActive().catch(() => false)) return;
+      if (await this.contactSync.getJob(held.id as string)) throw error;
     }
   }
 
