@@ -164,6 +164,22 @@ describe('parked jobs', () => {
     });
   });
 
+  it('replays a parked job once when operators replay it at the same time', async () => {
+    const parked = await park({
+      queueName: QueueName.LocationSync,
+      jobName: JobName.SweepTasks,
+      data: { locationId: LOCATION },
+    });
+
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, async () => (await admin(`/${parked.id}/replay`, 'POST')).status),
+    );
+
+    expect(statuses.sort()).toEqual([202, 404, 404, 404, 404, 404]);
+    const stored = await dataSource.getRepository(ParkedJob).findOneByOrFail({ id: parked.id });
+    expect(stored.replayedAt).not.toBeNull();
+  });
+
   it.each([
     ['a full sync without its trigger', QueueName.LocationSync, JobName.SyncLocation],
     ['a job name its queue does not run', QueueName.LocationSync, JobName.SyncContact],

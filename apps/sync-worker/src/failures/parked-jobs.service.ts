@@ -121,7 +121,15 @@ export class ParkedJobs implements OnApplicationShutdown {
     });
   }
 
-  /** Parked jobs not replayed yet, oldest first, one page at a time. */
+  /**
+   * Parked jobs not replayed yet, oldest first, one page at a time.
+   *
+   * TODO: a walk through the pages can skip a job whose parking commits late: `parked_at` is the
+   * parking transaction's start (`now()`), so the row can sort before a cursor a reader already
+   * holds. Postgres has no commit-ordered key to page by short of serialising the parkings; the
+   * worker parks in one-statement transactions, so the window is one insert long, and a walk
+   * from the first page sees the job (README, admin routes).
+   */
   async list(query: ParkedJobPageQuery): Promise<ParkedJobPage> {
     const repository = this.dataSource.getRepository(ParkedJob);
     const page = repository
@@ -153,19 +161,59 @@ export class ParkedJobs implements OnApplicationShutdown {
   }
 
   /**
-   * Adds the parked job again, as it was first added, and marks it replayed. A job of a kind
-   * this worker does not replay, or whose data no longer fits its kind, is a 409.
+   * Marks the parked job replayed, then adds it again as it was first added. The mark is taken
+   * first, in one statement, so that of concurrent replays only one adds the job (the others
+   * are a 404). When the add fails, the mark is taken back and the error answers: a job of a
+   * kind this worker does not replay, or whose data no longer fits its kind, is a 409. A replay
+   * at the same time as one that then fails is a 404 although the job stays parked.
    */
   async replay(id: string): Promise<{ id: string; queueName: string; jobId: string | undefined }> {
-    const repository = this.dataSource.getRepository(ParkedJob);
-    const parked = await repository.findOneBy({ id });
-    if (!parked || parked.replayedAt) throw new NotFoundException('no parked job to replay');
+    const parked = await this.claimForReplay(id);
+    if (!parked) throw new NotFoundException('no parked job to replay');
 
-    const job = await this.reAdd(parked);
-    await repository.update({ id }, { replayedAt: new Date() });
+    let job: Job;
+    try {
+      job = await this.reAdd(parked);
+    } catch (error) {
+      await this.unclaim(parked);
+      throw error;
+    }
     this.logger.log({ locationId: parked.locationId, jobId: job.id }, 'parked job replayed');
 
     return { id, queueName: parked.queueName, jobId: job.id };
+  }
+
+  /** The parked job, now marked replayed; null when there is none or it was replayed already. */
+  private async claimForReplay(id: string): Promise<ParkedJob | null> {
+    const repository = this.dataSource.getRepository(ParkedJob);
+    const claimed = await repository
+      .createQueryBuilder()
+      .update()
+      .set({ replayedAt: () => 'now()' })
+      .where('id = :id AND replayed_at IS NULL', { id })
+      .execute();
+    if (!claimed.affected) return null;
+
+    return repository.findOneBy({ id });
+  }
+
+  /** Parks the job again after a failed replay; its own failure is logged, not answered. */
+  private async unclaim(parked: ParkedJob): Promise<void> {
+    try {
+      await this.dataSource
+        .getRepository(ParkedJob)
+        .update({ id: parked.id }, { replayedAt: null });
+    } catch (error) {
+      this.logger.error(
+        {
+          locationId: parked.locationId,
+          parkedJobId: parked.id,
+          queue: parked.queueName,
+          error: describeError(error),
+        },
+        'a replay failed, and its parked job stays marked replayed',
+      );
+    }
   }
 
   private reAdd(parked: ParkedJob): Promise<Job> {
