@@ -148,14 +148,12 @@ export function createSyncCompletedConsumer(
     },
   );
   const queue = new Queue(syncCompletedQueue(options.consumer), { connection, prefix });
-  const ready = limitQueueConcurrency(queue, concurrency).then(() => {
-    if (!closing.signal.aborted) worker.run().catch((error) => worker.emit('error', error));
-  });
-  ready.catch((error: Error) => {
-    if (!closing.signal.aborted) worker.emit('error', error);
-  });
+  const ready = startOnceLimited(worker, queue, concurrency, closing.signal);
   // Also when a caller closes the worker itself.
-  worker.on('closing', () => closing.abort());
+  worker.on('closing', () => {
+    closing.abort();
+    queue.close().catch(() => undefined);
+  });
   const onDeliveryFailed = options.onDeliveryFailed;
   if (onDeliveryFailed) {
     worker.on('failed', (job, error) => {
@@ -172,6 +170,26 @@ export function createSyncCompletedConsumer(
       await Promise.all([worker.close(), queue.close()]);
     },
   };
+}
+
+/**
+ * Sets the queue's global concurrency, then starts the worker, unless it closed meanwhile. A
+ * failure is also the worker's `error` (the caller may not await `ready`).
+ */
+function startOnceLimited(
+  worker: Worker<SyncCompletedEvent>,
+  queue: Queue,
+  concurrency: number,
+  closing: AbortSignal,
+): Promise<void> {
+  const ready = limitQueueConcurrency(queue, concurrency).then(() => {
+    if (!closing.aborted) worker.run().catch((error) => worker.emit('error', error));
+  });
+  ready.catch((error: Error) => {
+    if (!closing.aborted) worker.emit('error', error);
+  });
+
+  return ready;
 }
 
 /**
