@@ -4,7 +4,13 @@ import { Contact, Task } from '@sm/entities';
 import type { GhlContact } from '@sm/ghl-client';
 
 import type { ChildRows } from '../src/records/child-records';
-import { contactRow, FetchContext, noteRow, taskRow } from '../src/records/record-mappers';
+import {
+  appointmentRow,
+  contactRow,
+  FetchContext,
+  noteRow,
+  taskRow,
+} from '../src/records/record-mappers';
 import type { RecordWriter } from '../src/records/record-writer.service';
 import { useScratchRecords } from './support/scratch-records';
 
@@ -209,6 +215,80 @@ describe('record upserts', () => {
     );
 
     expect((await contact()).deletedAt).toBeNull();
+  });
+
+  describe('a delete from before the last live fetch (redelivered, or its job replayed)', () => {
+    const locationId = 'locRecordsRestored1';
+    const deletedAt = new Date('2026-03-10T00:00:00Z');
+    const newerDelete = new Date('2026-03-12T00:00:00Z');
+    // GHL's own version stays from before the delete when it shows the record again.
+    const fetchedAt = (iso: string) => ({ ...at(iso), locationId });
+
+    it('leaves a contact GHL showed again after it; a newer delete still tombstones', async () => {
+      const restored = ghlContact({ id: 'contact-restored', locationId });
+      const tombstone = (when: Date) =>
+        records.transaction((manager) =>
+          records.tombstoneContact(manager, locationId, 'contact-restored', when),
+        );
+      const deletedAtNow = async () =>
+        (
+          await dataSource
+            .getRepository(Contact)
+            .findOneByOrFail({ locationId, id: 'contact-restored' })
+        ).deletedAt?.toISOString() ?? null;
+      await write(contactRow(restored, fetchedAt('2026-03-05T00:00:00Z')));
+      await tombstone(deletedAt);
+      await write(contactRow(restored, fetchedAt('2026-03-11T00:00:00Z')));
+
+      const again = await tombstone(deletedAt);
+      const liveAfterIt = await deletedAtNow();
+      const newer = await tombstone(newerDelete);
+
+      expect([again, liveAfterIt]).toEqual([false, null]);
+      expect([newer, await deletedAtNow()]).toEqual([true, newerDelete.toISOString()]);
+    });
+
+    it('leaves a child GHL listed again after it; a newer delete still tombstones', async () => {
+      const appointment = (iso: string) =>
+        appointmentRow(
+          { id: 'appointment-restored', title: 'Site visit', dateUpdated: '2026-03-01T10:00Z' },
+          'contact-restored',
+          fetchedAt(iso),
+        );
+      const writeAppointment = (iso: string) =>
+        records.transaction((manager) =>
+          records.upsertChildren(manager, 'appointments', [appointment(iso)]),
+        );
+      const tombstone = (when: Date) =>
+        records.transaction((manager) =>
+          records.tombstoneChild(
+            manager,
+            'appointments',
+            locationId,
+            'contact-restored',
+            'appointment-restored',
+            when,
+          ),
+        );
+      const deletedAtNow = async () => {
+        const [row]: { deleted_at: Date | null }[] = await dataSource.query(
+          'SELECT deleted_at FROM contact_appointments WHERE location_id = $1 AND id = $2',
+          [locationId, 'appointment-restored'],
+        );
+
+        return row.deleted_at?.toISOString() ?? null;
+      };
+      await writeAppointment('2026-03-05T00:00:00Z');
+      await tombstone(deletedAt);
+      await writeAppointment('2026-03-11T00:00:00Z');
+
+      const again = await tombstone(deletedAt);
+      const liveAfterIt = await deletedAtNow();
+      const newer = await tombstone(newerDelete);
+
+      expect([again, liveAfterIt]).toEqual([false, null]);
+      expect([newer, await deletedAtNow()]).toEqual([true, newerDelete.toISOString()]);
+    });
   });
 
   it("writes a batch's rows in id order, the child write's lock order", async () => {

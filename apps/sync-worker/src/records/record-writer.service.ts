@@ -227,10 +227,19 @@ export class RecordWriter {
   }
 
   /**
-   * Marks a contact deleted as of `at`, unless the stored row is newer. A contact never seen
-   * gets a tombstone row, so that a late fetch from before the delete cannot create it. Its
-   * children are tombstoned with it and its fetched mark is cleared: should GHL show it again,
-   * even at the version stored before, its children are fetched again.
+   * Marks a contact deleted as of `at`, unless the stored row is newer or was fetched after `at`.
+   * A contact never seen gets a tombstone row, so that a late fetch from before the delete cannot
+   * create it. Its children are tombstoned with it and its fetched mark is cleared: should GHL
+   * show it again, even at the version stored before, its children are fetched again.
+   *
+   * The fetch time counts beside the version because a contact GHL shows again keeps GHL's
+   * dateUpdated from before its delete: compared by version alone, the same delete (a webhook
+   * GHL redelivers, a parked job replayed) tombstoned it again. A fetch at `at` itself loses, as
+   * the upsert lets a fetch bring a tombstoned row back only when it is later than the delete.
+   *
+   * TODO: a fetch that finds the stored version with the same content moves no fetch time (see
+   * `upsertRows`), so a delete older than such a fetch, first applied after it (a parked job
+   * replayed late), still tombstones a contact that was never tombstoned before that fetch.
    */
   async tombstoneContact(
     manager: EntityManager,
@@ -245,6 +254,7 @@ export class RecordWriter {
          SET deleted_at = excluded.deleted_at, source_version_at = excluded.source_version_at,
              synced_at = excluded.synced_at, children_version_at = NULL
        WHERE t.deleted_at IS NULL AND t.source_version_at <= excluded.source_version_at
+         AND t.synced_at <= excluded.synced_at
        RETURNING id`,
       [locationId, contactId, at],
     );
@@ -253,7 +263,11 @@ export class RecordWriter {
     return rows.length > 0;
   }
 
-  /** Marks one task, note or appointment deleted as of `at`, unless the stored row is newer. */
+  /**
+   * Marks one task, note or appointment deleted as of `at`, unless the stored row is newer or was
+   * fetched after `at` (an appointment GHL lists again keeps its older dateUpdated: see
+   * `tombstoneContact`).
+   */
   async tombstoneChild(
     manager: EntityManager,
     kind: ChildKind,
@@ -271,6 +285,7 @@ export class RecordWriter {
          SET deleted_at = excluded.deleted_at, source_version_at = excluded.source_version_at,
              synced_at = excluded.synced_at
        WHERE t.deleted_at IS NULL AND t.source_version_at <= excluded.source_version_at
+         AND t.synced_at <= excluded.synced_at
        RETURNING id`,
       [locationId, id, contactId, at],
     );
