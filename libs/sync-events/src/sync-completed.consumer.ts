@@ -198,6 +198,10 @@ function startOnceLimited(
  * replica takes the events behind it. A parallel consumer removes the limit, so that a queue
  * once ordered does not stay at one event at a time after its concurrency is raised.
  */
+// TODO: a Redis that loses its data (FLUSHALL, a restart without persistence) loses the limit
+// too, and replicas then take a contact's events side by side until a consumer restarts; setting
+// it again on a timer would close most of that gap. Rare, and one process keeps the order by its
+// own concurrency of 1 meanwhile.
 async function limitQueueConcurrency(queue: Queue, concurrency: number): Promise<void> {
   try {
     if (concurrency === 1) await queue.setGlobalConcurrency(1);
