@@ -103,6 +103,55 @@ describe('the lock order of record writes', () => {
     expect([walkOutcome, await childWrite]).toEqual(['committed', 'committed']);
   });
 
+  it('a child write takes the tasks it tombstones in id order with those it lists', async () => {
+    await records.transaction(async (manager) => {
+      await records.upsertContacts(manager, [contact('c-unlisted')]);
+      await records.upsertChildren(manager, 'tasks', [
+        task('task-gone', 'c-unlisted', BEFORE),
+        task('task-kept', 'c-unlisted', BEFORE),
+      ]);
+    });
+    const walk = await openWalk();
+    await records.upsertChildren(walk.manager, 'tasks', [
+      task('task-gone', 'c-unlisted', AFTER, 'Walk'),
+    ]);
+
+    // GHL lists only task-kept now: the write upserts it and tombstones task-gone, the walk's.
+    const listedAt = new Date('2026-03-03T00:00:00Z');
+    const childWrite = outcomeOf(
+      records.transaction((manager) =>
+        records.writeChildren(
+          manager,
+          LOCATION,
+          {
+            contactId: 'c-unlisted',
+            rows: { tasks: [task('task-kept', 'c-unlisted', listedAt.toISOString())] },
+            contactVersion: new Date(BEFORE),
+          },
+          listedAt,
+        ),
+      ),
+    );
+    await aMoment();
+    const walkOutcome = await finishWalk(
+      walk,
+      records.upsertChildren(walk.manager, 'tasks', [
+        task('task-kept', 'c-unlisted', AFTER, 'Walk'),
+      ]),
+    );
+
+    expect([walkOutcome, await childWrite]).toEqual(['committed', 'committed']);
+    const stored: { id: string; title: string; deleted_at: Date | null }[] = await dataSource.query(
+      `SELECT id, title, deleted_at FROM contact_tasks
+         WHERE location_id = $1 AND contact_id = 'c-unlisted' ORDER BY id`,
+      [LOCATION],
+    );
+    expect(stored).toEqual([
+      { id: 'task-gone', title: 'Walk', deleted_at: listedAt },
+      { id: 'task-kept', title: 'Call back', deleted_at: null },
+    ]);
+  });
+
   it('two child writes of the same contacts wait for each other', async () => {
     await records.transaction((manager) =>
       records.upsertContacts(manager, [contact('c-twice-1'), contact('c-twice-2')]),

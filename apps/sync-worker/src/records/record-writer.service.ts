@@ -110,6 +110,15 @@ export class RecordWriter {
    * The children of the batch's live contacts written (see `lockLiveContacts`), each contact's
    * fetched mark set; those of tombstoned contacts are left out. Returns the counts, the tasks
    * written and which contacts were live.
+   *
+   * Per kind, the rows GHL no longer listed are tombstoned after the upsert, by rows the upsert
+   * has already locked: it is passed them as stored, in one id order with the listed ones. Locked
+   * by the UPDATE alone, after the listed rows, they were taken out of id order, and a task sweep
+   * holding an unlisted task while it waited for a listed one deadlocked with this write. Nor can
+   * a `FOR UPDATE` of the unlisted rows come first: a listed row not stored yet is locked by its
+   * insert, which would then come after them. Passed as read, a row is never newer than itself
+   * (the contact locks keep a contact's delete from tombstoning it in between, and a child's own
+   * delete never undoes a later fetch), so the upsert leaves it as it is.
    */
   private async writeLiveChildren(
     manager: EntityManager,
@@ -129,16 +138,27 @@ export class RecordWriter {
 
     const contactIds = kept.map((fetched) => fetched.contactId);
     for (const kind of kinds) {
+      const table = ChildTables[kind];
       const rows = kept.flatMap((fetched) => fetched.rows[kind] ?? []);
-      const written = await this.upsertChildren(manager, kind, rows);
+      const unlisted = await unlistedChildren(manager, table, {
+        locationId,
+        contactIds,
+        listedIds: rows.map((row) => row.id as string),
+        listedAt,
+      });
+      // The unlisted rows go through the upsert as they are stored: it changes nothing of them
+      // but locks them in one id order with the listed rows (see `upsertRows`).
+      const written = await upsertRows(manager, table, [...rows, ...unlisted]);
       counts[kind] = written.length;
       if (kind === 'tasks') tasks = written;
+      if (unlisted.length === 0) continue;
+
       const stale = await updateInIdOrder(manager, {
-        table: ChildTables[kind].name,
+        table: table.name,
         set: 'deleted_at = $4, source_version_at = $4, synced_at = $4',
-        where: `contact_id = ANY($2::varchar[]) AND deleted_at IS NULL AND synced_at < $4
-                AND NOT (id = ANY($3::varchar[]))`,
-        parameters: [locationId, contactIds, rows.map((row) => row.id as string), listedAt],
+        where: `id = ANY($2::varchar[]) AND contact_id = ANY($3::varchar[])
+                AND deleted_at IS NULL AND synced_at < $4`,
+        parameters: [locationId, unlisted.map((row) => row.id as string), contactIds, listedAt],
       });
       counts.tombstoned += stale.length;
     }
@@ -337,6 +357,23 @@ export class RecordWriter {
       parameters: [locationId, contactIds, at],
     });
   }
+}
+
+/**
+ * The live rows of these contacts that GHL did not list at `listedAt` and that nothing wrote
+ * since, as stored: the ones a child write tombstones. Read without a lock; the upsert takes it.
+ */
+function unlistedChildren(
+  manager: EntityManager,
+  table: RecordTable,
+  where: { locationId: string; contactIds: string[]; listedIds: string[]; listedAt: Date },
+): Promise<RecordRow[]> {
+  return manager.query(
+    `SELECT ${table.columns.join(', ')} FROM ${table.name}
+     WHERE location_id = $1 AND contact_id = ANY($2::varchar[]) AND deleted_at IS NULL
+       AND synced_at < $4 AND NOT (id = ANY($3::varchar[]))`,
+    [where.locationId, where.contactIds, where.listedIds, where.listedAt],
+  );
 }
 
 /** Runs a tombstoning update on each child table; answers how many rows it touched. */

@@ -37,7 +37,9 @@ export interface WrittenRow {
  * record rows locks them (see `updateInIdOrder`): a batch that listed two rows the other way
  * round would otherwise hold one while waiting for the other, and two transactions would
  * deadlock. The version statement takes no lock of its own: ON CONFLICT locks every conflicting
- * row, updated or not, so its rows are already held.
+ * row, updated or not, so its rows are already held. A writer that goes on to update other rows
+ * of the table passes them too, as stored: never newer than themselves, they are left as they
+ * are, yet locked in the same pass (see `writeLiveChildren`).
  *
  * TODO: the same version fetched again with the same content moves nothing, not even the fetch
  * time (a nightly would otherwise rewrite every contact). So after A, B, A seen at one version
