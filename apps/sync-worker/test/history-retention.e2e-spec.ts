@@ -110,7 +110,7 @@ describe('the sync history past its retention (30 days here)', () => {
     ]);
   });
 
-  // Last: it shuts the worker down.
+  // Last: it starts the worker's shutdown (the pruner's part of it).
   it('stops a prune after the batch in hand when the worker shuts down', async () => {
     await dataSource.query(
       `INSERT INTO sync_runs (location_id, scope, contact_id, trigger, status, counts, started_at)
@@ -118,9 +118,10 @@ describe('the sync history past its retention (30 days here)', () => {
        FROM generate_series(1, 3000) AS n`,
       [SWEPT, daysAgo(40)],
     );
+    const pruner = app.get(HistoryPruner);
 
-    const pruning = app.get(HistoryPruner).prune();
-    await app.close();
+    const pruning = pruner.prune();
+    pruner.onModuleDestroy();
     const pruned = await pruning;
 
     // Batches of 1,000: at most the one under way when the shutdown began.

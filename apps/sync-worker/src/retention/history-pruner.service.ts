@@ -4,6 +4,7 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  OnModuleDestroy,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -71,7 +72,9 @@ export type PrunedRows = Record<keyof typeof PRUNE_BATCHES, number>;
  * they would grow for as long as the product runs.
  */
 @Injectable()
-export class HistoryPruner implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HistoryPruner
+  implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
+{
   private readonly logger = new Logger(HistoryPruner.name);
   private timers: NodeJS.Timeout[] = [];
   private pruning: Promise<PrunedRows> | undefined;
@@ -91,10 +94,16 @@ export class HistoryPruner implements OnApplicationBootstrap, OnApplicationShutd
     for (const timer of this.timers) timer.unref();
   }
 
-  /** A prune in hand stops after its current batch: the rest waits for the next boot's. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * The first of the shutdown hooks: a prune in hand stops after its current batch (the rest
+   * waits for the next boot's), while the other modules shut down.
+   */
+  onModuleDestroy(): void {
     this.isClosing = true;
     for (const timer of this.timers) clearTimeout(timer);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.pruning;
   }
 
