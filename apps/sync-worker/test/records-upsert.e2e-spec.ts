@@ -289,6 +289,27 @@ describe('record upserts', () => {
       expect([again, liveAfterIt]).toEqual([false, null]);
       expect([newer, await deletedAtNow()]).toEqual([true, newerDelete.toISOString()]);
     });
+
+    // GHL's clock and ours drift apart, and a fetch is stamped after GHL served the row.
+    it('tombstones on a delete stamped seconds before a fetch of the row it removed', async () => {
+      const tombstone = (id: string, iso: string) =>
+        records.transaction((manager) =>
+          records.tombstoneContact(manager, locationId, id, new Date(iso)),
+        );
+      // GHL deletes at 12:00:01 by its clock; our fetch just before is stamped 12:00:03.
+      const skewed = ghlContact({ id: 'contact-skewed', locationId, dateUpdated: '2026-03-01' });
+      await write(contactRow(skewed, fetchedAt('2026-03-20T12:00:03Z')));
+      // A contact sync's 404, dated from the job's start, after a nightly page stamped later.
+      const waited = ghlContact({ id: 'contact-waited', locationId, dateUpdated: '2026-03-01' });
+      await write(contactRow(waited, fetchedAt('2026-03-20T12:00:05Z')));
+
+      const tombstoned = [
+        await tombstone('contact-skewed', '2026-03-20T12:00:01Z'),
+        await tombstone('contact-waited', '2026-03-20T12:00:00Z'),
+      ];
+
+      expect(tombstoned).toEqual([true, true]);
+    });
   });
 
   it("writes a batch's rows in id order, the child write's lock order", async () => {

@@ -26,6 +26,14 @@ export interface ChildWriteResult {
  * Every write to SolarMarket's records goes through here: upserts that never let an older
  * version win, and tombstones that keep the row but mark it deleted.
  */
+/**
+ * How much later than a delete a fetch of the row may be stamped and still lose to it: GHL's
+ * clock and ours drift apart by seconds, and a fetch is stamped after GHL served the row (after
+ * the token and rate-budget waits, the field keys). A delete replayed or redelivered after GHL
+ * showed the record again comes minutes to days later.
+ */
+const FETCH_STAMP_MARGIN = "interval '5 minutes'";
+
 /** The columns the sync's statements find record rows by. */
 const LOOKUP_COLUMNS = new Set(['location_id', 'id', 'contact_id', 'deleted_at']);
 
@@ -254,8 +262,9 @@ export class RecordWriter {
    *
    * The fetch time counts beside the version because a contact GHL shows again keeps GHL's
    * dateUpdated from before its delete: compared by version alone, the same delete (a webhook
-   * GHL redelivers, a parked job replayed) tombstoned it again. A fetch at `at` itself loses, as
-   * the upsert lets a fetch bring a tombstoned row back only when it is later than the delete.
+   * GHL redelivers, a parked job replayed) tombstoned it again. A fetch up to
+   * FETCH_STAMP_MARGIN after `at` still loses: the delete's time is GHL's clock (or a job's start,
+   * before its waits), the fetch's is ours, stamped after GHL answered.
    *
    * TODO: a fetch that finds the stored version with the same content moves no fetch time (see
    * `upsertRows`), so a delete older than such a fetch, first applied after it (a parked job
@@ -274,7 +283,7 @@ export class RecordWriter {
          SET deleted_at = excluded.deleted_at, source_version_at = excluded.source_version_at,
              synced_at = excluded.synced_at, children_version_at = NULL
        WHERE t.deleted_at IS NULL AND t.source_version_at <= excluded.source_version_at
-         AND t.synced_at <= excluded.synced_at
+         AND t.synced_at <= excluded.synced_at + ${FETCH_STAMP_MARGIN}
        RETURNING id`,
       [locationId, contactId, at],
     );
@@ -285,8 +294,8 @@ export class RecordWriter {
 
   /**
    * Marks one task, note or appointment deleted as of `at`, unless the stored row is newer or was
-   * fetched after `at` (an appointment GHL lists again keeps its older dateUpdated: see
-   * `tombstoneContact`).
+   * fetched more than FETCH_STAMP_MARGIN after `at` (an appointment GHL lists again keeps its
+   * older dateUpdated: see `tombstoneContact`).
    */
   async tombstoneChild(
     manager: EntityManager,
@@ -305,7 +314,7 @@ export class RecordWriter {
          SET deleted_at = excluded.deleted_at, source_version_at = excluded.source_version_at,
              synced_at = excluded.synced_at
        WHERE t.deleted_at IS NULL AND t.source_version_at <= excluded.source_version_at
-         AND t.synced_at <= excluded.synced_at
+         AND t.synced_at <= excluded.synced_at + ${FETCH_STAMP_MARGIN}
        RETURNING id`,
       [locationId, id, contactId, at],
     );
