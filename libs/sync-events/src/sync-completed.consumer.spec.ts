@@ -214,4 +214,16 @@ describe('createSyncCompletedConsumer', () => {
     await eventually(async () => (handled.length === 2 ? true : undefined), 5_000, 'both');
     expect(handled).toEqual([first.eventId, second.eventId]);
   });
+
+  // A shutdown while the service is still starting is no failure to start.
+  it('settles ready without an error when it is closed before it started', async () => {
+    const started = start({ prefix, handle: async () => undefined });
+    const errors: Error[] = [];
+    started.worker.on('error', (error) => errors.push(error));
+
+    await started.close();
+
+    await expect(started.ready).resolves.toBeUndefined();
+    expect(errors).toEqual([]);
+  });
 });

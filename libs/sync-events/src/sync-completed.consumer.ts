@@ -85,7 +85,8 @@ export interface SyncCompletedConsumer {
   readonly worker: Worker<SyncCompletedEvent>;
   /**
    * Resolves once the queue's concurrency limit is set and the worker takes events (it waits
-   * for Redis). Rejects when the limit cannot be set: the worker then takes no event, since
+   * for Redis), or once the consumer is closed before that. Rejects when the limit cannot be
+   * set: the worker then takes no event, since
    * without the limit its order would not hold; the error is also emitted as the worker's
    * `error`.
    */
@@ -173,8 +174,9 @@ export function createSyncCompletedConsumer(
 }
 
 /**
- * Sets the queue's global concurrency, then starts the worker, unless it closed meanwhile. A
- * failure is also the worker's `error` (the caller may not await `ready`).
+ * Sets the queue's global concurrency, then starts the worker, unless it closed meanwhile (then
+ * `ready` resolves: nothing failed). A failure is also the worker's `error` (the caller may not
+ * await `ready`).
  */
 function startOnceLimited(
   worker: Worker<SyncCompletedEvent>,
@@ -182,12 +184,19 @@ function startOnceLimited(
   concurrency: number,
   closing: AbortSignal,
 ): Promise<void> {
-  const ready = limitQueueConcurrency(queue, concurrency).then(() => {
-    if (!closing.aborted) worker.run().catch((error) => worker.emit('error', error));
-  });
-  ready.catch((error: Error) => {
-    if (!closing.aborted) worker.emit('error', error);
-  });
+  const ready = limitQueueConcurrency(queue, concurrency).then(
+    () => {
+      if (!closing.aborted) worker.run().catch((error) => worker.emit('error', error));
+    },
+    (error: Error) => {
+      // Closed before it started: a shutdown, not a failure to start.
+      if (closing.aborted) return;
+      worker.emit('error', error);
+      throw error;
+    },
+  );
+  // The `error` event has said it; a caller that does not await `ready` must not crash.
+  ready.catch(() => undefined);
 
   return ready;
 }
@@ -198,6 +207,9 @@ function startOnceLimited(
  * replica takes the events behind it. A parallel consumer removes the limit, so that a queue
  * once ordered does not stay at one event at a time after its concurrency is raised.
  */
+// TODO: the limit is the queue's, so of an ordered and a parallel consumer of one queue (the same
+// consumer configured two ways, as during a rolling deploy that changes its concurrency) the one
+// that starts last decides, silently; a consumer could read the limit first and refuse or warn.
 // TODO: a Redis that loses its data (FLUSHALL, a restart without persistence) loses the limit
 // too, and replicas then take a contact's events side by side until a consumer restarts; setting
 // it again on a timer would close most of that gap. Rare, and one process keeps the order by its

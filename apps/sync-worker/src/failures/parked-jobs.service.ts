@@ -161,59 +161,32 @@ export class ParkedJobs implements OnApplicationShutdown {
   }
 
   /**
-   * Marks the parked job replayed, then adds it again as it was first added. The mark is taken
-   * first, in one statement, so that of concurrent replays only one adds the job (the others
-   * are a 404). When the add fails, the mark is taken back and the error answers: a job of a
-   * kind this worker does not replay, or whose data no longer fits its kind, is a 409. A replay
-   * at the same time as one that then fails is a 404 although the job stays parked.
+   * Adds the parked job again as it was first added, and marks it replayed, in one transaction
+   * that holds the row locked across the add: of concurrent replays only one finds the row (the
+   * others skip it: a 404), and a replay whose add fails, or whose process dies before it
+   * commits, leaves the job parked and unmarked. A job of a kind this worker does not replay, or
+   * whose data no longer fits its kind, is a 409. A replay at the same time as one that then
+   * fails is a 404 although the job stays parked; a death after the add and before the commit
+   * leaves a job added and still parked, which a second replay adds again (the job ids and
+   * deduplication keys absorb it, as they absorb any duplicate add).
    */
   async replay(id: string): Promise<{ id: string; queueName: string; jobId: string | undefined }> {
-    const parked = await this.claimForReplay(id);
-    if (!parked) throw new NotFoundException('no parked job to replay');
+    return this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(ParkedJob);
+      const parked = await repository
+        .createQueryBuilder('parked')
+        .where('parked.id = :id AND parked.replayed_at IS NULL', { id })
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked')
+        .getOne();
+      if (!parked) throw new NotFoundException('no parked job to replay');
 
-    let job: Job;
-    try {
-      job = await this.reAdd(parked);
-    } catch (error) {
-      await this.unclaim(parked);
-      throw error;
-    }
-    this.logger.log({ locationId: parked.locationId, jobId: job.id }, 'parked job replayed');
+      const job = await this.reAdd(parked);
+      await repository.update({ id }, { replayedAt: new Date() });
+      this.logger.log({ locationId: parked.locationId, jobId: job.id }, 'parked job replayed');
 
-    return { id, queueName: parked.queueName, jobId: job.id };
-  }
-
-  /** The parked job, now marked replayed; null when there is none or it was replayed already. */
-  private async claimForReplay(id: string): Promise<ParkedJob | null> {
-    const repository = this.dataSource.getRepository(ParkedJob);
-    const claimed = await repository
-      .createQueryBuilder()
-      .update()
-      .set({ replayedAt: () => 'now()' })
-      .where('id = :id AND replayed_at IS NULL', { id })
-      .execute();
-    if (!claimed.affected) return null;
-
-    return repository.findOneBy({ id });
-  }
-
-  /** Parks the job again after a failed replay; its own failure is logged, not answered. */
-  private async unclaim(parked: ParkedJob): Promise<void> {
-    try {
-      await this.dataSource
-        .getRepository(ParkedJob)
-        .update({ id: parked.id }, { replayedAt: null });
-    } catch (error) {
-      this.logger.error(
-        {
-          locationId: parked.locationId,
-          parkedJobId: parked.id,
-          queue: parked.queueName,
-          error: describeError(error),
-        },
-        'a replay failed, and its parked job stays marked replayed',
-      );
-    }
+      return { id, queueName: parked.queueName, jobId: job.id };
+    });
   }
 
   private reAdd(parked: ParkedJob): Promise<Job> {
