@@ -8,6 +8,7 @@ export * from './connections/connection.entity';
 export * from './connections/oauth-state.entity';
 export * from './contacts/appointment.entity';
 export * from './contacts/contact.entity';
+export * from './ghl-id';
 export * from './contacts/note.entity';
 export * from './contacts/task.entity';
 export * from './data-source';

@@ -1,3 +1,5 @@
+import { isGhlId } from '@sm/entities';
+
 import type { ChildKind } from '../records/record-tables';
 
 /** What a GHL event asks the worker to do. */
@@ -9,11 +11,7 @@ export type WebhookAction =
 
 type Payload = Record<string, unknown>;
 
-/** GHL's ids fit the record tables' 64-character keys; anything longer is not one of them. */
-const MAX_GHL_ID_LENGTH = 64;
-
-const id = (value: unknown): string | null =>
-  typeof value === 'string' && value !== '' && value.length <= MAX_GHL_ID_LENGTH ? value : null;
+const id = (value: unknown): string | null => (isGhlId(value) ? value : null);
 
 /**
  * GHL's event types and where their ids live (FACTS §9): Contact* carry the contact as `id`;

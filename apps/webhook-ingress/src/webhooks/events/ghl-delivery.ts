@@ -1,7 +1,7 @@
+import { isGhlId } from '@sm/entities';
 import { storableText } from '@sm/platform';
 
 import { EventRoute, routeOf } from './ghl-event-catalog';
-import { MAX_GHL_ID_LENGTH } from './ghl-event-schemas';
 import { WebhookRefusal } from '../webhook-refusal';
 
 /** The inbox's `event_type` and `webhook_id` columns. */
@@ -86,9 +86,7 @@ function checkShape(route: EventRoute, event: Payload) {
 
 /** `ghlId`'s rule, checked by hand: a zod failure builds an error per absent id, per delivery. */
 function idOrNull(value: unknown): string | null {
-  const isId = typeof value === 'string' && value !== '' && value.length <= MAX_GHL_ID_LENGTH;
-
-  return isId ? storableText(value) : null;
+  return isGhlId(value) ? storableText(value) : null;
 }
 
 function webhookIdOf(value: unknown): string | null {

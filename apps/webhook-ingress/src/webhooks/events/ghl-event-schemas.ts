@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { MAX_GHL_ID_LENGTH } from '@sm/entities';
+
 /**
  * The shape of each GHL webhook, written from the examples in `vendor/ghl/webhooks`. They are
  * lenient on purpose: only the fields routing needs are required, every documented field is
@@ -9,7 +11,6 @@ import { z } from 'zod';
  */
 
 /** GHL ids (locations, contacts, companies) fit the inbox's 64-character columns. */
-export const MAX_GHL_ID_LENGTH = 64;
 export const ghlId = z.string().min(1).max(MAX_GHL_ID_LENGTH);
 
 const text = z.string().nullish();
