@@ -78,8 +78,8 @@ export class JobEnqueuer {
         await held.updateData({ ...held.data, cause: data.cause, inboxId: data.inboxId });
       }
     } catch (error) {
-      // Gone meanwhile (it ran and finished): the webhook's change was fetched by it or after it.
-      if (await held.isActive().catch(() => false)) return;
+      // Gone meanwhile (it ran and finished), which is all these calls throw for: the webhook's
+      // change was fetched by it or after it.
       if (await this.contactSync.getJob(held.id as string)) throw error;
     }
   }
