@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { createServer, Server } from 'node:http';
+import path from 'node:path';
+import { promisify } from 'node:util';
 
 import { INSTANCE_ID_HEADER } from '@sm/platform';
 
-import { freePort, startServiceProcess, waitForHttp } from './service-process';
+import { freePort, startServiceProcess, waitForHttp, WORKSPACE_ROOT } from './service-process';
 
 jest.setTimeout(60_000);
 
@@ -60,5 +63,18 @@ describe('startServiceProcess', () => {
     } finally {
       await sandbox.stop();
     }
+  });
+
+  it('runs an entry point from source as the built services run (no domain module)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs'),
+      'libs/testing/src/fixtures/runner-probe.ts',
+    ]);
+
+    expect(JSON.parse(stdout)).toEqual({
+      aliasResolved: true,
+      constructorTypes: ['Clock'],
+      loadedDomain: false,
+    });
   });
 });
