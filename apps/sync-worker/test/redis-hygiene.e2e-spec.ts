@@ -87,3 +87,37 @@ describe('Redis hygiene of the sync worker', () => {
     expect(job?.opts.removeOnFail).toEqual({ count: expect.any(Number), age: expect.any(Number) });
   });
 });
+
+describe('readiness on a Redis that refuses CONFIG, as managed services do', () => {
+  const redis = new PrivateRedis();
+  let database: TestDatabase;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    await redis.start(['--maxmemory-policy', 'allkeys-lru', '--rename-command', 'CONFIG', '']);
+    database = await createTestDatabase();
+    const config = loadConfig(syncWorkerEnv, {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: uniqueQueuePrefix('hygiene-noconfig'),
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      SERVICE_TOKEN: 'hygiene-service-token-0123456789abcd',
+    });
+    app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await redis.stop();
+    await database?.drop();
+  });
+
+  it('is not ready while INFO reports an evicting policy', async () => {
+    const ready = await fetch(`http://127.0.0.1:${listeningPort(app)}/health/ready`);
+
+    expect(ready.status).toBe(503);
+    expect(JSON.stringify(await ready.json())).toMatch(/maxmemory-policy is allkeys-lru/);
+  });
+});

@@ -26,8 +26,16 @@ export class RedisHealthIndicator {
   }
 }
 
-/** Managed Redis services may refuse CONFIG; then the policy is unknown rather than wrong. */
+/**
+ * The policy from `INFO memory`, which managed Redis services answer even where they refuse or
+ * rename CONFIG; CONFIG GET only for a Redis whose INFO leaves the field out. Unknown when both
+ * are refused: then readiness cannot tell, and does not block on it.
+ */
 async function readMaxmemoryPolicy(redis: Redis): Promise<string | undefined> {
+  const info = await redis.info('memory').catch(() => '');
+  const fromInfo = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+  if (fromInfo) return fromInfo;
+
   try {
     const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
 
