@@ -80,8 +80,9 @@ describe('the sync history past its retention (30 days here)', () => {
       [KEPT, daysAgo(40), daysAgo(1)],
     );
     await dataSource.query(
-      `INSERT INTO nightly_sync_dates (location_id, local_date, job_id, claimed_at)
-       VALUES ($1, '2026-01-01', 'old-date', $2), ($1, '2026-12-01', 'recent-date', $3)`,
+      `INSERT INTO nightly_sync_dates (location_id, time_zone, local_date, job_id, claimed_at)
+       VALUES ($1, 'UTC', '2026-01-01', 'old-date', $2),
+              ($1, 'UTC', '2026-12-01', 'recent-date', $3)`,
       [KEPT, daysAgo(40), daysAgo(1)],
     );
 

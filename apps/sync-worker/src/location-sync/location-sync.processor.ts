@@ -75,10 +75,14 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
     return runForLocation(job, token, this.gate, async ({ connection }) => {
       const isScheduled = data.trigger === 'nightly' && Boolean(job.repeatJobKey);
       if (isScheduled) {
-        const zone = connection.timezone ?? this.config.DEFAULT_TIMEZONE;
-        const date = localDate(plannedAt(job), zone);
-        if (!(await this.nightly.claim(data.locationId, date, job.id as string))) {
-          this.logger.log({ locationId: data.locationId, jobId: job.id, date }, 'nightly skipped');
+        const timeZone = connection.timezone ?? this.config.DEFAULT_TIMEZONE;
+        const date = localDate(plannedAt(job), timeZone);
+        const claim = { locationId: data.locationId, timeZone, date, jobId: job.id as string };
+        if (!(await this.nightly.claim(claim))) {
+          this.logger.log(
+            { locationId: data.locationId, jobId: job.id, date, timeZone },
+            'nightly skipped',
+          );
 
           return { skipped: 'date-already-synced' as const, date };
         }

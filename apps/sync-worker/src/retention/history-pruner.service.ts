@@ -56,8 +56,8 @@ const PRUNE_BATCHES = {
       ORDER BY replayed_at LIMIT $2
       FOR UPDATE SKIP LOCKED)`,
   nightlySyncDates: `
-    DELETE FROM nightly_sync_dates WHERE (location_id, local_date) IN (
-      SELECT location_id, local_date FROM nightly_sync_dates
+    DELETE FROM nightly_sync_dates WHERE (location_id, time_zone, local_date) IN (
+      SELECT location_id, time_zone, local_date FROM nightly_sync_dates
       WHERE claimed_at < now() - make_interval(days => $1)
       ORDER BY claimed_at LIMIT $2
       FOR UPDATE SKIP LOCKED)`,

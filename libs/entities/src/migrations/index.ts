@@ -9,6 +9,7 @@ import { ConnectionChangeNotices1764870000000 } from './1764870000000-connection
 import { OAuthStateExpiryIndex1764870100000 } from './1764870100000-oauth-state-expiry-index';
 import { ActivityInsertTriggers1764880000000 } from './1764880000000-activity-insert-triggers';
 import { SyncRunAgeIndex1764890000000 } from './1764890000000-sync-run-age-index';
+import { NightlyDateZone1764900000000 } from './1764900000000-nightly-date-zone';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const ALL_MIGRATIONS = [
   OAuthStateExpiryIndex1764870100000,
   ActivityInsertTriggers1764880000000,
   SyncRunAgeIndex1764890000000,
+  NightlyDateZone1764900000000,
 ];

@@ -1,0 +1,51 @@
+import { DataSource } from 'typeorm';
+
+import { dataSourceOptions } from '@sm/entities';
+import { createTestDatabase, TestDatabase } from '@sm/testing';
+
+import { localDate, NightlyGuard } from '../src/location-sync/nightly-guard.service';
+
+/** The nightly claim, as the location-sync processor makes it for a scheduled run. */
+describe('NightlyGuard', () => {
+  const LOCATION = 'SMnightlyGuard000001';
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let guard: NightlyGuard;
+
+  const claimAt = (instant: string, timeZone: string, jobId: string) =>
+    guard.claim({
+      locationId: LOCATION,
+      timeZone,
+      date: localDate(Date.parse(instant), timeZone),
+      jobId,
+    });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
+    guard = new NightlyGuard(dataSource);
+  });
+
+  beforeEach(() => dataSource.query('DELETE FROM nightly_sync_dates'));
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('runs one job per local date: a second firing skips, the first job’s retry runs', async () => {
+    expect(await claimAt('2026-12-05T00:00:00Z', 'UTC', 'repeat:a')).toBe(true);
+
+    expect(await claimAt('2026-12-05T01:00:00Z', 'UTC', 'repeat:b')).toBe(false);
+    expect(await claimAt('2026-12-05T00:00:00Z', 'UTC', 'repeat:a')).toBe(true);
+  });
+
+  it('runs the first midnight of a zone GHL moved the location west to, on the same date', async () => {
+    // Midnight of 5 December in UTC, then the run reads Los Angeles from GHL and reschedules:
+    // Los Angeles' midnight of 5 December comes 8 hours later.
+    expect(await claimAt('2026-12-05T00:00:00Z', 'UTC', 'repeat:utc')).toBe(true);
+
+    expect(await claimAt('2026-12-05T08:00:00Z', 'America/Los_Angeles', 'repeat:la')).toBe(true);
+    expect(await claimAt('2026-12-05T09:00:00Z', 'America/Los_Angeles', 'repeat:la2')).toBe(false);
+  });
+});
