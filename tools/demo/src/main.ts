@@ -8,6 +8,7 @@ import { WORKSPACE_ROOT } from '@sm/testing';
 
 import { assertDemoPortsFree, demoPorts } from './demo-ports';
 import { demoSecretsFile, loadOrCreateDemoSecrets } from './demo-secrets';
+import { demoSettings } from './demo-settings';
 import { RecordsProbe } from './records';
 import { runDemoScenario } from './scenario';
 import { startStack } from './stack';
@@ -30,6 +31,7 @@ async function main(): Promise<number> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queuePrefix = process.env.DEMO_QUEUE_PREFIX ?? 'sm-demo';
   // Checked before the reset: busy ports may be another demo that uses the same database.
+  const settings = demoSettings();
   const ports = demoPorts();
   await assertDemoPortsFree(ports);
 
@@ -45,8 +47,7 @@ async function main(): Promise<number> {
     secrets: loadOrCreateDemoSecrets(stateDir),
     ports,
     stateDir,
-    contacts: Number(process.env.DEMO_CONTACTS ?? 300),
-    sandboxBurstLimit: Number(process.env.DEMO_BURST_LIMIT ?? 1000),
+    ...settings,
   });
   const probe = await RecordsProbe.connect(databaseUrl);
 
