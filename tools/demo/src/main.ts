@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 
+import { ConfigError } from '@sm/config';
 import { ensureDatabaseExists, runMigrations } from '@sm/entities';
 import { WORKSPACE_ROOT } from '@sm/testing';
 
@@ -123,6 +124,8 @@ function redact(url: string): string {
 main()
   .then((code) => process.exit(code))
   .catch((error: Error) => {
-    process.stderr.write(`npm start failed: ${error.stack ?? error.message}\n`);
+    // A bad setting is the user's to fix: its message says what, a stack would bury it.
+    const shown = error instanceof ConfigError ? error.message : (error.stack ?? error.message);
+    process.stderr.write(`npm start failed: ${shown}\n`);
     process.exit(1);
   });
