@@ -1,3 +1,4 @@
+import { FactSubject, PLACEHOLDER, RULE_FIELDS } from './rule-fields';
 import type { Rule, RuleCondition } from './rule.types';
 
 /**
@@ -41,11 +42,15 @@ export function conditionHolds(condition: RuleCondition, facts: RuleFacts): bool
 /** Field paths split once: rules read the same few fields of every contact. */
 const fieldPaths = new Map<string, string[]>();
 
-/** `contact.customFields.abc` → facts.contact.customFields.abc; undefined when any part is. */
+/**
+ * `contact.customFields.abc` → facts.contact.customFields.abc; undefined when any part is. The
+ * key of a keyed field is the rest of the path, dots included: `contact.customFieldsByKey.
+ * contact.roof_type` reads the key `contact.roof_type`.
+ */
 export function readField(facts: RuleFacts, field: string): unknown {
   let path = fieldPaths.get(field);
   if (!path) {
-    path = field.split('.');
+    path = splitField(field);
     // Fields come from rules and templates, a bounded set; the bound keeps a misuse harmless.
     if (fieldPaths.size < 10_000) fieldPaths.set(field, path);
   }
@@ -58,9 +63,24 @@ export function readField(facts: RuleFacts, field: string): unknown {
   return value;
 }
 
-/** Fills `{{contact.name}}`-style placeholders from the facts; unknown ones become empty. */
+function splitField(field: string): string[] {
+  const parts = field.split('.');
+  const [subject, name] = parts;
+  const isKeyed =
+    parts.length > 2 &&
+    Object.hasOwn(RULE_FIELDS, subject) &&
+    RULE_FIELDS[subject as FactSubject].keyed.includes(name);
+
+  return isKeyed ? [subject, name, parts.slice(2).join('.')] : parts;
+}
+
+/**
+ * Fills `{{contact.name}}`-style placeholders from the facts; a field without a value becomes
+ * empty. The validator refuses a placeholder naming no field the rule's trigger gives; one that
+ * reaches here all the same renders empty.
+ */
 export function renderText(template: string, facts: RuleFacts): string {
-  return template.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (_, field: string) => {
+  return template.replace(PLACEHOLDER, (_, field: string) => {
     const value = readField(facts, field);
 
     return value === null || value === undefined ? '' : String(value);

@@ -91,7 +91,9 @@ function fileRules(value: unknown, errors: string[]): Rule[] {
   return value.flatMap((candidate, index) => {
     const check = checkRule(candidate);
     if (check.ok) return [check.rule];
-    errors.push(...check.errors.map((error) => `rules[${index}] ${error}`));
+    const id = isPlainObject(candidate) && typeof candidate.id === 'string' ? candidate.id : '';
+    const rule = id ? `rules[${index}] (${id})` : `rules[${index}]`;
+    errors.push(...check.errors.map((error) => `${rule} ${error}`));
 
     return [];
   });

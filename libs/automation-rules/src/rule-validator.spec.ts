@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { conditionHolds, renderText } from './rule-evaluator';
+import Ajv2020 from 'ajv/dist/2020';
+
+import { conditionHolds, readField, renderText } from './rule-evaluator';
 import { builtInTemplatesDir, loadRuleFolder, parseAutomationFile } from './rule-templates';
-import { applyOverrides, InvalidRuleError, parseOverrides, parseRule } from './rule-validator';
+import {
+  applyOverrides,
+  checkRule,
+  InvalidRuleError,
+  parseOverrides,
+  parseRule,
+} from './rule-validator';
 import { ruleSchema } from './rule.schema';
 
 const validRule = `
@@ -61,6 +69,121 @@ describe('parseRule', () => {
     ],
   ])('refuses %s', (_, text) => {
     expect(() => parseRule(text, 'bad.yaml')).toThrow(InvalidRuleError);
+  });
+});
+
+describe('the fields a rule reads', () => {
+  const rule = (trigger: object, conditions: object[], title = 'Call') => ({
+    id: 'field-check',
+    name: 'Field check',
+    trigger,
+    conditions,
+    actions: [{ type: 'create-follow-up', title }],
+  });
+  const newContact = { event: 'contact.created' };
+  const openTask = { event: 'task.open' };
+  const errorsOf = (candidate: unknown): string[] => {
+    const check = checkRule(candidate);
+
+    return check.ok ? [] : check.errors;
+  };
+
+  it('refuses a condition on a field the contact has not, naming it and the fields it has', () => {
+    const errors = errorsOf(rule(newContact, [{ field: 'contact.nmae', equals: 'x' }]));
+
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^\/conditions\/0\/field contact\.nmae is not a contact field /);
+    expect(errors[0]).toContain('(did you mean contact.name?)');
+    expect(errors[0]).toContain('; contact fields: id, locationId, name, firstName, lastName');
+    expect(errors[0]).toContain('customFields.<fieldId>, customFieldsByKey.<fieldKey>');
+  });
+
+  it('refuses a placeholder naming a field the contact has not', () => {
+    const errors = errorsOf(rule(newContact, [], 'Call {{contact.nmae}}'));
+
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^\/actions\/0\/title \{\{contact\.nmae\}\}: contact\.nmae is not a contact field /,
+    );
+    expect(errors[0]).toContain('(did you mean contact.name?)');
+  });
+
+  it.each([
+    ['an unclosed placeholder', 'Call {{contact.name', 'has a {{ without its }}, at character 6'],
+    ['a }} that closes nothing', 'Call contact.name}}', 'has a }} that ends no placeholder'],
+    ['an empty placeholder', 'Call {{ }}', '{{ }}: names no field'],
+    ['a placeholder with a space', 'Call {{contact name}}', 'contact name is not a field'],
+  ])('refuses %s', (_, title, message) => {
+    const errors = errorsOf(rule(newContact, [], title));
+
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^\/actions\/0\/title /);
+    expect(errors[0]).toContain(message);
+  });
+
+  it('refuses a task or appointment field on a trigger whose facts have none', () => {
+    const errors = errorsOf(rule(newContact, [{ field: 'task.title', exists: true }]));
+
+    expect(errors).toEqual([
+      '/conditions/0/field task.title reads the task, which a contact.created rule has not: ' +
+        'it reads contact.*',
+    ]);
+    expect(
+      errorsOf(rule(openTask, [{ field: 'task.title', exists: true }], '{{task.title}}')),
+    ).toEqual([]);
+    expect(errorsOf(rule(openTask, [{ field: 'appointment.status', exists: true }]))).toEqual([
+      expect.stringMatching(/appointment\.status reads the appointment, which a task\.open rule/),
+    ]);
+  });
+
+  it('reads a custom field by id or by its dotted GHL key, and refuses one without a key', () => {
+    const byKey = 'contact.customFieldsByKey.contact.roof_type';
+    const facts = { contact: { customFieldsByKey: { 'contact.roof_type': 'flat' } } };
+
+    expect(
+      errorsOf(rule(newContact, [{ field: byKey, equals: 'flat' }], `{{ ${byKey} }}`)),
+    ).toEqual([]);
+    expect(readField(facts, byKey)).toBe('flat');
+    expect(errorsOf(rule(newContact, [{ field: 'contact.customFields', exists: true }]))).toEqual([
+      '/conditions/0/field contact.customFields needs a key: contact.customFields.<fieldId>',
+    ]);
+  });
+
+  it('refuses a tuning, stored or sent, whose conditions name a field the rule has not', () => {
+    const tuned = parseRule(validRule, 'vip.yaml');
+
+    expect(() =>
+      applyOverrides(tuned, { conditions: [{ field: 'contact.tag', includesAny: ['vip'] }] }),
+    ).toThrow(/contact\.tag is not a contact field \(did you mean contact\.tags\?\)/);
+  });
+
+  describe('the published schema', () => {
+    const published = JSON.parse(
+      readFileSync(path.join(builtInTemplatesDir(), 'rule.schema.json'), 'utf8'),
+    );
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(published);
+    const staleLead = { event: 'contact.stale', staleDays: 3 };
+    const byKey = 'contact.customFieldsByKey.contact.roof_type';
+
+    it.each([
+      ['a contact field and placeholder', rule(newContact, [], 'Hi {{ contact.name }} {x}'), true],
+      ['a misspelt field', rule(newContact, [{ field: 'contact.nmae', exists: true }]), false],
+      ['a misspelt placeholder', rule(newContact, [], 'Call {{contact.nmae}}'), false],
+      ['an unclosed placeholder', rule(newContact, [], 'Call {{contact.name'), false],
+      ['a {{ starting no placeholder', rule(newContact, [], 'Call {{{contact.name}}'), false],
+      ['a }} ending none', rule(newContact, [], 'Call }}'), false],
+      [
+        'a task field on a contact',
+        rule(newContact, [{ field: 'task.title', exists: true }]),
+        false,
+      ],
+      ['a task field on a task', rule(openTask, [{ field: 'task.title', exists: true }]), true],
+      ['an appointment placeholder', rule(staleLead, [], '{{appointment.title}}'), false],
+      ['a dotted custom field key', rule(newContact, [{ field: byKey, exists: true }]), true],
+      ['a map without a key', rule(newContact, [{ field: 'contact.tags.x', exists: true }]), false],
+    ])('agrees with the validator on %s', (_, candidate, valid) => {
+      expect([validate(candidate), checkRule(candidate).ok]).toEqual([valid, valid]);
+    });
   });
 });
 
@@ -150,7 +273,7 @@ describe('conditions', () => {
     expect(conditionHolds(condition, facts)).toBe(expected);
   });
 
-  it('fills placeholders from the facts and leaves unknown ones empty', () => {
+  it('fills placeholders from the facts and leaves one without a value empty', () => {
     expect(renderText('Call {{ contact.source }}{{contact.nope}}', facts)).toBe('Call Facebook');
   });
 });
@@ -197,7 +320,7 @@ describe('parseAutomationFile', () => {
       'locations: { loc-1: { x: { enabled: "yes" } } }\n',
       /locations.loc-1.x.enabled must be true or false/,
     ],
-    ['an invalid rule', 'rules: [{ id: x }]\n', /rules\[0\] \/ must have required property/],
+    ['an invalid rule', 'rules: [{ id: x }]\n', /rules\[0\] \(x\) \/ must have required property/],
   ])('refuses %s, naming it', (_, text, message) => {
     expect(() => parseAutomationFile(text, 'a.yaml')).toThrow(message);
   });

@@ -1,8 +1,9 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { load } from 'js-yaml';
 
+import { fieldProblem, placeholderProblems, TRIGGER_SUBJECTS } from './rule-fields';
 import { ruleSchema } from './rule.schema';
-import type { Rule, RuleOverrides } from './rule.types';
+import type { Rule, RuleOverrides, TriggerEvent } from './rule.types';
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 const validateSchema = ajv.compile<Rule>(ruleSchema);
@@ -23,15 +24,26 @@ export class InvalidRuleError extends Error {
   }
 }
 
-/** Checks a parsed rule against the schema, then what a schema cannot say. */
+/**
+ * Checks a parsed rule against the schema, then what a schema cannot say well: each condition
+ * field and placeholder is one the trigger's facts have (the schema's patterns say so too, for
+ * editors, but name no field), and reminders need a dated trigger.
+ */
 export function checkRule(candidate: unknown): RuleCheck {
-  if (!validateSchema(candidate)) {
-    // An `if` error only repeats the `then` errors it stands for.
-    const errors = (validateSchema.errors ?? [])
+  const factErrors = ruleFactErrors(candidate);
+  const isValid = validateSchema(candidate);
+  if (!isValid || factErrors.size > 0) {
+    // An `if` error only repeats the `then` errors it stands for; a field's pattern error only
+    // repeats, without the field's name, what `factErrors` says of it.
+    const schemaErrors = (validateSchema.errors ?? [])
       .filter((error) => error.keyword !== 'if')
+      .filter((error) => !(error.keyword === 'pattern' && factErrors.has(error.instancePath)))
       .map((error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`);
+    const fieldErrors = [...factErrors].flatMap(([where, problems]) =>
+      problems.map((problem) => `${where} ${problem}`),
+    );
 
-    return { ok: false, errors: [...new Set(errors)] };
+    return { ok: false, errors: [...new Set([...schemaErrors, ...fieldErrors])] };
   }
   const reminderWithoutDate = candidate.actions.some(
     (action) => action.type === 'schedule-reminder' && !DATED_TRIGGERS.has(candidate.trigger.event),
@@ -44,6 +56,42 @@ export function checkRule(candidate: unknown): RuleCheck {
   }
 
   return { ok: true, rule: candidate };
+}
+
+/**
+ * The condition fields and placeholders of a rule that its trigger's facts do not have, by
+ * where they are (`/conditions/0/field`). Reads the candidate as far as it has the shape of a
+ * rule; the schema names whatever else is wrong.
+ */
+function ruleFactErrors(candidate: unknown): Map<string, string[]> {
+  const errors = new Map<string, string[]>();
+  if (!isPlainObject(candidate)) return errors;
+  const event = triggerEvent(candidate.trigger);
+  const conditions = Array.isArray(candidate.conditions) ? candidate.conditions : [];
+  conditions.forEach((condition, index) => {
+    const field = isPlainObject(condition) ? condition.field : undefined;
+    const problem = typeof field === 'string' ? fieldProblem(field, event) : undefined;
+    if (problem) errors.set(`/conditions/${index}/field`, [problem]);
+  });
+  const actions = Array.isArray(candidate.actions) ? candidate.actions : [];
+  actions.forEach((action, index) => {
+    for (const key of ['title', 'body']) {
+      const text = isPlainObject(action) ? action[key] : undefined;
+      const problems = typeof text === 'string' ? placeholderProblems(text, event) : [];
+      if (problems.length > 0) errors.set(`/actions/${index}/${key}`, problems);
+    }
+  });
+
+  return errors;
+}
+
+/** The trigger's event, when it is one: a rule without a known one may read every subject. */
+function triggerEvent(trigger: unknown): TriggerEvent | undefined {
+  const event = isPlainObject(trigger) ? trigger.event : undefined;
+
+  return typeof event === 'string' && Object.hasOwn(TRIGGER_SUBJECTS, event)
+    ? (event as TriggerEvent)
+    : undefined;
 }
 
 /** A rule from YAML or JSON text (JSON is YAML); `source` names the file in errors. */

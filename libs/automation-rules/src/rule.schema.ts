@@ -1,3 +1,6 @@
+import { fieldPathSource, placeholderTextSource, TRIGGER_SUBJECTS } from './rule-fields';
+import type { TriggerEvent } from './rule.types';
+
 /**
  * The JSON Schema (2020-12) of a rule file, published as `templates/rule.schema.json`: written
  * from this object by `node tools/run-ts.cjs libs/automation-rules/src/cli/write-rule-schema.ts`,
@@ -72,7 +75,11 @@ const condition = {
   properties: {
     field: {
       type: 'string',
-      pattern: '^(contact|task|appointment)\\.[A-Za-z0-9_]+(\\.[A-Za-z0-9_-]+)?$',
+      description:
+        "A field of the trigger's facts: contact.<field>, contact.customFields.<fieldId>, " +
+        'contact.customFieldsByKey.<fieldKey>, and task.<field> or appointment.<field> for ' +
+        'the triggers about one (templates/README.md lists them).',
+      pattern: `^${fieldPathSource()}$`,
     },
     equals: scalar,
     notEquals: scalar,
@@ -90,6 +97,9 @@ const condition = {
   oneOf: operators.map((operator) => ({ required: [operator] })),
 } as const;
 
+/** `{{contact.name}}`-style placeholders, each naming a field a condition could read. */
+const anyPlaceholders = `^${placeholderTextSource()}$`;
+
 const action = {
   type: 'object',
   required: ['type'],
@@ -101,8 +111,8 @@ const action = {
       'type',
       ['create-follow-up'],
       {
-        title: { type: 'string', minLength: 1, maxLength: 200 },
-        body: { type: 'string', maxLength: 2000 },
+        title: { type: 'string', minLength: 1, maxLength: 200, pattern: anyPlaceholders },
+        body: { type: 'string', maxLength: 2000, pattern: anyPlaceholders },
         dueInHours: { type: 'number', minimum: 0, maximum: 8760 },
         assignTo: { type: 'string', minLength: 1, maxLength: 64 },
       },
@@ -127,6 +137,38 @@ const action = {
   ],
 } as const;
 
+/**
+ * What each trigger's facts give (`TRIGGER_SUBJECTS`): a `contact.created` rule has no task, so
+ * its conditions and placeholders may name only contact fields.
+ */
+const factsOfTrigger = () => {
+  const eventsBySubjects = new Map<string, TriggerEvent[]>();
+  for (const [event, subjects] of Object.entries(TRIGGER_SUBJECTS)) {
+    const key = subjects.join(',');
+    eventsBySubjects.set(key, [...(eventsBySubjects.get(key) ?? []), event as TriggerEvent]);
+  }
+
+  return [...eventsBySubjects.values()].map((events) => {
+    const subjects = TRIGGER_SUBJECTS[events[0]];
+    const text = { pattern: `^${placeholderTextSource(subjects)}$` };
+
+    return {
+      if: {
+        properties: { trigger: { properties: { event: { enum: events } }, required: ['event'] } },
+        required: ['trigger'],
+      },
+      then: {
+        properties: {
+          conditions: {
+            items: { properties: { field: { pattern: `^${fieldPathSource(subjects)}$` } } },
+          },
+          actions: { items: { properties: { title: text, body: text } } },
+        },
+      },
+    };
+  });
+};
+
 export const RULE_SCHEMA_ID = 'https://solarmarket.example/schemas/automation-rule.v1.json';
 
 export const ruleSchema = {
@@ -145,4 +187,5 @@ export const ruleSchema = {
     actions: { type: 'array', items: action, minItems: 1, maxItems: 10 },
   },
   additionalProperties: false,
+  allOf: factsOfTrigger(),
 } as const;

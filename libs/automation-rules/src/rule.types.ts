@@ -46,7 +46,8 @@ export type TriggerEvent = RuleTrigger['event'];
  * A test on one field of the facts: `contact.tags`, `contact.source`, `contact.assignedTo`,
  * `contact.customFields.<fieldId>`, `task.assignedTo`, `appointment.calendarId`… Exactly one
  * operator per condition. Strings compare case-insensitively; a list field (tags) matches
- * `equals`/`in` when any of its items does.
+ * `equals`/`in` when any of its items does. The fields each trigger gives are `RULE_FIELDS` and
+ * `TRIGGER_SUBJECTS`; the validator refuses any other.
  */
 export interface RuleCondition {
   field: string;

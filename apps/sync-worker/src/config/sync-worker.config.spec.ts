@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { ConnectionOptions, Queue } from 'bullmq';
@@ -64,7 +66,6 @@ describe('sync-worker configuration', () => {
       '0 0 * * 8',
       'a b c d e',
       '* * * * * * *',
-      '   ',
       '0 0,1 * * *',
       '30 * * * *',
       '*/15 9-17 * * MON-FRI',
@@ -79,10 +80,10 @@ describe('sync-worker configuration', () => {
       expect(isTakenByConfig).toBe(isTakenByBullmq);
     });
 
-    it('refuses an empty pattern, which the parser alone would read as every minute', () => {
-      expect(problemsOf({ TASK_SWEEP_CRON: '' })).toEqual([
-        'TASK_SWEEP_CRON: must be a cron pattern: it is blank',
-      ]);
+    it('reads a blank pattern as unset, never as every minute (as the parser alone would)', () => {
+      const config = loadConfig(syncWorkerEnv, { ...REQUIRED, TASK_SWEEP_CRON: '   ' });
+
+      expect(config.TASK_SWEEP_CRON).toBe('30 * * * *');
     });
   });
 
@@ -91,7 +92,6 @@ describe('sync-worker configuration', () => {
       expect(problemsOf({ DEFAULT_TIMEZONE: 'Mars/Base' })).toEqual([
         'DEFAULT_TIMEZONE: must be an IANA time zone, e.g. Europe/Berlin',
       ]);
-      expect(problemsOf({ DEFAULT_TIMEZONE: '' })).toHaveLength(1);
     });
 
     it.each(['Europe/Kyiv', 'Asia/Kolkata', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5'])(
@@ -103,8 +103,11 @@ describe('sync-worker configuration', () => {
       },
     );
 
-    it('defaults to UTC', () => {
+    it('defaults to UTC, unset or blank', () => {
       expect(loadConfig(syncWorkerEnv, REQUIRED).DEFAULT_TIMEZONE).toBe('UTC');
+      expect(
+        loadConfig(syncWorkerEnv, { ...REQUIRED, DEFAULT_TIMEZONE: '' }).DEFAULT_TIMEZONE,
+      ).toBe('UTC');
     });
   });
 
@@ -206,6 +209,78 @@ describe('sync-worker configuration', () => {
       expect.stringMatching(/^AUTOMATION_EFFECT_LEASE_MS: must be at most 2147483647/),
       expect.stringMatching(/^AUTOMATION_ENABLED_RULES: no rule nope-rule/),
     ]);
+  });
+
+  describe('AUTOMATION_RULES_FILE', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sw-config-rules-'));
+    let files = 0;
+
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const problemsOfFile = (lines: string[]) => {
+      files += 1;
+      const file = path.join(dir, `automation-${files}.yaml`);
+      writeFileSync(file, `${lines.join('\n')}\n`);
+
+      return problemsOf({ AUTOMATION_RULES_FILE: file });
+    };
+    const followUpRule = (id: string, conditions: string[], title: string) => [
+      'rules:',
+      `  - id: ${id}`,
+      '    name: Field check',
+      '    trigger: { event: contact.created }',
+      ...(conditions.length > 0 ? ['    conditions:', ...conditions] : []),
+      '    actions:',
+      `      - { type: create-follow-up, title: '${title}', dueInHours: 4 }`,
+    ];
+
+    it('refuses a rule whose condition names a field the contact has not, naming both', () => {
+      const problems = problemsOfFile(
+        followUpRule('typo-condition', ['      - { field: contact.nmae, equals: x }'], 'Call'),
+      );
+
+      expect(problems).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            '^AUTOMATION_RULES_FILE: rules\\[0\\] \\(typo-condition\\) /conditions/0/field ' +
+              'contact\\.nmae is not a contact field \\(did you mean contact\\.name\\?\\); ' +
+              'contact fields: id, ',
+          ),
+        ),
+      ]);
+    });
+
+    it('refuses a placeholder naming a field the contact has not, and one never closed', () => {
+      const typo = problemsOfFile(followUpRule('typo-placeholder', [], 'Call {{contact.nmae}}'));
+      const unclosed = problemsOfFile(followUpRule('unclosed', [], 'Call {{contact.name'));
+
+      expect(typo).toEqual([
+        expect.stringContaining(
+          'AUTOMATION_RULES_FILE: rules[0] (typo-placeholder) /actions/0/title ' +
+            '{{contact.nmae}}: contact.nmae is not a contact field (did you mean contact.name?)',
+        ),
+      ]);
+      expect(unclosed).toEqual([
+        'AUTOMATION_RULES_FILE: rules[0] (unclosed) /actions/0/title has a {{ without its }}, ' +
+          'at character 6 (a placeholder is {{contact.name}})',
+      ]);
+    });
+
+    it("refuses a location's tuning whose conditions name a field the rule has not", () => {
+      const problems = problemsOfFile([
+        'locations:',
+        '  loc-1:',
+        '    new-lead-follow-up:',
+        '      enabled: true',
+        '      overrides:',
+        '        conditions: [{ field: task.title, exists: true }]',
+      ]);
+
+      expect(problems).toEqual([
+        'AUTOMATION_RULES_FILE: locations.loc-1.new-lead-follow-up: /conditions/0/field ' +
+          'task.title reads the task, which a contact.created rule has not: it reads contact.*',
+      ]);
+    });
   });
 
   it('--check-config stops the service with a message naming each bad variable', () => {

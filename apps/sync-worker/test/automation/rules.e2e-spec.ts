@@ -324,6 +324,29 @@ describe('automation rules (exactly once under duplicated and reordered events)'
     expect(await followUps(contact.id)).toHaveLength(0);
   });
 
+  it('runs no rule whose stored tuning names a field the contact has not', async () => {
+    const location = 'AutoE2eLocation0003';
+    await connect(harness, location, ['contacts.readonly']);
+    // Stored before the API named unknown fields: `notEquals` on a field no contact has held
+    // for every contact, so each new lead got a follow-up titled from an empty placeholder.
+    await harness.dataSource.query(
+      `INSERT INTO automation_rule_settings (location_id, rule_id, enabled, overrides, enabled_at)
+       VALUES ($1, 'new-lead-follow-up', true, $2, now())`,
+      [
+        location,
+        JSON.stringify({
+          conditions: [{ field: 'contact.nmae', notEquals: 'x' }],
+          actions: [{ title: 'Call {{contact.nmae}}' }],
+        }),
+      ],
+    );
+    const contact = await saveContact(harness, { locationId: location, id: 'lead-typo' });
+
+    await deliver(harness, [contactEvent(location, contact.id)]);
+
+    expect(await followUps(contact.id)).toEqual([]);
+  });
+
   it('refuses a misspelt or malformed tuning (422, naming it), the stored one kept', async () => {
     const locationUrl = `${harness.url}/api/v1/automation/locations/${LOCATION}`;
     const ruleUrl = `${locationUrl}/rules/new-lead-follow-up`;
@@ -351,6 +374,14 @@ describe('automation rules (exactly once under duplicated and reordered events)'
     const list = await refused({ enabled: true, overrides: [1] });
     const misspeltSetting = await refused({ enabled: true, override: { conditions } });
     const extraAction = await refused({ enabled: true, overrides: { actions: [{}, {}] } });
+    const unknownField = await refused({
+      enabled: true,
+      overrides: { conditions: [{ field: 'contact.tag', includesAny: ['solar-lead'] }] },
+    });
+    const unknownPlaceholder = await refused({
+      enabled: true,
+      overrides: { actions: [{ title: 'Call {{contact.nmae}}' }] },
+    });
     const noBody = await put();
     const text = await put('enabled=true', 'text/plain');
 
@@ -366,6 +397,16 @@ describe('automation rules (exactly once under duplicated and reordered events)'
       errors: ['override is unknown (a setting has enabled and overrides)'],
     });
     expect(extraAction.errors).toEqual([expect.stringMatching(/^overrides.actions has 2 entries/)]);
+    expect(unknownField.status).toBe(422);
+    expect(unknownField.errors).toEqual([
+      expect.stringContaining(
+        '/conditions/0/field contact.tag is not a contact field (did you mean contact.tags?)',
+      ),
+    ]);
+    expect(unknownPlaceholder.status).toBe(422);
+    expect(unknownPlaceholder.errors).toEqual([
+      expect.stringMatching(/^\/actions\/0\/title \{\{contact\.nmae\}\}: contact\.nmae is not/),
+    ]);
     expect([noBody.status, text.status]).toEqual([400, 400]);
     const listed = await fetch(`${locationUrl}/rules`, {
       headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
