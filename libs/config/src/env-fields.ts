@@ -67,7 +67,11 @@ export const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER, why
  */
 export const MAX_TIMER_MS = 2_147_483_647;
 
-/** A duration in milliseconds, from `min` (1 unless told) to {@link MAX_TIMER_MS}. */
+/**
+ * A duration in milliseconds, from `min` (1 unless told) to {@link MAX_TIMER_MS}. Every `*_MS`
+ * variable is one (the deploy check walks every service's schema for it), a timer or not: one
+ * bound for every duration, as the README states it.
+ */
 export const milliseconds = (fallback: number, { min = 1 }: { min?: 0 | 1 } = {}) =>
   wholeNumber(fallback, {
     min,

@@ -30,6 +30,36 @@ describe('notification-service configuration', () => {
     expect(attempt).toThrow(/NOTIFY_REQUEST_TIMEOUT_MS: must be at most 2147483647 \(/);
   });
 
+  it('refuses a backoff longer than a Node timer holds, as every other *_MS', () => {
+    const attempt = () => loadConfig(notificationServiceEnv, { NOTIFY_BACKOFF_MS: '99999999999' });
+
+    expect(attempt).toThrow(/NOTIFY_BACKOFF_MS: must be at most 2147483647 \(/);
+  });
+
+  it.each(['notices', 'bad<>from', 'SolarMarket <>', 'a@example.test, b@example.test'])(
+    'refuses a sender that is not one email address: %s',
+    (from) => {
+      const attempt = () =>
+        loadConfig(notificationServiceEnv, {
+          ...withEmail,
+          NOTIFY_TEAM_EMAIL_TO: 'sales@example.test',
+          NOTIFY_EMAIL_FROM: from,
+        });
+
+      expect(attempt).toThrow(/NOTIFY_EMAIL_FROM: must be an email address/);
+    },
+  );
+
+  it('takes a sender as an address alone or after a display name', () => {
+    const senders = ['notices@example.test', 'SolarMarket <notices@example.test>'];
+
+    const read = senders.map(
+      (from) => loadConfig(notificationServiceEnv, { NOTIFY_EMAIL_FROM: from }).NOTIFY_EMAIL_FROM,
+    );
+
+    expect(read).toEqual(senders);
+  });
+
   it('reads a per-location route given as a Slack webhook URL alone', () => {
     const routes = { 'loc-1': 'https://hooks.example.test/services/T/B/one' };
 

@@ -2,7 +2,14 @@ import { z } from 'zod';
 
 import { milliseconds, port, positiveInt, sharedEnv } from '@sm/config';
 
-import { ChannelSet, emailAddress, everyChannelSet, teamRoutes, webhookUrl } from './team-routes';
+import {
+  ChannelSet,
+  emailAddress,
+  emailSender,
+  everyChannelSet,
+  teamRoutes,
+  webhookUrl,
+} from './team-routes';
 
 /** Comma-separated email addresses. Unset or empty: none. */
 const emailRecipients = () =>
@@ -43,8 +50,8 @@ export const notificationServiceEnv = z
     NOTIFY_TEAM_ROUTES: teamRoutes(),
     /** The SMTP server of the email channel. Unset: no email channel. */
     NOTIFY_SMTP_URL: smtpUrl().optional(),
-    /** The From of every email, e.g. `SolarMarket <notices@example.com>`. */
-    NOTIFY_EMAIL_FROM: z.string().min(3).max(200).optional(),
+    /** The From of every email: an address, or a name and one (`SolarMarket <notices@…>`). */
+    NOTIFY_EMAIL_FROM: emailSender().optional(),
     /** Key of the HMAC-SHA256 signature on signed webhooks. Unset: no signed-webhook channel. */
     NOTIFY_WEBHOOK_SIGNING_SECRET: z
       .string()
@@ -53,7 +60,7 @@ export const notificationServiceEnv = z
     /** Tries per message, the first included, before it is marked failed and an admin is told. */
     NOTIFY_DELIVERY_ATTEMPTS: positiveInt(5),
     /** First retry delay (ms); each later one doubles it. */
-    NOTIFY_BACKOFF_MS: positiveInt(2_000),
+    NOTIFY_BACKOFF_MS: milliseconds(2_000),
     /** Messages per minute, per channel, across every replica. */
     NOTIFY_RATE_PER_MINUTE: positiveInt(60),
     /** How long one delivery request (or SMTP step) may take (ms) before it counts as failed. */

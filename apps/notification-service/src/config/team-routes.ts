@@ -1,3 +1,4 @@
+import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
 
 import { url } from '@sm/config';
@@ -10,6 +11,30 @@ import { url } from '@sm/config';
 export const webhookUrl = () => url();
 
 export const emailAddress = () => z.email({ message: 'must be an email address' });
+
+/** The longest From a header takes whole: past it, mail clients fold or cut the name. */
+const SENDER_LIMIT = 200;
+
+/**
+ * A sender: one address, alone or after a display name (`SolarMarket <notices@example.com>`).
+ * It is read with nodemailer's own address parser, the one that writes the From header, so what
+ * passes here is what the mail carries; the address it finds must be an email address.
+ */
+export const emailSender = () =>
+  z
+    .string()
+    .max(SENDER_LIMIT, { message: `must be at most ${SENDER_LIMIT} characters` })
+    .refine(isOneAddress, {
+      message: 'must be an email address, alone or as Name <address>',
+    });
+
+function isOneAddress(sender: string): boolean {
+  const mailboxes = addressparser(sender);
+  if (mailboxes.length !== 1) return false;
+  const [mailbox] = mailboxes;
+
+  return mailbox.group === undefined && emailAddress().safeParse(mailbox.address).success;
+}
 
 /** A list of email addresses, as JSON (in routes) or comma-separated (in a variable of its own). */
 export const emailList = () => z.array(emailAddress()).min(1, { message: 'must list an address' });

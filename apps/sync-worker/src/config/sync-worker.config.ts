@@ -83,7 +83,7 @@ export const syncWorkerEnv = z
     /** How often the outbox relay looks for unpublished events when nothing woke it (ms). */
     OUTBOX_POLL_MS: milliseconds(1_000),
     /** After Redis lost its data, events published this recently are published again (ms). */
-    OUTBOX_REPLAY_WINDOW_MS: positiveInt(6 * 3600_000, 365 * 86_400_000, 'a year'),
+    OUTBOX_REPLAY_WINDOW_MS: milliseconds(6 * 3600_000),
     /**
      * Days the sync's history is kept: sync runs (each location's last full sync stays),
      * published outbox events, replayed parked jobs, the nightly runs' dates. It must cover the
