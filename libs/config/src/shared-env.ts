@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
-import { port, positiveInt } from './env-fields';
+import { emptyIsUnset, oneOf, port, positiveInt } from './env-fields';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A pino level. */
+export const logLevel = (fallback: LogLevel) => oneOf(LOG_LEVELS, fallback);
 
 /** The variables every service shares: where Postgres and Redis are, and how to log. */
 export const sharedEnv = {
@@ -10,24 +16,28 @@ export const sharedEnv = {
   ),
   REDIS_URL: urlWithScheme(['redis', 'rediss'], 'redis://127.0.0.1:6379'),
   /** Prefix of every BullMQ key; lets several stacks (or test runs) share one Redis. */
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[a-z0-9-]+$/, { message: 'must be lower-case letters, digits and dashes' })
-    .default('sm'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  HOST: z.string().default('0.0.0.0'),
+  QUEUE_PREFIX: emptyIsUnset(
+    z
+      .string()
+      .regex(/^[a-z0-9-]+$/, { message: 'must be lower-case letters, digits and dashes' })
+      .default('sm'),
+  ),
+  LOG_LEVEL: logLevel('info'),
+  HOST: emptyIsUnset(z.string().default('0.0.0.0')),
 };
 
 /** A URL whose scheme names the server it points at (a typo there fails at boot, not later). */
 function urlWithScheme(schemes: string[], fallback: string) {
   const allowed = schemes.map((scheme) => `${scheme}://`);
 
-  return z
-    .url({ message: 'must be a URL' })
-    .refine((value) => allowed.some((prefix) => value.startsWith(prefix)), {
-      message: `must start with ${allowed.join(' or ')}`,
-    })
-    .default(fallback);
+  return emptyIsUnset(
+    z
+      .url({ message: 'must be a URL' })
+      .refine((value) => allowed.some((prefix) => value.startsWith(prefix)), {
+        message: `must start with ${allowed.join(' or ')}`,
+      })
+      .default(fallback),
+  );
 }
 
 /**

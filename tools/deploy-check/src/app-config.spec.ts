@@ -1,6 +1,8 @@
 import {
   CheckConfigResult,
+  appConfigSchema,
   appConfigVariables,
+  optionalVariables,
   runCheckConfig,
   withProcessSlot,
 } from './app-config';
@@ -153,6 +155,31 @@ describe.each(SERVICE_NAMES)('the k8s configuration of %s', (app) => {
     const secretsInSchema = appConfigVariables(app).filter(isSecretVariable);
 
     expect(Object.keys(secretRefs(app)).sort()).toEqual(secretsInSchema.sort());
+  });
+
+  // A key missing from a Secret whose ref is not optional stops the pod before the app runs
+  // (CreateContainerConfigError); an optional ref to a variable the app needs only moves the stop.
+  it('reads a secret with optional: true exactly when the app runs without it', () => {
+    const optional = optionalVariables(app);
+    const refs = Object.entries(secretRefs(app)).map(([name, ref]) => [name, ref.optional]);
+
+    expect(refs).toEqual(refs.map(([name]) => [name, optional.includes(name as string)]));
+  });
+
+  it('validates with every optional secret missing from its Secret, or blank there', () => {
+    const optional = Object.keys(secretRefs(app)).filter((name) =>
+      optionalVariables(app).includes(name),
+    );
+    const missing = Object.fromEntries(
+      Object.entries(k8sEnvironment(app)).filter(([name]) => !optional.includes(name)),
+    );
+    const blank = { ...missing, ...Object.fromEntries(optional.map((name) => [name, ''])) };
+
+    const problems = [missing, blank].map(
+      (env) => appConfigSchema(app).safeParse(env).error?.issues ?? [],
+    );
+
+    expect(problems).toEqual([[], []]);
   });
 
   it("passes the app's own validation (--check-config), with test values as secrets", async () => {

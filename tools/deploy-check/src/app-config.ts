@@ -28,6 +28,32 @@ export function appConfigVariables(app: string): string[] {
   return Object.keys(appConfigSchema(app).shape).sort();
 }
 
+/**
+ * The variables an app runs without, unset meaning none (no channel, no key, no rules file): the
+ * field accepts unset and gives nothing then. A variable whose default is a value (a URL, a
+ * number) is not one: unset, it still sets something, which a deployment must not leave to
+ * chance.
+ */
+export function optionalVariables(app: string): string[] {
+  const { shape } = appConfigSchema(app);
+
+  return Object.keys(shape)
+    .filter((name) => {
+      const unset = (shape[name] as z.ZodType).safeParse(undefined);
+
+      return unset.success && isNothing(unset.data);
+    })
+    .sort();
+}
+
+function isNothing(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  if (value instanceof Map || value instanceof Set) return value.size === 0;
+
+  return typeof value === 'object' && value !== null && Object.keys(value).length === 0;
+}
+
 export interface CheckConfigResult {
   exitCode: number | null;
   output: string;

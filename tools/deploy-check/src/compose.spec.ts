@@ -1,6 +1,7 @@
+import { optionalVariables } from './app-config';
 import { composeCommand, composeEnvironment } from './compose-env';
 import { sandboxKeyFiles } from './sandbox-keys';
-import { SECRET_VARIABLES } from './secrets';
+import { SECRET_VARIABLES, isSecretVariable } from './secrets';
 import {
   BUILT_MIGRATE,
   IMAGE_REPOSITORY,
@@ -75,6 +76,15 @@ describe('docker-compose.yml', () => {
 
       expect(script).toContain('/health/ready');
       expect(script).toContain('process.env.PORT');
+    });
+
+    it('lets the shell or a .env file set each optional secret, blank (unset) by default', () => {
+      const optionalSecrets = optionalVariables(app).filter(isSecretVariable);
+      const environment = service(app).environment ?? {};
+
+      expect(optionalSecrets.map((name) => [name, environment[name]])).toEqual(
+        optionalSecrets.map((name) => [name, `\${${name}:-}`]),
+      );
     });
 
     it('starts after the migration succeeded and Postgres and Redis are healthy', () => {
@@ -183,6 +193,8 @@ describe('docker-compose.yml', () => {
       Object.entries(composeEnvironment(definition))
         .filter(([variable]) => (SECRET_VARIABLES as readonly string[]).includes(variable))
         .filter(([variable]) => !['DATABASE_URL', 'REDIS_URL'].includes(variable))
+        // Blank is unset: an optional secret passed through from the shell holds nothing here.
+        .filter(([, value]) => value !== '')
         .map(([variable, value]) => ({ service: name, variable, value })),
     );
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { flag, port, positiveInt, secret, sharedEnv, url } from '@sm/config';
+import { flag, oneOf, port, positiveInt, secret, sharedEnv, url } from '@sm/config';
 
 /** One key of the token encryption key ring: an id stored beside each ciphertext, 32 bytes. */
 export interface EncryptionKey {
@@ -67,9 +67,7 @@ export const authServiceEnv = z.object({
    * `Company` (an app distributed to agencies: the agency's locations get location tokens
    * through `POST /oauth/locationToken`).
    */
-  GHL_INSTALL_USER_TYPE: z
-    .enum(['Location', 'Company'], { message: 'must be Location or Company' })
-    .default('Location'),
+  GHL_INSTALL_USER_TYPE: oneOf(['Location', 'Company'], 'Location'),
   /** Asks GHL for `contacts.write` at install; off means read-only connections. */
   GHL_WRITE_FEATURES: flag(false),
   TOKEN_ENCRYPTION_KEYS: keyRing(),
@@ -84,9 +82,7 @@ export const authServiceEnv = z.object({
     "half of a GHL access token's ~24 h life; more refreshes on nearly every request",
   ),
   /** What an UNINSTALL does to the synced records: `keep` them, or `purge` them. */
-  UNINSTALL_RECORDS: z
-    .enum(['keep', 'purge'], { message: 'must be keep or purge' })
-    .default('keep'),
+  UNINSTALL_RECORDS: oneOf(['keep', 'purge'], 'keep'),
 });
 
 export type AuthServiceConfig = z.infer<typeof authServiceEnv>;

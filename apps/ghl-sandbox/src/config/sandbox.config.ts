@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { flag, port, positiveInt, url } from '@sm/config';
+import { emptyIsUnset, flag, logLevel, optional, port, positiveInt, url } from '@sm/config';
 
 export interface SandboxLocationSpec {
   locationId: string;
@@ -38,18 +38,21 @@ const locations = z
     return specs;
   });
 
+/** Any text, `fallback` when unset or blank. */
+const text = (fallback: string) => emptyIsUnset(z.string().default(fallback));
+
 export const sandboxConfigSchema = z.object({
   PORT: port(4010),
   /** Loopback by default: the sandbox is a test tool and has no business on a network. */
-  HOST: z.string().default('127.0.0.1'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SANDBOX_SEED: z.coerce.number({ message: 'must be an integer' }).int().default(42),
-  SANDBOX_LOCATIONS: locations,
-  SANDBOX_COMPANY_ID: z.string().min(1).default('SMsandboxCompany0001'),
-  SANDBOX_CLIENT_ID: z.string().min(1).default('sandbox-app-client'),
-  SANDBOX_CLIENT_SECRET: z.string().min(1).default('sandbox-app-secret'),
+  HOST: text('127.0.0.1'),
+  LOG_LEVEL: logLevel('info'),
+  SANDBOX_SEED: emptyIsUnset(z.coerce.number({ message: 'must be an integer' }).int().default(42)),
+  SANDBOX_LOCATIONS: emptyIsUnset(locations),
+  SANDBOX_COMPANY_ID: text('SMsandboxCompany0001'),
+  SANDBOX_CLIENT_ID: text('sandbox-app-client'),
+  SANDBOX_CLIENT_SECRET: text('sandbox-app-secret'),
   /** Where the sandbox posts its webhooks (the ingress' `/webhooks/ghl`). Unset: none. */
-  SANDBOX_WEBHOOK_URL: url().optional(),
+  SANDBOX_WEBHOOK_URL: optional(url()),
   SANDBOX_RATE_LIMITS: flag(true),
   SANDBOX_ACCESS_TOKEN_TTL_SECONDS: positiveInt(86399),
 });

@@ -60,6 +60,27 @@ describe('notification-service configuration', () => {
     expect(read).toEqual(senders);
   });
 
+  it('reads every optional channel variable left empty (a blank Secret key) as unset', () => {
+    const blank = Object.fromEntries(
+      [
+        'NOTIFY_TEAM_SLACK_WEBHOOK_URL',
+        'NOTIFY_ADMIN_SLACK_WEBHOOK_URL',
+        'NOTIFY_TEAM_SIGNED_WEBHOOK_URL',
+        'NOTIFY_ADMIN_SIGNED_WEBHOOK_URL',
+        'NOTIFY_TEAM_EMAIL_TO',
+        'NOTIFY_ADMIN_EMAIL_TO',
+        'NOTIFY_TEAM_ROUTES',
+        'NOTIFY_SMTP_URL',
+        'NOTIFY_EMAIL_FROM',
+        'NOTIFY_WEBHOOK_SIGNING_SECRET',
+      ].map((name) => [name, '']),
+    );
+
+    const config = loadConfig(notificationServiceEnv, blank);
+
+    expect(config).toEqual(loadConfig(notificationServiceEnv, {}));
+  });
+
   it('reads a per-location route given as a Slack webhook URL alone', () => {
     const routes = { 'loc-1': 'https://hooks.example.test/services/T/B/one' };
 

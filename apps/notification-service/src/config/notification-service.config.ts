@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { milliseconds, port, positiveInt, sharedEnv } from '@sm/config';
+import { milliseconds, optional, port, positiveInt, sharedEnv } from '@sm/config';
 
 import {
   ChannelSet,
@@ -37,26 +37,25 @@ export const notificationServiceEnv = z
     ...sharedEnv,
     PORT: port(3004),
     /** The team channel of every location without its own route. Unset: no team notices. */
-    NOTIFY_TEAM_SLACK_WEBHOOK_URL: webhookUrl().optional(),
+    NOTIFY_TEAM_SLACK_WEBHOOK_URL: optional(webhookUrl()),
     /** Team email recipients of every location without its own route. */
     NOTIFY_TEAM_EMAIL_TO: emailRecipients(),
     /** The signed internal webhook of every location without its own route. */
-    NOTIFY_TEAM_SIGNED_WEBHOOK_URL: webhookUrl().optional(),
+    NOTIFY_TEAM_SIGNED_WEBHOOK_URL: optional(webhookUrl()),
     /** The admin channel. No admin channel at all: admin alerts are logged at error level. */
-    NOTIFY_ADMIN_SLACK_WEBHOOK_URL: webhookUrl().optional(),
+    NOTIFY_ADMIN_SLACK_WEBHOOK_URL: optional(webhookUrl()),
     NOTIFY_ADMIN_EMAIL_TO: emailRecipients(),
-    NOTIFY_ADMIN_SIGNED_WEBHOOK_URL: webhookUrl().optional(),
+    NOTIFY_ADMIN_SIGNED_WEBHOOK_URL: optional(webhookUrl()),
     /** Per-location (and per-team) routes; see team-routes.ts for the shape. */
     NOTIFY_TEAM_ROUTES: teamRoutes(),
     /** The SMTP server of the email channel. Unset: no email channel. */
-    NOTIFY_SMTP_URL: smtpUrl().optional(),
+    NOTIFY_SMTP_URL: optional(smtpUrl()),
     /** The From of every email: an address, or a name and one (`SolarMarket <notices@…>`). */
-    NOTIFY_EMAIL_FROM: emailSender().optional(),
+    NOTIFY_EMAIL_FROM: optional(emailSender()),
     /** Key of the HMAC-SHA256 signature on signed webhooks. Unset: no signed-webhook channel. */
-    NOTIFY_WEBHOOK_SIGNING_SECRET: z
-      .string()
-      .min(32, { message: 'must be at least 32 characters' })
-      .optional(),
+    NOTIFY_WEBHOOK_SIGNING_SECRET: optional(
+      z.string().min(32, { message: 'must be at least 32 characters' }),
+    ),
     /** Tries per message, the first included, before it is marked failed and an admin is told. */
     NOTIFY_DELIVERY_ATTEMPTS: positiveInt(5),
     /** First retry delay (ms); each later one doubles it. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { cronPattern, csv, milliseconds, positiveInt } from '@sm/config';
+import { cronPattern, csv, milliseconds, optional, positiveInt } from '@sm/config';
 
 import { checkRuleCatalog, RuleCatalogSettings } from './rules/rule-catalog';
 
@@ -14,7 +14,7 @@ export const automationEnv = {
    * rules are enabled and how they are tuned. Relative paths are read from the working folder.
    * Read and checked with the rules by `checkAutomationEnv`.
    */
-  AUTOMATION_RULES_FILE: z.string().min(1).optional(),
+  AUTOMATION_RULES_FILE: optional(z.string()),
   /** Rule ids enabled for every location without a setting of its own (comma-separated). */
   AUTOMATION_ENABLED_RULES: csv([]),
   /** When the stale-lead scan runs (UTC). */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   cronPattern,
   csv,
+  emptyIsUnset,
   inboxRetentionDays,
   milliseconds,
   originUrl,
@@ -102,7 +103,7 @@ export const syncWorkerEnv = z
     /** GHL's daily limit per location. */
     GHL_DAILY_LIMIT: positiveInt(200_000),
     /** Share of the daily budget that reconciliation leaves to real-time work (0–1). */
-    GHL_REALTIME_RESERVE: z.coerce.number().min(0).max(1).default(0.2),
+    GHL_REALTIME_RESERVE: emptyIsUnset(z.coerce.number().min(0).max(1).default(0.2)),
     /** Per-call timeout for GHL (ms). */
     GHL_TIMEOUT_MS: milliseconds(15_000),
   })
