@@ -245,4 +245,13 @@ describe('parked jobs', () => {
     expect(response.status).toBe(400);
     expect(JSON.stringify(await response.json())).toContain(name);
   });
+
+  it.each(['limit', 'cursor'])('answers %s given twice with a 400 saying so', async (name) => {
+    const response = await admin(`?${name}=10&${name}=20`);
+
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { message: string[] }).message).toEqual([
+      `${name}: given 2 times; give it once`,
+    ]);
+  });
 });

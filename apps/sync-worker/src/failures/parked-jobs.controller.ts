@@ -8,10 +8,8 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { z } from 'zod';
-
+import { parseQuery, queryParameters, wholeNumber } from '../http/query-parameters';
 import { encodeCursor, pageCursor } from '../read-api/page-cursor';
-import { parseQuery } from '../read-api/read-api-queries';
 import { ParkedJobs } from './parked-jobs.service';
 import { ServiceTokenGuard } from './service-token.guard';
 
@@ -20,16 +18,14 @@ export const MAX_PARKED_JOBS_PAGE = 500;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const parkedJobListQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(MAX_PARKED_JOBS_PAGE).default(100),
-    /** The id of the last parked job of the page before, as an opaque cursor. */
-    cursor: pageCursor(['recordId'])
-      .refine(([id]) => UUID.test(id), { message: 'not a cursor this API gave out' })
-      .transform(([id]) => id)
-      .optional(),
-  })
-  .strict();
+export const parkedJobListQuery = queryParameters({
+  limit: wholeNumber(1, MAX_PARKED_JOBS_PAGE).default(100),
+  /** The id of the last parked job of the page before, as an opaque cursor. */
+  cursor: pageCursor(['recordId'])
+    .refine(([id]) => UUID.test(id), { message: 'not a cursor this API gave out' })
+    .transform(([id]) => id)
+    .optional(),
+});
 
 /** Operators see and replay parked jobs here (service token only; never exposed publicly). */
 @Controller('admin/parked-jobs')

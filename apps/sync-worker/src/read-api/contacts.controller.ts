@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -11,11 +12,12 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 
+import { parseQuery } from '../http/query-parameters';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiPrincipal, Principal } from './api-principal';
 import { ContactsRead } from './contacts-read.service';
 import { ContactDetailDto, ContactListDto, TimelinePageDto } from './dto/contact-views.dto';
-import { contactListQuery, parseQuery, timelineQuery } from './read-api-queries';
+import { BAD_QUERY, contactListQuery, timelineQuery } from './read-api-queries';
 
 @ApiTags('contacts')
 @ApiBearerAuth('api-key')
@@ -30,8 +32,13 @@ export class ContactsController {
   @ApiOperation({ summary: "Contacts of the key's locations, with their current health score" })
   @ApiQuery({ name: 'locationId', required: false, description: 'One of the key’s locations' })
   @ApiQuery({ name: 'tag', required: false, isArray: true, type: String, description: 'All of' })
-  @ApiQuery({ name: 'minScore', required: false, type: Number })
-  @ApiQuery({ name: 'maxScore', required: false, type: Number })
+  @ApiQuery({ name: 'minScore', required: false, type: Number, description: '0–100' })
+  @ApiQuery({
+    name: 'maxScore',
+    required: false,
+    type: Number,
+    description: '0–100, not below minScore',
+  })
   @ApiQuery({
     name: 'updatedSince',
     required: false,
@@ -40,6 +47,7 @@ export class ContactsController {
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1–200, default 50' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the page before' })
   @ApiOkResponse({ type: ContactListDto })
+  @ApiBadRequestResponse({ description: BAD_QUERY })
   @ApiForbiddenResponse({ description: 'locationId is not one of the key’s locations.' })
   list(@Principal() principal: ApiPrincipal, @Query() query: unknown): Promise<ContactListDto> {
     return this.contacts.list(principal, parseQuery(contactListQuery, query));
@@ -63,6 +71,7 @@ export class ContactsController {
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1–200, default 50' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the page before' })
   @ApiOkResponse({ type: TimelinePageDto })
+  @ApiBadRequestResponse({ description: BAD_QUERY })
   @ApiNotFoundResponse({ description: 'No such contact among the key’s locations.' })
   async timeline(
     @Principal() principal: ApiPrincipal,

@@ -11,6 +11,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiBody,
   ApiNotFoundResponse,
@@ -27,6 +28,7 @@ import { BadRequestException } from '@nestjs/common';
 import { InstalledLocationPipe } from '../connections/installed-location.pipe';
 import { ServiceTokenGuard } from '../failures/service-token.guard';
 import { JsonObjectBodyPipe } from '../http/json-object-body.pipe';
+import { parseQuery } from '../http/query-parameters';
 import {
   HealthScoreRefresh,
   RefreshTooSoonException,
@@ -42,7 +44,7 @@ import {
   HealthScoreDto,
   HealthScoreSettingsDto,
 } from './dto/contact-views.dto';
-import { historyQuery, parseQuery } from './read-api-queries';
+import { BAD_QUERY, historyQuery } from './read-api-queries';
 
 @ApiTags('health score')
 @Controller('api/v1/locations/:locationId')
@@ -59,6 +61,7 @@ export class HealthScoreController {
   @ApiOperation({ summary: "A contact's current health score and its history" })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: 'History rows, 1–200' })
   @ApiOkResponse({ type: HealthScoreDetailDto })
+  @ApiBadRequestResponse({ description: BAD_QUERY })
   @ApiNotFoundResponse({ description: 'No such contact among the key’s locations.' })
   async detail(
     @Principal() principal: ApiPrincipal,

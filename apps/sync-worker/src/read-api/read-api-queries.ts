@@ -1,11 +1,15 @@
-import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
 
+import { orderedRange, queryParameters, wholeNumber } from '../http/query-parameters';
 import { pageCursor } from './page-cursor';
 
-const limit = (fallback: number, max: number) =>
-  z.coerce.number().int().min(1).max(max).default(fallback);
-const score = z.coerce.number().int().min(0).max(100).optional();
+/** What a route with a query answers 400 for (its OpenAPI entry), each problem by its name. */
+export const BAD_QUERY =
+  'A parameter unknown, malformed, out of its range or given more than once (each is given ' +
+  'once, but for `tag`); a minScore above maxScore.';
+
+const limit = (fallback: number, max: number) => wholeNumber(1, max).default(fallback);
+const score = wholeNumber(0, 100).optional();
 /** `?tag=a&tag=b` arrives as an array, `?tag=a` as a string. */
 const tags = z
   .union([z.string().min(1), z.array(z.string().min(1))])
@@ -24,8 +28,8 @@ const instantOfYears1To9999 = z.iso
   .refine((value) => !value.startsWith('0000'), { message: INSTANT_OF_YEARS_1_TO_9999 })
   .transform((value) => new Date(value));
 
-export const contactListQuery = z
-  .object({
+export const contactListQuery = queryParameters(
+  {
     locationId: z.string().min(1).max(64).optional(),
     tag: tags,
     minScore: score,
@@ -34,33 +38,19 @@ export const contactListQuery = z
     limit: limit(50, 200),
     /** (updatedAt, locationId, id) of the last contact of the page before. */
     cursor: pageCursor(['timestamp', 'recordId', 'recordId']).optional(),
-  })
-  .strict();
+  },
+  ['tag'],
+).superRefine(orderedRange('minScore', 'maxScore'));
 
 export type ContactListQuery = z.infer<typeof contactListQuery>;
 
-export const timelineQuery = z
-  .object({
-    limit: limit(50, 200),
-    order: z.enum(['asc', 'desc']).default('desc'),
-    /** (occurredAt, id) of the last entry of the page before. */
-    cursor: pageCursor(['timestamp', 'serial']).optional(),
-  })
-  .strict();
+export const timelineQuery = queryParameters({
+  limit: limit(50, 200),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  /** (occurredAt, id) of the last entry of the page before. */
+  cursor: pageCursor(['timestamp', 'serial']).optional(),
+});
 
 export type TimelineQuery = z.infer<typeof timelineQuery>;
 
-export const historyQuery = z.object({ limit: limit(20, 200) }).strict();
-
-/** Parses a query string with a schema; a bad one is a 400 naming each field. */
-export function parseQuery<Schema extends z.ZodType>(
-  schema: Schema,
-  query: unknown,
-): z.infer<Schema> {
-  const result = schema.safeParse(query ?? {});
-  if (result.success) return result.data;
-
-  throw new BadRequestException(
-    result.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`),
-  );
-}
+export const historyQuery = queryParameters({ limit: limit(20, 200) });

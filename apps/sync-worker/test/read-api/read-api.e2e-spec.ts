@@ -122,6 +122,39 @@ describe('the read API', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('answers 400 naming both bounds of a score range that holds nothing', async () => {
+    const empty = await stack.get('/api/v1/contacts?minScore=50&maxScore=10', BOTH_KEY);
+    const oneScore = await stack.get('/api/v1/contacts?minScore=80&maxScore=80', BOTH_KEY);
+
+    expect(empty.status).toBe(400);
+    expect(empty.body.message).toEqual([
+      'minScore: 50 is above maxScore 10, so nothing is in the range',
+    ]);
+    expect(ids(oneScore.body)).toEqual(['n-1']);
+  });
+
+  it.each([
+    ['/api/v1/contacts', ['locationId', 'minScore', 'maxScore', 'updatedSince', 'limit', 'cursor']],
+    [`/api/v1/locations/${NORTH}/contacts/n-1/timeline`, ['limit', 'order', 'cursor']],
+    [`/api/v1/locations/${NORTH}/contacts/n-1/health-score`, ['limit']],
+  ])('answers 400 to each parameter of %s given twice, saying so', async (route, names) => {
+    const twice = (name: string) => stack.get(`${route}?${name}=1&${name}=2`, BOTH_KEY);
+
+    const answers = await Promise.all(names.map(twice));
+
+    expect(answers.map(({ status, body }) => [status, body.message])).toEqual(
+      names.map((name) => [400, [`${name}: given 2 times; give it once`]]),
+    );
+  });
+
+  it('says what a limit must be, and takes a repeated tag as all of them', async () => {
+    const word = await stack.get('/api/v1/contacts?limit=ten', BOTH_KEY);
+    const tags = await stack.get('/api/v1/contacts?tag=solar&tag=hot', BOTH_KEY);
+
+    expect(word.body.message).toEqual(['limit: must be a whole number from 1 to 200']);
+    expect(ids(tags.body)).toEqual(['n-1', 's-1']);
+  });
+
   it('pages with a cursor, each contact once', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
