@@ -5,8 +5,6 @@ import {
   Module,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 
 import { LoggingModule } from '@sm/logging';
 import { DatabaseModule, HealthModule } from '@sm/platform';
@@ -16,7 +14,6 @@ import type { AccessTokenProvider, GhlApi } from '@sm/ghl-client';
 import { AutomationModule } from './automation/automation.module';
 import type { SyncWorkerConfig } from './config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from './config/sync-worker-config.token';
-import { LocationGate } from './connections/location-gate.service';
 import { ContactSyncProcessor } from './contact-sync/contact-sync.processor';
 import { ContactSyncService } from './contact-sync/contact-sync.service';
 import { CustomFieldKeys } from './custom-fields/custom-field-keys.service';
@@ -97,12 +94,6 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
           provide: GHL_API,
           useFactory: (handle: GhlApiHandle) => handle.api,
           inject: [GHL_API_HANDLE],
-        },
-        {
-          provide: LocationGate,
-          useFactory: (dataSource: DataSource) =>
-            new LocationGate(dataSource, config.PAUSED_LOCATION_DELAY_MS),
-          inject: [getDataSourceToken()],
         },
         RecordWriter,
         CustomFieldKeys,

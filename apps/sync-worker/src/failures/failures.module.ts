@@ -2,14 +2,16 @@ import { DynamicModule, Module } from '@nestjs/common';
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
+import { LocationGate } from '../connections/location-gate.service';
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 import { BudgetAlerts } from './budget-alerts.service';
 import { ParkedJobs } from './parked-jobs.service';
 
 /**
- * Parked jobs, and the enqueuer they replay through, for every module of the worker: the
- * processors park their jobs, and so do the `sync-completed` consumers of the automation and
- * health-score modules. Global, so that one instance serves them all.
+ * Parked jobs, the enqueuer they replay through, and the location gate a replay lifts, for
+ * every module of the worker: the processors park their jobs, and so do the `sync-completed`
+ * consumers of the automation and health-score modules. Global, so that one instance serves
+ * them all.
  */
 @Module({})
 export class FailuresModule {
@@ -21,9 +23,10 @@ export class FailuresModule {
         { provide: SYNC_WORKER_CONFIG, useValue: config },
         JobEnqueuer,
         BudgetAlerts,
+        LocationGate,
         ParkedJobs,
       ],
-      exports: [JobEnqueuer, BudgetAlerts, ParkedJobs],
+      exports: [JobEnqueuer, BudgetAlerts, LocationGate, ParkedJobs],
     };
   }
 }

@@ -28,6 +28,7 @@ import { isSyncCompletedEventV1, SYNC_COMPLETED } from '@sm/sync-events';
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
+import { LocationGate } from '../connections/location-gate.service';
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 import { syncCompletedJob } from '../outbox/outbox-relay.service';
 import { BudgetAlerts } from './budget-alerts.service';
@@ -68,6 +69,7 @@ export class ParkedJobs implements OnApplicationShutdown {
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
     private readonly enqueuer: JobEnqueuer,
     private readonly budgetAlerts: BudgetAlerts,
+    private readonly gate: LocationGate,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
@@ -168,7 +170,9 @@ export class ParkedJobs implements OnApplicationShutdown {
    * whose data no longer fits its kind, is a 409. A replay at the same time as one that then
    * fails is a 404 although the job stays parked; a death after the add and before the commit
    * leaves a job added and still parked, which a second replay adds again (the job ids and
-   * deduplication keys absorb it, as they absorb any duplicate add).
+   * deduplication keys absorb it, as they absorb any duplicate add). A replay is an operator's
+   * word that the job's location may run now: its pause is lifted and its put-off jobs run,
+   * the one the replay may be absorbed into among them.
    */
   async replay(id: string): Promise<{ id: string; queueName: string; jobId: string | undefined }> {
     return this.dataSource.transaction(async (manager) => {
@@ -181,6 +185,7 @@ export class ParkedJobs implements OnApplicationShutdown {
         .getOne();
       if (!parked) throw new NotFoundException('no parked job to replay');
 
+      if (parked.locationId) await this.gate.resume(parked.locationId);
       const job = await this.reAdd(parked);
       await repository.update({ id }, { replayedAt: new Date() });
       this.logger.log({ locationId: parked.locationId, jobId: job.id }, 'parked job replayed');

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 
 import { Connection, ConnectionStatus } from '@sm/entities';
 
+import { LocationGate } from '../connections/location-gate.service';
 import { ServiceTokenGuard } from '../failures/service-token.guard';
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 
@@ -14,9 +15,14 @@ export class FullSyncController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly enqueuer: JobEnqueuer,
+    private readonly gate: LocationGate,
   ) {}
 
-  /** Every contact and all of its children, changed or not; deduplicated per location. */
+  /**
+   * Every contact and all of its children, changed or not; deduplicated per location. It runs
+   * now: the location's pause is lifted and its put-off jobs run, the put-off full sync this one
+   * may be absorbed into among them.
+   */
   @Post(':locationId/full-sync')
   @HttpCode(202)
   async start(@Param('locationId') locationId: string) {
@@ -24,6 +30,7 @@ export class FullSyncController {
     if (!connection || connection.status === ConnectionStatus.Uninstalled) {
       throw new NotFoundException('no installed location with this id');
     }
+    await this.gate.resume(locationId);
     const job = await this.enqueuer.syncLocation({ locationId, trigger: 'manual' });
 
     return { locationId, jobId: job.id };
