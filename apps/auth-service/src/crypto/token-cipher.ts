@@ -7,7 +7,7 @@ const IV_BYTES = 12;
 
 /** Thrown when a sealed value cannot be opened; says why without quoting the value. */
 export class TokenCipherError extends Error {
-  constructor(reason: string) {
+  constructor(readonly reason: string) {
     super(`cannot open sealed token: ${reason}`);
     this.name = 'TokenCipherError';
   }
@@ -32,6 +32,10 @@ export class TokenCipher {
   /** The id of the key new seals use. */
   get currentKeyId(): string {
     return this.current.id;
+  }
+
+  hasKey(keyId: string): boolean {
+    return this.keys.has(keyId);
   }
 
   seal(plaintext: string, context: string): string {

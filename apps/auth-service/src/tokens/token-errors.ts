@@ -27,6 +27,23 @@ export class RefreshUnavailableError extends Error {
   }
 }
 
+/**
+ * The stored token row of a location opens with no key of the ring: the key that sealed it is
+ * missing from `TOKEN_ENCRYPTION_KEYS`, or is there with other bytes, or the row was altered.
+ * The endpoint answers 409 `token_unreadable`: an operator must mend the ring (or the location
+ * be reinstalled), as for a re-auth. Names the row and the key id, never a value.
+ */
+export class StoredTokenUnreadableError extends Error {
+  constructor(
+    readonly locationId: string,
+    readonly keyId: string,
+    readonly reason: string,
+  ) {
+    super(`the stored token of ${locationId} (key ${keyId}) cannot be opened: ${reason}`);
+    this.name = 'StoredTokenUnreadableError';
+  }
+}
+
 /** How the internal token endpoint answers a refusal. */
 export interface TokenRefusal {
   statusCode: number;
@@ -40,6 +57,9 @@ export function tokenRefusal(error: unknown): TokenRefusal | undefined {
   }
   if (error instanceof ConnectionUnavailableError) {
     return { statusCode: 409, body: { error: error.reason } };
+  }
+  if (error instanceof StoredTokenUnreadableError) {
+    return { statusCode: 409, body: { error: 'token_unreadable' } };
   }
   if (error instanceof RefreshUnavailableError) {
     return { statusCode: 503, body: { error: 'refresh_unavailable' } };

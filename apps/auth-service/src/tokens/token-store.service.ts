@@ -4,7 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 
 import { Connection, ConnectionStatus, ConnectionToken } from '@sm/entities';
 
-import { TokenCipher, sealContext } from '../crypto/token-cipher';
+import { TokenCipher, TokenCipherError, sealContext } from '../crypto/token-cipher';
+import { StoredTokenUnreadableError } from './token-errors';
 
 /** A token pair in the clear: lives in memory for one call, never logged, never persisted so. */
 export interface TokenPair {
@@ -18,6 +19,13 @@ export interface StoredTokens extends TokenPair {
   generation: number;
 }
 
+/** A key id the stored rows use: how many rows it sealed, and a few of them to try. */
+export interface KeyInUse {
+  keyId: string;
+  rows: number;
+  locationIds: string[];
+}
+
 export interface GrantedConnection {
   locationId: string;
   companyId: string | null;
@@ -28,8 +36,9 @@ export interface GrantedConnection {
 
 /**
  * The only reader and writer of `ghl_connection_tokens`. Tokens are sealed on the way in and
- * opened on the way out; every write bumps `generation`, which is how a refresher that waited
- * for the lock learns that someone else refreshed first.
+ * opened on the way out (a row that no key of the ring opens throws
+ * {@link StoredTokenUnreadableError}); every write bumps `generation`, which is how a refresher
+ * that waited for the lock learns that someone else refreshed first.
  */
 @Injectable()
 export class TokenStore {
@@ -96,7 +105,9 @@ export class TokenStore {
 
   /**
    * Re-seals one row under the newest key, keeping its generation: a re-encryption is not a
-   * new token. Returns whether the row changed.
+   * new token. The row is opened first, even when its header already names the newest key: the
+   * id says which key sealed it, not that the ring holds that key's bytes. Returns whether the
+   * row changed; throws {@link StoredTokenUnreadableError} for a row no key of the ring opens.
    */
   async reseal(locationId: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
@@ -106,9 +117,11 @@ export class TokenStore {
         .setLock('pessimistic_write')
         .where('token.location_id = :locationId', { locationId })
         .getOne();
-      if (!row || this.isSealedWithCurrentKey(row)) return false;
+      if (!row) return false;
 
-      const [access, refresh, keyId] = this.seal(locationId, this.open(row));
+      const pair = this.open(row);
+      if (this.isSealedWithCurrentKey(row)) return false;
+      const [access, refresh, keyId] = this.seal(locationId, pair);
       await manager.update(
         ConnectionToken,
         { locationId },
@@ -117,6 +130,23 @@ export class TokenStore {
 
       return true;
     });
+  }
+
+  /**
+   * Each key id the stored rows were sealed under, with its row count and the ids of up to
+   * `samples` of its rows, the most recently written first.
+   */
+  async keysInUse(samples: number): Promise<KeyInUse[]> {
+    const rows: KeyInUse[] = await this.dataSource.query(
+      `SELECT key_id AS "keyId", count(*)::int AS "rows",
+              (array_agg(location_id ORDER BY updated_at DESC))[1:$1] AS "locationIds"
+         FROM ghl_connection_tokens
+        GROUP BY key_id
+        ORDER BY key_id`,
+      [samples],
+    );
+
+    return rows;
   }
 
   private isSealedWithCurrentKey(row: ConnectionToken): boolean {
@@ -138,15 +168,30 @@ export class TokenStore {
   }
 
   private open(row: ConnectionToken): StoredTokens {
+    const { locationId, refreshTokenSealed } = row;
+
     return {
-      locationId: row.locationId,
-      accessToken: this.cipher.open(row.accessTokenSealed, sealContext.access(row.locationId)),
+      locationId,
+      accessToken: this.openField(locationId, row.accessTokenSealed, sealContext.access),
       refreshToken:
-        row.refreshTokenSealed === null
+        refreshTokenSealed === null
           ? null
-          : this.cipher.open(row.refreshTokenSealed, sealContext.refresh(row.locationId)),
+          : this.openField(locationId, refreshTokenSealed, sealContext.refresh),
       expiresAt: row.accessTokenExpiresAt,
       generation: row.generation,
     };
+  }
+
+  private openField(
+    locationId: string,
+    sealed: string,
+    context: (locationId: string) => string,
+  ): string {
+    try {
+      return this.cipher.open(sealed, context(locationId));
+    } catch (error) {
+      if (!(error instanceof TokenCipherError)) throw error;
+      throw new StoredTokenUnreadableError(locationId, TokenCipher.keyIdOf(sealed), error.reason);
+    }
   }
 }

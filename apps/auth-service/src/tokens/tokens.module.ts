@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { AccessTokenController } from './access-token.controller';
 import { AccessTokenRoute } from './access-token.route';
 import { ConnectionChangeListener } from './connection-change.listener';
+import { KeyRingCheck } from './key-ring-check.service';
 import { RefreshScheduler } from './refresh-scheduler.service';
 import { ServiceTokenGuard } from './service-token.guard';
 import { TokenRefreshProcessor } from './token-refresh.processor';
@@ -14,6 +15,7 @@ import { TokenStore } from './token-store.service';
   providers: [
     AccessTokenRoute,
     ConnectionChangeListener,
+    KeyRingCheck,
     TokenStore,
     TokenRefreshService,
     RefreshScheduler,
