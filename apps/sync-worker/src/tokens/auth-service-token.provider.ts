@@ -106,7 +106,7 @@ export class AuthServiceTokenProvider implements AccessTokenProvider {
     const body = (await response.json().catch(() => ({}))) as { error?: string };
     if (response.status === 404) return new LocationUnavailableError(locationId, 'not_connected');
     if (response.status === 409) {
-      const reason: UnavailableReason = body.error === 'paused' ? 'paused' : 'reauth_required';
+      const reason = unavailableReason(body.error);
       this.logger.warn({ locationId, reason }, 'location token unavailable');
 
       return new LocationUnavailableError(locationId, reason);
@@ -118,4 +118,9 @@ export class AuthServiceTokenProvider implements AccessTokenProvider {
 
     return new Error(`auth service answered ${response.status} for a location token`);
   }
+}
+
+/** The 409's reason; one this worker does not know yet waits as a re-auth does. */
+function unavailableReason(error: string | undefined): UnavailableReason {
+  return error === 'paused' || error === 'token_unreadable' ? error : 'reauth_required';
 }
