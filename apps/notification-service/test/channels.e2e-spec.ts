@@ -30,7 +30,7 @@ import { deliveryQueueName } from '../src/delivery/delivery-queues';
 
 import { seedCompletedTask } from './records';
 import { SignedWebhookReceiver } from './signed-webhook-receiver';
-import { SmtpInbox } from './smtp-inbox';
+import { ReceivedMail, SmtpInbox } from './smtp-inbox';
 import { WebhookEndpoint } from './webhook-endpoint';
 
 const ATTEMPTS = 3;
@@ -41,6 +41,11 @@ const ROOFING = 'roofing@solar.test';
 const BUSY = 'busy@solar.test';
 const REFUSING = 'refusing@solar.test';
 const OPS = 'ops@solar.test';
+// Recipients of one message, each answering RCPT TO in its own way.
+const KEPT = 'kept@solar.test';
+const LEFT = 'left-the-company@solar.test';
+const FULL = 'mailbox-full-once@solar.test';
+const STUCK = 'deferring@solar.test';
 
 /** Email, the signed webhook and routing per location and team, against real local servers. */
 describe('notification-service channels', () => {
@@ -62,6 +67,9 @@ describe('notification-service channels', () => {
     receiver = await new SignedWebhookReceiver(signingSecret).start();
     inbox.respond(BUSY, (attempt) => (attempt === 1 ? 451 : null));
     inbox.respond(REFUSING, () => 550);
+    inbox.respondAtRcpt(LEFT, () => 550);
+    inbox.respondAtRcpt(FULL, (attempt) => (attempt === 1 ? 452 : null));
+    inbox.respondAtRcpt(STUCK, () => 451);
     receiver.respond('/crm/flaky', (attempt) => (attempt < ATTEMPTS ? 503 : 200));
 
     const prefix = uniqueQueuePrefix('notif-chan');
@@ -92,6 +100,9 @@ describe('notification-service channels', () => {
         },
         'loc-busy': { email: [BUSY] },
         'loc-refusing': { email: [REFUSING] },
+        'loc-one-left': { email: [KEPT, LEFT] },
+        'loc-one-full': { email: [KEPT, LEFT, FULL] },
+        'loc-one-stuck': { email: [KEPT, STUCK] },
         'loc-flaky': { webhook: receiver.url('/crm/flaky') },
       }),
       NOTIFY_DELIVERY_ATTEMPTS: String(ATTEMPTS),
@@ -211,6 +222,88 @@ describe('notification-service channels', () => {
       expect(inbox.mailTo(OPS).filter((mail) => about(mail.parsed.subject))).toHaveLength(1);
       expect(slack.postsTo(ADMIN_SLACK).filter((post) => about(post.body.text))).toHaveLength(1);
       expect(receiver.postsTo('/ops').filter((post) => about(post.body.summary))).toHaveLength(1);
+    });
+  });
+
+  describe('email with recipients refused at RCPT TO', () => {
+    const alertsAbout = (id: string) =>
+      inbox.mailTo(OPS).filter((mail) => mail.parsed.text?.includes(id) ?? false);
+
+    async function notifyOnce(ids: TaskCompletedJob): Promise<Notification> {
+      await completeTask(ids, null);
+
+      await notifications.add(JobName.TaskCompleted, ids);
+      await settled();
+
+      const [row] = await rowsOfTask(ids.locationId, ids.taskId);
+
+      return row;
+    }
+
+    function mailsTo(recipient: string, locationId: string): ReceivedMail[] {
+      return inbox.mailTo(recipient).filter((mail) => mail.parsed.subject?.includes(locationId));
+    }
+
+    it('fails the row naming the refused recipient, mails the others once, alerts', async () => {
+      const row = await notifyOnce({
+        locationId: 'loc-one-left',
+        contactId: 'c-p1',
+        taskId: 't-p1',
+      });
+
+      expect(mailsTo(KEPT, 'loc-one-left').map((mail) => mail.to)).toEqual([[KEPT]]);
+      expect(row).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastError: 'SMTP 550 (EENVELOPE) for 1 of 2 recipients',
+        acceptedRecipients: [KEPT],
+        refusedRecipients: [LEFT],
+      });
+      const alerts = alertsAbout(row.id);
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0].parsed.text).toContain('refused_recipients');
+      expect(alerts[0].parsed.text).not.toContain(LEFT);
+    });
+
+    it('retries a recipient deferred by a 4xx alone, one refused by a 5xx never', async () => {
+      const leftBefore = inbox.rcptAttemptsFor(LEFT);
+
+      const row = await notifyOnce({
+        locationId: 'loc-one-full',
+        contactId: 'c-p2',
+        taskId: 't-p2',
+      });
+
+      expect(mailsTo(KEPT, 'loc-one-full').map((mail) => mail.to)).toEqual([[KEPT]]);
+      expect(mailsTo(FULL, 'loc-one-full').map((mail) => mail.to)).toEqual([[FULL]]);
+      expect(inbox.rcptAttemptsFor(LEFT) - leftBefore).toBe(1);
+      expect(row).toMatchObject({
+        status: 'failed',
+        attempts: 2,
+        lastError: 'SMTP 5xx for 1 of the recipients, on an earlier try',
+        acceptedRecipients: [KEPT, FULL],
+        refusedRecipients: [LEFT],
+      });
+      expect(alertsAbout(row.id)).toHaveLength(1);
+    });
+
+    it('lists a recipient deferring it on every try as refused when tries run out', async () => {
+      const row = await notifyOnce({
+        locationId: 'loc-one-stuck',
+        contactId: 'c-p3',
+        taskId: 't-p3',
+      });
+
+      expect(mailsTo(KEPT, 'loc-one-stuck')).toHaveLength(1);
+      expect(inbox.rcptAttemptsFor(STUCK)).toBe(ATTEMPTS);
+      expect(row).toMatchObject({
+        status: 'failed',
+        attempts: ATTEMPTS,
+        lastError: 'SMTP 451 (EENVELOPE) for 1 of 1 recipients',
+        acceptedRecipients: [KEPT],
+        refusedRecipients: [STUCK],
+      });
+      expect(alertsAbout(row.id)).toHaveLength(1);
     });
   });
 

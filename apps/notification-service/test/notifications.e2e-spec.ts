@@ -32,6 +32,7 @@ const TEAM = '/services/T1/B1/team-secret';
 const FLAKY = '/services/T1/B2/flaky-secret';
 const DOWN = '/services/T1/B3/down-secret';
 const GONE = '/services/T1/B4/revoked-secret';
+const ARCHIVED = '/services/T1/B5/archived-secret';
 const ADMIN = '/services/T1/B9/admin-secret';
 const ATTEMPTS = 3;
 
@@ -50,6 +51,7 @@ describe('notification-service', () => {
     endpoint.respond(FLAKY, (attempt) => (attempt < ATTEMPTS ? 500 : 200));
     endpoint.respond(DOWN, () => 500);
     endpoint.respond(GONE, () => 404);
+    endpoint.respond(ARCHIVED, () => ({ status: 200, json: { ok: false, error: 'archived' } }));
 
     const prefix = uniqueQueuePrefix('notif');
     const config = notificationServiceEnv.parse({
@@ -63,6 +65,7 @@ describe('notification-service', () => {
         'loc-flaky': endpoint.url(FLAKY),
         'loc-down': endpoint.url(DOWN),
         'loc-gone': endpoint.url(GONE),
+        'loc-archived': endpoint.url(ARCHIVED),
       }),
       NOTIFY_DELIVERY_ATTEMPTS: String(ATTEMPTS),
       NOTIFY_BACKOFF_MS: '40',
@@ -236,6 +239,23 @@ describe('notification-service', () => {
     expect(endpoint.postsTo(GONE)).toHaveLength(1);
     const row = await notificationWithKey('task-completed:loc-gone:t-5:slack');
     expect(row).toMatchObject({ status: 'failed', attempts: 1, lastError: 'HTTP 404' });
+    expect(adminPostsAbout(row.id)).toHaveLength(1);
+  });
+
+  it('gives up at once on a 200 whose body says the post failed, and alerts admins', async () => {
+    const ids = { locationId: 'loc-archived', contactId: 'c-6', taskId: 't-6' };
+    await completeTask(ids);
+
+    await notifications.add(JobName.TaskCompleted, ids);
+    await settled();
+
+    expect(endpoint.postsTo(ARCHIVED)).toHaveLength(1);
+    const row = await notificationWithKey('task-completed:loc-archived:t-6:slack');
+    expect(row).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: 'HTTP 200 with ok: false',
+    });
     expect(adminPostsAbout(row.id)).toHaveLength(1);
   });
 

@@ -18,7 +18,8 @@ export type MailResponder = (attempt: number) => number | null;
 /**
  * A real SMTP server on loopback that requires a login (credentials generated per run) and keeps
  * every message it accepts, parsed. A recipient's responder can refuse its messages with a reply
- * code, the way a busy (4xx) or refusing (5xx) server does.
+ * code, the way a busy (4xx) or refusing (5xx) server does: the whole message after DATA
+ * (`respond`), or that recipient alone at RCPT TO (`respondAtRcpt`), the others taking it.
  */
 export class SmtpInbox {
   readonly user = 'notifier';
@@ -26,6 +27,8 @@ export class SmtpInbox {
   readonly received: ReceivedMail[] = [];
   private readonly responders = new Map<string, MailResponder>();
   private readonly attempts = new Map<string, number>();
+  private readonly rcptResponders = new Map<string, MailResponder>();
+  private readonly rcptAttempts = new Map<string, number>();
   private readonly server = new SMTPServer({
     secure: false,
     disabledCommands: ['STARTTLS'],
@@ -35,6 +38,19 @@ export class SmtpInbox {
     onAuth: (auth, _session, callback) => {
       const isValid = auth.username === this.user && auth.password === this.password;
       callback(isValid ? null : new Error('Invalid login'), isValid ? { user: auth.username } : {});
+    },
+    onRcptTo: (address, _session, callback) => {
+      const attempt = this.rcptAttemptsFor(address.address) + 1;
+      this.rcptAttempts.set(address.address, attempt);
+      const refusal = this.rcptResponders.get(address.address)?.(attempt) ?? null;
+      if (refusal === null) {
+        callback();
+
+        return;
+      }
+      callback(
+        Object.assign(new Error('Recipient refused by the test inbox'), { responseCode: refusal }),
+      );
     },
     onData: (stream, session, callback) => {
       const to = session.envelope.rcptTo.map((address) => address.address);
@@ -68,6 +84,15 @@ export class SmtpInbox {
 
   respond(recipient: string, responder: MailResponder): void {
     this.responders.set(recipient, responder);
+  }
+
+  respondAtRcpt(recipient: string, responder: MailResponder): void {
+    this.rcptResponders.set(recipient, responder);
+  }
+
+  /** RCPT TO commands naming a recipient, taken or refused. */
+  rcptAttemptsFor(recipient: string): number {
+    return this.rcptAttempts.get(recipient) ?? 0;
   }
 
   /** Messages accepted for a recipient. */

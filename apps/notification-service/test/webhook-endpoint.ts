@@ -7,12 +7,15 @@ export interface ReceivedPost {
   body: { text: string; blocks?: unknown[] };
 }
 
-/** Answers each POST to a path with the status it returns; called once per request. */
-export type Responder = (attempt: number) => number;
+/** An answer: a status (with `ok` or `no` as text), or a status and a JSON body. */
+export type Answer = number | { status: number; json: unknown };
+
+/** Answers each POST to a path with what it returns; called once per request. */
+export type Responder = (attempt: number) => Answer;
 
 /**
  * A Slack-compatible incoming-webhook endpoint on loopback: records every POST and answers with
- * the status its path's responder chooses (200 for a path without one).
+ * what its path's responder chooses (200 `ok` for a path without one).
  */
 export class WebhookEndpoint {
   readonly received: ReceivedPost[] = [];
@@ -26,8 +29,17 @@ export class WebhookEndpoint {
         contentType: request.headers['content-type'],
         body: JSON.parse(raw),
       });
-      const status = this.responders.get(path)?.(attempt) ?? 200;
-      response.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
+      const answer = this.responders.get(path)?.(attempt) ?? 200;
+      if (typeof answer === 'number') {
+        response
+          .writeHead(answer, { 'content-type': 'text/plain' })
+          .end(answer < 300 ? 'ok' : 'no');
+
+        return;
+      }
+      response
+        .writeHead(answer.status, { 'content-type': 'application/json' })
+        .end(JSON.stringify(answer.json));
     });
   });
 

@@ -62,3 +62,65 @@ export function deliveryErrorForSmtp(error: unknown): DeliveryError {
 
   return new DeliveryError(`SMTP ${reply} (${code})`, reply >= 500);
 }
+
+/** A recipient the far end would not take, and whether a later try may change that. */
+export interface RefusedRecipient {
+  address: string;
+  /** An SMTP 5xx: the server will not take it for this address. */
+  permanent: boolean;
+}
+
+/**
+ * Some recipients of one message were refused and the others took it (`accepted`, possibly
+ * none): a retry must go to the refused ones only. Permanent when every refusal is, since then
+ * no later try can deliver to anyone more.
+ */
+export class RecipientsRefusedError extends DeliveryError {
+  constructor(
+    reason: string,
+    readonly accepted: string[],
+    readonly refused: RefusedRecipient[],
+  ) {
+    super(
+      reason,
+      refused.every((recipient) => recipient.permanent),
+    );
+    this.name = 'RecipientsRefusedError';
+  }
+}
+
+/**
+ * Classifies nodemailer's refusals of single recipients (RCPT TO, or an LMTP reply per
+ * recipient) of a message sent to `recipients`; undefined when there are none. The reason names
+ * reply codes and counts, never an address: the addresses go to the row's own columns.
+ */
+export function deliveryErrorForRefusals(
+  recipients: string[],
+  refusals: unknown,
+): RecipientsRefusedError | undefined {
+  if (!Array.isArray(refusals) || refusals.length === 0) return undefined;
+  const byAddress = new Map(recipients.map((address) => [address.toLowerCase(), address]));
+  const refused = refusals.map((refusal: { recipient?: unknown }) => {
+    const address = addressOf(refusal?.recipient);
+    const { reason, permanent } = deliveryErrorForSmtp(refusal);
+
+    return { address: byAddress.get(address.toLowerCase()) ?? address, permanent, reason };
+  });
+  const refusedAddresses = new Set(refused.map((recipient) => recipient.address.toLowerCase()));
+  const accepted = recipients.filter((address) => !refusedAddresses.has(address.toLowerCase()));
+  const reasons = [...new Set(refused.map((recipient) => recipient.reason))].join(', ');
+
+  return new RecipientsRefusedError(
+    `${reasons} for ${refused.length} of ${recipients.length} recipients`,
+    accepted,
+    refused.map(({ address, permanent }) => ({ address, permanent })),
+  );
+}
+
+/** nodemailer gives a recipient as its address, or as `{ name, address }`. */
+function addressOf(recipient: unknown): string {
+  if (typeof recipient === 'string') return recipient;
+  const { address } = (recipient ?? {}) as { address?: unknown };
+
+  return typeof address === 'string' ? address : '';
+}

@@ -2,8 +2,12 @@ import { createTransport, Transporter } from 'nodemailer';
 
 import type { NotificationMessage } from '../messages/notification-message';
 
-import { deliveryErrorForSmtp } from './delivery-error';
-import type { NotificationChannel, OutgoingNotification } from './notification-channel';
+import { deliveryErrorForRefusals, deliveryErrorForSmtp } from './delivery-error';
+import type {
+  DeliveryReceipt,
+  NotificationChannel,
+  OutgoingNotification,
+} from './notification-channel';
 
 export const EMAIL_CHANNEL_ID = 'email';
 
@@ -27,6 +31,10 @@ export interface RenderedEmail {
  * Email over SMTP (nodemailer). The destination is the comma-separated recipients; every
  * recipient gets the one message. Its Message-ID is derived from the notification's id, so a
  * retry after a lost reply carries the same id and mail systems can tell it is a repeat.
+ *
+ * A server may take a message for some recipients and refuse it for others (RCPT TO): nodemailer
+ * then resolves, naming the refused ones. That is no delivery: it throws a
+ * `RecipientsRefusedError`, and a retry is sent only to the recipients not settled yet.
  */
 export class EmailChannel implements NotificationChannel {
   readonly id = EMAIL_CHANNEL_ID;
@@ -41,26 +49,59 @@ export class EmailChannel implements NotificationChannel {
     });
   }
 
-  async send(notification: OutgoingNotification, destination: string): Promise<void> {
+  async send(notification: OutgoingNotification, destination: string): Promise<DeliveryReceipt> {
+    const recipients = unsettled(destination.split(','), notification.settledRecipients ?? []);
+    // Earlier tries settled every one (the row was not marked after the last of them): done.
+    if (recipients.length === 0) return { acceptedRecipients: [] };
+
     const email = renderEmail(notification.message);
+    let refusals: unknown[];
     try {
-      await this.transport.sendMail({
+      const sent = await this.transport.sendMail({
         from: this.settings.from,
-        to: destination.split(','),
+        to: recipients,
         subject: email.subject,
         text: email.text,
         html: email.html,
         messageId: `<${notification.id}@notification-service.solarmarket>`,
         headers: { 'X-SolarMarket-Kind': notification.kind },
       });
+      refusals = refusalsOf(sent);
     } catch (error) {
-      throw deliveryErrorForSmtp(error);
+      // Every recipient refused at RCPT TO: the error lists each refusal, as a partial send does.
+      throw deliveryErrorForRefusals(recipients, refusalsOf(error)) ?? deliveryErrorForSmtp(error);
     }
+
+    const refused = deliveryErrorForRefusals(recipients, refusals);
+    if (refused) throw refused;
+
+    return { acceptedRecipients: recipients };
   }
 
   close(): void {
     this.transport.close();
   }
+}
+
+/**
+ * nodemailer's refusals of single recipients, on a result or an error: `rejectedErrors` (with the
+ * reply of each), or only the `rejected` addresses when it has no replies to give.
+ */
+function refusalsOf(outcome: unknown): unknown[] {
+  const { rejected, rejectedErrors } = (outcome ?? {}) as {
+    rejected?: unknown;
+    rejectedErrors?: unknown;
+  };
+  if (Array.isArray(rejectedErrors) && rejectedErrors.length > 0) return rejectedErrors;
+
+  return Array.isArray(rejected) ? rejected.map((recipient) => ({ recipient })) : [];
+}
+
+/** The recipients an earlier try did not settle (mail addresses compare case-insensitively). */
+function unsettled(recipients: string[], settled: string[]): string[] {
+  const done = new Set(settled.map((address) => address.toLowerCase()));
+
+  return recipients.filter((address) => !done.has(address.toLowerCase()));
 }
 
 /** The summary is the subject; the fields are a plain list in the text part, a table in HTML. */

@@ -17,10 +17,16 @@ export interface NotificationChannel {
    * otherwise. `destination` is what the route names (a webhook URL, an address): a secret that
    * must never reach a log or an error message.
    */
-  send(notification: OutgoingNotification, destination: string): Promise<void>;
+  send(notification: OutgoingNotification, destination: string): Promise<DeliveryReceipt | void>;
 
   /** Releases what the channel holds open (an SMTP pool), at shutdown. */
   close?(): Promise<void> | void;
+}
+
+/** What a channel can tell of a send that resolved. */
+export interface DeliveryReceipt {
+  /** E-mail: the recipients this send went to, every one of which took it. */
+  acceptedRecipients?: string[];
 }
 
 /** What a channel is handed to send: the stored message and the row's identity. */
@@ -31,6 +37,11 @@ export interface OutgoingNotification {
   audience: NotificationAudience;
   locationId: string | null;
   message: NotificationMessage;
+  /**
+   * E-mail: recipients an earlier try settled (they took the message, or refused it for good);
+   * they are not sent it again. Unset: none.
+   */
+  settledRecipients?: string[];
 }
 
 /** One of the places an audience's messages go: which channel, and the channel's destination. */

@@ -10,6 +10,7 @@ import { OAuthStateExpiryIndex1764870100000 } from './1764870100000-oauth-state-
 import { ActivityInsertTriggers1764880000000 } from './1764880000000-activity-insert-triggers';
 import { SyncRunAgeIndex1764890000000 } from './1764890000000-sync-run-age-index';
 import { NightlyDateZone1764900000000 } from './1764900000000-nightly-date-zone';
+import { NotificationRecipients1764902000000 } from './1764902000000-notification-recipients';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const ALL_MIGRATIONS = [
   ActivityInsertTriggers1764880000000,
   SyncRunAgeIndex1764890000000,
   NightlyDateZone1764900000000,
+  NotificationRecipients1764902000000,
 ];

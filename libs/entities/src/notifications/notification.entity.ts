@@ -41,6 +41,20 @@ export class Notification {
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;
 
+  /**
+   * E-mail: the recipients that took the message, once a try was refused for some others; a
+   * retry for those does not mail these again. Null while no recipient was refused.
+   */
+  @Column({ name: 'accepted_recipients', type: 'text', array: true, nullable: true })
+  acceptedRecipients: string[] | null;
+
+  /**
+   * E-mail: the recipients that refused the message for good (an SMTP 5xx), and, once the row
+   * failed, those still deferring it (a 4xx) when its tries ran out. Null while none has.
+   */
+  @Column({ name: 'refused_recipients', type: 'text', array: true, nullable: true })
+  refusedRecipients: string[] | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
