@@ -3,8 +3,8 @@ import type { TriggerEvent } from './rule.types';
 
 /**
  * The JSON Schema (2020-12) of a rule file, published as `templates/rule.schema.json`: written
- * from this object by `node tools/run-ts.cjs libs/automation-rules/src/cli/write-rule-schema.ts`,
- * and a spec fails when the two differ.
+ * from this object by `node tools/run-ts.cjs libs/automation-rules/src/cli/write-rule-schema.ts`
+ * (then prettier), and a spec fails when the two differ.
  */
 
 const word = { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 64 } as const;

@@ -1,20 +1,16 @@
-// Writes templates/rule.schema.json from `ruleSchema`, formatted as `prettier --check` wants it
-// (objects one key a line, as prettier keeps them once written so):
+// Writes templates/rule.schema.json from `ruleSchema`, then formats it as the repo's checks want:
 //   node tools/run-ts.cjs libs/automation-rules/src/cli/write-rule-schema.ts
+//   npx prettier --write templates/rule.schema.json
+// Prettier is a development tool, not in the runtime image this lib is built into, so this
+// script only says to run it.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-
-import { format, resolveConfig } from 'prettier';
 
 import { ruleSchema } from '../rule.schema';
 import { builtInTemplatesDir } from '../rule-templates';
 
-async function main(): Promise<void> {
-  const target = path.join(builtInTemplatesDir(), 'rule.schema.json');
-  const options = await resolveConfig(target);
-  const text = await format(JSON.stringify(ruleSchema, null, 2), { ...options, filepath: target });
-  writeFileSync(target, text);
-  process.stdout.write(`wrote ${target}\n`);
-}
-
-void main();
+const target = path.join(builtInTemplatesDir(), 'rule.schema.json');
+writeFileSync(target, `${JSON.stringify(ruleSchema, null, 2)}\n`);
+process.stdout.write(
+  `wrote ${target}; now run: npx prettier --write ${path.relative(process.cwd(), target)}\n`,
+);
