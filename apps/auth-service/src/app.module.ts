@@ -44,7 +44,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggingModule.forRoot({ service: 'auth-service', level: config.LOG_LEVEL }),
-        DatabaseModule.forRoot({ databaseUrl: config.DATABASE_URL }),
+        DatabaseModule.forRoot(config),
         QueuesModule.forRoot({
           redisUrl: config.REDIS_URL,
           prefix: config.QUEUE_PREFIX,

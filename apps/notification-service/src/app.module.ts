@@ -18,7 +18,7 @@ export class AppModule {
       imports: [
         ConfigurationModule.forRoot(config),
         LoggingModule.forRoot({ service: SERVICE_NAME, level: config.LOG_LEVEL }),
-        DatabaseModule.forRoot({ databaseUrl: config.DATABASE_URL }),
+        DatabaseModule.forRoot(config),
         QueuesModule.forRoot({
           redisUrl: config.REDIS_URL,
           prefix: config.QUEUE_PREFIX,

@@ -67,7 +67,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
       module: AppModule,
       imports: [
         LoggingModule.forRoot({ service: 'sync-worker', level: config.LOG_LEVEL }),
-        DatabaseModule.forRoot({ databaseUrl: config.DATABASE_URL }),
+        DatabaseModule.forRoot(config),
         QueuesModule.forRoot({
           redisUrl: config.REDIS_URL,
           prefix: config.QUEUE_PREFIX,

@@ -15,7 +15,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggingModule.forRoot({ service: SERVICE_NAME, level: config.LOG_LEVEL }),
-        DatabaseModule.forRoot({ databaseUrl: config.DATABASE_URL }),
+        DatabaseModule.forRoot(config),
         // The inbox row, not the job, makes a delivery accepted: while Redis is down the ingress
         // still records and acknowledges every delivery and the sweeper queues them later, so a
         // Redis outage must not take it out of its Service (GHL's deliveries would be refused).

@@ -71,6 +71,27 @@ async function withDatabaseRefused<T>(ingress: IngressHarness, run: () => Promis
   }
 }
 
+/** Makes the ingress' scratch database refuse writes in every new session, as a standby does. */
+async function withDatabaseReadOnly<T>(ingress: IngressHarness, run: () => Promise<T>): Promise<T> {
+  const databaseName = new URL(ingress.database.url).pathname.slice(1);
+  const admin = await new DataSource({ type: 'postgres', url: TEST_POSTGRES_URL }).initialize();
+  const reconnectEveryone = () =>
+    admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
+      databaseName,
+    ]);
+  try {
+    await admin.query(`ALTER DATABASE ${databaseName} SET default_transaction_read_only = on`);
+    await reconnectEveryone();
+
+    return await run();
+  } finally {
+    await admin.query(`ALTER DATABASE ${databaseName} RESET default_transaction_read_only`);
+    await reconnectEveryone();
+    await admin.destroy();
+    await ingress.reconnectProbe();
+  }
+}
+
 // Readiness decides whether the Service sends GHL's deliveries to a pod: it must follow what
 // accepting a delivery needs (Postgres, the inbox), not what queueing it needs (Redis).
 describe('webhook-ingress readiness', () => {
@@ -131,6 +152,25 @@ describe('webhook-ingress readiness', () => {
     } finally {
       await restarted.stop();
     }
+  });
+
+  it('is not ready while Postgres takes no writes (a failover left it on a standby)', async () => {
+    const ready = await withDatabaseReadOnly(ingress, () =>
+      eventually(
+        async () => {
+          const answer = await readiness(ingress);
+
+          return answer.status === 503 ? answer : undefined;
+        },
+        5_000,
+        'a readiness report of a read-only Postgres',
+      ),
+    );
+
+    expect(ready.body.details.postgres).toEqual({
+      status: 'down',
+      message: 'Postgres takes no writes (transaction_read_only)',
+    });
   });
 
   it('is not ready while Postgres refuses its connections', async () => {

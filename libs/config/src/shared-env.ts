@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { databaseEnv } from './database-env';
 import { emptyIsUnset, oneOf, port, positiveInt } from './env-fields';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -8,12 +9,16 @@ type LogLevel = (typeof LOG_LEVELS)[number];
 /** A pino level. */
 export const logLevel = (fallback: LogLevel) => oneOf(LOG_LEVELS, fallback);
 
-/** The variables every service shares: where Postgres and Redis are, and how to log. */
+/**
+ * The variables every service shares: where Postgres and Redis are, how long to wait on Postgres,
+ * and how to log.
+ */
 export const sharedEnv = {
   DATABASE_URL: urlWithScheme(
     ['postgres', 'postgresql'],
     'postgres://postgres@127.0.0.1:5432/solarmarket',
   ),
+  ...databaseEnv,
   REDIS_URL: urlWithScheme(['redis', 'rediss'], 'redis://127.0.0.1:6379'),
   /** Prefix of every BullMQ key; lets several stacks (or test runs) share one Redis. */
   QUEUE_PREFIX: emptyIsUnset(

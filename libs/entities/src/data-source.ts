@@ -1,13 +1,37 @@
+import type { ClientConfig } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
+
+import { loadConfig, MAX_TIMER_MS, SharedConfig, sharedEnvSchema } from '@sm/config';
 
 import { ALL_ENTITIES } from './entities';
 import { ALL_MIGRATIONS } from './migrations';
+import { QueryTimeoutClient } from './query-timeout-client';
+
+/** How long the services wait on Postgres: `DATABASE_*_TIMEOUT_MS` (README, configuration). */
+export type DatabaseTimeouts = Pick<
+  SharedConfig,
+  'DATABASE_STATEMENT_TIMEOUT_MS' | 'DATABASE_CONNECT_TIMEOUT_MS'
+>;
+
+/**
+ * How much longer than Postgres' own statement timeout the client waits for an answer before it
+ * takes the connection for dead: time for the server's cancel to come back over a slow network.
+ */
+export const ANSWER_MARGIN_MS = 5_000;
+const POOL_SIZE = 10;
+/** An idle pooled connection is closed after this (also how long a dead idle one can linger). */
+const IDLE_TIMEOUT_MS = 10_000;
+/** Idle time before the kernel's first TCP keepalive probe (its interval and count then apply). */
+const KEEPALIVE_IDLE_MS = 10_000;
 
 /**
  * The one Postgres setup of every service. The schema changes only through migrations:
  * `synchronize` stays off, and services refuse to start while a migration is pending.
  */
-export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+export function dataSourceOptions(
+  databaseUrl: string,
+  timeouts: DatabaseTimeouts = defaultTimeouts(),
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
@@ -16,20 +40,77 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     migrationsTableName: 'schema_migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 10, connectionTimeoutMillis: 5_000 },
+    ...driverOptions(timeouts),
   };
 }
 
-export function createDataSource(databaseUrl: string): DataSource {
-  return new DataSource(dataSourceOptions(databaseUrl));
+export function createDataSource(
+  databaseUrl: string,
+  timeouts: DatabaseTimeouts = defaultTimeouts(),
+): DataSource {
+  return new DataSource(dataSourceOptions(databaseUrl, timeouts));
+}
+
+/**
+ * What keeps a connection from hanging forever on a socket that went silent (a partition, a
+ * failed-over primary whose old sockets get no reset): a connect timeout; Postgres cancelling a
+ * statement past `DATABASE_STATEMENT_TIMEOUT_MS` (the connection stays usable); past that and
+ * {@link ANSWER_MARGIN_MS}, the client giving up on the answer and closing the connection
+ * ({@link QueryTimeoutClient}), so that the pool opens a new one; TCP keepalive for a connection
+ * held idle (a session lock, a transaction waiting on GHL).
+ *
+ * TODO: Postgres notices a client that vanished mid-transaction only by its own TCP keepalive
+ * (the OS default is two hours), holding that transaction's row locks until then. Other
+ * sessions' waits are bounded by the statement timeout, so nothing hangs, but a platform team
+ * should set `tcp_keepalives_idle` on the server (k8s/README.md); setting it per session would
+ * need a startup parameter some poolers refuse.
+ */
+function driverOptions(timeouts: DatabaseTimeouts) {
+  const statementTimeoutMs = timeouts.DATABASE_STATEMENT_TIMEOUT_MS;
+
+  return {
+    poolSize: POOL_SIZE,
+    connectTimeoutMS: timeouts.DATABASE_CONNECT_TIMEOUT_MS,
+    extra: {
+      ...connectionSettings(timeouts),
+      Client: QueryTimeoutClient,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: Math.min(statementTimeoutMs + ANSWER_MARGIN_MS, MAX_TIMER_MS),
+      idleTimeoutMillis: IDLE_TIMEOUT_MS,
+    },
+  };
+}
+
+/**
+ * The connect timeout and keepalive of the services' connections, for a `pg` client a service
+ * opens of its own (the auth service's change notices).
+ */
+export function connectionSettings(timeouts: DatabaseTimeouts = defaultTimeouts()): ClientConfig {
+  return {
+    connectionTimeoutMillis: timeouts.DATABASE_CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
+  };
+}
+
+/** The defaults of the shared configuration, for callers without a service's (tests, tools). */
+function defaultTimeouts(): DatabaseTimeouts {
+  return loadConfig(sharedEnvSchema, {});
 }
 
 /** Creates the database named in the URL when it does not exist yet (a developer's first run). */
-export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
+export async function ensureDatabaseExists(
+  databaseUrl: string,
+  timeouts: DatabaseTimeouts = defaultTimeouts(),
+): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
-  const admin = new DataSource({ type: 'postgres', url: url.toString() });
+  const admin = new DataSource({
+    type: 'postgres',
+    url: url.toString(),
+    ...driverOptions(timeouts),
+  });
   await admin.initialize();
   try {
     const rows = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -39,8 +120,16 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
   }
 }
 
-export async function runMigrations(databaseUrl: string): Promise<string[]> {
-  const dataSource = createDataSource(databaseUrl);
+/**
+ * Applies pending migrations, each in a transaction, under the statement timeout: a migration
+ * that needs longer fails and rolls back, and is run again with a larger
+ * `DATABASE_STATEMENT_TIMEOUT_MS`.
+ */
+export async function runMigrations(
+  databaseUrl: string,
+  timeouts: DatabaseTimeouts = defaultTimeouts(),
+): Promise<string[]> {
+  const dataSource = createDataSource(databaseUrl, timeouts);
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

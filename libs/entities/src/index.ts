@@ -16,6 +16,8 @@ export * from './entities';
 export * from './health-score/contact-health-score.entity';
 export * from './health-score/health-score-settings.entity';
 export * from './notifications/notification.entity';
+export * from './postgres-pool';
+export * from './query-timeout-client';
 export * from './sync/location-custom-field.entity';
 export * from './sync/nightly-sync-date.entity';
 export * from './sync/outbox-event.entity';

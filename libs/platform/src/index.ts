@@ -5,6 +5,7 @@ export * from './database/storable-text';
 export * from './health/health.controller';
 export * from './health/health-settings';
 export * from './health/health.module';
+export * from './health/postgres.health';
 export * from './health/redis.health';
 export * from './bootstrap/run-service';
 export * from './http/hot-route';

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Client } from 'pg';
 
+import { connectionSettings } from '@sm/entities';
+
 import { AUTH_CONFIG } from '../config/auth-config.token';
 import type { AuthServiceConfig } from '../config/auth-service.config';
 import { TokenRefreshService } from './token-refresh.service';
@@ -91,7 +93,12 @@ export class ConnectionChangeListener implements OnModuleInit, OnModuleDestroy {
 
   private async connect(): Promise<void> {
     if (this.isStopping) return;
-    const client = new Client({ connectionString: this.config.DATABASE_URL });
+    // The services' connect timeout and keepalive: a connect to a silent host fails, and is
+    // tried again, instead of hanging with the notices off for good.
+    const client = new Client({
+      ...connectionSettings(this.config),
+      connectionString: this.config.DATABASE_URL,
+    });
     client.on('notification', (notice) => this.tokens.onConnectionChanged(notice.payload ?? '*'));
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));

@@ -8,8 +8,8 @@ async function main(): Promise<void> {
   const config = loadConfig(sharedEnvSchema);
   const logger = createLogger({ service: 'migrate', level: config.LOG_LEVEL });
 
-  await ensureDatabaseExists(config.DATABASE_URL);
-  const applied = await runMigrations(config.DATABASE_URL);
+  await ensureDatabaseExists(config.DATABASE_URL, config);
+  const applied = await runMigrations(config.DATABASE_URL, config);
   logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
 }
 

@@ -2,22 +2,26 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import { assertNoPendingMigrations, dataSourceOptions } from '@sm/entities';
+import type { SharedConfig } from '@sm/config';
+import { assertNoPendingMigrations, dataSourceOptions, DatabaseTimeouts } from '@sm/entities';
+
+/** What a service's configuration says about its Postgres. */
+export type DatabaseConfig = Pick<SharedConfig, 'DATABASE_URL'> & DatabaseTimeouts;
 
 /** Postgres through TypeORM; the service refuses to boot while a migration is pending. */
 @Module({})
 export class DatabaseModule {
-  static forRoot(settings: { databaseUrl: string }): DynamicModule {
+  static forRoot(config: DatabaseConfig): DynamicModule {
+    const options = () => dataSourceOptions(config.DATABASE_URL, config);
+
     return {
       module: DatabaseModule,
       global: true,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(settings.databaseUrl),
+          useFactory: options,
           dataSourceFactory: async () => {
-            const dataSource = await new DataSource(
-              dataSourceOptions(settings.databaseUrl),
-            ).initialize();
+            const dataSource = await new DataSource(options()).initialize();
             await assertNoPendingMigrations(dataSource);
 
             return dataSource;

@@ -4,26 +4,27 @@ import {
   HealthCheckService,
   HealthIndicatorResult,
   HealthIndicatorService,
-  TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 
 import { HEALTH_SETTINGS, HealthSettings } from './health-settings';
+import { PostgresHealthIndicator } from './postgres.health';
 import { RedisHealthIndicator } from './redis.health';
 
 export const HEALTH_REDIS = Symbol('HEALTH_REDIS');
 
 /**
  * `/health/live`: the process runs (no dependency checked, so a Postgres outage never restarts
- * every pod). `/health/ready`: Postgres and Redis answer for real; with `redisOutage:
- * 'degraded'`, a Redis outage answers 200 with `status: "degraded"` and Redis' state instead.
+ * every pod). `/health/ready`: Postgres answers and takes writes, and Redis answers; with
+ * `redisOutage: 'degraded'`, a Redis outage answers 200 with `status: "degraded"` and Redis'
+ * state instead.
  */
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly database: TypeOrmHealthIndicator,
+    private readonly postgres: PostgresHealthIndicator,
     private readonly redisIndicator: RedisHealthIndicator,
     @Inject(HEALTH_REDIS) private readonly redis: Redis,
     @Inject(HEALTH_SETTINGS) private readonly settings: HealthSettings,
@@ -39,7 +40,7 @@ export class HealthController {
   @HealthCheck()
   ready() {
     return this.health.check([
-      () => this.database.pingCheck('postgres', { timeout: 2_000 }),
+      () => this.postgres.isReady('postgres'),
       () =>
         this.settings.redisOutage === 'degraded'
           ? this.redisReport()

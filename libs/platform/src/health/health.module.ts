@@ -6,6 +6,7 @@ import { redisOptionsFromUrl } from '@sm/queues';
 
 import { HEALTH_REDIS, HealthController } from './health.controller';
 import { HEALTH_SETTINGS, HealthSettings } from './health-settings';
+import { PostgresHealthIndicator } from './postgres.health';
 import { RedisHealthIndicator } from './redis.health';
 
 /** Time a Redis command of the readiness check may take. */
@@ -22,6 +23,7 @@ export class HealthModule implements OnApplicationShutdown {
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
       providers: [
+        PostgresHealthIndicator,
         RedisHealthIndicator,
         { provide: HEALTH_SETTINGS, useValue: settings },
         { provide: HEALTH_REDIS, useFactory: () => healthRedis(settings) },
