@@ -1,5 +1,6 @@
 export * from './service-process';
 export * from './test-database';
 export * from './private-servers';
+export * from './postgres-relay';
 export * from './sandbox-oauth';
 export * from './queue-keys';

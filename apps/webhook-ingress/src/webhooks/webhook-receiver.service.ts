@@ -21,12 +21,6 @@ import { assertJsonContentType, readRawBody } from './request-body';
 import { WebhookSignatureService } from './signatures/webhook-signature.service';
 import { WebhookRefusal } from './webhook-refusal';
 
-/**
- * How long a delivery may wait on Postgres. Past it the answer is 429, which GHL retries; the
- * insert may still land, and then the retry is answered as a duplicate.
- */
-const RECORD_TIMEOUT_MS = 3_000;
-
 export interface WebhookAnswer {
   statusCode: number;
   body: Record<string, unknown>;
@@ -88,7 +82,9 @@ export class WebhookReceiverService {
 
   private async record(row: NewInboxRow): Promise<string | undefined> {
     try {
-      return await withTimeout(this.inbox.record(row), RECORD_TIMEOUT_MS);
+      // Answered within RECORD_TIMEOUT_MS: past it, 429 (GHL retries; a late commit makes the
+      // retry a duplicate).
+      return await this.inbox.record(row);
     } catch (error) {
       const code = sqlStateOf(error);
       if (isDataError(error)) {
@@ -204,13 +200,4 @@ function refusalAnswer(refusal: WebhookRefusal): WebhookAnswer {
     body: { statusCode: refusal.statusCode, error: refusal.reason, message: refusal.message },
     headers: refusal.statusCode === 429 ? { 'retry-after': '60' } : undefined,
   };
-}
-
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -53,10 +53,17 @@ export class IngressHarness {
   url!: string;
   private queues = new Map<string, Queue>();
 
-  async start(env: Record<string, string> = {}): Promise<this> {
+  /**
+   * Boots the ingress; `reachPostgres` turns the scratch database's URL into the one the ingress
+   * uses (through a relay that can cut it off). The harness' own connection stays direct.
+   */
+  async start(
+    env: Record<string, string> = {},
+    reachPostgres: (databaseUrl: string) => string = (databaseUrl) => databaseUrl,
+  ): Promise<this> {
     this.database = await createTestDatabase();
     this.config = loadConfig(webhookIngressConfigSchema, {
-      DATABASE_URL: this.database.url,
+      DATABASE_URL: reachPostgres(this.database.url),
       REDIS_URL: TEST_REDIS_URL,
       QUEUE_PREFIX: uniqueQueuePrefix('ingress'),
       HOST: '127.0.0.1',

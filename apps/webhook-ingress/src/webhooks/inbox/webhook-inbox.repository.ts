@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import { DeliveryStatus } from '@sm/entities';
+import {
+  DeliveryStatus,
+  PostgresPool,
+  postgresPool,
+  QueryDeadlineError,
+  queryWithin,
+} from '@sm/entities';
 
 export interface NewInboxRow {
   dedupeKey: string;
@@ -41,6 +47,12 @@ const INSERT_DELIVERIES = `
   ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING id, dedupe_key`;
 
+/**
+ * How long a delivery may wait on Postgres, from its `record` call to its commit. Past it the
+ * answer is 429, which GHL retries; an insert already sent may still land, and then the retry is
+ * answered as a duplicate.
+ */
+const RECORD_TIMEOUT_MS = 3_000;
 /** Rows per statement, at most. */
 const MAX_BATCH_SIZE = 200;
 /**
@@ -103,22 +115,31 @@ export interface InboxCursor {
  * caller learns the outcome of its own row only after the commit, so nothing is acknowledged
  * before it is durable. A batch refused for its data (one body Postgres cannot store) is
  * retried row by row, so that only that delivery is refused.
+ *
+ * Every caller is answered within {@link RECORD_TIMEOUT_MS}, and a batch gives its slot back once
+ * the last of its callers has stopped waiting: an insert on a connection that went silent
+ * neither holds the slot nor its connection past that (the statement has the same timeout, and
+ * a connection that times out is closed), so that the next batch gets a new connection. A
+ * delivery whose caller stopped waiting before its batch left is never sent.
  */
 @Injectable()
 export class WebhookInboxRepository {
-  private readonly pool: Pool;
+  private readonly pool: PostgresPool;
   private pending: PendingInsert[] = [];
   private isFlushScheduled = false;
   private batchesInFlight = 0;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    this.pool = postgresPool(dataSource);
   }
 
-  /** The new row's id, or undefined when a delivery with the same dedupe key is recorded. */
+  /**
+   * The new row's id, or undefined when a delivery with the same dedupe key is recorded. Rejects
+   * with a `QueryDeadlineError` after {@link RECORD_TIMEOUT_MS}, the row's fate then unknown.
+   */
   record(row: NewInboxRow): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ row, resolve, reject });
+      this.pending.push(new PendingInsert(row, resolve, reject, RECORD_TIMEOUT_MS));
       if (this.isFlushScheduled) return;
       this.isFlushScheduled = true;
       setImmediate(() => this.flush());
@@ -127,6 +148,7 @@ export class WebhookInboxRepository {
 
   private flush(): void {
     this.isFlushScheduled = false;
+    this.pending = this.pending.filter((insert) => !insert.isAnswered);
     while (this.pending.length > 0 && this.batchesInFlight < MAX_BATCHES_IN_FLIGHT) {
       const batch = this.pending.splice(0, MAX_BATCH_SIZE);
       this.batchesInFlight++;
@@ -139,28 +161,32 @@ export class WebhookInboxRepository {
 
   private async insertBatch(batch: PendingInsert[]): Promise<void> {
     try {
-      const ids = await this.insert(batch.map(({ row }) => row));
+      const ids = await this.insert(
+        batch.map(({ row }) => row),
+        Math.max(...batch.map((insert) => insert.deadline)),
+      );
       // A key twice in one batch is inserted once: the first caller gets the id, the others the
       // answer a duplicate gets (undefined), as they would had they come one after the other.
-      for (const { row, resolve } of batch) {
-        const id = ids.get(row.dedupeKey);
-        ids.delete(row.dedupeKey);
-        resolve(id);
+      for (const insert of batch) {
+        const id = ids.get(insert.row.dedupeKey);
+        ids.delete(insert.row.dedupeKey);
+        insert.resolve(id);
       }
     } catch (error) {
       if (batch.length > 1 && isDataError(error)) {
-        await Promise.all(batch.map((insert) => this.insertBatch([insert])));
+        const waiting = batch.filter((insert) => !insert.isAnswered);
+        await Promise.all(waiting.map((insert) => this.insertBatch([insert])));
 
         return;
       }
-      for (const { reject } of batch) reject(error);
+      for (const insert of batch) insert.reject(error);
     }
   }
 
-  /** The ids of the rows inserted, by dedupe key. */
-  private async insert(rows: NewInboxRow[]): Promise<Map<string, string>> {
+  /** The ids of the rows inserted, by dedupe key; rejects at `deadline` (epoch ms). */
+  private async insert(rows: NewInboxRow[], deadline: number): Promise<Map<string, string>> {
     const column = <K extends keyof NewInboxRow>(key: K) => rows.map((row) => row[key]);
-    const result = await this.pool.query<{ id: string; dedupe_key: string }>({
+    const statement = {
       name: 'webhook-inbox-insert',
       text: INSERT_DELIVERIES,
       values: [
@@ -173,7 +199,12 @@ export class WebhookInboxRepository {
         column('status'),
         column('error'),
       ],
-    });
+    };
+    const result = await queryWithin<{ id: string; dedupe_key: string }>(
+      this.pool,
+      statement,
+      Math.max(1, deadline - Date.now()),
+    );
 
     return new Map(result.rows.map((row) => [row.dedupe_key, row.id]));
   }
@@ -216,15 +247,42 @@ export class WebhookInboxRepository {
   }
 }
 
-/** What this repository uses of pg's Pool (the one TypeORM made; pg ships no types). */
-interface Pool {
-  query<R>(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
-}
+/** One caller's row, answered once: by its batch's outcome or by its deadline, the first. */
+class PendingInsert {
+  /** When its caller stops waiting (epoch ms). */
+  readonly deadline: number;
+  private answered = false;
+  private readonly timer: NodeJS.Timeout;
 
-interface PendingInsert {
-  row: NewInboxRow;
-  resolve: (id: string | undefined) => void;
-  reject: (error: unknown) => void;
+  constructor(
+    readonly row: NewInboxRow,
+    private readonly onRecorded: (id: string | undefined) => void,
+    private readonly onFailed: (error: unknown) => void,
+    timeoutMs: number,
+  ) {
+    this.deadline = Date.now() + timeoutMs;
+    this.timer = setTimeout(() => this.reject(new QueryDeadlineError(timeoutMs)), timeoutMs);
+  }
+
+  get isAnswered(): boolean {
+    return this.answered;
+  }
+
+  resolve(id: string | undefined): void {
+    if (this.answer()) this.onRecorded(id);
+  }
+
+  reject(error: unknown): void {
+    if (this.answer()) this.onFailed(error);
+  }
+
+  private answer(): boolean {
+    if (this.answered) return false;
+    this.answered = true;
+    clearTimeout(this.timer);
+
+    return true;
+  }
 }
 
 /** The SQLSTATE of a Postgres error (TypeORM copies it onto QueryFailedError). */
