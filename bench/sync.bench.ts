@@ -57,7 +57,7 @@
 // (swc) worker instead of ts-node, 64 concurrent child fetches. The bare INSERT moves
 // 38,000-50,000 rows/s between runs (27,000-35,000 on slower days), which moves every ratio most.
 // Seventh session, on a slower machine (bare INSERT 19,000-30,000 rows/s): vs_insert 0.31-0.45
-// over 11 runs. The worker ran from source had loaded `domain` (through ts-node's REPL), whose
+// over 14 runs. The worker ran from source had loaded `domain` (through ts-node's REPL), whose
 // async hooks cost ~5 % of its CPU; tools/run-ts.cjs no longer loads it, as the built worker
 // never did. A worker profile of the 10k sync: socket writes of the GHL requests ~15 % (the
 // kernel's loopback send, paid by the fetch-only floor too), GC ~11 %, undici ~9 %, the rows'
