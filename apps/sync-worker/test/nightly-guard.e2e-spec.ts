@@ -40,7 +40,7 @@ describe('NightlyGuard', () => {
     expect(await claimAt('2026-12-05T00:00:00Z', 'UTC', 'repeat:a')).toBe(true);
   });
 
-  it('runs the first midnight of a zone GHL moved the location west to, on the same date', async () => {
+  it('runs the first midnight of a zone GHL moved the location west to, that date', async () => {
     // Midnight of 5 December in UTC, then the run reads Los Angeles from GHL and reschedules:
     // Los Angeles' midnight of 5 December comes 8 hours later.
     expect(await claimAt('2026-12-05T00:00:00Z', 'UTC', 'repeat:utc')).toBe(true);
