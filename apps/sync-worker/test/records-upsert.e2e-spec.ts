@@ -454,7 +454,7 @@ describe('record upserts', () => {
         },
       }));
 
-      const counts = await records.transaction((manager) =>
+      const { counts } = await records.transaction((manager) =>
         records.writeChildBatch(manager, locationId, fetched, ['notes'], context.fetchedAt),
       );
 
@@ -477,7 +477,7 @@ describe('record upserts', () => {
         records.tombstoneChildrenOfDeletedContacts(manager, locationId, sweptAt),
       );
 
-      expect(swept).toBe(1);
+      expect(swept).toEqual({ tombstoned: 1, byContact: new Map([['deleted', 1]]) });
       expect(await notesOf('deleted')).toEqual([{ id: 'note-written-late', deleted_at: sweptAt }]);
       expect((await notesOf('kept'))[0].deleted_at).toBeNull();
     });

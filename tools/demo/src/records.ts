@@ -84,9 +84,11 @@ export class RecordsProbe {
     return rows[0].n;
   }
 
+  /** The location's sync-completed events (the outbox holds task notices and held rows too). */
   async outboxCount(locationId: string): Promise<number> {
     const { rows } = await this.query(
-      'SELECT count(*)::int AS n FROM outbox_events WHERE location_id = $1',
+      `SELECT count(*)::int AS n FROM outbox_events
+       WHERE location_id = $1 AND event_type = 'sync-completed'`,
       [locationId],
     );
 
@@ -96,7 +98,7 @@ export class RecordsProbe {
   async outboxPublished(locationId: string): Promise<number> {
     const { rows } = await this.query(
       `SELECT count(*)::int AS n FROM outbox_events
-       WHERE location_id = $1 AND published_at IS NOT NULL`,
+       WHERE location_id = $1 AND event_type = 'sync-completed' AND published_at IS NOT NULL`,
       [locationId],
     );
 

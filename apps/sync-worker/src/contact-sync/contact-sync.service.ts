@@ -10,7 +10,6 @@ import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { describeError, isNotFound } from '../failures/job-errors';
 import { GHL_API } from '../ghl/ghl-api.token';
-import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 import { CustomFieldKeys, fieldIdsOf } from '../custom-fields/custom-field-keys.service';
 import { ChildRows, fetchChildRows } from '../records/child-records';
 import { contactRow, FetchContext } from '../records/record-mappers';
@@ -40,7 +39,6 @@ export class ContactSyncService {
     @Inject(GHL_API) private readonly ghl: GhlApi,
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
     private readonly records: RecordWriter,
-    private readonly enqueuer: JobEnqueuer,
     private readonly fieldKeys: CustomFieldKeys,
   ) {}
 
@@ -151,16 +149,17 @@ export class ContactSyncService {
       },
       snapshot.childrenListedAt,
     );
-    // Added before the commit: if the commit fails, the retry finds the task still open and
-    // adds the same job id again; the notification service dedupes what was already sent.
-    for (const task of children.newlyCompletedTasks) {
-      await this.enqueuer.taskCompleted({
+    // Through the outbox, so that only a committed completion is notified (see
+    // `addTaskCompletedNotices`).
+    await this.records.addTaskCompletedNotices(
+      manager,
+      children.newlyCompletedTasks.map((task) => ({
         locationId: job.locationId,
         contactId: job.contactId,
         taskId: task.id,
         completedAt: (task.completedAt as Date).toISOString(),
-      });
-    }
+      })),
+    );
 
     return {
       counts: { ...emptyCounts(), contacts: contacts.length, ...children.counts },

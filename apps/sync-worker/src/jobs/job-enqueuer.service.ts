@@ -110,9 +110,18 @@ export class JobEnqueuer {
     return this.webhookEvents.add(JobName.ProcessWebhook, data, { jobId: data.inboxId });
   }
 
-  /** Once per completion of a task; the notification service dedupes by the same version. */
-  taskCompleted(data: Required<TaskCompletedJob>) {
-    return this.notifications.add(JobName.TaskCompleted, data, { jobId: taskCompletedJobId(data) });
+  /**
+   * Once per completion of a task, added by the outbox relay once the write that saw it has
+   * committed; the notification service dedupes by the same version.
+   */
+  taskCompleted(notices: Required<TaskCompletedJob>[]) {
+    return this.notifications.addBulk(
+      notices.map((data) => ({
+        name: JobName.TaskCompleted,
+        data,
+        opts: { jobId: taskCompletedJobId(data) },
+      })),
+    );
   }
 
   adminAlert(data: AdminAlertJob) {

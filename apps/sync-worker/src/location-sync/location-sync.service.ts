@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Not } from 'typeorm';
+import { EntityManager, Not } from 'typeorm';
 
 import { Connection, SyncRun } from '@sm/entities';
 import { GhlApiError } from '@sm/ghl-client';
@@ -106,7 +106,7 @@ export class LocationSyncService {
     const timeZone = await this.refreshSchedule(api, connection);
     const state = await this.openRun(job, jobId);
     try {
-      state.plan = await this.plan(api, job, timeZone);
+      state.plan = await this.plan(api, job, timeZone, state.run.id);
       await settleBoth(this.walk(api, job, state, timeZone), this.countSearchedTasks(state));
       await this.finish(api, job, state, 'succeeded');
     } catch (error) {
@@ -125,7 +125,12 @@ export class LocationSyncService {
    * task search, many per call, when the token allows it (its first page tells), walked beside
    * the contact walk. A nightly run fetches children only where something changed.
    */
-  private async plan(api: LocationApi, job: SyncLocationJob, timeZone: string): Promise<RunPlan> {
+  private async plan(
+    api: LocationApi,
+    job: SyncLocationJob,
+    timeZone: string,
+    syncRunId: string,
+  ): Promise<RunPlan> {
     const lastSuccess = await this.records.transaction((manager) =>
       manager.getRepository(SyncRun).findOne({
         where: {
@@ -144,7 +149,10 @@ export class LocationSyncService {
     const perContact = { isBulk, allChildren, eventedIds, childKinds: CHILD_KINDS, taskWalk: null };
     if (!isBulk) return perContact;
 
-    const taskWalk = await this.taskSweep.startWalk(api, timeZone, { notify: false });
+    const taskWalk = await this.taskSweep.startWalk(api, timeZone, {
+      notify: false,
+      holdFor: syncRunId,
+    });
     if (!taskWalk) return perContact;
 
     return {
@@ -224,11 +232,18 @@ export class LocationSyncService {
 
   private async openRun(job: SyncLocationJob, jobId: string | undefined): Promise<RunState> {
     const run = await this.records.transaction(async (manager) => {
-      // An earlier attempt of this job that died (a killed worker) never closed its run.
+      // An earlier attempt of this job that died (a killed worker) never closed its run, nor
+      // published what it held of its commits.
       if (jobId) {
+        const abandoned = await manager.getRepository(SyncRun).findBy({ jobId, status: 'running' });
         await manager
           .getRepository(SyncRun)
           .update({ jobId, status: 'running' }, { status: 'abandoned', finishedAt: new Date() });
+        await this.records.releaseHeldContactEvents(
+          manager,
+          job.locationId,
+          abandoned.map((earlier) => earlier.id),
+        );
       }
 
       return manager.getRepository(SyncRun).save({
@@ -267,7 +282,9 @@ export class LocationSyncService {
    * in the transaction that writes them, so a run killed half-way and started again walks the
    * pages again (0.01 calls per contact) but fetches children only where it had not yet. Batches
    * overlap: while the children of earlier ones are written, the next batch is listed and its
-   * children fetched (at most one write waits at a time).
+   * children fetched (at most one write waits at a time). Each of these commits holds the
+   * contact events of what it wrote, which the run's location event replaces (see
+   * `RecordWriter.holdContactEvents`).
    */
   private async walk(
     api: LocationApi,
@@ -279,7 +296,7 @@ export class LocationSyncService {
     let held: ChildBatch | null = null;
     const write = async (batch: ChildBatch) => {
       await pendingWrite;
-      pendingWrite = this.writeChildren(job.locationId, batch, state);
+      pendingWrite = this.writeChildren(job, batch, state);
       // Handled here so that a failure while the next batch is fetched is not an unhandled
       // rejection; the next `await pendingWrite` still throws it.
       pendingWrite.catch(() => undefined);
@@ -336,6 +353,8 @@ export class LocationSyncService {
         contacts.map((contact) => contactRow(contact, fetch)),
       );
       state.counts.contacts += written.length;
+      const byContact = new Map(written.map(({ id }) => [id, { contacts: 1 }]));
+      await this.records.holdContactEvents(manager, job.locationId, state.run.id, byContact);
 
       return this.records.contactsNeedingChildren(manager, job.locationId, ids, {
         all: state.plan.allChildren,
@@ -397,17 +416,26 @@ export class LocationSyncService {
     return { listedAt, fetched: fetched.filter((item): item is FetchedChildren => !!item) };
   }
 
-  /** Writes fetched children in one transaction. */
+  /** Writes fetched children in one transaction, holding an event per contact they changed. */
   private async writeChildren(
-    locationId: string,
+    job: SyncLocationJob,
     { listedAt, fetched }: ChildBatch,
     state: RunState,
   ): Promise<void> {
     if (fetched.length === 0) return;
     const kinds = state.plan.childKinds;
-    const written = await this.records.transaction((manager) =>
-      this.records.writeChildBatch(manager, locationId, fetched, kinds, listedAt),
-    );
+    const written = await this.records.transaction(async (manager) => {
+      const batch = await this.records.writeChildBatch(
+        manager,
+        job.locationId,
+        fetched,
+        kinds,
+        listedAt,
+      );
+      await this.records.holdContactEvents(manager, job.locationId, state.run.id, batch.byContact);
+
+      return batch.counts;
+    });
     state.counts.tasks += written.tasks;
     state.counts.notes += written.notes;
     state.counts.appointments += written.appointments;
@@ -448,11 +476,12 @@ export class LocationSyncService {
           state.run.startedAt,
           finishedAt,
         );
-        state.counts.tombstoned += await this.records.tombstoneChildrenOfDeletedContacts(
+        const orphans = await this.records.tombstoneChildrenOfDeletedContacts(
           manager,
           job.locationId,
           finishedAt,
         );
+        state.counts.tombstoned += orphans.tombstoned;
       }
       await manager.getRepository(SyncRun).update(state.run.id, {
         status,
@@ -463,22 +492,39 @@ export class LocationSyncService {
         finishedAt,
         durationMs: finishedAt.getTime() - state.run.startedAt.getTime(),
       });
-      if (status !== 'succeeded') return;
-
-      const event = buildSyncCompletedEvent({
-        locationId: job.locationId,
-        scope: 'location',
-        trigger: job.trigger,
-        syncRunId: state.run.id,
-        counts: state.counts,
-        occurredAt: finishedAt,
-      });
-      await this.records.addOutboxEvent(manager, event);
+      await this.announce(manager, job, state, { status, finishedAt });
     });
     this.logger.log(
       { locationId: job.locationId, syncRunId: state.run.id, status, ...state.counts },
       'location sync finished',
     );
+  }
+
+  /**
+   * A succeeded run's location event, which replaces the contact events its commits held; a
+   * failed run's held events, released to be published.
+   */
+  private async announce(
+    manager: EntityManager,
+    job: SyncLocationJob,
+    state: RunState,
+    { status, finishedAt }: { status: 'succeeded' | 'failed'; finishedAt: Date },
+  ): Promise<void> {
+    if (status === 'failed') {
+      await this.records.releaseHeldContactEvents(manager, job.locationId, [state.run.id]);
+
+      return;
+    }
+    await this.records.dropHeldContactEvents(manager, job.locationId, state.run.id);
+    const event = buildSyncCompletedEvent({
+      locationId: job.locationId,
+      scope: 'location',
+      trigger: job.trigger,
+      syncRunId: state.run.id,
+      counts: state.counts,
+      occurredAt: finishedAt,
+    });
+    await this.records.addOutboxEvent(manager, event);
   }
 }
 

@@ -4,14 +4,18 @@ import { EntityManager } from 'typeorm';
 import { Connection, SyncRun } from '@sm/entities';
 import { GhlApiError } from '@sm/ghl-client';
 import type { GhlApi, GhlTask, LocationApi } from '@sm/ghl-client';
-import { SweepTasksJob } from '@sm/queues';
-import { buildSyncCompletedEvent, emptyCounts } from '@sm/sync-events';
+import { SweepTasksJob, TaskCompletedJob } from '@sm/queues';
+import {
+  buildSyncCompletedEvent,
+  emptyCounts,
+  SyncCompletedEvent,
+  SyncCompletedInput,
+} from '@sm/sync-events';
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { describeError } from '../failures/job-errors';
 import { GHL_API } from '../ghl/ghl-api.token';
-import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 import { prefetchPages } from '../location-sync/prefetch-pages';
 import { FetchContext, RecordRow, taskRow } from '../records/record-mappers';
 import { RecordWriter } from '../records/record-writer.service';
@@ -34,8 +38,17 @@ export interface TaskWalkResult {
   listed: number;
   /** Tasks new or different from what was stored. */
   written: number;
-  /** Contacts whose tasks changed, with how many. */
-  changedByContact: Map<string, number>;
+}
+
+export interface TaskWalkOptions {
+  /** Whether a task seen completed for the first time notifies the team (the periodic sweep). */
+  notify: boolean;
+  /**
+   * The location run whose location event will announce the walk's tasks, which holds the walk's
+   * contact events until then (see `RecordWriter.holdContactEvents`); null for the sweep, whose
+   * contact events are its only announcement.
+   */
+  holdFor: string | null;
 }
 
 /**
@@ -53,24 +66,26 @@ export class TaskSweepService {
     @Inject(GHL_API) private readonly ghl: GhlApi,
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
     private readonly records: RecordWriter,
-    private readonly enqueuer: JobEnqueuer,
   ) {}
 
-  /** The periodic sweep: writes what changed, one sync-completed per contact that changed. */
+  /**
+   * The periodic sweep: writes what changed, with a sync-completed per contact that changed in
+   * the transaction of each write (see `writeRows`).
+   */
   async sweep(job: SweepTasksJob, jobId: string | undefined, connection: Connection) {
     const startedAt = new Date();
     const api = this.ghl.forLocation(job.locationId, { priority: 'reconciliation' });
     const timeZone = connection.timezone ?? this.config.DEFAULT_TIMEZONE;
-    const result = await this.walk(api, timeZone, { notify: true });
+    const result = await this.walk(api, timeZone, { notify: true, holdFor: null });
     const finishedAt = new Date();
     await this.records.transaction(async (manager) => {
       // GHL's search may list a task of a contact whose delete is already stored.
-      const tombstoned = await this.records.tombstoneChildrenOfDeletedContacts(
+      const { tombstoned, byContact } = await this.records.tombstoneChildrenOfDeletedContacts(
         manager,
         job.locationId,
         finishedAt,
       );
-      await manager.getRepository(SyncRun).save({
+      const run = await manager.getRepository(SyncRun).save({
         locationId: job.locationId,
         scope: 'location',
         contactId: null,
@@ -85,7 +100,15 @@ export class TaskSweepService {
         finishedAt,
         durationMs: finishedAt.getTime() - startedAt.getTime(),
       });
-      await this.announce(manager, job.locationId, result);
+      // Their contacts are stored as deleted, and their events say so.
+      const events = [...byContact].map(([contactId, count]) =>
+        contactEvent(job.locationId, contactId, {
+          syncRunId: run.id,
+          counts: { tombstoned: count },
+          contactDeleted: true,
+        }),
+      );
+      await this.records.addOutboxEvents(manager, events);
     });
     this.logger.log(
       { locationId: job.locationId, jobId, listed: result?.listed, written: result?.written },
@@ -102,7 +125,7 @@ export class TaskSweepService {
   async walk(
     api: LocationApi,
     timeZone: string,
-    options: { notify: boolean },
+    options: TaskWalkOptions,
   ): Promise<TaskWalkResult | null> {
     const started = await this.startWalk(api, timeZone, options);
 
@@ -116,7 +139,7 @@ export class TaskSweepService {
   async startWalk(
     api: LocationApi,
     timeZone: string,
-    options: { notify: boolean },
+    options: TaskWalkOptions,
   ): Promise<{ rest: Promise<TaskWalkResult> } | null> {
     const fetchedAt = new Date();
     const first = await this.searchPage(api, 0);
@@ -138,9 +161,9 @@ export class TaskSweepService {
     api: LocationApi,
     timeZone: string,
     first: TaskPage,
-    options: { notify: boolean },
+    options: TaskWalkOptions,
   ): Promise<TaskWalkResult> {
-    const result: TaskWalkResult = { listed: 0, written: 0, changedByContact: new Map() };
+    const result: TaskWalkResult = { listed: 0, written: 0 };
     let held: RecordRow[] = [];
     for await (const { tasks, fetchedAt } of prefetchPages(this.pagesAfter(api, first))) {
       const fetch: FetchContext = { locationId: api.locationId, fetchedAt, timeZone };
@@ -151,10 +174,10 @@ export class TaskSweepService {
       held = held.concat(rows);
       if (held.length < TASKS_PER_WRITE) continue;
 
-      await this.writeRows(api.locationId, held, result, options.notify);
+      await this.writeRows(api.locationId, held, result, options);
       held = [];
     }
-    await this.writeRows(api.locationId, held, result, options.notify);
+    await this.writeRows(api.locationId, held, result, options);
 
     return result;
   }
@@ -191,12 +214,20 @@ export class TaskSweepService {
     }
   }
 
-  /** Writes the rows that differ from what is stored (a sweep mostly finds nothing new). */
+  /**
+   * Writes the rows that differ from what is stored (a sweep mostly finds nothing new), and in
+   * the same transaction a sync-completed per contact whose tasks changed (held, in a location
+   * run's walk) and the notices of tasks seen completed for the first time. Announced only at
+   * the end of the walk, the tasks of a chunk that committed before the walk died went
+   * unannounced for good: the retry finds them unchanged. A contact whose tasks fall into two
+   * chunks gets two events, which consumers take as they take any redelivery (at least once,
+   * idempotent).
+   */
   private async writeRows(
     locationId: string,
     rows: RecordRow[],
     result: TaskWalkResult,
-    notify: boolean,
+    options: TaskWalkOptions,
   ): Promise<void> {
     if (rows.length === 0) return;
     await this.records.transaction(async (manager) => {
@@ -204,37 +235,57 @@ export class TaskSweepService {
       const written = await this.records.upsertChildren(manager, 'tasks', changed);
       result.written += written.length;
       const changedById = new Map(changed.map((row) => [row.id as string, row]));
+      const byContact = new Map<string, number>();
+      const notices: Required<TaskCompletedJob>[] = [];
       for (const row of written) {
         const { contact_id, synced_at } = changedById.get(row.id) as RecordRow;
         const contactId = contact_id as string;
         const fetchedAt = synced_at as Date;
-        result.changedByContact.set(contactId, (result.changedByContact.get(contactId) ?? 0) + 1);
+        byContact.set(contactId, (byContact.get(contactId) ?? 0) + 1);
         const isNewlyCompleted =
           !row.inserted && row.completedAt?.getTime() === fetchedAt.getTime();
-        if (notify && isNewlyCompleted) {
+        if (options.notify && isNewlyCompleted) {
           const completedAt = fetchedAt.toISOString();
-          await this.enqueuer.taskCompleted({ locationId, contactId, taskId: row.id, completedAt });
+          notices.push({ locationId, contactId, taskId: row.id, completedAt });
         }
       }
+      await this.announce(manager, locationId, byContact, options);
+      await this.records.addTaskCompletedNotices(manager, notices);
     });
   }
 
   private async announce(
     manager: EntityManager,
     locationId: string,
-    result: TaskWalkResult | null,
+    tasksByContact: Map<string, number>,
+    { holdFor }: TaskWalkOptions,
   ): Promise<void> {
-    for (const [contactId, tasks] of result?.changedByContact ?? []) {
-      const event = buildSyncCompletedEvent({
-        locationId,
-        scope: 'contact',
-        contactId,
-        trigger: 'location-sync',
-        counts: { tasks },
-      });
-      await this.records.addOutboxEvent(manager, event);
+    if (holdFor) {
+      const byContact = new Map([...tasksByContact].map(([id, tasks]) => [id, { tasks }]));
+      await this.records.holdContactEvents(manager, locationId, holdFor, byContact);
+
+      return;
     }
+    const events = [...tasksByContact].map(([contactId, tasks]) =>
+      contactEvent(locationId, contactId, { syncRunId: null, counts: { tasks } }),
+    );
+    await this.records.addOutboxEvents(manager, events);
   }
+}
+
+/** A contact's sync-completed for what the sweep wrote of it. */
+function contactEvent(
+  locationId: string,
+  contactId: string,
+  written: Pick<SyncCompletedInput, 'syncRunId' | 'counts' | 'contactDeleted'>,
+): SyncCompletedEvent {
+  return buildSyncCompletedEvent({
+    locationId,
+    scope: 'contact',
+    contactId,
+    trigger: 'location-sync',
+    ...written,
+  });
 }
 
 const COMPARED = ['contact_id', 'title', 'body', 'assigned_to', 'due_date', 'completed'] as const;

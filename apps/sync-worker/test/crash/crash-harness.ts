@@ -11,6 +11,7 @@ import {
 } from '@sm/queues';
 import {
   createSyncCompletedConsumer,
+  SYNC_COMPLETED,
   SyncCompletedConsumer,
   SyncCompletedEvent,
 } from '@sm/sync-events';
@@ -223,11 +224,13 @@ export class CrashHarness {
     }
   }
 
-  /** Every outbox event was published, and every consumer got every one of them. */
+  /** Every sync-completed event was published, and every consumer got every one of them. */
   async expectEveryConsumerHasEveryEvent(timeoutMs = 20_000): Promise<number> {
     const missing = async () => {
+      // The outbox also holds task-completed notices and a location run's held contact events.
       const rows: { event_id: string }[] = await this.dataSource.query(
-        `SELECT payload->>'eventId' AS event_id FROM outbox_events`,
+        `SELECT payload->>'eventId' AS event_id FROM outbox_events WHERE event_type = $1`,
+        [SYNC_COMPLETED],
       );
       const ids = rows.map((row) => row.event_id);
       const gaps = CONSUMERS.flatMap((consumer) =>
