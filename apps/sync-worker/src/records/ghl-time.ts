@@ -7,9 +7,10 @@
  * - a number, or a string of digits only: epoch milliseconds;
  * - `YYYY-MM-DD` or `YYYY/MM/DD`, then optionally `T` or a space and `hh:mm`, `:ss` and a
  *   fraction of any length (kept to the millisecond, the rest cut off), then optionally `Z`,
- *   `UTC`, `GMT` or an offset (`±hh`, `±hhmm`, `±hh:mm`). Without a zone the value is a
- *   wall-clock time in the location's zone; a date alone is its midnight there. `24:00` is the
- *   end of the day, the next day's `00:00`.
+ *   `UTC`, `GMT` or an offset (`±hh`, `±hhmm`, `±hh:mm`). A time without a zone is a
+ *   wall-clock time in the location's zone; a date alone is midnight UTC, as JavaScript reads
+ *   `YYYY-MM-DD` (a calendar date, not a moment in the location's day). `24:00` is the end of
+ *   the day, the next day's `00:00`.
  *
  * Anything else, and impossible dates (`2026-02-30`, month 13, minute 60), are unreadable:
  * never guessed at, never read in the server process's own zone.
@@ -81,6 +82,7 @@ function fromParts(match: RegExpExecArray, timeZone: string): GhlTimeReading {
   const wallClock = wallClockAsUtc(year, month, day, isEndOfDay ? 0 : hour, minute, second, millis);
   const wall = wallClock + (isEndOfDay ? DAY_MS : 0);
   if (!isWithinDateRange(wall)) return UNREADABLE;
+  if (hourText === undefined && zone === undefined) return storable(wall);
   if (zone === undefined) return storable(fromWallClock(wall, timeZone));
   const offset = zoneOffsetMs(zone);
 
