@@ -25,6 +25,7 @@ export interface ContactRow {
   last_name: string | null;
   email: string | null;
   phone: string | null;
+  phone_extension: string | null;
   source: string | null;
   assigned_to: string | null;
   dnd: boolean;
@@ -48,6 +49,7 @@ export function contactView(row: ContactRow): ContactDto {
     lastName: row.last_name,
     email: row.email,
     phone: row.phone,
+    phoneExtension: row.phone_extension,
     source: row.source,
     assignedTo: row.assigned_to,
     dnd: row.dnd,

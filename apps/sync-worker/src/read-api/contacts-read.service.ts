@@ -19,7 +19,7 @@ import { encodeCursor } from './page-cursor';
 import type { ContactListQuery, TimelineQuery } from './read-api-queries';
 
 const CONTACT_COLUMNS = `c.location_id, c.id, c.name, c.first_name, c.last_name, c.email, c.phone,
-  c.source, c.assigned_to, c.dnd, c.tags, c.custom_fields, c.source_version_at,
+  c.phone_extension, c.source, c.assigned_to, c.dnd, c.tags, c.custom_fields, c.source_version_at,
   s.score, s.factors, s.trigger AS score_trigger, s.computed_at AS score_computed_at`;
 const CONTACT_FROM = `contacts c LEFT JOIN contact_health_scores s
   ON s.location_id = c.location_id AND s.contact_id = c.id`;

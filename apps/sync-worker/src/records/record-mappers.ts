@@ -1,8 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
 
 import type { GhlAppointment, GhlContact, GhlNote, GhlTask } from '@sm/ghl-client';
 
-import { parseGhlTime } from './ghl-time';
+import { readGhlTime } from './ghl-time';
 
 /** A row as it goes to Postgres: column name → value (JSON for `jsonb` and `text[]` columns). */
 export type RecordRow = Record<string, unknown>;
@@ -19,16 +20,33 @@ export interface FetchContext {
 const text = (value: unknown): string | null =>
   typeof value === 'string' && value !== '' ? value : null;
 
-/** E.164 where the value parses as a valid number (the contact's country as the default). */
-export function normalisePhone(phone: unknown, country?: unknown): string | null {
-  const raw = text(phone);
-  if (raw === null) return null;
+export interface ContactPhone {
+  /** E.164 without the extension where the value is a valid number, else as GHL wrote it. */
+  phone: string | null;
+  /** The extension GHL wrote after a valid number (`ext. 89`, `x89`, `;ext=89`), digits only. */
+  extension: string | null;
+  /** GHL sent something that is no phone at all (an object, a boolean): stored as null. */
+  isUnreadable: boolean;
+}
+
+/**
+ * GHL's phone, the contact's country the default for a number without `+`. A number (JSON,
+ * not a string) is read as its digits; a blank one is no phone.
+ */
+export function readPhone(phone: unknown, country?: unknown): ContactPhone {
+  const isNumber = typeof phone === 'number' && Number.isSafeInteger(phone) && phone > 0;
+  const raw = isNumber ? String(phone) : typeof phone === 'string' ? phone.trim() : null;
+  const isAbsent = phone === undefined || phone === null || raw === '';
+  if (raw === null || raw === '') return { phone: null, extension: null, isUnreadable: !isAbsent };
 
   const upper = typeof country === 'string' ? country.toUpperCase() : '';
   const defaultCountry = isSupportedCountry(upper) ? (upper as CountryCode) : undefined;
   const parsed = parsePhoneNumberFromString(raw, defaultCountry);
+  // A number libphonenumber cannot make valid E.164 (`0049 30 901820` on a US contact,
+  // `1-800-FLOWERS`) is kept as written, extension and all: nothing GHL sent is lost.
+  if (!parsed?.isValid()) return { phone: raw, extension: null, isUnreadable: false };
 
-  return parsed?.isValid() ? parsed.number : raw;
+  return { phone: parsed.number, extension: parsed.ext ?? null, isUnreadable: false };
 }
 
 /** GHL's `[{ id, value }]` as `{ [fieldId]: value }`. */
@@ -58,8 +76,47 @@ export function customFieldsByKey(
   return byKey;
 }
 
+/** The record a value belongs to, named in the log when the value cannot be read. */
+interface RecordSource {
+  context: FetchContext;
+  recordType: 'contact' | 'task' | 'note' | 'appointment';
+  recordId: unknown;
+}
+
+const logger = new Logger('RecordMappers');
+
+/** GHL's time, or null; one that cannot be read is logged (never the value's zone guessed). */
+function timeOf(source: RecordSource, field: string, value: unknown): Date | null {
+  const reading = readGhlTime(value, source.context.timeZone);
+  if (reading.kind === 'unreadable') warnUnreadable(source, field, 'unreadable GHL time', value);
+
+  return reading.kind === 'time' ? reading.time : null;
+}
+
+function warnUnreadable(source: RecordSource, field: string, message: string, value?: unknown) {
+  logger.warn(
+    {
+      locationId: source.context.locationId,
+      recordType: source.recordType,
+      recordId: source.recordId,
+      field,
+      // A time says nothing about the person; a phone's value is left out.
+      ...(value === undefined ? {} : { value: shortText(value) }),
+    },
+    message,
+  );
+}
+
+const shortText = (value: unknown) =>
+  typeof value === 'string' || typeof value === 'number'
+    ? String(value).slice(0, 64)
+    : `(${typeof value})`;
+
 export function contactRow(contact: GhlContact, context: FetchContext): RecordRow {
-  const dateUpdated = parseGhlTime(contact.dateUpdated, context.timeZone);
+  const source: RecordSource = { context, recordType: 'contact', recordId: contact.id };
+  const dateUpdated = timeOf(source, 'dateUpdated', contact.dateUpdated);
+  const phone = readPhone(contact.phone, contact.country);
+  if (phone.isUnreadable) warnUnreadable(source, 'phone', 'unreadable GHL phone');
   const customFields = customFieldsById(contact.customFields);
   const tags = Array.isArray(contact.tags)
     ? contact.tags.filter((tag) => typeof tag === 'string')
@@ -72,7 +129,8 @@ export function contactRow(contact: GhlContact, context: FetchContext): RecordRo
     last_name: text(contact.lastName),
     name: text(contact.name),
     email: text(contact.email),
-    phone: normalisePhone(contact.phone, contact.country),
+    phone: phone.phone,
+    phone_extension: phone.extension,
     company_name: text(contact.companyName),
     source: text(contact.source),
     type: text(contact.type),
@@ -91,7 +149,7 @@ export function contactRow(contact: GhlContact, context: FetchContext): RecordRo
     website: text(contact.website),
     date_of_birth: text(contact.dateOfBirth),
     business_id: text(contact.businessId),
-    ghl_date_added: parseGhlTime(contact.dateAdded, context.timeZone),
+    ghl_date_added: timeOf(source, 'dateAdded', contact.dateAdded),
     ghl_date_updated: dateUpdated,
     source_version_at: dateUpdated ?? context.fetchedAt,
     deleted_at: null,
@@ -102,6 +160,7 @@ export function contactRow(contact: GhlContact, context: FetchContext): RecordRo
 /** Tasks carry no dateUpdated in GHL: the fetch time is their version. */
 export function taskRow(task: GhlTask, contactId: string, context: FetchContext): RecordRow {
   const completed = task.completed === true;
+  const source: RecordSource = { context, recordType: 'task', recordId: task.id };
 
   return {
     location_id: context.locationId,
@@ -110,7 +169,7 @@ export function taskRow(task: GhlTask, contactId: string, context: FetchContext)
     title: text(task.title),
     body: text(task.body),
     assigned_to: text(task.assignedTo),
-    due_date: parseGhlTime(task.dueDate, context.timeZone),
+    due_date: timeOf(source, 'dueDate', task.dueDate),
     completed,
     completed_at: completed ? context.fetchedAt : null,
     source_version_at: context.fetchedAt,
@@ -121,13 +180,15 @@ export function taskRow(task: GhlTask, contactId: string, context: FetchContext)
 
 /** Notes carry only dateAdded, which an edit does not move: the fetch time is their version. */
 export function noteRow(note: GhlNote, contactId: string, context: FetchContext): RecordRow {
+  const source: RecordSource = { context, recordType: 'note', recordId: note.id };
+
   return {
     location_id: context.locationId,
     id: note.id,
     contact_id: note.contactId ?? contactId,
     body: text(note.body),
     user_id: text(note.userId),
-    ghl_date_added: parseGhlTime(note.dateAdded, context.timeZone),
+    ghl_date_added: timeOf(source, 'dateAdded', note.dateAdded),
     source_version_at: context.fetchedAt,
     deleted_at: null,
     synced_at: context.fetchedAt,
@@ -139,7 +200,8 @@ export function appointmentRow(
   contactId: string,
   context: FetchContext,
 ): RecordRow {
-  const dateUpdated = parseGhlTime(appointment.dateUpdated, context.timeZone);
+  const source: RecordSource = { context, recordType: 'appointment', recordId: appointment.id };
+  const dateUpdated = timeOf(source, 'dateUpdated', appointment.dateUpdated);
 
   return {
     location_id: context.locationId,
@@ -151,8 +213,8 @@ export function appointmentRow(
     assigned_user_id: text(appointment.assignedUserId),
     address: text(appointment.address),
     notes: text(appointment.notes),
-    start_time: parseGhlTime(appointment.startTime, context.timeZone),
-    end_time: parseGhlTime(appointment.endTime, context.timeZone),
+    start_time: timeOf(source, 'startTime', appointment.startTime),
+    end_time: timeOf(source, 'endTime', appointment.endTime),
     ghl_date_updated: dateUpdated,
     source_version_at: dateUpdated ?? context.fetchedAt,
     deleted_at: null,

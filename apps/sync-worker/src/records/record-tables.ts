@@ -32,6 +32,7 @@ export const ContactsTable = table('contacts', [
   'name',
   'email',
   'phone',
+  'phone_extension',
   'company_name',
   'source',
   'type',

@@ -21,9 +21,13 @@ export class Contact {
   @Column({ type: 'text', nullable: true })
   email: string | null;
 
-  /** E.164 where GHL's value parses as a phone number, else as GHL sent it. */
+  /** E.164 without the extension where GHL's value is a valid number, else as GHL sent it. */
   @Column({ type: 'text', nullable: true })
   phone: string | null;
+
+  /** The extension written after a valid number (`ext. 89` → `89`); null when there is none. */
+  @Column({ name: 'phone_extension', type: 'text', nullable: true })
+  phoneExtension: string | null;
 
   @Column({ name: 'company_name', type: 'text', nullable: true })
   companyName: string | null;

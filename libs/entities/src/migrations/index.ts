@@ -11,6 +11,7 @@ import { ActivityInsertTriggers1764880000000 } from './1764880000000-activity-in
 import { SyncRunAgeIndex1764890000000 } from './1764890000000-sync-run-age-index';
 import { NightlyDateZone1764900000000 } from './1764900000000-nightly-date-zone';
 import { NotificationRecipients1764902000000 } from './1764902000000-notification-recipients';
+import { ContactPhoneExtension1764903000000 } from './1764903000000-contact-phone-extension';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -27,4 +28,5 @@ export const ALL_MIGRATIONS = [
   SyncRunAgeIndex1764890000000,
   NightlyDateZone1764900000000,
   NotificationRecipients1764902000000,
+  ContactPhoneExtension1764903000000,
 ];

@@ -84,7 +84,18 @@ export class ContactDto {
   @ApiPropertyOptional({ nullable: true, type: String }) firstName: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) lastName: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) email: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) phone: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: "E.164 where GHL's number is valid (no extension), else as GHL wrote it.",
+  })
+  phone: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'The extension GHL wrote after a valid number, digits only.',
+  })
+  phoneExtension: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) source: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) assignedTo: string | null;
   @ApiProperty() dnd: boolean;
