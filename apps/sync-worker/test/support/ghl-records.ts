@@ -178,3 +178,26 @@ export async function expectRecordsEqualSandbox(
     byId(ghl.appointments).map(expectedAppointment),
   );
 }
+
+/**
+ * Waits until Postgres equals this export of the sandbox (work may still be queued), then
+ * asserts it: the last comparison's failure is the test's.
+ */
+export async function eventuallyRecordsEqualSandbox(
+  dataSource: DataSource,
+  locationId: string,
+  ghl: SandboxExport,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await expectRecordsEqualSandbox(dataSource, locationId, ghl);
+
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}

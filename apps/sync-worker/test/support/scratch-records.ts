@@ -1,9 +1,7 @@
 import { DataSource } from 'typeorm';
 
-import { dataSourceOptions } from '@sm/entities';
-import { createTestDatabase, TestDatabase } from '@sm/testing';
-
 import { RecordWriter } from '../../src/records/record-writer.service';
+import { useScratchDatabase } from './scratch-database';
 
 /** A migrated scratch database and the record writer on it, for one spec file. */
 export interface ScratchRecords {
@@ -16,18 +14,12 @@ export interface ScratchRecords {
  * after them. The fields are set once beforeAll has run.
  */
 export function useScratchRecords(): ScratchRecords {
+  const database = useScratchDatabase();
   const scratch = {} as ScratchRecords;
-  let database: TestDatabase | undefined;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    scratch.dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    scratch.records = new RecordWriter(scratch.dataSource);
-  });
-
-  afterAll(async () => {
-    await scratch.dataSource?.destroy();
-    await database?.drop();
+  beforeAll(() => {
+    scratch.dataSource = database.dataSource;
+    scratch.records = new RecordWriter(database.dataSource);
   });
 
   return scratch;
