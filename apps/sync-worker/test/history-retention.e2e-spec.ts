@@ -1,48 +1,19 @@
-import { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-
-import { loadConfig } from '@sm/config';
-import { dataSourceOptions } from '@sm/entities';
-import { startService } from '@sm/platform';
-import { createTestDatabase, TEST_REDIS_URL, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
-
-import { AppModule } from '../src/app.module';
-import { syncWorkerEnv } from '../src/config/sync-worker.config';
 import { HistoryPruner } from '../src/retention/history-pruner.service';
+import { useSyncWorkerStack } from './support/sync-worker-stack';
 
 const KEPT = 'SMretentionKept00001';
 const SWEPT = 'SMretentionSwept0001';
 
 describe('the sync history past its retention (30 days here)', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-  let app: INestApplication;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    const config = loadConfig(syncWorkerEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: uniqueQueuePrefix('retention'),
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      SERVICE_TOKEN: 'retention-service-token-0123456789ab',
-      HISTORY_RETENTION_DAYS: '30',
-    });
-    app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
-  }, 60_000);
-
-  afterAll(async () => {
-    await app?.close().catch(() => undefined);
-    await dataSource?.destroy();
-    await database?.drop();
+  const stack = useSyncWorkerStack({
+    name: 'retention',
+    serviceToken: 'retention-service-token-0123456789ab',
+    env: { HISTORY_RETENTION_DAYS: '30' },
   });
 
   const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
   const run = (locationId: string, label: string, days: number, kind: Partial<RunKind> = {}) =>
-    dataSource.query(
+    stack.dataSource.query(
       `INSERT INTO sync_runs (location_id, scope, trigger, status, counts, job_id, started_at)
        VALUES ($1, $2, $3, $4, '{}', $5, $6)`,
       [
@@ -55,7 +26,7 @@ describe('the sync history past its retention (30 days here)', () => {
       ],
     );
   const remaining = async (sql: string) =>
-    ((await dataSource.query(sql)) as { label: string }[]).map((row) => row.label).sort();
+    ((await stack.dataSource.query(sql)) as { label: string }[]).map((row) => row.label).sort();
 
   it("deletes what is older, but each location's last full sync and what is owed", async () => {
     await run(KEPT, 'kept-last-full-sync', 40);
@@ -64,14 +35,14 @@ describe('the sync history past its retention (30 days here)', () => {
     await run(KEPT, 'recent-contact-sync', 1, { scope: 'contact', trigger: 'webhook' });
     await run(KEPT, 'newer-task-sweep', 35, { trigger: 'task-sweep' });
     await run(SWEPT, 'old-failed-full-sync', 40, { status: 'failed' });
-    await dataSource.query(
+    await stack.dataSource.query(
       `INSERT INTO outbox_events (location_id, event_type, payload, created_at, published_at)
        VALUES ($1, 'sync-completed', '{"label": "old-published"}', $2, $2),
               ($1, 'sync-completed', '{"label": "recent-published"}', $3, $3),
               ($1, 'sync-completed', '{"label": "old-unpublished"}', $2, NULL)`,
       [KEPT, daysAgo(40), daysAgo(1)],
     );
-    await dataSource.query(
+    await stack.dataSource.query(
       `INSERT INTO parked_jobs (queue_name, job_name, location_id, data, failed_reason,
                                 attempts_made, parked_at, replayed_at)
        VALUES ('contact-sync', 'old-replayed', $1, '{}', 'x', 6, $2, $2),
@@ -79,14 +50,14 @@ describe('the sync history past its retention (30 days here)', () => {
               ('contact-sync', 'recent-replayed', $1, '{}', 'x', 6, $2, $3)`,
       [KEPT, daysAgo(40), daysAgo(1)],
     );
-    await dataSource.query(
+    await stack.dataSource.query(
       `INSERT INTO nightly_sync_dates (location_id, time_zone, local_date, job_id, claimed_at)
        VALUES ($1, 'UTC', '2026-01-01', 'old-date', $2),
               ($1, 'UTC', '2026-12-01', 'recent-date', $3)`,
       [KEPT, daysAgo(40), daysAgo(1)],
     );
 
-    const pruned = await app.get(HistoryPruner).prune();
+    const pruned = await stack.app.get(HistoryPruner).prune();
 
     expect(pruned).toEqual({
       syncRuns: 4,
@@ -113,13 +84,13 @@ describe('the sync history past its retention (30 days here)', () => {
 
   // Last: it starts the worker's shutdown (the pruner's part of it).
   it('stops a prune after the batch in hand when the worker shuts down', async () => {
-    await dataSource.query(
+    await stack.dataSource.query(
       `INSERT INTO sync_runs (location_id, scope, contact_id, trigger, status, counts, started_at)
        SELECT $1, 'contact', 'contact-' || n, 'webhook', 'succeeded', '{}', $2
        FROM generate_series(1, 3000) AS n`,
       [SWEPT, daysAgo(40)],
     );
-    const pruner = app.get(HistoryPruner);
+    const pruner = stack.app.get(HistoryPruner);
 
     const pruning = pruner.prune();
     pruner.onModuleDestroy();
@@ -127,7 +98,7 @@ describe('the sync history past its retention (30 days here)', () => {
 
     // Batches of 1,000: at most the one under way when the shutdown began.
     expect(pruned.syncRuns).toBeLessThanOrEqual(1_000);
-    const [{ left }] = await dataSource.query(
+    const [{ left }] = await stack.dataSource.query(
       `SELECT count(*)::int AS left FROM sync_runs WHERE location_id = $1`,
       [SWEPT],
     );

@@ -1,43 +1,37 @@
-import { INestApplication } from '@nestjs/common';
-import { ConnectionOptions, Queue } from 'bullmq';
-import { DataSource, IsNull } from 'typeorm';
+import { IsNull } from 'typeorm';
 
-import { loadConfig } from '@sm/config';
-import { dataSourceOptions, ParkedJob } from '@sm/entities';
-import { JobName, QueueName, redisOptionsFromUrl, syncCompletedQueue } from '@sm/queues';
-import { listeningPort, startService } from '@sm/platform';
+import { ParkedJob } from '@sm/entities';
+import { JobName, QueueName, syncCompletedQueue } from '@sm/queues';
 import { buildSyncCompletedEvent } from '@sm/sync-events';
-import {
-  createTestDatabase,
-  eventually,
-  TEST_REDIS_URL,
-  TestDatabase,
-  uniqueQueuePrefix,
-} from '@sm/testing';
+import { eventually } from '@sm/testing';
 
-import { AppModule } from '../src/app.module';
-import { syncWorkerEnv } from '../src/config/sync-worker.config';
 import { HEALTH_SCORE_CONSUMER } from '../src/health-score/health-score.consumer';
+import { useSyncWorkerStack } from './support/sync-worker-stack';
 
 const LOCATION = 'SMparkedJobsLoc0001';
 const SERVICE_TOKEN = 'parked-jobs-service-token-0123456789abcdef';
 
 describe('parked jobs', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-  let app: INestApplication;
-  let queues: Record<string, Queue>;
-  let workerUrl = '';
-  const prefix = uniqueQueuePrefix('parked');
   const healthScoreQueue = syncCompletedQueue(HEALTH_SCORE_CONSUMER);
+  // No GHL and no auth service: nothing here reaches either.
+  const stack = useSyncWorkerStack({
+    name: 'parked',
+    serviceToken: SERVICE_TOKEN,
+    queues: [QueueName.LocationSync, QueueName.Notifications, healthScoreQueue],
+    env: {
+      LOG_LEVEL: 'error',
+      SYNC_COMPLETED_RETRY_WINDOW_MS: '300',
+      SYNC_COMPLETED_RETRY_DELAY_MS: '20',
+    },
+  });
 
   const admin = (path: string, method = 'GET') =>
-    fetch(`${workerUrl}/admin/parked-jobs${path}`, {
+    fetch(`${stack.url}/admin/parked-jobs${path}`, {
       method,
       headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
     });
   const park = (row: Partial<ParkedJob>) =>
-    dataSource.getRepository(ParkedJob).save({
+    stack.dataSource.getRepository(ParkedJob).save({
       locationId: LOCATION,
       failedReason: 'Error: boom',
       attemptsMade: 6,
@@ -46,46 +40,8 @@ describe('parked jobs', () => {
       ...row,
     } as ParkedJob);
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
-    queues = Object.fromEntries(
-      [QueueName.LocationSync, QueueName.Notifications, healthScoreQueue].map((name) => [
-        name,
-        new Queue(name, { connection, prefix }),
-      ]),
-    );
-    const config = loadConfig(syncWorkerEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'error',
-      // No GHL and no auth service: nothing here reaches either.
-      GHL_API_BASE_URL: 'http://127.0.0.1:9',
-      AUTH_SERVICE_URL: 'http://127.0.0.1:9',
-      SERVICE_TOKEN,
-      SYNC_COMPLETED_RETRY_WINDOW_MS: '300',
-      SYNC_COMPLETED_RETRY_DELAY_MS: '20',
-    });
-    app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
-    workerUrl = `http://127.0.0.1:${listeningPort(app)}`;
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    for (const queue of Object.values(queues ?? {})) {
-      await queue.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
-    }
-    await dataSource?.destroy();
-    await database?.drop();
-  });
-
   it('parks a sync-completed event a consumer failed for good, and replays it to it', async () => {
-    await dataSource.query(
+    await stack.dataSource.query(
       `INSERT INTO contacts (location_id, id, tags, source_version_at, synced_at)
        VALUES ($1, 'parkedJobsContact01', '{}', now(), now())`,
       [LOCATION],
@@ -97,9 +53,9 @@ describe('parked jobs', () => {
       trigger: 'webhook',
     });
     // The health-score consumer's own tables are gone (its database down, for this consumer).
-    await dataSource.query('ALTER TABLE health_score_settings RENAME TO settings_away');
+    await stack.dataSource.query('ALTER TABLE health_score_settings RENAME TO settings_away');
     // As the relay adds it, with two quick attempts instead of six over a minute.
-    await queues[healthScoreQueue].add(JobName.SyncCompleted, event, {
+    await stack.queues[healthScoreQueue].add(JobName.SyncCompleted, event, {
       jobId: event.eventId,
       attempts: 2,
       backoff: { type: 'fixed', delay: 10 },
@@ -107,7 +63,7 @@ describe('parked jobs', () => {
 
     const parked = await eventually(
       async () =>
-        (await dataSource.getRepository(ParkedJob).findOneBy({ jobId: event.eventId })) ??
+        (await stack.dataSource.getRepository(ParkedJob).findOneBy({ jobId: event.eventId })) ??
         undefined,
       15_000,
       'the parked delivery',
@@ -119,10 +75,10 @@ describe('parked jobs', () => {
       attemptsMade: 2,
       data: event,
     });
-    const alerts = await queues[QueueName.Notifications].getJobs(['waiting', 'prioritized']);
+    const alerts = await stack.queues[QueueName.Notifications].getJobs(['waiting', 'prioritized']);
     expect(alerts.map((job) => job.data.dedupeKey)).toContain(`job-parked.${parked.id}`);
 
-    await dataSource.query('ALTER TABLE settings_away RENAME TO health_score_settings');
+    await stack.dataSource.query('ALTER TABLE settings_away RENAME TO health_score_settings');
     const replay = await admin(`/${parked.id}/replay`, 'POST');
 
     expect(replay.status).toBe(202);
@@ -132,7 +88,7 @@ describe('parked jobs', () => {
     });
     const scored = await eventually(
       async () => {
-        const rows: unknown[] = await dataSource.query(
+        const rows: unknown[] = await stack.dataSource.query(
           `SELECT 1 FROM contact_health_scores WHERE location_id = $1 AND contact_id = $2`,
           [LOCATION, 'parkedJobsContact01'],
         );
@@ -157,7 +113,7 @@ describe('parked jobs', () => {
 
     expect(response.status).toBe(202);
     const { jobId } = (await response.json()) as { jobId: string };
-    const job = await queues[QueueName.LocationSync].getJob(jobId);
+    const job = await stack.queues[QueueName.LocationSync].getJob(jobId);
     expect({ name: job?.name, data: job?.data }).toEqual({
       name: JobName.SweepTasks,
       data: { locationId: LOCATION },
@@ -176,7 +132,9 @@ describe('parked jobs', () => {
     );
 
     expect(statuses.sort()).toEqual([202, 404, 404, 404, 404, 404]);
-    const stored = await dataSource.getRepository(ParkedJob).findOneByOrFail({ id: parked.id });
+    const stored = await stack.dataSource
+      .getRepository(ParkedJob)
+      .findOneByOrFail({ id: parked.id });
     expect(stored.replayedAt).not.toBeNull();
   });
 
@@ -192,12 +150,14 @@ describe('parked jobs', () => {
 
     expect(response.status).toBe(409);
     expect(((await response.json()) as { message: string }).message).toContain(queueName);
-    const stored = await dataSource.getRepository(ParkedJob).findOneByOrFail({ id: parked.id });
+    const stored = await stack.dataSource
+      .getRepository(ParkedJob)
+      .findOneByOrFail({ id: parked.id });
     expect(stored.replayedAt).toBeNull();
   });
 
   it('shows every parked job, a page at a time, with their total', async () => {
-    await dataSource.getRepository(ParkedJob).save(
+    await stack.dataSource.getRepository(ParkedJob).save(
       Array.from({ length: 150 }, (_, index) => ({
         queueName: QueueName.ContactSync,
         jobName: JobName.SyncContact,
@@ -208,7 +168,9 @@ describe('parked jobs', () => {
         attemptsMade: 6,
       })),
     );
-    const unreplayed = await dataSource.getRepository(ParkedJob).countBy({ replayedAt: IsNull() });
+    const unreplayed = await stack.dataSource
+      .getRepository(ParkedJob)
+      .countBy({ replayedAt: IsNull() });
     type Page = { data: { id: string }[]; nextCursor: string | null; total: number };
 
     const pages: Page[] = [];

@@ -1,111 +1,52 @@
-import { INestApplication } from '@nestjs/common';
-import { ConnectionOptions, Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
+import { Contact } from '@sm/entities';
+import { DEFAULT_JOB_OPTIONS, JobKey, JobName, QueueName } from '@sm/queues';
+import { eventually } from '@sm/testing';
 
-import { loadConfig } from '@sm/config';
-import { Connection, ConnectionStatus, Contact, dataSourceOptions, SyncRun } from '@sm/entities';
-import { DEFAULT_JOB_OPTIONS, JobKey, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
-import { listeningPort, startService } from '@sm/platform';
-import {
-  createTestDatabase,
-  eventually,
-  ServiceProcess,
-  TEST_REDIS_URL,
-  TestDatabase,
-  uniqueQueuePrefix,
-} from '@sm/testing';
-
-import { AppModule } from '../src/app.module';
-import { syncWorkerEnv } from '../src/config/sync-worker.config';
 import { RecordWriter } from '../src/records/record-writer.service';
-import { FULL_SCOPES } from './crash/crash-harness';
-import { Listening, sandboxAccessToken, startSandbox, startTokenEndpoint } from './sandbox-harness';
+import { FULL_SCOPES } from './support/ghl-stand-in';
 import { expectRecordsEqualSandbox, SandboxExport } from './support/ghl-records';
+import { eventuallySucceededRun } from './support/sync-runs';
+import { useSyncWorkerStack } from './support/sync-worker-stack';
+import { openQueues } from './support/test-queues';
 
 const LOCATION = 'SMsyncReconcile00001';
 const CONTACTS = 400;
 const SERVICE_TOKEN = 'reconcile-service-token-0123456789ab';
 
 describe('reconciliation: nightly runs, the task sweep, schedules and custom fields', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-  let sandbox: { url: string; process: ServiceProcess };
-  let tokens: Listening;
-  let app: INestApplication;
-  let queue: Queue;
-  let workerUrl = '';
-  const prefix = uniqueQueuePrefix('reconcile');
-  const config = (env: Record<string, string> = {}) =>
-    loadConfig(syncWorkerEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      HOST: '127.0.0.1',
-      PORT: '0',
+  const stack = useSyncWorkerStack({
+    name: 'reconcile',
+    serviceToken: SERVICE_TOKEN,
+    ghl: { locations: { [LOCATION]: CONTACTS }, scopes: FULL_SCOPES },
+    connections: { locations: [LOCATION], scopes: FULL_SCOPES.split(' ') },
+    queues: [QueueName.LocationSync],
+    defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    env: {
       LOG_LEVEL: 'warn',
-      GHL_API_BASE_URL: sandbox.url,
-      AUTH_SERVICE_URL: tokens.url,
-      SERVICE_TOKEN,
       CHILD_FETCH_CONCURRENCY: '16',
       // The specs run the sweep themselves: the hourly one must not take a change first.
       TASK_SWEEP_CRON: '0 0 1 1 *',
       GHL_BURST_LIMIT: '1000000',
-      ...env,
-    });
-  const exportSandbox = async (): Promise<SandboxExport> =>
-    (await fetch(`${sandbox.url}/_sandbox/export/${LOCATION}`)).json() as Promise<SandboxExport>;
-  const change = (body: Record<string, unknown>) =>
-    fetch(`${sandbox.url}/_sandbox/locations/${LOCATION}/changes`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }).then((response) => response.json() as Promise<{ record: { id: string } }>);
+    },
+  });
+  const queue = () => stack.queues[QueueName.LocationSync];
+  const exportSandbox = () => stack.sandbox.export(LOCATION);
+  const change = (body: Record<string, unknown>) => stack.sandbox.change(LOCATION, body);
   const run = async (name: string, data: Record<string, unknown>) => {
-    const job = await queue.add(name, { locationId: LOCATION, ...data });
+    const job = await queue().add(name, { locationId: LOCATION, ...data });
 
-    return eventually(
-      async () =>
-        (await dataSource
-          .getRepository(SyncRun)
-          .findOneBy({ jobId: job.id as string, status: 'succeeded' })) ?? undefined,
+    return eventuallySucceededRun(
+      stack.dataSource,
+      { jobId: job.id as string },
       45_000,
       `${name} to succeed`,
     );
   };
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    sandbox = await startSandbox({ [LOCATION]: CONTACTS });
-    const token = sandboxAccessToken(sandbox.url, LOCATION, FULL_SCOPES);
-    tokens = await startTokenEndpoint({ serviceToken: SERVICE_TOKEN, token: () => token });
-    await dataSource.getRepository(Connection).save({
-      locationId: LOCATION,
-      status: ConnectionStatus.Active,
-      scopes: FULL_SCOPES.split(' '),
-    });
-    queue = new Queue(QueueName.LocationSync, {
-      connection: redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions,
-      prefix,
-      defaultJobOptions: DEFAULT_JOB_OPTIONS,
-    });
-    app = await startService(AppModule.forRoot(config()), { host: '127.0.0.1', port: 0 });
-    workerUrl = `http://127.0.0.1:${listeningPort(app)}`;
-  }, 60_000);
-
-  afterAll(async () => {
-    await app?.close();
-    await queue?.close();
-    await tokens?.close();
-    await sandbox?.process.stop();
-    await dataSource?.destroy();
-    await database?.drop();
-  });
-
   it('makes a first sync with the task search, under one call per contact for tasks', async () => {
     const first = await run(JobName.SyncLocation, { trigger: 'install' });
 
-    await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+    await expectRecordsEqualSandbox(stack.dataSource, LOCATION, await exportSandbox());
     // The contact walk, notes and appointments per contact, tasks a hundred per call.
     expect(first.ghlCalls).toBeLessThan(CONTACTS * 2.2);
     expect(first.durationMs).toBeGreaterThan(0);
@@ -117,7 +58,7 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     const contact = ghl.contacts.find(
       (candidate) => ((candidate.customFields as unknown[]) ?? []).length > 0,
     ) as SandboxExport['contacts'][number];
-    const definitions = await dataSource.query(
+    const definitions = await stack.dataSource.query(
       'SELECT id, field_key FROM location_custom_fields WHERE location_id = $1',
       [LOCATION],
     );
@@ -125,7 +66,7 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
       definitions.map((row: { id: string; field_key: string }) => [row.id, row.field_key]),
     );
 
-    const stored = await dataSource
+    const stored = await stack.dataSource
       .getRepository(Contact)
       .findOneByOrFail({ locationId: LOCATION, id: contact.id });
 
@@ -151,9 +92,8 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
       contactId: contact.id,
       fields: { customFields: [{ key: 'contact.battery_size', field_value: '13.5 kWh' }] },
     });
-    const contactSync = new Queue(QueueName.ContactSync, {
-      connection: redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions,
-      prefix,
+    const { [QueueName.ContactSync]: contactSync } = openQueues([QueueName.ContactSync], {
+      prefix: stack.prefix,
     });
     await contactSync.add(JobName.SyncContact, {
       locationId: LOCATION,
@@ -163,7 +103,7 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     await contactSync.close();
 
     const stored = await eventually(async () => {
-      const row = await dataSource
+      const row = await stack.dataSource
         .getRepository(Contact)
         .findOneByOrFail({ locationId: LOCATION, id: contact.id });
 
@@ -183,8 +123,8 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
 
     expect(nightly.ghlCalls / CONTACTS).toBeLessThanOrEqual(0.05);
     expect(nightly.counts.contacts).toBe(CONTACTS / 100);
-    await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
-    const tombstone = await dataSource
+    await expectRecordsEqualSandbox(stack.dataSource, LOCATION, await exportSandbox());
+    const tombstone = await stack.dataSource
       .getRepository(Contact)
       .findOneByOrFail({ locationId: LOCATION, id: gone });
     expect(tombstone.deletedAt).not.toBeNull();
@@ -198,7 +138,7 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
       contactId,
       fields: { body: 'after the inbox was pruned' },
     });
-    await dataSource.query(
+    await stack.dataSource.query(
       `UPDATE sync_runs SET started_at = now() - interval '31 days'
        WHERE location_id = $1 AND status = 'succeeded'`,
       [LOCATION],
@@ -207,7 +147,7 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     const nightly = await run(JobName.SyncLocation, { trigger: 'nightly' });
 
     expect(nightly.ghlCalls).toBeGreaterThan(CONTACTS);
-    await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+    await expectRecordsEqualSandbox(stack.dataSource, LOCATION, await exportSandbox());
   });
 
   it('catches a task edit, which GHL sends no webhook for, with the task sweep', async () => {
@@ -222,7 +162,7 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     const sweep = await run(JobName.SweepTasks, {});
 
     expect(sweep.counts.tasks).toBe(1);
-    await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+    await expectRecordsEqualSandbox(stack.dataSource, LOCATION, await exportSandbox());
   });
 
   it('leaves no task live under a contact stored as deleted, though GHL lists it', async () => {
@@ -235,14 +175,14 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
       fields: { title },
     });
     // As when GHL's search lists the task after the contact's delete reached Postgres.
-    await dataSource.query(
+    await stack.dataSource.query(
       'UPDATE contacts SET deleted_at = now() WHERE location_id = $1 AND id = $2',
       [LOCATION, task.contactId],
     );
 
     const sweep = await run(JobName.SweepTasks, {});
 
-    const live: unknown[] = await dataSource.query(
+    const live: unknown[] = await stack.dataSource.query(
       `SELECT id FROM contact_tasks
        WHERE location_id = $1 AND contact_id = $2 AND deleted_at IS NULL`,
       [LOCATION, task.contactId],
@@ -251,14 +191,14 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     expect(sweep.counts.tombstoned).toBeGreaterThan(0);
     // GHL still has the contact: an on-demand full sync brings it back with its children.
     await run(JobName.SyncLocation, { trigger: 'manual' });
-    await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+    await expectRecordsEqualSandbox(stack.dataSource, LOCATION, await exportSandbox());
   });
 
   describe('a contact stored as deleted that GHL lists again', () => {
     // The product's own tombstone, as a delete webhook or a walk that missed the contact leaves
     // it: the contact and its children, at a time after their versions.
     const tombstone = (contactId: string) => {
-      const records = new RecordWriter(dataSource);
+      const records = new RecordWriter(stack.dataSource);
 
       return records.transaction((manager) =>
         records.tombstoneContact(manager, LOCATION, contactId, new Date()),
@@ -276,7 +216,7 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
 
       await run(JobName.SyncLocation, { trigger: 'manual' });
 
-      await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+      await expectRecordsEqualSandbox(stack.dataSource, LOCATION, await exportSandbox());
     });
 
     it('comes back with its notes on a nightly sync, though GHL changed nothing', async () => {
@@ -284,42 +224,39 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
 
       await run(JobName.SyncLocation, { trigger: 'nightly' });
 
-      await expectRecordsEqualSandbox(dataSource, LOCATION, await exportSandbox());
+      await expectRecordsEqualSandbox(stack.dataSource, LOCATION, await exportSandbox());
     });
   });
 
   it('runs the scheduled nightly sync once per local date, however often it fires', async () => {
     const zone = (await exportSandbox()).location.timezone;
-    await queue.upsertJobScheduler(
+    await queue().upsertJobScheduler(
       JobKey.nightlySync(LOCATION),
       { pattern: '* * * * * *', tz: zone },
       { name: JobName.SyncLocation, data: { locationId: LOCATION, trigger: 'nightly' } },
     );
     await new Promise((resolve) => setTimeout(resolve, 4_000));
-    await queue.upsertJobScheduler(
+    await queue().upsertJobScheduler(
       JobKey.nightlySync(LOCATION),
       { pattern: '0 0,1 * * *', tz: zone },
       { name: JobName.SyncLocation, data: { locationId: LOCATION, trigger: 'nightly' } },
     );
     await new Promise((resolve) => setTimeout(resolve, 2_000));
 
-    const scheduled = await dataSource.query(
+    const scheduled = await stack.dataSource.query(
       `SELECT count(*)::int AS runs FROM sync_runs WHERE job_id LIKE 'repeat:%'`,
     );
-    const dates = await dataSource.query('SELECT local_date FROM nightly_sync_dates');
+    const dates = await stack.dataSource.query('SELECT local_date FROM nightly_sync_dates');
 
     expect(scheduled[0].runs).toBe(1);
     expect(dates).toHaveLength(1);
   });
 
   it('keeps one scheduler per location and kind after a redeploy with a new pattern', async () => {
-    const redeployed = await startService(
-      AppModule.forRoot(config({ NIGHTLY_SYNC_CRON: '0 2,3 * * *' })),
-      { host: '127.0.0.1', port: 0 },
-    );
+    const redeployed = await stack.startReplica({ NIGHTLY_SYNC_CRON: '0 2,3 * * *' });
     await redeployed.close();
 
-    const schedulers = await queue.getJobSchedulers();
+    const schedulers = await queue().getJobSchedulers();
 
     expect(schedulers.map((scheduler) => scheduler.key).sort()).toEqual(
       [JobKey.nightlySync(LOCATION), JobKey.taskSweep(LOCATION)].sort(),
@@ -335,24 +272,21 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
       [broken, 'Mars/Base'],
       [kept, 'Europe/Kyiv'],
     ]) {
-      await dataSource.query(
+      await stack.dataSource.query(
         `INSERT INTO ghl_connections (location_id, status, scopes, timezone)
          VALUES ($1, 'active', '{}', $2)`,
         [locationId, zone],
       );
     }
 
-    const redeployed = await startService(AppModule.forRoot(config()), {
-      host: '127.0.0.1',
-      port: 0,
-    });
+    const redeployed = await stack.startReplica();
     await redeployed.close();
-    const keys = (await queue.getJobSchedulers()).map((scheduler) => scheduler.key);
-    await dataSource.query('DELETE FROM ghl_connections WHERE location_id = ANY($1)', [
+    const keys = (await queue().getJobSchedulers()).map((scheduler) => scheduler.key);
+    await stack.dataSource.query('DELETE FROM ghl_connections WHERE location_id = ANY($1)', [
       [broken, kept],
     ]);
     for (const key of [JobKey.nightlySync(kept), JobKey.taskSweep(kept), JobKey.taskSweep(broken)])
-      await queue.removeJobScheduler(key);
+      await queue().removeJobScheduler(key);
 
     expect(keys).toEqual(
       expect.arrayContaining([JobKey.nightlySync(kept), JobKey.nightlySync(LOCATION)]),
@@ -361,10 +295,10 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
   });
 
   it('starts a full sync on demand, for the service token only', async () => {
-    const url = `${workerUrl}/admin/locations/${LOCATION}/full-sync`;
+    const url = `${stack.url}/admin/locations/${LOCATION}/full-sync`;
 
     const refused = await fetch(url, { method: 'POST' });
-    const unknown = await fetch(`${workerUrl}/admin/locations/SMnoSuchLocation0001/full-sync`, {
+    const unknown = await fetch(`${stack.url}/admin/locations/SMnoSuchLocation0001/full-sync`, {
       method: 'POST',
       headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
     });
@@ -376,11 +310,9 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     expect(refused.status).toBe(401);
     expect(unknown.status).toBe(404);
     expect(accepted.status).toBe(202);
-    const manual = await eventually(
-      async () =>
-        (await dataSource
-          .getRepository(SyncRun)
-          .findOneBy({ scope: 'location', trigger: 'manual', status: 'succeeded' })) ?? undefined,
+    const manual = await eventuallySucceededRun(
+      stack.dataSource,
+      { scope: 'location', trigger: 'manual' },
       45_000,
       'the manual full sync',
     );

@@ -1,49 +1,38 @@
-import { INestApplication } from '@nestjs/common';
-import { ConnectionOptions, Queue } from 'bullmq';
+import { QueueName } from '@sm/queues';
+import { PrivateRedis } from '@sm/testing';
 
-import { loadConfig } from '@sm/config';
-import { listeningPort, startService } from '@sm/platform';
-import { QueueName, redisOptionsFromUrl } from '@sm/queues';
-import { createTestDatabase, TestDatabase, uniqueQueuePrefix, PrivateRedis } from '@sm/testing';
-
-import { AppModule } from '../src/app.module';
-import { syncWorkerEnv } from '../src/config/sync-worker.config';
 import { JobEnqueuer } from '../src/jobs/job-enqueuer.service';
+import { SyncWorkerStack } from './support/sync-worker-stack';
+import { openQueues } from './support/test-queues';
 
-describe('Redis hygiene of the sync worker', () => {
+const SERVICE_TOKEN = 'hygiene-service-token-0123456789abcd';
+
+/** The stack on a private Redis started with these arguments, and stopped before it. */
+function useStackOnPrivateRedis(name: string, redisArguments: string[]) {
   const redis = new PrivateRedis();
-  let database: TestDatabase;
-  let app: INestApplication;
-  let url = '';
-  const prefix = uniqueQueuePrefix('hygiene');
+  const stack = new SyncWorkerStack({ name, serviceToken: SERVICE_TOKEN, redis });
 
   beforeAll(async () => {
-    await redis.start(['--maxmemory-policy', 'allkeys-lru']);
-    database = await createTestDatabase();
-    const config = loadConfig(syncWorkerEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: prefix,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      SERVICE_TOKEN: 'hygiene-service-token-0123456789abcd',
-    });
-    app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
-    url = `http://127.0.0.1:${listeningPort(app)}`;
+    await redis.start(redisArguments);
+    await stack.start();
   }, 60_000);
 
   afterAll(async () => {
-    await app?.close();
+    await stack.stop();
     await redis.stop();
-    await database?.drop();
   });
 
+  return { redis, stack };
+}
+
+describe('Redis hygiene of the sync worker', () => {
+  const { redis, stack } = useStackOnPrivateRedis('hygiene', ['--maxmemory-policy', 'allkeys-lru']);
+
   it('is not ready while Redis may evict keys, and ready under noeviction', async () => {
-    const evicting = await fetch(`${url}/health/ready`);
+    const evicting = await fetch(`${stack.url}/health/ready`);
     const body = (await evicting.json()) as Record<string, unknown>;
     await redis.run((client) => client.config('SET', 'maxmemory-policy', 'noeviction'));
-    const safe = await fetch(`${url}/health/ready`);
+    const safe = await fetch(`${stack.url}/health/ready`);
 
     expect(evicting.status).toBe(503);
     expect(JSON.stringify(body)).toMatch(/maxmemory-policy is allkeys-lru/);
@@ -54,7 +43,7 @@ describe('Redis hygiene of the sync worker', () => {
     redis.freeze();
     try {
       const startedAt = Date.now();
-      const frozen = await fetch(`${url}/health/ready`);
+      const frozen = await fetch(`${stack.url}/health/ready`);
       const elapsedMs = Date.now() - startedAt;
 
       expect(frozen.status).toBe(503);
@@ -66,15 +55,15 @@ describe('Redis hygiene of the sync worker', () => {
   });
 
   it('keeps finished jobs in bounded numbers', async () => {
-    const enqueuer = app.get(JobEnqueuer);
+    const enqueuer = stack.app.get(JobEnqueuer);
     const added = await enqueuer.syncContact({
       locationId: 'SMhygieneLocation001',
       contactId: 'SMhygieneContact0001',
       cause: 'manual',
     });
-    const queue = new Queue(QueueName.ContactSync, {
-      connection: redisOptionsFromUrl(redis.url) as ConnectionOptions,
-      prefix,
+    const { [QueueName.ContactSync]: queue } = openQueues([QueueName.ContactSync], {
+      prefix: stack.prefix,
+      redisUrl: redis.url,
     });
 
     const job = await queue.getJob(added.id as string);
@@ -89,33 +78,16 @@ describe('Redis hygiene of the sync worker', () => {
 });
 
 describe('readiness on a Redis that refuses CONFIG, as managed services do', () => {
-  const redis = new PrivateRedis();
-  let database: TestDatabase;
-  let app: INestApplication;
-
-  beforeAll(async () => {
-    await redis.start(['--maxmemory-policy', 'allkeys-lru', '--rename-command', 'CONFIG', '']);
-    database = await createTestDatabase();
-    const config = loadConfig(syncWorkerEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: uniqueQueuePrefix('hygiene-noconfig'),
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      SERVICE_TOKEN: 'hygiene-service-token-0123456789abcd',
-    });
-    app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
-  }, 60_000);
-
-  afterAll(async () => {
-    await app?.close();
-    await redis.stop();
-    await database?.drop();
-  });
+  const { stack } = useStackOnPrivateRedis('hygiene-noconfig', [
+    '--maxmemory-policy',
+    'allkeys-lru',
+    '--rename-command',
+    'CONFIG',
+    '',
+  ]);
 
   it('is not ready while INFO reports an evicting policy', async () => {
-    const ready = await fetch(`http://127.0.0.1:${listeningPort(app)}/health/ready`);
+    const ready = await fetch(`${stack.url}/health/ready`);
 
     expect(ready.status).toBe(503);
     expect(JSON.stringify(await ready.json())).toMatch(/maxmemory-policy is allkeys-lru/);

@@ -1,39 +1,19 @@
-import { INestApplication } from '@nestjs/common';
-import { ConnectionOptions, Queue } from 'bullmq';
-import { DataSource, IsNull } from 'typeorm';
+import { IsNull } from 'typeorm';
 
-import { loadConfig } from '@sm/config';
 import {
   Appointment,
   Connection,
-  ConnectionStatus,
   Contact,
   ContactActivity,
-  dataSourceOptions,
   Note,
   ParkedJob,
   SyncRun,
   Task,
 } from '@sm/entities';
-import { JobKey, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
-import { listeningPort, startService } from '@sm/platform';
-import {
-  createSyncCompletedConsumer,
-  isSyncCompletedEventV1,
-  SyncCompletedConsumer,
-  SyncCompletedEvent,
-} from '@sm/sync-events';
-import {
-  createTestDatabase,
-  eventually,
-  ServiceProcess,
-  TEST_REDIS_URL,
-  TestDatabase,
-  uniqueQueuePrefix,
-} from '@sm/testing';
+import { JobKey, JobName, QueueName } from '@sm/queues';
+import { isSyncCompletedEventV1 } from '@sm/sync-events';
+import { eventually } from '@sm/testing';
 
-import { AppModule } from '../src/app.module';
-import { syncWorkerEnv } from '../src/config/sync-worker.config';
 import { ContactSyncService } from '../src/contact-sync/contact-sync.service';
 import { RecordWriter } from '../src/records/record-writer.service';
 import {
@@ -46,16 +26,10 @@ import {
   expectedTask,
   GhlRecord,
   noteFields,
-  SandboxExport,
   taskFields,
 } from './support/ghl-records';
-import {
-  Listening,
-  sandboxAccessToken,
-  startInboxWriter,
-  startSandbox,
-  startTokenEndpoint,
-} from './sandbox-harness';
+import { eventuallySucceededRun } from './support/sync-runs';
+import { useSyncWorkerStack } from './support/sync-worker-stack';
 
 const LOCATION = 'SMsyncE2eLocation01';
 /** Its token is refused by GHL until the test mends it. */
@@ -68,160 +42,65 @@ const SERVICE_TOKEN = 'e2e-service-token-0123456789abcdef';
 const CONSUMER = 'e2e-reports';
 
 describe('sync worker against the GHL sandbox', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-  let sandbox: { url: string; process: ServiceProcess };
-  let tokenEndpoint: Listening & { requests: (locationId: string) => number };
-  let inboxWriter: Listening;
-  let app: INestApplication;
-  let queues: Record<string, Queue>;
-  let consumer: SyncCompletedConsumer;
-  const events: SyncCompletedEvent[] = [];
   const refusedToken = new Set([REFUSED]);
-  const prefix = uniqueQueuePrefix('sync');
-
-  const exportSandbox = async (locationId = LOCATION): Promise<SandboxExport> =>
-    (await fetch(`${sandbox.url}/_sandbox/export/${locationId}`)).json() as Promise<SandboxExport>;
-  const contactRuns = (contactId: string) =>
-    dataSource.getRepository(SyncRun).countBy({ scope: 'contact', contactId });
-  let workerUrl = '';
-  const change = async (body: Record<string, unknown>) => {
-    const response = await fetch(`${sandbox.url}/_sandbox/locations/${LOCATION}/changes`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    expect(response.status).toBeLessThan(300);
-
-    return response.json() as Promise<{ record: GhlRecord; webhooks: unknown[] }>;
-  };
-
-  /** Runs `work` while the sandbox answers slowly or fails, then mends it. */
-  const withFaults = async <T>(
-    faults: { latencyMs?: number; errorRate?: number },
-    work: () => Promise<T>,
-  ): Promise<T> => {
-    await fetch(`${sandbox.url}/_sandbox/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(faults),
-    });
-    try {
-      return await work();
-    } finally {
-      await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
-    }
-  };
-  const liveContactIds = async (locationId: string) =>
-    new Set(
-      (await dataSource.getRepository(Contact).findBy({ locationId, deletedAt: IsNull() })).map(
-        (contact) => contact.id,
-      ),
-    );
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    sandbox = await startSandbox({ [LOCATION]: 25, [REFUSED]: 2, [REAUTH]: 2, [UNSYNCED]: 6 });
-    const tokens = new Map<string, Promise<string>>();
-    tokenEndpoint = await startTokenEndpoint({
-      serviceToken: SERVICE_TOKEN,
+  const stack = useSyncWorkerStack({
+    name: 'sync',
+    serviceToken: SERVICE_TOKEN,
+    ghl: {
+      locations: { [LOCATION]: 25, [REFUSED]: 2, [REAUTH]: 2, [UNSYNCED]: 6 },
       refusedToken,
       reauthRequired: new Set([REAUTH]),
-      token: (locationId) => {
-        if (!tokens.has(locationId))
-          tokens.set(locationId, sandboxAccessToken(sandbox.url, locationId));
-
-        return tokens.get(locationId) as Promise<string>;
-      },
-    });
-    await dataSource.getRepository(Connection).save(
-      [LOCATION, REFUSED, REAUTH, UNSYNCED].map((locationId) => ({
-        locationId,
-        status: ConnectionStatus.Active,
-        scopes: ['contacts.readonly'],
-      })),
-    );
-
-    const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
-    queues = Object.fromEntries(
-      [
-        QueueName.LocationSync,
-        QueueName.ContactSync,
-        QueueName.WebhookEvents,
-        QueueName.Notifications,
-      ].map((name) => [name, new Queue(name, { connection, prefix })]),
-    );
-    inboxWriter = await startInboxWriter(dataSource, queues[QueueName.WebhookEvents]);
-    await fetch(`${sandbox.url}/_sandbox/webhook-target`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ url: `${inboxWriter.url}/webhooks/ghl` }),
-    });
-
-    const config = loadConfig(syncWorkerEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      HOST: '127.0.0.1',
-      PORT: '0',
+    },
+    connections: {
+      locations: [LOCATION, REFUSED, REAUTH, UNSYNCED],
+      scopes: ['contacts.readonly'],
+    },
+    queues: [QueueName.LocationSync, QueueName.ContactSync, QueueName.Notifications],
+    webhooks: true,
+    consumer: CONSUMER,
+    env: {
       LOG_LEVEL: 'warn',
-      GHL_API_BASE_URL: sandbox.url,
-      AUTH_SERVICE_URL: tokenEndpoint.url,
-      SERVICE_TOKEN,
       SYNC_COMPLETED_CONSUMERS: CONSUMER,
       CONTACT_SYNC_COALESCE_MS: '100',
       OUTBOX_POLL_MS: '100',
-    });
-    app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
-    workerUrl = `http://127.0.0.1:${listeningPort(app)}`;
-    consumer = createSyncCompletedConsumer({
-      consumer: CONSUMER,
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      handle: async (event) => {
-        events.push(event);
-      },
-    });
+    },
   });
-
-  afterAll(async () => {
-    await consumer?.close();
-    await app?.close();
-    await Promise.all(Object.values(queues ?? {}).map((queue) => queue.close()));
-    await inboxWriter?.close();
-    await tokenEndpoint?.close();
-    await sandbox?.process.stop();
-    await dataSource?.destroy();
-    await database?.drop();
-  });
+  /** What the registered consumer has got so far. */
+  const events = () => stack.consumer?.events ?? [];
+  const exportSandbox = (locationId = LOCATION) => stack.sandbox.export(locationId);
+  const change = (body: Record<string, unknown>) => stack.sandbox.change(LOCATION, body);
+  const contactRuns = (contactId: string) =>
+    stack.dataSource.getRepository(SyncRun).countBy({ scope: 'contact', contactId });
+  const liveContactIds = async (locationId: string) =>
+    new Set(
+      (
+        await stack.dataSource.getRepository(Contact).findBy({ locationId, deletedAt: IsNull() })
+      ).map((contact) => contact.id),
+    );
 
   it('makes Postgres equal the sandbox, field by field, after a full sync', async () => {
-    await queues[QueueName.LocationSync].add(JobName.SyncLocation, {
+    await stack.queues[QueueName.LocationSync].add(JobName.SyncLocation, {
       locationId: LOCATION,
       trigger: 'install',
     });
 
-    const run = await eventually(
-      () =>
-        dataSource
-          .getRepository(SyncRun)
-          .findOneBy({ scope: 'location', status: 'succeeded' })
-          .then((row) => row ?? undefined),
+    const run = await eventuallySucceededRun(
+      stack.dataSource,
+      { scope: 'location' },
       45_000,
       'the full sync',
     );
     const ghl = await exportSandbox();
 
-    const contacts = await dataSource
+    const contacts = await stack.dataSource
       .getRepository(Contact)
       .find({ where: { locationId: LOCATION } });
     expect(byId(contacts).map(contactFields)).toEqual(byId(ghl.contacts).map(expectedContact));
-    const tasks = await dataSource.getRepository(Task).find();
+    const tasks = await stack.dataSource.getRepository(Task).find();
     expect(byId(tasks).map(taskFields)).toEqual(byId(ghl.tasks).map(expectedTask));
-    const notes = await dataSource.getRepository(Note).find();
+    const notes = await stack.dataSource.getRepository(Note).find();
     expect(byId(notes).map(noteFields)).toEqual(byId(ghl.notes).map(expectedNote));
-    const appointments = await dataSource.getRepository(Appointment).find();
+    const appointments = await stack.dataSource.getRepository(Appointment).find();
     expect(byId(appointments).map(appointmentFields)).toEqual(
       byId(ghl.appointments).map(expectedAppointment),
     );
@@ -237,7 +116,7 @@ describe('sync worker against the GHL sandbox', () => {
   it('schedules the nightly sync at midnight in the location’s own zone, once', async () => {
     const ghl = await exportSandbox();
 
-    const schedulers = await queues[QueueName.LocationSync].getJobSchedulers();
+    const schedulers = await stack.queues[QueueName.LocationSync].getJobSchedulers();
 
     const ofLocation = schedulers.filter((scheduler) => scheduler.key.endsWith(`:${LOCATION}`));
     expect(ofLocation.map((scheduler) => scheduler.key).sort()).toEqual(
@@ -250,17 +129,19 @@ describe('sync worker against the GHL sandbox', () => {
       pattern: '0 0,1 * * *',
       tz: ghl.location.timezone,
     });
-    const stored = await dataSource
+    const stored = await stack.dataSource
       .getRepository(Connection)
       .findOneByOrFail({ locationId: LOCATION });
     expect(stored.timezone).toBe(ghl.location.timezone);
   });
 
   it('delivers sync-completed for the location to the registered consumer', async () => {
-    const run = await dataSource.getRepository(SyncRun).findOneByOrFail({ scope: 'location' });
+    const run = await stack.dataSource
+      .getRepository(SyncRun)
+      .findOneByOrFail({ scope: 'location' });
 
     const event = await eventually(
-      async () => events.find((candidate) => candidate.syncRunId === run.id),
+      async () => events().find((candidate) => candidate.syncRunId === run.id),
       10_000,
       'the location event',
     );
@@ -280,7 +161,7 @@ describe('sync worker against the GHL sandbox', () => {
 
     const stored = await eventually(
       async () => {
-        const row = await dataSource
+        const row = await stack.dataSource
           .getRepository(Contact)
           .findOneBy({ locationId: LOCATION, id: target.id });
 
@@ -291,7 +172,7 @@ describe('sync worker against the GHL sandbox', () => {
     );
     expect(stored.city).toBe('Golden');
     const event = await eventually(
-      async () => events.find((candidate) => candidate.contactId === target.id),
+      async () => events().find((candidate) => candidate.contactId === target.id),
       10_000,
       'the contact event',
     );
@@ -308,7 +189,7 @@ describe('sync worker against the GHL sandbox', () => {
 
     const stored = await eventually(
       async () => {
-        const row = await dataSource
+        const row = await stack.dataSource
           .getRepository(Contact)
           .findOneBy({ locationId: LOCATION, id: target.id });
 
@@ -318,7 +199,7 @@ describe('sync worker against the GHL sandbox', () => {
       'the tombstone',
     );
     expect(stored.firstName).not.toBeNull();
-    const tasks = await dataSource
+    const tasks = await stack.dataSource
       .getRepository(Task)
       .findBy({ locationId: LOCATION, contactId: target.id });
     expect(tasks.length).toBeGreaterThan(0);
@@ -334,7 +215,7 @@ describe('sync worker against the GHL sandbox', () => {
     await change({ kind: 'task.complete', contactId: open.contactId, taskId: open.id });
     await eventually(
       async () => {
-        const row = await dataSource
+        const row = await stack.dataSource
           .getRepository(Task)
           .findOneBy({ locationId: LOCATION, id: open.id });
 
@@ -343,7 +224,7 @@ describe('sync worker against the GHL sandbox', () => {
       15_000,
       'the completed task',
     );
-    await queues[QueueName.ContactSync].add(JobName.SyncContact, {
+    await stack.queues[QueueName.ContactSync].add(JobName.SyncContact, {
       locationId: LOCATION,
       contactId: open.contactId,
       cause: 'manual',
@@ -351,22 +232,22 @@ describe('sync worker against the GHL sandbox', () => {
     await eventually(
       async () =>
         (
-          await queues[QueueName.ContactSync].getJobCounts(
+          await stack.queues[QueueName.ContactSync].getJobCounts(
             'waiting',
             'active',
             'delayed',
             'prioritized',
           )
         ).waiting === 0 &&
-        (await queues[QueueName.ContactSync].getActiveCount()) === 0 &&
-        (await queues[QueueName.ContactSync].getDelayedCount()) === 0
+        (await stack.queues[QueueName.ContactSync].getActiveCount()) === 0 &&
+        (await stack.queues[QueueName.ContactSync].getDelayedCount()) === 0
           ? true
           : undefined,
       15_000,
       'the replayed contact sync',
     );
 
-    const jobs = await queues[QueueName.Notifications].getJobs([
+    const jobs = await stack.queues[QueueName.Notifications].getJobs([
       'waiting',
       'prioritized',
       'delayed',
@@ -388,27 +269,24 @@ describe('sync worker against the GHL sandbox', () => {
   it('fetches again after the running job when an event arrives while it runs', async () => {
     const target = (await exportSandbox()).contacts[2];
     const runsBefore = await contactRuns(target.id);
-    await fetch(`${sandbox.url}/_sandbox/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ latencyMs: 400 }),
-    });
+    await stack.sandbox.faults({ latencyMs: 400 });
     await change({ kind: 'contact.update', contactId: target.id, fields: { lastName: 'First' } });
     await eventually(
-      async () => ((await queues[QueueName.ContactSync].getActiveCount()) > 0 ? true : undefined),
+      async () =>
+        (await stack.queues[QueueName.ContactSync].getActiveCount()) > 0 ? true : undefined,
       10_000,
       'the first contact sync to start',
     );
 
     await change({ kind: 'contact.update', contactId: target.id, fields: { lastName: 'Second' } });
-    await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
+    await stack.sandbox.faults(null);
 
     await eventually(
       async () => ((await contactRuns(target.id)) >= runsBefore + 2 ? true : undefined),
       20_000,
       'a second fetch after the running one',
     );
-    const stored = await dataSource
+    const stored = await stack.dataSource
       .getRepository(Contact)
       .findOneByOrFail({ locationId: LOCATION, id: target.id });
     expect(stored.lastName).toBe('Second');
@@ -417,7 +295,7 @@ describe('sync worker against the GHL sandbox', () => {
   it('puts off the jobs of a location whose token needs re-auth, asking only once', async () => {
     const [first, second] = (await exportSandbox(REAUTH)).contacts;
     const putOff = async (contactId: string) => {
-      const job = await queues[QueueName.ContactSync].add(JobName.SyncContact, {
+      const job = await stack.queues[QueueName.ContactSync].add(JobName.SyncContact, {
         locationId: REAUTH,
         contactId,
         cause: 'manual',
@@ -430,19 +308,19 @@ describe('sync worker against the GHL sandbox', () => {
       );
     };
     await putOff(first.id);
-    const asked = tokenEndpoint.requests(REAUTH);
+    const asked = stack.tokens.requests(REAUTH);
 
     const later = await putOff(second.id);
 
     expect(asked).toBe(1);
-    expect(tokenEndpoint.requests(REAUTH)).toBe(asked);
+    expect(stack.tokens.requests(REAUTH)).toBe(asked);
     expect(later.attemptsMade).toBe(0);
-    expect(await dataSource.getRepository(ParkedJob).countBy({ locationId: REAUTH })).toBe(0);
+    expect(await stack.dataSource.getRepository(ParkedJob).countBy({ locationId: REAUTH })).toBe(0);
   });
 
   it('parks a job GHL refuses for good, alerts an admin, and replays it on request', async () => {
     const contact = (await exportSandbox(REFUSED)).contacts[0];
-    await queues[QueueName.ContactSync].add(JobName.SyncContact, {
+    await stack.queues[QueueName.ContactSync].add(JobName.SyncContact, {
       locationId: REFUSED,
       contactId: contact.id,
       cause: 'manual',
@@ -450,7 +328,8 @@ describe('sync worker against the GHL sandbox', () => {
 
     const parked = await eventually(
       async () =>
-        (await dataSource.getRepository(ParkedJob).findOneBy({ locationId: REFUSED })) ?? undefined,
+        (await stack.dataSource.getRepository(ParkedJob).findOneBy({ locationId: REFUSED })) ??
+        undefined,
       15_000,
       'the parked job',
     );
@@ -459,25 +338,25 @@ describe('sync worker against the GHL sandbox', () => {
       jobName: JobName.SyncContact,
     });
     expect(parked.failedReason).toMatch(/401/);
-    const alerts = await queues[QueueName.Notifications].getJobs(['waiting', 'prioritized']);
+    const alerts = await stack.queues[QueueName.Notifications].getJobs(['waiting', 'prioritized']);
     expect(
       alerts.filter((job) => job.name === JobName.AdminAlert && job.data.locationId === REFUSED),
     ).toEqual([expect.objectContaining({ data: expect.objectContaining({ kind: 'job-parked' }) })]);
 
-    const refused = await fetch(`${workerUrl}/admin/parked-jobs/${parked.id}/replay`, {
+    const refused = await fetch(`${stack.url}/admin/parked-jobs/${parked.id}/replay`, {
       method: 'POST',
     });
     expect(refused.status).toBe(401);
 
     refusedToken.delete(REFUSED);
-    const replay = await fetch(`${workerUrl}/admin/parked-jobs/${parked.id}/replay`, {
+    const replay = await fetch(`${stack.url}/admin/parked-jobs/${parked.id}/replay`, {
       method: 'POST',
       headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
     });
     expect(replay.status).toBe(202);
     const synced = await eventually(
       async () =>
-        (await dataSource
+        (await stack.dataSource
           .getRepository(Contact)
           .findOneBy({ locationId: REFUSED, id: contact.id })) ?? undefined,
       15_000,
@@ -496,16 +375,17 @@ describe('sync worker against the GHL sandbox', () => {
       .find((contact) => live.has(contact.id) && hasChildren(contact)) as GhlRecord;
     const syncRun = async (jobId: string) => {
       const job = { locationId: LOCATION, contactId: target.id, cause: 'manual' };
-      await queues[QueueName.ContactSync].add(JobName.SyncContact, job, { jobId });
+      await stack.queues[QueueName.ContactSync].add(JobName.SyncContact, job, { jobId });
 
       return eventually(
-        async () => (await dataSource.getRepository(SyncRun).findOneBy({ jobId })) ?? undefined,
+        async () =>
+          (await stack.dataSource.getRepository(SyncRun).findOneBy({ jobId })) ?? undefined,
         15_000,
         'the contact sync',
       );
     };
     const timeline = () =>
-      dataSource
+      stack.dataSource
         .getRepository(ContactActivity)
         .countBy({ locationId: LOCATION, contactId: target.id });
     await syncRun(`replay-first-${target.id}`);
@@ -514,7 +394,7 @@ describe('sync worker against the GHL sandbox', () => {
     const replay = await syncRun(`replay-again-${target.id}`);
 
     const event = await eventually(
-      async () => events.find((candidate) => candidate.syncRunId === replay.id),
+      async () => events().find((candidate) => candidate.syncRunId === replay.id),
       10_000,
       'the replay event',
     );
@@ -530,9 +410,9 @@ describe('sync worker against the GHL sandbox', () => {
       ghl.tasks.some((task) => task.contactId === contact.id && task.completed),
     ) as GhlRecord;
     expect(target).toBeDefined();
-    const records = app.get(RecordWriter);
-    const outcome = await withFaults({ latencyMs: 300 }, async () => {
-      const sync = app
+    const records = stack.app.get(RecordWriter);
+    const outcome = await stack.sandbox.withFaults({ latencyMs: 300 }, async () => {
+      const sync = stack.app
         .get(ContactSyncService)
         .sync({ locationId: UNSYNCED, contactId: target.id, cause: 'manual' }, { timeZone: null });
       // The ContactDelete webhook is processed while GHL's answer is on its way.
@@ -543,20 +423,20 @@ describe('sync worker against the GHL sandbox', () => {
       return sync;
     });
 
-    const [contact] = await dataSource.query(
+    const [contact] = await stack.dataSource.query(
       `SELECT deleted_at, children_version_at FROM contacts WHERE location_id = $1 AND id = $2`,
       [UNSYNCED, target.id],
     );
     const liveChildren = await Promise.all(
       ['contact_tasks', 'contact_notes', 'contact_appointments'].map((table) =>
-        dataSource.query(
+        stack.dataSource.query(
           `SELECT id FROM ${table} WHERE location_id = $1 AND contact_id = $2
            AND deleted_at IS NULL`,
           [UNSYNCED, target.id],
         ),
       ),
     );
-    const notices = await queues[QueueName.Notifications].getJobs(['waiting', 'prioritized']);
+    const notices = await stack.queues[QueueName.Notifications].getJobs(['waiting', 'prioritized']);
     expect(liveChildren.flat()).toEqual([]);
     expect(contact.deleted_at).not.toBeNull();
     expect(contact.children_version_at).toBeNull();
@@ -573,12 +453,12 @@ describe('sync worker against the GHL sandbox', () => {
     const jobId = `failing-${target.id}`;
     const job = { locationId: LOCATION, contactId: target.id, cause: 'manual' as const };
 
-    const failed = withFaults({ errorRate: 1 }, () =>
-      app.get(ContactSyncService).sync(job, { jobId, timeZone: null }),
+    const failed = stack.sandbox.withFaults({ errorRate: 1 }, () =>
+      stack.app.get(ContactSyncService).sync(job, { jobId, timeZone: null }),
     );
 
     await expect(failed).rejects.toThrow(/500/);
-    const run = await dataSource.getRepository(SyncRun).findOneByOrFail({ jobId });
+    const run = await stack.dataSource.getRepository(SyncRun).findOneByOrFail({ jobId });
     expect(run).toMatchObject({
       scope: 'contact',
       contactId: target.id,
@@ -599,12 +479,12 @@ describe('sync worker against the GHL sandbox', () => {
     const jobId = `dated-${target.id}`;
     const job = { locationId: LOCATION, contactId: target.id, cause: 'manual' as const };
 
-    await withFaults({ latencyMs: 300 }, () =>
-      app.get(ContactSyncService).sync(job, { jobId, timeZone: null }),
+    await stack.sandbox.withFaults({ latencyMs: 300 }, () =>
+      stack.app.get(ContactSyncService).sync(job, { jobId, timeZone: null }),
     );
 
-    const run = await dataSource.getRepository(SyncRun).findOneByOrFail({ jobId });
-    const versions: { version: Date }[] = await dataSource.query(
+    const run = await stack.dataSource.getRepository(SyncRun).findOneByOrFail({ jobId });
+    const versions: { version: Date }[] = await stack.dataSource.query(
       `SELECT source_version_at AS version FROM contact_tasks
        WHERE location_id = $1 AND contact_id = $2 AND deleted_at IS NULL
        UNION ALL
