@@ -1,11 +1,10 @@
 import { DataSource } from 'typeorm';
 
-import { dataSourceOptions } from '@sm/entities';
 import { GhlApiError } from '@sm/ghl-client';
 import type { LocationApi } from '@sm/ghl-client';
-import { createTestDatabase, TestDatabase } from '@sm/testing';
 
 import { CustomFieldKeys } from '../src/custom-fields/custom-field-keys.service';
+import { useScratchDatabase } from './support/scratch-database';
 
 /**
  * GHL's custom-field definitions for one location, as `CustomFieldKeys` reads them, counting the
@@ -27,17 +26,11 @@ function definitionsFromGhl(locationId: string, answer: () => Promise<unknown>) 
 }
 
 describe('custom field keys: how often GHL is asked for the definitions', () => {
-  let database: TestDatabase;
+  const scratch = useScratchDatabase();
   let dataSource: DataSource;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
+  beforeAll(() => {
+    dataSource = scratch.dataSource;
   });
 
   it('once per id never looked for, not again a minute for ids GHL does not list', async () => {

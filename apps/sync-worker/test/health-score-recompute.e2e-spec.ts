@@ -1,9 +1,10 @@
 import { DataSource } from 'typeorm';
 
-import { dataSourceOptions, HealthScoreFactor } from '@sm/entities';
-import { createTestDatabase, eventually, TestDatabase } from '@sm/testing';
+import { HealthScoreFactor } from '@sm/entities';
+import { eventually } from '@sm/testing';
 
 import { HealthScoreService } from '../src/health-score/health-score.service';
+import { useScratchDatabase } from './support/scratch-database';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -23,19 +24,13 @@ interface CurrentRow {
 }
 
 describe('HealthScoreService rescoring many contacts', () => {
-  let database: TestDatabase;
+  const scratch = useScratchDatabase();
   let dataSource: DataSource;
   let scores: HealthScoreService;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
+  beforeAll(() => {
+    dataSource = scratch.dataSource;
     scores = new HealthScoreService(dataSource);
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
   });
 
   /** Contacts as the sync engine leaves them: every other one has an email, every third is warm. */

@@ -1,15 +1,10 @@
-import { DataSource } from 'typeorm';
-
-import { dataSourceOptions } from '@sm/entities';
-import { createTestDatabase, TestDatabase } from '@sm/testing';
-
 import { localDate, NightlyGuard } from '../src/location-sync/nightly-guard.service';
+import { useScratchDatabase } from './support/scratch-database';
 
 /** The nightly claim, as the location-sync processor makes it for a scheduled run. */
 describe('NightlyGuard', () => {
   const LOCATION = 'SMnightlyGuard000001';
-  let database: TestDatabase;
-  let dataSource: DataSource;
+  const scratch = useScratchDatabase();
   let guard: NightlyGuard;
 
   const claimAt = (instant: string, timeZone: string, jobId: string) =>
@@ -20,18 +15,11 @@ describe('NightlyGuard', () => {
       jobId,
     });
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    guard = new NightlyGuard(dataSource);
+  beforeAll(() => {
+    guard = new NightlyGuard(scratch.dataSource);
   });
 
-  beforeEach(() => dataSource.query('DELETE FROM nightly_sync_dates'));
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
+  beforeEach(() => scratch.dataSource.query('DELETE FROM nightly_sync_dates'));
 
   it('runs one job per local date: a second firing skips, the first job’s retry runs', async () => {
     expect(await claimAt('2026-12-05T00:00:00Z', 'UTC', 'repeat:a')).toBe(true);
