@@ -1,22 +1,9 @@
-import { ConnectionOptions, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
-import { Connection, ConnectionStatus, dataSourceOptions, SyncRun } from '@sm/entities';
+import { DEFAULT_JOB_OPTIONS, JobName, QueueName, SyncLocationJob } from '@sm/queues';
+import { SYNC_COMPLETED, SyncCompletedEvent } from '@sm/sync-events';
 import {
-  DEFAULT_JOB_OPTIONS,
-  JobName,
-  QueueName,
-  redisOptionsFromUrl,
-  SyncLocationJob,
-} from '@sm/queues';
-import {
-  createSyncCompletedConsumer,
-  SYNC_COMPLETED,
-  SyncCompletedConsumer,
-  SyncCompletedEvent,
-} from '@sm/sync-events';
-import {
-  createTestDatabase,
   deleteQueueKeys,
   eventually,
   freePort,
@@ -27,18 +14,23 @@ import {
   uniqueQueuePrefix,
 } from '@sm/testing';
 
-import { expectRecordsEqualSandbox, SandboxExport } from '../support/ghl-records';
+import { FULL_SCOPES, GhlStandIn, startGhlStandIn } from '../support/ghl-stand-in';
 import {
-  Listening,
-  sandboxAccessToken,
-  startSandbox,
-  startTokenEndpoint,
-} from '../sandbox-harness';
+  eventuallyRecordsEqualSandbox,
+  expectRecordsEqualSandbox,
+  SandboxExport,
+} from '../support/ghl-records';
+import { connectLocations } from '../support/connections';
+import { SandboxControls, SandboxFaults } from '../support/sandbox-controls';
+import { createScratchDatabase, ScratchDatabase } from '../support/scratch-database';
+import { recordSyncCompleted, SyncCompletedRecorder } from '../support/sync-completed-recorder';
+import { eventuallySucceededRun } from '../support/sync-runs';
+import { openQueues } from '../support/test-queues';
+import { workerEnv } from '../support/worker-env';
 
+export { FULL_SCOPES };
 export const SERVICE_TOKEN = 'crash-service-token-0123456789abcdef';
 export const CONSUMERS = ['alpha', 'beta'];
-export const FULL_SCOPES =
-  'contacts.readonly locations.readonly locations/tasks.readonly locations/customFields.readonly';
 
 export interface CrashSetup {
   locationId: string;
@@ -55,15 +47,14 @@ export interface CrashSetup {
  * `sync-completed` recording every event they get.
  */
 export class CrashHarness {
-  database!: TestDatabase;
-  dataSource!: DataSource;
-  sandbox!: { url: string; process: ServiceProcess };
+  database!: ScratchDatabase;
+  sandbox!: SandboxControls;
   worker: ServiceProcess | undefined;
   workerUrl = '';
   readonly prefix = uniqueQueuePrefix('crash');
   readonly received = new Map<string, Map<string, SyncCompletedEvent>>();
-  private tokens!: Listening;
-  private consumers: SyncCompletedConsumer[] = [];
+  private ghl!: GhlStandIn;
+  private consumers: SyncCompletedRecorder[] = [];
   private queue: Queue | undefined;
   private workerPort = 0;
 
@@ -73,20 +64,22 @@ export class CrashHarness {
     return this.setup.redisUrl ?? TEST_REDIS_URL;
   }
 
+  get dataSource(): DataSource {
+    return this.database.dataSource;
+  }
+
   async start(): Promise<this> {
-    this.database = this.setup.database ?? (await createTestDatabase());
-    this.dataSource = await new DataSource({
-      ...dataSourceOptions(this.database.url),
+    this.database = await createScratchDatabase({
+      database: this.setup.database,
       extra: { connectionTimeoutMillis: 2_000 },
-    }).initialize();
-    this.sandbox = await startSandbox({ [this.setup.locationId]: this.setup.contacts });
-    const token = sandboxAccessToken(this.sandbox.url, this.setup.locationId, FULL_SCOPES);
-    this.tokens = await startTokenEndpoint({ serviceToken: SERVICE_TOKEN, token: () => token });
-    await this.dataSource.getRepository(Connection).save({
-      locationId: this.setup.locationId,
-      status: ConnectionStatus.Active,
-      scopes: FULL_SCOPES.split(' '),
     });
+    this.ghl = await startGhlStandIn({
+      locations: { [this.setup.locationId]: this.setup.contacts },
+      serviceToken: SERVICE_TOKEN,
+      scopes: FULL_SCOPES,
+    });
+    this.sandbox = this.ghl.sandbox;
+    await connectLocations(this.dataSource, [this.setup.locationId], FULL_SCOPES.split(' '));
     this.startConsumers();
 
     return this;
@@ -94,17 +87,10 @@ export class CrashHarness {
 
   startConsumers(): void {
     for (const consumer of CONSUMERS) {
-      const seen = this.received.get(consumer) ?? new Map<string, SyncCompletedEvent>();
-      this.received.set(consumer, seen);
+      const byId = this.received.get(consumer) ?? new Map<string, SyncCompletedEvent>();
+      this.received.set(consumer, byId);
       this.consumers.push(
-        createSyncCompletedConsumer({
-          consumer,
-          redisUrl: this.redisUrl,
-          prefix: this.prefix,
-          handle: async (event) => {
-            seen.set(event.eventId, event);
-          },
-        }),
+        recordSyncCompleted(consumer, { prefix: this.prefix, redisUrl: this.redisUrl, byId }),
       );
     }
   }
@@ -112,18 +98,19 @@ export class CrashHarness {
   async startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
     this.workerPort ||= await freePort();
     this.workerUrl = `http://127.0.0.1:${this.workerPort}`;
+    const setup = {
+      databaseUrl: this.database.url,
+      queuePrefix: this.prefix,
+      serviceToken: SERVICE_TOKEN,
+      redisUrl: this.redisUrl,
+      ghlUrl: this.sandbox.url,
+      authUrl: this.ghl.tokens.url,
+      port: this.workerPort,
+    };
     this.worker = await startServiceProcess({
       entry: 'apps/sync-worker/src/main.ts',
-      env: {
-        DATABASE_URL: this.database.url,
-        REDIS_URL: this.redisUrl,
-        QUEUE_PREFIX: this.prefix,
-        HOST: '127.0.0.1',
-        PORT: String(this.workerPort),
+      env: workerEnv(setup, {
         LOG_LEVEL: 'warn',
-        GHL_API_BASE_URL: this.sandbox.url,
-        AUTH_SERVICE_URL: this.tokens.url,
-        SERVICE_TOKEN,
         SYNC_COMPLETED_CONSUMERS: CONSUMERS.join(','),
         CONTACT_SYNC_COALESCE_MS: '200',
         OUTBOX_POLL_MS: '200',
@@ -132,29 +119,25 @@ export class CrashHarness {
         WORKER_STALLED_CHECK_MS: '2000',
         GHL_BURST_LIMIT: '1000000',
         ...env,
-      },
-      readyUrl: `http://127.0.0.1:${this.workerPort}/health/live`,
+      }),
+      readyUrl: `${this.workerUrl}/health/live`,
       timeoutMs: 60_000,
     });
 
     return this.worker;
   }
 
-  async faults(knobs: Record<string, unknown> | null): Promise<void> {
-    await fetch(`${this.sandbox.url}/_sandbox/faults`, {
-      method: knobs ? 'POST' : 'DELETE',
-      headers: { 'content-type': 'application/json' },
-      body: knobs ? JSON.stringify(knobs) : undefined,
-    });
+  faults(faults: SandboxFaults | null): Promise<void> {
+    return this.sandbox.faults(faults);
   }
 
   /** The location-sync queue of this harness' prefix (closed by `stop`). */
   locationSyncQueue(): Queue {
-    this.queue ??= new Queue(QueueName.LocationSync, {
-      connection: redisOptionsFromUrl(this.redisUrl) as ConnectionOptions,
+    this.queue ??= openQueues([QueueName.LocationSync], {
       prefix: this.prefix,
+      redisUrl: this.redisUrl,
       defaultJobOptions: DEFAULT_JOB_OPTIONS,
-    });
+    })[QueueName.LocationSync];
 
     return this.queue;
   }
@@ -186,22 +169,18 @@ export class CrashHarness {
     );
   }
 
-  async waitForSucceededRun(timeoutMs = 45_000): Promise<SyncRun> {
-    return eventually(
-      async () =>
-        (await this.dataSource
-          .getRepository(SyncRun)
-          .findOneBy({ scope: 'location', status: 'succeeded' })
-          .catch(() => null)) ?? undefined,
+  waitForSucceededRun(timeoutMs = 45_000) {
+    return eventuallySucceededRun(
+      this.dataSource,
+      { scope: 'location' },
       timeoutMs,
       'a succeeded location sync',
+      { tolerateQueryErrors: true },
     );
   }
 
-  async exportSandbox(): Promise<SandboxExport> {
-    const response = await fetch(`${this.sandbox.url}/_sandbox/export/${this.setup.locationId}`);
-
-    return response.json() as Promise<SandboxExport>;
+  exportSandbox(): Promise<SandboxExport> {
+    return this.sandbox.export(this.setup.locationId);
   }
 
   expectRecordsEqualSandbox(ghl: SandboxExport): Promise<void> {
@@ -211,19 +190,9 @@ export class CrashHarness {
   /** Waits until Postgres equals the sandbox (work may still be queued), then asserts it. */
   async eventuallyEqualSandbox(timeoutMs: number): Promise<void> {
     const ghl = await this.exportSandbox();
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        await this.expectRecordsEqualSandbox(ghl);
 
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
+    await eventuallyRecordsEqualSandbox(this.dataSource, this.setup.locationId, ghl, timeoutMs);
   }
-
   /** Every sync-completed event was published, and every consumer got every one of them. */
   async expectEveryConsumerHasEveryEvent(timeoutMs = 20_000): Promise<number> {
     const missing = async () => {
@@ -259,11 +228,10 @@ export class CrashHarness {
       await this.worker?.stop('SIGKILL');
     }
     await Promise.allSettled(this.consumers.map((consumer) => consumer.close()));
+    // Its keys go with the prefix's below.
     await this.queue?.close();
-    await this.tokens?.close();
-    await this.sandbox?.process.stop();
-    await this.dataSource?.destroy().catch(() => undefined);
-    if (!this.setup.database) await this.database?.drop();
+    await this.ghl?.stop();
+    await this.database?.drop();
     await deleteQueueKeys(this.redisUrl, this.prefix);
   }
 }

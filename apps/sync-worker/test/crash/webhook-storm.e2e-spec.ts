@@ -80,11 +80,7 @@ describe('crash: a storm of 2,000 webhooks, duplicated and out of order', () => 
     });
     const collectorPort = await freePort();
     await new Promise<void>((resolve) => collector.listen(collectorPort, '127.0.0.1', resolve));
-    await fetch(`${harness.sandbox.url}/_sandbox/webhook-target`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ url: `http://127.0.0.1:${collectorPort}/webhooks` }),
-    });
+    await harness.sandbox.webhookTarget(`http://127.0.0.1:${collectorPort}/webhooks`);
   }, 120_000);
 
   afterAll(async () => {
@@ -98,15 +94,9 @@ describe('crash: a storm of 2,000 webhooks, duplicated and out of order', () => 
     await harness.startFullSync();
     await harness.waitForSucceededRun(60_000);
     for (let change = 0; captured.length < DELIVERIES / 4; change++) {
-      const response = await fetch(
-        `${harness.sandbox.url}/_sandbox/locations/${harness.setup.locationId}/changes`,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ kind: KINDS[change % KINDS.length] }),
-        },
-      );
-      expect(response.status).toBeLessThan(300);
+      await harness.sandbox.change(harness.setup.locationId, {
+        kind: KINDS[change % KINDS.length],
+      });
     }
     const storm = shuffled(
       Array.from({ length: DELIVERIES }, (_, index) => captured[index % captured.length]),
