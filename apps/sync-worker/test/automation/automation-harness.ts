@@ -1,24 +1,14 @@
 import { INestApplication } from '@nestjs/common';
-import { ConnectionOptions, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
-import { loadConfig } from '@sm/config';
-import {
-  Appointment,
-  Connection,
-  ConnectionStatus,
-  Contact,
-  dataSourceOptions,
-  Task,
-} from '@sm/entities';
-import { JobName, QueueName, redisOptionsFromUrl, syncCompletedQueue } from '@sm/queues';
-import { listeningPort, startService } from '@sm/platform';
+import { Appointment, Contact, Task } from '@sm/entities';
+import { JobName, QueueName, syncCompletedQueue } from '@sm/queues';
 import { buildSyncCompletedEvent, SyncCompletedEvent } from '@sm/sync-events';
-import { createTestDatabase, TEST_REDIS_URL, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
 
-import { AppModule } from '../../src/app.module';
 import { AUTOMATION_CONSUMER } from '../../src/automation/automation.config';
-import { syncWorkerEnv } from '../../src/config/sync-worker.config';
+import { connectLocations } from '../support/connections';
+import { SyncWorkerStack } from '../support/sync-worker-stack';
 
 export const SERVICE_TOKEN = 'automation-e2e-service-token-0123456789abcdef';
 
@@ -34,48 +24,25 @@ export interface AutomationHarness {
 export async function startAutomationHarness(
   env: Record<string, string> = {},
 ): Promise<AutomationHarness> {
-  const database: TestDatabase = await createTestDatabase();
-  const prefix = uniqueQueuePrefix('auto');
-  const dataSource = new DataSource({ ...dataSourceOptions(database.url) });
-  await dataSource.initialize();
-
-  const config = loadConfig(syncWorkerEnv, {
-    DATABASE_URL: database.url,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    // Nothing here calls GHL or the auth service: loopback ports that refuse.
-    GHL_API_BASE_URL: 'http://127.0.0.1:9',
-    AUTH_SERVICE_URL: 'http://127.0.0.1:9',
-    SERVICE_TOKEN,
-    AUTOMATION_SETTINGS_TTL_MS: '0',
-    ...env,
-  });
-  const app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
-  const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
-  const queue = (name: string) => new Queue(name, { connection, prefix });
-  const queues = {
-    events: queue(syncCompletedQueue(AUTOMATION_CONSUMER)),
-    automation: queue(QueueName.Automation),
-    notifications: queue(QueueName.Notifications),
-  };
+  const eventsQueue = syncCompletedQueue(AUTOMATION_CONSUMER);
+  // Nothing here calls GHL or the auth service: the stack leaves both unreachable.
+  const stack = await new SyncWorkerStack({
+    name: 'auto',
+    serviceToken: SERVICE_TOKEN,
+    queues: [eventsQueue, QueueName.Automation, QueueName.Notifications],
+    env: { LOG_LEVEL: 'warn', AUTOMATION_SETTINGS_TTL_MS: '0', ...env },
+  }).start();
 
   return {
-    app,
-    url: `http://127.0.0.1:${listeningPort(app)}`,
-    dataSource,
-    queues,
-    close: async () => {
-      await app.close();
-      for (const q of Object.values(queues)) {
-        await q.obliterate({ force: true }).catch(() => undefined);
-        await q.close();
-      }
-      await dataSource.destroy();
-      await database.drop();
+    app: stack.app,
+    url: stack.url,
+    dataSource: stack.dataSource,
+    queues: {
+      events: stack.queues[eventsQueue],
+      automation: stack.queues[QueueName.Automation],
+      notifications: stack.queues[QueueName.Notifications],
     },
+    close: () => stack.stop(),
   };
 }
 
@@ -124,9 +91,7 @@ export async function enableRule(
 }
 
 export async function connect(harness: AutomationHarness, locationId: string, scopes: string[]) {
-  await harness.dataSource
-    .getRepository(Connection)
-    .save({ locationId, status: ConnectionStatus.Active, scopes });
+  await connectLocations(harness.dataSource, [locationId], scopes);
 }
 
 const versions = () => ({ sourceVersionAt: new Date(), syncedAt: new Date() });

@@ -1,12 +1,4 @@
-import type { ServiceProcess } from '@sm/testing';
-
-import {
-  Listening,
-  sandboxAccessToken,
-  startSandbox,
-  startTokenEndpoint,
-} from '../sandbox-harness';
-
+import { GhlStandIn, startGhlStandIn } from '../support/ghl-stand-in';
 import {
   AutomationHarness,
   connect,
@@ -21,10 +13,8 @@ import {
 const LOCATION = 'AutoE2eGhlWriter001';
 const TITLE = 'Follow up with new lead Grace Hopper';
 
-/** A sandbox token that may write contacts, from its real OAuth flow. */
-function writeToken(sandboxUrl: string): Promise<string> {
-  return sandboxAccessToken(sandboxUrl, LOCATION, 'contacts.readonly contacts.write');
-}
+/** The connection's scopes: it may write contacts. */
+const WRITE_SCOPES = 'contacts.readonly contacts.write';
 
 /** The parts of the sandbox's answers this test reads. */
 interface GhlAnswer {
@@ -33,13 +23,12 @@ interface GhlAnswer {
 }
 
 describe('follow-ups in GHL (the connection may write contacts)', () => {
-  let sandbox: { url: string; process: ServiceProcess };
-  let tokenEndpoint: Listening;
+  let standIn: GhlStandIn;
   let harness: AutomationHarness;
   let token: string;
 
   const ghl = async (path: string): Promise<GhlAnswer> => {
-    const response = await fetch(new URL(path, sandbox.url), {
+    const response = await fetch(new URL(path, standIn.sandbox.url), {
       headers: { authorization: `Bearer ${token}`, version: '2021-07-28' },
     });
 
@@ -47,24 +36,24 @@ describe('follow-ups in GHL (the connection may write contacts)', () => {
   };
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ [LOCATION]: 2 });
-    token = await writeToken(sandbox.url);
-    tokenEndpoint = await startTokenEndpoint({
+    standIn = await startGhlStandIn({
+      locations: { [LOCATION]: 2 },
       serviceToken: SERVICE_TOKEN,
-      token: async () => token,
+      scopes: WRITE_SCOPES,
     });
+    // A sandbox token from its real OAuth flow, the one the worker is handed too.
+    token = await standIn.token(LOCATION);
     harness = await startAutomationHarness({
-      GHL_API_BASE_URL: sandbox.url,
-      AUTH_SERVICE_URL: tokenEndpoint.url,
+      GHL_API_BASE_URL: standIn.sandbox.url,
+      AUTH_SERVICE_URL: standIn.tokens.url,
     });
-    await connect(harness, LOCATION, ['contacts.readonly', 'contacts.write']);
+    await connect(harness, LOCATION, WRITE_SCOPES.split(' '));
     expect((await enableRule(harness, LOCATION, 'new-lead-follow-up')).status).toBe(200);
   }, 90_000);
 
   afterAll(async () => {
     await harness?.close();
-    await tokenEndpoint?.close();
-    await sandbox?.process.stop();
+    await standIn?.stop();
   });
 
   it('creates one task with POST /contacts/:contactId/tasks under duplicate events', async () => {

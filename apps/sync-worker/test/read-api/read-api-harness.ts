@@ -3,17 +3,12 @@ import { createServer, Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { loadConfig } from '@sm/config';
-import { dataSourceOptions } from '@sm/entities';
 import type { GhlContact } from '@sm/ghl-client';
-import { listeningPort, startService } from '@sm/platform';
-import { createTestDatabase, TEST_REDIS_URL, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
 
-import { AppModule } from '../../src/app.module';
-import { syncWorkerEnv } from '../../src/config/sync-worker.config';
 import { RecordWriter } from '../../src/records/record-writer.service';
 import type { RecordRow } from '../../src/records/record-mappers';
 import type { ChildKind } from '../../src/records/record-tables';
+import { SyncWorkerStack } from '../support/sync-worker-stack';
 
 export const SERVICE_TOKEN = 'read-api-e2e-service-token-0123456789';
 
@@ -79,28 +74,19 @@ export interface ReadApiStack {
 
 /** The sync worker in-process, on a scratch database and queue prefix, with read API keys. */
 export async function startReadApiStack(keys: ApiKeySpec[]): Promise<ReadApiStack> {
-  const database: TestDatabase = await createTestDatabase();
   const ghl = await startFakeGhl();
-  const config = loadConfig(syncWorkerEnv, {
-    DATABASE_URL: database.url,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: uniqueQueuePrefix('read-api'),
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: process.env.READ_API_TEST_LOG ?? 'silent',
-    GHL_API_BASE_URL: ghl.url,
-    SERVICE_TOKEN,
-    OUTBOX_POLL_MS: '50',
-    READ_API_KEYS: JSON.stringify(keys),
-  });
-  const app = await startService(
-    AppModule.forRoot(config, {
-      tokenProvider: { getAccessToken: async () => 'fake-ghl-access-token' },
-    }),
-    { host: '127.0.0.1', port: 0 },
-  );
-  const url = `http://127.0.0.1:${listeningPort(app)}`;
-  const dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
+  const stack = await new SyncWorkerStack({
+    name: 'read-api',
+    serviceToken: SERVICE_TOKEN,
+    ghlUrl: ghl.url,
+    env: {
+      LOG_LEVEL: process.env.READ_API_TEST_LOG ?? 'silent',
+      OUTBOX_POLL_MS: '50',
+      READ_API_KEYS: JSON.stringify(keys),
+    },
+    overrides: { tokenProvider: { getAccessToken: async () => 'fake-ghl-access-token' } },
+  }).start();
+  const { app, url, dataSource } = stack;
   const writer = app.get(RecordWriter);
   const answer = async (response: Response) => ({
     status: response.status,
@@ -132,10 +118,8 @@ export async function startReadApiStack(keys: ApiKeySpec[]): Promise<ReadApiStac
         }),
       ),
     stop: async () => {
-      await app.close();
-      await dataSource.destroy();
+      await stack.stop();
       await ghl.close();
-      await database.drop();
     },
   };
 }
