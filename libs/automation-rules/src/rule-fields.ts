@@ -22,6 +22,7 @@ export const RULE_FIELDS: Record<FactSubject, { fields: string[]; keyed: string[
       'lastName',
       'email',
       'phone',
+      'phoneExtension',
       'companyName',
       'source',
       'type',
