@@ -1,52 +1,31 @@
-import { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Connection } from '@sm/entities';
+import { eventually } from '@sm/testing';
 
-import { loadConfig } from '@sm/config';
-import { Connection, ConnectionStatus, dataSourceOptions } from '@sm/entities';
-import { startService } from '@sm/platform';
-import {
-  createTestDatabase,
-  eventually,
-  ServiceProcess,
-  TEST_REDIS_URL,
-  TestDatabase,
-  uniqueQueuePrefix,
-} from '@sm/testing';
-
-import { AppModule } from '../src/app.module';
-import { syncWorkerEnv } from '../src/config/sync-worker.config';
 import { JobEnqueuer } from '../src/jobs/job-enqueuer.service';
-import { FULL_SCOPES } from './crash/crash-harness';
-import { Listening, sandboxAccessToken, startSandbox, startTokenEndpoint } from './sandbox-harness';
+import { FULL_SCOPES } from './support/ghl-stand-in';
+import { useSyncWorkerStack } from './support/sync-worker-stack';
 
 const LOCATION = 'SMphonesAndTimes01';
-const SERVICE_TOKEN = 'phones-and-times-service-token-0123';
 
 /**
  * Phones and appointment times in the shapes GHL may send them, from the sandbox through a
  * contact sync job to the stored rows, the location in America/Denver.
  */
 describe('phones and times as GHL sends them', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-  let sandbox: { url: string; process: ServiceProcess };
-  let tokens: Listening;
-  let app: INestApplication;
+  const stack = useSyncWorkerStack({
+    name: 'phones-times',
+    serviceToken: 'phones-and-times-service-token-0123',
+    ghl: { locations: { [LOCATION]: 2 }, scopes: FULL_SCOPES },
+    connections: { locations: [LOCATION], scopes: FULL_SCOPES.split(' ') },
+    env: { CONTACT_SYNC_COALESCE_MS: '0', TASK_SWEEP_CRON: '0 0 1 1 *' },
+  });
 
-  const change = async (body: Record<string, unknown>): Promise<{ id: string }> => {
-    const response = await fetch(`${sandbox.url}/_sandbox/locations/${LOCATION}/changes`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    expect(response.status).toBe(200);
-
-    return ((await response.json()) as { record: { id: string } }).record;
-  };
+  const change = async (body: Record<string, unknown>) =>
+    (await stack.sandbox.change(LOCATION, body)).record;
   const createContact = (fields: Record<string, unknown>) =>
     change({ kind: 'contact.create', fields });
   const succeededRuns = async (contactId: string): Promise<number> => {
-    const [{ runs }] = await dataSource.query(
+    const [{ runs }] = await stack.dataSource.query(
       `SELECT count(*)::int AS runs FROM sync_runs
        WHERE location_id = $1 AND contact_id = $2 AND status = 'succeeded'`,
       [LOCATION, contactId],
@@ -57,7 +36,9 @@ describe('phones and times as GHL sends them', () => {
   /** Queues a contact sync, as a webhook would, and waits for its run to succeed. */
   const syncContact = async (contactId: string) => {
     const before = await succeededRuns(contactId);
-    await app.get(JobEnqueuer).syncContact({ locationId: LOCATION, contactId, cause: 'manual' });
+    await stack.app
+      .get(JobEnqueuer)
+      .syncContact({ locationId: LOCATION, contactId, cause: 'manual' });
     await eventually(
       async () => ((await succeededRuns(contactId)) > before ? true : undefined),
       20_000,
@@ -65,7 +46,7 @@ describe('phones and times as GHL sends them', () => {
     );
   };
   const storedPhone = async (contactId: string) => {
-    const [row] = await dataSource.query(
+    const [row] = await stack.dataSource.query(
       'SELECT phone, phone_extension FROM contacts WHERE location_id = $1 AND id = $2',
       [LOCATION, contactId],
     );
@@ -74,39 +55,10 @@ describe('phones and times as GHL sends them', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    sandbox = await startSandbox({ [LOCATION]: 2 });
-    const token = sandboxAccessToken(sandbox.url, LOCATION, FULL_SCOPES);
-    tokens = await startTokenEndpoint({ serviceToken: SERVICE_TOKEN, token: () => token });
-    await dataSource.getRepository(Connection).save({
-      locationId: LOCATION,
-      status: ConnectionStatus.Active,
-      scopes: FULL_SCOPES.split(' '),
-      timezone: 'America/Denver',
-    });
-    const config = loadConfig(syncWorkerEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: uniqueQueuePrefix('phones-times'),
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      GHL_API_BASE_URL: sandbox.url,
-      AUTH_SERVICE_URL: tokens.url,
-      SERVICE_TOKEN,
-      CONTACT_SYNC_COALESCE_MS: '0',
-      TASK_SWEEP_CRON: '0 0 1 1 *',
-    });
-    app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
-  }, 60_000);
-
-  afterAll(async () => {
-    await app?.close();
-    await tokens?.close();
-    await sandbox?.process.stop();
-    await dataSource?.destroy();
-    await database?.drop();
+    // The sandbox's locations are in America/Denver, as GHL would tell the auth service.
+    await stack.dataSource
+      .getRepository(Connection)
+      .update({ locationId: LOCATION }, { timezone: 'America/Denver' });
   });
 
   it.each([
@@ -165,7 +117,7 @@ describe('phones and times as GHL sends them', () => {
     await syncContact(contact.id);
 
     const rows: { id: string; start_time: Date | null; end_time: Date | null }[] =
-      await dataSource.query(
+      await stack.dataSource.query(
         `SELECT id, start_time, end_time FROM contact_appointments
          WHERE location_id = $1 AND contact_id = $2`,
         [LOCATION, contact.id],
