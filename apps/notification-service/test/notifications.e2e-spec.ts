@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import type { INestApplication } from '@nestjs/common';
 import { ConnectionOptions, Queue } from 'bullmq';
 import request from 'supertest';
@@ -281,5 +283,33 @@ describe('notification-service', () => {
     ]);
     const stored = await notificationWithKey('admin-alert:job-parked:contact-sync:42:slack');
     expect(stored).toMatchObject({ audience: 'admin', kind: 'job-parked', status: 'delivered' });
+  });
+
+  it('shows an unreadable-token alert with its key id, and refuses one naming a key', async () => {
+    const alert: AdminAlertJob = {
+      kind: 'connection-token-unreadable',
+      locationId: 'loc-ring',
+      keyId: 'k7',
+      dedupeKey: 'connection-token-unreadable:loc-ring:3:key-missing:k7',
+      summary: 'The stored token of location loc-ring (sealed with key k7) opens with no key',
+    };
+    // What a pasted key ring entry looks like: an id and 32 bytes.
+    const aKey = `k7:${randomBytes(32).toString('base64')}`;
+
+    await notifications.add(JobName.AdminAlert, alert);
+    const refused = await notifications.add(JobName.AdminAlert, {
+      ...alert,
+      dedupeKey: `${alert.dedupeKey}:pasted`,
+      keyId: aKey,
+    });
+    await settled();
+
+    const posts = endpoint.postsTo(ADMIN).filter((post) => post.body.text.includes('loc-ring'));
+    expect(posts.map((post) => post.body.text)).toEqual([
+      `[connection-token-unreadable] ${alert.summary}`,
+    ]);
+    expect(JSON.stringify(posts[0].body.blocks)).toContain('*Key id*\\nk7');
+    expect(JSON.stringify(endpoint.received)).not.toContain(aKey);
+    expect(await refused.getState()).toBe('failed');
   });
 });

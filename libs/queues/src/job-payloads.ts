@@ -80,7 +80,11 @@ export interface TaskCompletedJob {
 }
 
 export type AdminAlertKind =
-  'connection-reauth-required' | 'job-parked' | 'notification-failed' | 'ghl-budget-exhausted';
+  | 'connection-reauth-required'
+  | 'connection-token-unreadable'
+  | 'job-parked'
+  | 'notification-failed'
+  | 'ghl-budget-exhausted';
 
 export interface AdminAlertJob {
   kind: AdminAlertKind;
@@ -88,6 +92,11 @@ export interface AdminAlertJob {
   /** What makes this alert unique: the same key is sent once. */
   dedupeKey: string;
   summary: string;
+  /**
+   * `connection-token-unreadable` only: the id of the key (in `TOKEN_ENCRYPTION_KEYS`) the
+   * location's stored token was sealed with. An id, never a key.
+   */
+  keyId?: string;
 }
 
 /**

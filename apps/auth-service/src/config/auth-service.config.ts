@@ -8,7 +8,8 @@ export interface EncryptionKey {
   key: Buffer;
 }
 
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+/** What a key id of the ring may be: letters, digits, `_` and `-`, 32 at most. */
+export const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**
  * `id:base64-32-bytes`, comma-separated, oldest first. The LAST key seals new tokens; every key

@@ -39,4 +39,12 @@ describe('TokenCipher', () => {
     expect(() => cipher.open(parts.join('.'), 'access:loc-1')).toThrow(TokenCipherError);
     expect(() => new TokenCipher([key('k9')]).open(sealed, 'access:loc-1')).toThrow(/k1/);
   });
+
+  it('reads no key id from a value not in the sealed format, such as a token in the clear', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2MtMSJ9.c2lnbmF0dXJl';
+
+    expect(TokenCipher.keyIdOf(jwt)).toBe('');
+    expect(TokenCipher.keyIdOf('v1.k1.a.b')).toBe('');
+    expect(TokenCipher.keyIdOf(new TokenCipher([key('k1')]).seal('at-1', 'access:l'))).toBe('k1');
+  });
 });

@@ -1,13 +1,23 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-import type { EncryptionKey } from '../config/auth-service.config';
+import { type EncryptionKey, KEY_ID } from '../config/auth-service.config';
 
 const FORMAT_VERSION = 'v1';
 const IV_BYTES = 12;
 
+/**
+ * Why a sealed value did not open: not in the sealed format, sealed under a key id the ring
+ * lacks, or sealed under a key id the ring holds with other bytes (or altered since: the two
+ * look alike).
+ */
+export type OpenFailure = 'unknown-format' | 'key-missing' | 'not-authentic';
+
 /** Thrown when a sealed value cannot be opened; says why without quoting the value. */
 export class TokenCipherError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly failure: OpenFailure,
+  ) {
     super(`cannot open sealed token: ${reason}`);
     this.name = 'TokenCipherError';
   }
@@ -52,10 +62,10 @@ export class TokenCipher {
   open(sealed: string, context: string): string {
     const [version, keyId, iv, tag, ciphertext, ...rest] = sealed.split('.');
     if (version !== FORMAT_VERSION || rest.length > 0 || ciphertext === undefined) {
-      throw new TokenCipherError('unknown format');
+      throw new TokenCipherError('unknown format', 'unknown-format');
     }
     const key = this.keys.get(keyId);
-    if (!key) throw new TokenCipherError(`key ${keyId} is not in the key ring`);
+    if (!key) throw new TokenCipherError(`key ${keyId} is not in the key ring`, 'key-missing');
 
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
@@ -67,13 +77,19 @@ export class TokenCipher {
         decipher.final(),
       ]).toString('utf8');
     } catch {
-      throw new TokenCipherError('authentication failed');
+      throw new TokenCipherError('authentication failed', 'not-authentic');
     }
   }
 
-  /** The id of the key that sealed a value, read from its header. */
+  /**
+   * The id of the key that sealed a value, read from its header; empty for a value not in the
+   * sealed format, whose second part may be anything (a token stored in the clear, say).
+   */
   static keyIdOf(sealed: string): string {
-    return sealed.split('.')[1] ?? '';
+    const parts = sealed.split('.');
+    const isSealedFormat = parts[0] === FORMAT_VERSION && parts.length === 5;
+
+    return isSealedFormat && KEY_ID.test(parts[1]) ? parts[1] : '';
   }
 }
 

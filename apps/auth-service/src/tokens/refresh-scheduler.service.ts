@@ -13,6 +13,8 @@ import {
 
 import { AUTH_CONFIG } from '../config/auth-config.token';
 import type { AuthServiceConfig } from '../config/auth-service.config';
+import { KEY_RING_VARIABLE } from './key-ring-check.service';
+import type { StoredTokenUnreadableError } from './token-errors';
 
 /** How long a paused location is retried: exponential from one minute, about 34 hours in all. */
 const PAUSED_RETRY = { attempts: 12, backoff: { type: 'exponential', delay: 60_000 } } as const;
@@ -25,8 +27,8 @@ const FORGET_WHEN_DONE = { removeOnComplete: true, removeOnFail: true } as const
 
 /**
  * The auth service's jobs: the proactive refresh of each connection, the paused-location retry,
- * the first full sync and the re-auth alert. Job ids are stable, so that a job added twice (by
- * two replicas, or by a retried request) exists once.
+ * the first full sync, the re-auth alert and the unreadable-token alert. Job ids are stable, so
+ * that a job added twice (by two replicas, or by a retried request) exists once.
  */
 @Injectable()
 export class RefreshScheduler {
@@ -107,6 +109,52 @@ export class RefreshScheduler {
       },
       { jobId: `reauth-required-${locationId}-${generation}` },
     );
+  }
+
+  /**
+   * One alert per stored row (location and generation), key id and failure: every request for
+   * the row meets the same failure, and a row rewritten (refreshed or reinstalled) that fails
+   * again alerts again.
+   */
+  async alertTokenUnreadable(unreadable: StoredTokenUnreadableError): Promise<void> {
+    const { locationId, keyId } = unreadable;
+    await this.notifications.add(
+      JobName.AdminAlert,
+      {
+        kind: 'connection-token-unreadable',
+        locationId,
+        keyId,
+        dedupeKey: tokenUnreadableAlertKey(unreadable),
+        summary: unreadableSummary(unreadable),
+      },
+      { jobId: tokenUnreadableAlertKey(unreadable).replaceAll(':', '-') },
+    );
+  }
+}
+
+/** What makes an unreadable-token alert unique. Names ids only: never a key or a token. */
+export function tokenUnreadableAlertKey(unreadable: StoredTokenUnreadableError): string {
+  const { locationId, generation, failure, keyId } = unreadable;
+
+  return `connection-token-unreadable:${locationId}:${generation}:${failure}:${keyId}`;
+}
+
+/** What an operator must do, by why the row did not open. Names ids, never a value. */
+function unreadableSummary({ locationId, keyId, failure }: StoredTokenUnreadableError): string {
+  const row =
+    `The stored token of location ${locationId} (sealed with key ${keyId}) opens with no key ` +
+    `of ${KEY_RING_VARIABLE}`;
+  const then = 'or reinstall the app; its syncs are put off meanwhile';
+  switch (failure) {
+    case 'key-missing':
+      return `${row}: the ring lacks ${keyId}. Put that key back, ${then}`;
+    case 'not-authentic':
+      return (
+        `${row}: the ring holds other bytes under ${keyId}, or the row was altered. Restore ` +
+        `that key's bytes, ${then}`
+      );
+    case 'unknown-format':
+      return `${row}: the row is not in the sealed format (it was altered). Mend it, ${then}`;
   }
 }
 

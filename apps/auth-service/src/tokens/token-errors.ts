@@ -1,3 +1,5 @@
+import type { OpenFailure } from '../crypto/token-cipher';
+
 /** No connection (or an uninstalled one) for the location: the endpoint answers 404. */
 export class ConnectionNotFoundError extends Error {
   constructor(readonly locationId: string) {
@@ -36,8 +38,12 @@ export class RefreshUnavailableError extends Error {
 export class StoredTokenUnreadableError extends Error {
   constructor(
     readonly locationId: string,
+    /** The key id the row was sealed with, from the value's header (else the row's column). */
     readonly keyId: string,
     readonly reason: string,
+    readonly failure: OpenFailure,
+    /** The row's generation: a rewritten row that fails again is a new occurrence. */
+    readonly generation: number,
   ) {
     super(`the stored token of ${locationId} (key ${keyId}) cannot be opened: ${reason}`);
     this.name = 'StoredTokenUnreadableError';

@@ -17,6 +17,7 @@ import {
 } from './token-errors';
 import { TokenReadCache } from './token-read-cache';
 import { StoredTokens, TokenPair, TokenStore } from './token-store.service';
+import { UnreadableTokenAlerts } from './unreadable-token-alerts.service';
 
 /** What the internal endpoint hands a sync worker: never a refresh token. */
 export interface IssuedAccessToken {
@@ -66,6 +67,7 @@ export class TokenRefreshService {
     @Inject(OAUTH_API) private readonly oauth: OAuthApi,
     private readonly store: TokenStore,
     private readonly scheduler: RefreshScheduler,
+    private readonly unreadableAlerts: UnreadableTokenAlerts,
   ) {}
 
   async accessToken(locationId: string, forceRefresh: boolean): Promise<IssuedAccessToken> {
@@ -88,14 +90,20 @@ export class TokenRefreshService {
     return this.issue(connection, tokens);
   }
 
+  /**
+   * Reads the connection and its token at once. The connection's refusal comes first: a token
+   * that does not open matters only for a connection that would be served.
+   */
   private async readUsable(locationId: string) {
-    const [connection, stored] = await Promise.all([
+    const [connection, stored] = await Promise.allSettled([
       this.usableConnection(locationId),
       this.store.read(locationId),
     ]);
-    if (!stored) throw new ConnectionNotFoundError(locationId);
+    if (connection.status === 'rejected') throw connection.reason;
+    if (stored.status === 'rejected') throw stored.reason;
+    if (!stored.value) throw new ConnectionNotFoundError(locationId);
 
-    return { connection, stored: kept(stored) };
+    return { connection: connection.value, stored: kept(stored.value) };
   }
 
   /** A change notice from Postgres for a location, or `*` for all of them. */
@@ -123,8 +131,9 @@ export class TokenRefreshService {
 
   private async refreshIfDue(locationId: string): Promise<void> {
     const connection = await this.dataSource.manager.findOneBy(Connection, { locationId });
+    if (!connection || !this.isRefreshable(connection.status)) return;
     const stored = await this.store.read(locationId);
-    if (!connection || !stored || !this.isRefreshable(connection.status)) return;
+    if (!stored) return;
 
     const isPaused = connection.status === ConnectionStatus.Paused;
     const isDueSoon = !this.isFresh(stored, 60_000);
@@ -133,16 +142,15 @@ export class TokenRefreshService {
 
   /**
    * A stored token that no key of the ring opens needs an operator (the ring mended, or the
-   * location reinstalled): the caller is refused, and the row and key id are logged.
-   *
-   * TODO: no admin alert yet, as a re-auth sends one: that needs an alert kind the notification
-   * service accepts before this service sends it. The error line is the signal meanwhile.
+   * location reinstalled): the caller is refused, the row and key id are logged, and an admin
+   * is alerted once for the row (not awaited: the refusal does not wait on the queue).
    */
   private reportingUnreadable<T>(work: Promise<T>): Promise<T> {
     return work.catch((error: unknown) => {
       if (error instanceof StoredTokenUnreadableError) {
         const { locationId, keyId, reason } = error;
         this.logger.error({ locationId, keyId, reason }, 'stored token cannot be opened');
+        void this.unreadableAlerts.report(error);
       }
       throw error;
     });

@@ -172,26 +172,30 @@ export class TokenStore {
 
     return {
       locationId,
-      accessToken: this.openField(locationId, row.accessTokenSealed, sealContext.access),
+      accessToken: this.openField(row, row.accessTokenSealed, sealContext.access),
       refreshToken:
         refreshTokenSealed === null
           ? null
-          : this.openField(locationId, refreshTokenSealed, sealContext.refresh),
+          : this.openField(row, refreshTokenSealed, sealContext.refresh),
       expiresAt: row.accessTokenExpiresAt,
       generation: row.generation,
     };
   }
 
   private openField(
-    locationId: string,
+    row: ConnectionToken,
     sealed: string,
     context: (locationId: string) => string,
   ): string {
+    const { locationId } = row;
     try {
       return this.cipher.open(sealed, context(locationId));
     } catch (error) {
       if (!(error instanceof TokenCipherError)) throw error;
-      throw new StoredTokenUnreadableError(locationId, TokenCipher.keyIdOf(sealed), error.reason);
+      // A value not in the sealed format has no key id of its own to name: the row's is named.
+      const keyId = TokenCipher.keyIdOf(sealed) || row.keyId;
+      const { reason, failure } = error;
+      throw new StoredTokenUnreadableError(locationId, keyId, reason, failure, row.generation);
     }
   }
 }

@@ -9,6 +9,7 @@ import { ServiceTokenGuard } from './service-token.guard';
 import { TokenRefreshProcessor } from './token-refresh.processor';
 import { TokenRefreshService } from './token-refresh.service';
 import { TokenStore } from './token-store.service';
+import { UnreadableTokenAlerts } from './unreadable-token-alerts.service';
 
 @Module({
   controllers: [AccessTokenController],
@@ -21,6 +22,7 @@ import { TokenStore } from './token-store.service';
     RefreshScheduler,
     ServiceTokenGuard,
     TokenRefreshProcessor,
+    UnreadableTokenAlerts,
   ],
   exports: [TokenStore, TokenRefreshService, RefreshScheduler, ServiceTokenGuard],
 })

@@ -11,12 +11,17 @@ export function adminAlertEventKey(producerKey: string): string {
 }
 
 export function adminAlertMessage(alert: AdminAlertJob): NotificationMessage {
+  const { kind, locationId, keyId } = alert;
+  // Only an unreadable-token alert names a key id (of the auth service's key ring).
+  const hasKeyId = keyId !== undefined;
+
   return {
-    summary: `[${alert.kind}] ${alert.summary}`,
+    summary: `[${kind}] ${alert.summary}`,
     fields: [
-      { label: 'Alert', value: alert.kind },
-      { label: 'Location', value: alert.locationId ?? 'none' },
+      { label: 'Alert', value: kind },
+      { label: 'Location', value: locationId ?? 'none' },
+      ...(hasKeyId ? [{ label: 'Key id', value: keyId }] : []),
     ],
-    refs: { locationId: alert.locationId },
+    refs: hasKeyId ? { locationId, keyId } : { locationId },
   };
 }

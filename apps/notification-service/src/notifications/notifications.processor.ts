@@ -29,6 +29,7 @@ const taskCompletedJob = z.object({
 const adminAlertJob = z.object({
   kind: z.enum([
     'connection-reauth-required',
+    'connection-token-unreadable',
     'job-parked',
     'notification-failed',
     'ghl-budget-exhausted',
@@ -36,6 +37,11 @@ const adminAlertJob = z.object({
   locationId: id.nullable(),
   dedupeKey: z.string().min(1).max(1_000),
   summary: z.string().min(1).max(2_000),
+  /** The shape of a key id of the auth service's key ring: an id has no room for a key. */
+  keyId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .optional(),
 });
 
 const subject = z.object({ kind: z.enum(['task', 'appointment']), id });
