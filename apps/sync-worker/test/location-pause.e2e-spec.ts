@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { INestApplication } from '@nestjs/common';
 import { ConnectionOptions, Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 
 import { loadConfig } from '@sm/config';
@@ -19,6 +21,7 @@ import {
 
 import { AppModule } from '../src/app.module';
 import { SyncWorkerConfig, syncWorkerEnv } from '../src/config/sync-worker.config';
+import { NOTICE_APPLICATION_NAME } from '../src/connections/connection-change.listener';
 import { LocationGate } from '../src/connections/location-gate.service';
 import { LocationUnavailableError } from '../src/tokens/location-unavailable.error';
 import { Listening, sandboxAccessToken, startSandbox, startTokenEndpoint } from './sandbox-harness';
@@ -35,9 +38,19 @@ const OPERATOR_UNCHANGED = 'SMpauseUnchanged0001';
 const REPLAY = 'SMpauseReplay0000001';
 /** Seen by two replicas. */
 const REPLICAS = 'SMpauseReplicas00001';
+/** A Private Integration Token stored for it in SQL; no job follows. */
+const PIT_STORED = 'SMpausePitStored0001';
+/** Its row changes but stays not active, then becomes active. */
+const STILL_NOT_ACTIVE = 'SMpauseNotActive0001';
+/** Re-authorised while the worker's notice connection is down. */
+const WHILE_DISCONNECTED = 'SMpauseDisconnect001';
+/** Re-authorised after the notice connection came back. */
+const AFTER_RECONNECT = 'SMpauseReconnected01';
 /** Far longer than any wait below: a job that runs at all here ran because the pause ended. */
 const PAUSE_MS = 120_000;
 const RUN_AT_ONCE_MS = 20_000;
+/** A change announced by Postgres, with no job after it, must start the put-off jobs this soon. */
+const LIFT_BY_NOTICE_MS = 2_000;
 
 describe('the pause of a location whose token needs re-auth', () => {
   let database: TestDatabase;
@@ -48,6 +61,7 @@ describe('the pause of a location whose token needs re-auth', () => {
   let app: INestApplication;
   let queues: Record<string, Queue>;
   let workerUrl = '';
+  let redis: Redis;
   const serviceToken = randomBytes(24).toString('hex');
   const reauthRequired = new Set<string>();
   const prefix = uniqueQueuePrefix('pause');
@@ -104,10 +118,80 @@ describe('the pause of a location whose token needs re-auth', () => {
       { jobId: `install-sync-${locationId}-${Date.now()}` },
     );
 
+  /** When the job last started to run. */
+  const lastRun = async (job: Job) => (await jobOf(job.queueName, job.id as string)).processedOn;
+  /** Waits until the gate has recorded the put-off job, which it does after delaying it. */
+  const recorded = (locationId: string, job: Job) =>
+    eventually(
+      async () => {
+        const key = `${prefix}:sync-worker:put-off:${locationId}`;
+        const isMember = await redis.sismember(key, `${job.queueName}:${job.id}`);
+
+        return isMember === 1 ? job : undefined;
+      },
+      10_000,
+      `job ${job.id} recorded as put off`,
+    );
+  /** A contact sync put off because the auth service refuses the location a token. */
+  const putOffByRefusal = async (locationId: string) => {
+    reauthRequired.add(locationId);
+    const [contactId] = await contactIds(locationId);
+
+    return recorded(locationId, await putOffContactSync(locationId, contactId));
+  };
+  /** Waits for its completion; returns how long after `since` its last run started. */
+  const ranAfter = async (job: Job, since: number) => {
+    await inState(job, 'completed', RUN_AT_ONCE_MS);
+
+    return ((await lastRun(job)) as number) - since;
+  };
+  /**
+   * What storing a Private Integration Token writes, in plain SQL: the row active again, and a
+   * token the (stand-in) auth service now hands out. Nothing adds a job. Returns when it began.
+   */
+  const storePrivateToken = async (locationId: string) => {
+    const startedAt = Date.now();
+    reauthRequired.delete(locationId);
+    await dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE ghl_connections
+            SET status = 'active', status_reason = NULL, credential_kind = 'pit'
+          WHERE location_id = $1`,
+        [locationId],
+      );
+      await manager.query(
+        `INSERT INTO ghl_connection_tokens
+           (location_id, access_token_sealed, key_id, access_token_expires_at)
+         VALUES ($1, 'sealed-elsewhere', 'k1', '2100-01-01')
+         ON CONFLICT (location_id) DO UPDATE SET generation = ghl_connection_tokens.generation + 1`,
+        [locationId],
+      );
+    });
+
+    return startedAt;
+  };
+  const setStatus = (locationId: string, status: ConnectionStatus) =>
+    dataSource.query('UPDATE ghl_connections SET status = $2 WHERE location_id = $1', [
+      locationId,
+      status,
+    ]);
+  const noticeBackends = async (): Promise<number[]> => {
+    const rows: Array<{ pid: number }> = await dataSource.query(
+      `SELECT pid FROM pg_stat_activity
+        WHERE application_name = $1 AND datname = current_database()`,
+      [NOTICE_APPLICATION_NAME],
+    );
+
+    return rows.map((row) => row.pid);
+  };
+
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-    const synced = [OPERATOR_AFTER_REAUTH, FIRST_SYNC, ROW_REAUTH, OPERATOR_UNCHANGED, REPLAY];
+    const synced = [
+      ...[OPERATOR_AFTER_REAUTH, FIRST_SYNC, ROW_REAUTH, OPERATOR_UNCHANGED, REPLAY],
+      ...[PIT_STORED, STILL_NOT_ACTIVE, WHILE_DISCONNECTED, AFTER_RECONNECT],
+    ];
     sandbox = await startSandbox(Object.fromEntries(synced.map((locationId) => [locationId, 2])));
     tokenEndpoint = await startTokenEndpoint({
       serviceToken,
@@ -122,6 +206,7 @@ describe('the pause of a location whose token needs re-auth', () => {
       })),
     );
     const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
+    redis = new Redis(redisOptionsFromUrl(TEST_REDIS_URL));
     queues = Object.fromEntries(
       [QueueName.LocationSync, QueueName.ContactSync].map((name) => [
         name,
@@ -154,6 +239,7 @@ describe('the pause of a location whose token needs re-auth', () => {
         await queue.close();
       }),
     );
+    redis?.disconnect();
     await tokenEndpoint?.close();
     await sandbox?.process.stop();
     await dataSource?.destroy();
@@ -203,10 +289,12 @@ describe('the pause of a location whose token needs re-auth', () => {
     const askedWhileRowSaidReauth = tokenEndpoint.requests(ROW_REAUTH);
 
     await reauthorise(ROW_REAUTH);
-    const firstSync = await addFirstSync(ROW_REAUTH);
+    await addFirstSync(ROW_REAUTH);
 
     expect(askedWhileRowSaidReauth).toBe(0);
-    await inState(firstSync, 'completed', RUN_AT_ONCE_MS);
+    // The first sync, or the operator's put off before it: one holds the location, the other
+    // waits behind it (both are full syncs), whichever the write's notice or the job ran first.
+    expect((await succeededRun(ROW_REAUTH)).status).toBe('succeeded');
     await inState(putOff, 'completed', RUN_AT_ONCE_MS);
   }, 60_000);
 
@@ -270,5 +358,68 @@ describe('the pause of a location whose token needs re-auth', () => {
     } finally {
       otherReplica.onApplicationShutdown();
     }
+  });
+
+  it('runs a put-off job in seconds once an UPDATE makes its row active, with no job', async () => {
+    const putOff = await putOffByRefusal(PIT_STORED);
+
+    const storedAt = await storePrivateToken(PIT_STORED);
+
+    expect(await ranAfter(putOff, storedAt)).toBeLessThan(LIFT_BY_NOTICE_MS);
+  });
+
+  it('lifts nothing for a notice whose row is still not active, and lifts once it is', async () => {
+    const putOff = await putOffByRefusal(STILL_NOT_ACTIVE);
+    const processedOn = await lastRun(putOff);
+
+    // What the auth service writes when GHL refuses the refresh token: a notice, still no token.
+    await setStatus(STILL_NOT_ACTIVE, ConnectionStatus.ReauthRequired);
+    await sleep(LIFT_BY_NOTICE_MS);
+    const whileNotActive = await lastRun(putOff);
+    const stateWhileNotActive = await putOff.getState();
+    const storedAt = await storePrivateToken(STILL_NOT_ACTIVE);
+
+    expect(stateWhileNotActive).toBe('delayed');
+    expect(whileNotActive).toBe(processedOn);
+    expect(await ranAfter(putOff, storedAt)).toBeLessThan(LIFT_BY_NOTICE_MS);
+  });
+
+  it('listens again after its backend is ended, and acts on a change made meanwhile', async () => {
+    const missed = await putOffByRefusal(WHILE_DISCONNECTED);
+    const listening = await noticeBackends();
+    const [listener] = listening;
+
+    // The worker reconnects 100 ms after it noticed the loss: the change is made well before.
+    await dataSource.query('SELECT pg_terminate_backend($1)', [listener]);
+    while ((await noticeBackends()).includes(listener)) await sleep(2);
+    const changedAt = Date.now();
+    reauthRequired.delete(WHILE_DISCONNECTED);
+    const changed: unknown[] = await dataSource.query(
+      `WITH changed AS (
+         UPDATE ghl_connections SET status = 'active', credential_kind = 'pit'
+          WHERE location_id = $1
+            AND NOT EXISTS (SELECT 1 FROM pg_stat_activity
+                             WHERE application_name = $2 AND datname = current_database())
+          RETURNING location_id)
+       SELECT location_id FROM changed`,
+      [WHILE_DISCONNECTED, NOTICE_APPLICATION_NAME],
+    );
+
+    expect(listening).toHaveLength(1);
+    expect(changed).toHaveLength(1);
+    const reconnected = await eventually(
+      async () => {
+        const pids = await noticeBackends();
+
+        return pids.length === 1 ? pids : undefined;
+      },
+      5_000,
+      'the notice connection back',
+    );
+    expect(reconnected).not.toContain(listener);
+    expect(await ranAfter(missed, changedAt)).toBeLessThan(LIFT_BY_NOTICE_MS);
+    const later = await putOffByRefusal(AFTER_RECONNECT);
+    const storedAt = await storePrivateToken(AFTER_RECONNECT);
+    expect(await ranAfter(later, storedAt)).toBeLessThan(LIFT_BY_NOTICE_MS);
   });
 });

@@ -34,6 +34,8 @@ type HeldPause = Pause & { stored: string };
 
 /** Put-off jobs taken from the record, and promoted together, at a time. */
 const PROMOTION_BATCH = 100;
+/** Locations re-checked together by `recheckAll`. */
+const RECHECK_BATCH = 20;
 
 /** Deletes the key only while it holds the value read: a pause set since then stays. */
 const DELETE_IF_UNCHANGED =
@@ -53,14 +55,18 @@ const DELETE_IF_UNCHANGED =
  * active pauses its jobs without any asking at all.
  *
  * The jobs put off are recorded per location, and promoted when the location may run again: by
- * the first job that finds its row active and written since this process last saw it, and by an
- * operator's lift (a full sync, a replay).
+ * the first job that finds its row active and written since this process last saw it, by an
+ * operator's lift (a full sync, a replay), and by `recheck` when Postgres announces that the
+ * row changed (`ConnectionChangeListener`): a stored Private Integration Token or GHL
+ * reactivating the location adds no job. Every location with a pause or a put-off record is
+ * also listed in Redis until they expire, so that a listener that missed notices while it was
+ * disconnected re-checks them all.
  *
- * TODO: the worker learns of a re-authorisation from the next job of the location. The auth
- * service adds one (the first sync) after an OAuth or agency install, but not after storing a
- * Private Integration Token or seeing GHL reactivate a paused location; there, the jobs put off
- * run when their delay ends (as before) unless a webhook or a sweep comes first. Listening to
- * Postgres' `ghl_connection_changed` notices, as the auth service does, would close it.
+ * TODO: a job that read the row just before a re-authorisation, and is refused by the auth
+ * service (still answering from the old state), writes its pause after that write's notice was
+ * re-checked: the notice finds nothing to lift, and the job waits for the location's next job
+ * or its delay. The window is one token request wide; closing it needs the row read again after
+ * the pause is written (and the put-off job recorded), which every refusal would pay for.
  */
 @Injectable()
 export class LocationGate implements OnApplicationShutdown {
@@ -118,12 +124,12 @@ export class LocationGate implements OnApplicationShutdown {
     if (error.reason === 'not_connected') return { kind: 'gone' };
 
     const pause: Pause = { until: Date.now() + this.pauseMs, reason: error.reason, version };
-    await this.redis.set(
-      this.pauseKey(error.locationId),
-      JSON.stringify(pause),
-      'PX',
-      this.pauseMs,
-    );
+    await this.redis
+      .multi()
+      .set(this.pauseKey(error.locationId), JSON.stringify(pause), 'PX', this.pauseMs)
+      .zadd(this.heldKey(), 'GT', pause.until, error.locationId)
+      .pexpire(this.heldKey(), 2 * this.pauseMs)
+      .exec();
     this.logger.warn(
       { locationId: error.locationId, reason: error.reason },
       'location paused: its jobs wait',
@@ -140,11 +146,15 @@ export class LocationGate implements OnApplicationShutdown {
    */
   async recordPutOff(locationId: string, job: Job): Promise<void> {
     const key = this.putOffKey(locationId);
+    const expiresAt = Date.now() + 2 * this.pauseMs;
     try {
       await this.redis
         .multi()
         .sadd(key, `${job.queueName}:${job.id}`)
-        .pexpire(key, 2 * this.pauseMs)
+        .pexpireat(key, expiresAt)
+        .zadd(this.heldKey(), 'GT', expiresAt, locationId)
+        .zremrangebyscore(this.heldKey(), '-inf', Date.now())
+        .pexpire(this.heldKey(), 2 * this.pauseMs)
         .exec();
     } catch (error) {
       this.logger.warn(
@@ -165,6 +175,47 @@ export class LocationGate implements OnApplicationShutdown {
     if (lifted > 0 || promoted > 0) {
       this.logger.log({ locationId, promoted }, 'location resumed by an operator');
     }
+  }
+
+  /**
+   * Told that the location's connection row (or its tokens) changed: when the row is active now
+   * and no pause was taken on it as it is, the pause ends on every replica and the jobs put off
+   * run now, as the location's next job would have done. A row still not active, or gone, lifts
+   * nothing. A location that holds neither a pause nor a put-off record costs one Redis read.
+   */
+  async recheck(locationId: string): Promise<void> {
+    const held = await this.redis.exists(this.pauseKey(locationId), this.putOffKey(locationId));
+    if (held === 0) return;
+
+    const [read, pause] = await Promise.all([
+      this.readConnection(locationId),
+      this.readPause(locationId),
+    ]);
+    const isActive = read?.connection.status === ConnectionStatus.Active;
+    const isPauseOn = pause !== null && pause.version === read?.version;
+    if (isActive && !isPauseOn) await this.resumeAfterChange(locationId, pause);
+  }
+
+  /**
+   * Re-checks every location with a pause or put-off jobs recorded, after notices may have been
+   * missed; returns how many there were. Rejects, once every one was tried, when any failed.
+   */
+  async recheckAll(): Promise<number> {
+    const key = this.heldKey();
+    await this.redis.zremrangebyscore(key, '-inf', Date.now());
+    const locationIds = await this.redis.zrange(key, 0, -1);
+    let firstFailure: unknown;
+    for (let start = 0; start < locationIds.length; start += RECHECK_BATCH) {
+      const batch = locationIds.slice(start, start + RECHECK_BATCH);
+      const outcomes = await Promise.allSettled(batch.map((id) => this.recheck(id)));
+      const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => {
+        return outcome.status === 'rejected';
+      });
+      firstFailure ??= failed?.reason;
+    }
+    if (firstFailure !== undefined) throw firstFailure;
+
+    return locationIds.length;
   }
 
   private gone(locationId: string): LocationStanding {
@@ -242,5 +293,13 @@ export class LocationGate implements OnApplicationShutdown {
 
   private putOffKey(locationId: string): string {
     return `${this.keyPrefix}:put-off:${locationId}`;
+  }
+
+  /**
+   * Locations with a pause or a put-off record, each scored with when it expires; the set itself
+   * outlives its newest member by at most one pause window.
+   */
+  private heldKey(): string {
+    return `${this.keyPrefix}:held-locations`;
   }
 }
