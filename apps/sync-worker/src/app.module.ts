@@ -118,8 +118,11 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
   /**
    * SIGTERM: the workers stop taking jobs and finish the ones in flight while Postgres, Redis and
    * GHL are still open (they close in the shutdown hooks that follow), so no job is left stalled.
+   * A location run can take hours at GHL's rate limits, far past a pod's grace period: it is
+   * told to stop at its next safe point instead, and hands its job back to the queue.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    this.locationSync.worker.cancelAllJobs('the worker is shutting down');
     await Promise.all(
       [this.webhookEvents, this.contactSync, this.locationSync].map((processor) =>
         processor.worker.close(),

@@ -5,6 +5,7 @@ import { eventually } from '@sm/testing';
 
 import { JobEnqueuer } from '../src/jobs/job-enqueuer.service';
 import { LocationSyncService } from '../src/location-sync/location-sync.service';
+import { OutboxRelay } from '../src/outbox/outbox-relay.service';
 import { RecordWriter } from '../src/records/record-writer.service';
 import { FULL_SCOPES } from './support/ghl-stand-in';
 import { GhlRecord } from './support/ghl-records';
@@ -235,26 +236,47 @@ describe('sync-completed of a run that dies after some of its commits', () => {
         ]);
       }, 60_000);
 
-      it('publishes what a run never tried again held, an hour on', async () => {
-        const killed = await killedRun('killed-for-good', new Date(Date.now() - 7_200_000));
-        await stack.dataSource.query(
-          `UPDATE outbox_events SET created_at = now() - interval '61 minutes'
-           WHERE payload->>'syncRunId' = $1`,
-          [killed.id],
-        );
+      it('publishes what a killed run held when another job of its location runs', async () => {
+        // A job parked after its stalls and replayed (a new job id), or lost with Redis' data.
+        const killed = await killedRun('parked-after-its-stalls');
 
-        const events = await eventually(
-          async () => {
-            const published = await eventsOfRun(killed.id);
+        await syncLocation(SYNCED, 'nightly', 'its-replay-under-a-new-id');
 
-            return published.length > 0 ? published : undefined;
+        const closed = await stack.dataSource.getRepository(SyncRun).findOneByOrFail({
+          id: killed.id,
+        });
+        expect(closed.status).toBe('abandoned');
+        expect(await eventsOfRun(killed.id)).toEqual([
+          {
+            contactId: 'held-by-parked-after-its-stalls',
+            counts: { ...emptyCounts(), contacts: 1 },
           },
-          10_000,
-          'the stale events released',
-        );
+        ]);
+      }, 60_000);
 
-        expect(events).toEqual([
-          { contactId: 'held-by-killed-for-good', counts: { ...emptyCounts(), contacts: 1 } },
+      it('keeps what a run still going holds past the hour, and frees it after a day', async () => {
+        const relay = stack.app.get(OutboxRelay);
+        const twoHoursAgo = new Date(Date.now() - 7_200_000);
+        const long = await killedRun('a-long-first-sync', twoHoursAgo);
+        const ageHeldRows = () =>
+          stack.dataSource.query(
+            `UPDATE outbox_events SET created_at = now() - interval '61 minutes'
+             WHERE payload->>'syncRunId' = $1`,
+            [long.id],
+          );
+        await ageHeldRows();
+
+        await relay.publishBatch();
+        const whileRunning = await eventsOfRun(long.id);
+        await stack.dataSource.query(
+          `UPDATE sync_runs SET started_at = now() - interval '25 hours' WHERE id = $1`,
+          [long.id],
+        );
+        await relay.publishBatch();
+
+        expect(whileRunning).toEqual([]);
+        expect(await eventsOfRun(long.id)).toEqual([
+          { contactId: 'held-by-a-long-first-sync', counts: { ...emptyCounts(), contacts: 1 } },
         ]);
       });
     });

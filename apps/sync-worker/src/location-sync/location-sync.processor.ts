@@ -8,6 +8,7 @@ import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { LocationGate } from '../connections/location-gate.service';
 import { ParkedJobs } from '../failures/parked-jobs.service';
+import { handBack, RunHandedBack } from '../jobs/job-handback';
 import { runForLocation } from '../jobs/location-job';
 import { TaskSweepService } from '../tasks/task-sweep.service';
 import { LocationRunLock } from './location-run-lock.service';
@@ -42,8 +43,11 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
    * syncs is skipped: the sync walks the same task search, and the next sweep comes within the
    * hour. A sync that comes while another run holds the location waits in the delayed set: two
    * walks side by side would ask GHL everything twice.
+   *
+   * `signal` aborts when the worker shuts down (`cancelAllJobs`): the walks stop at their next
+   * safe point and the job goes back to the queue for another replica.
    */
-  async process(job: Job<SyncLocationJob | SweepTasksJob>, token?: string) {
+  async process(job: Job<SyncLocationJob | SweepTasksJob>, token?: string, signal?: AbortSignal) {
     if (job.name !== JobName.SweepTasks && job.name !== JobName.SyncLocation) {
       throw new UnrecoverableError(`no handler: ${job.name}`);
     }
@@ -57,16 +61,27 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
     }
 
     try {
-      return await this.processHeld(job, token);
+      return await this.processHeld(job, token, signal);
+    } catch (error) {
+      if (!(error instanceof RunHandedBack)) throw error;
     } finally {
       await held.release();
     }
+    // Handed back, after the lock is free: the replica that takes the job next finds the
+    // location free rather than waiting out BUSY_LOCATION_RETRY_MS.
+    this.logger.log({ locationId: job.data.locationId, jobId: job.id }, 'run handed back');
+
+    return handBack(job, token);
   }
 
-  private processHeld(job: Job<SyncLocationJob | SweepTasksJob>, token?: string) {
+  private processHeld(
+    job: Job<SyncLocationJob | SweepTasksJob>,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ) {
     if (job.name === JobName.SweepTasks) {
       return runForLocation(job, token, this.gate, ({ connection }) =>
-        this.taskSweep.sweep(job.data, job.id, connection),
+        this.taskSweep.sweep(job.data, job.id, connection, signal),
       );
     }
 
@@ -88,7 +103,7 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
         }
       }
 
-      return this.locationSync.sync(data, job.id, connection);
+      return this.locationSync.sync(data, job.id, connection, signal);
     });
   }
 

@@ -11,6 +11,7 @@ import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { describeError, isNotFound } from '../failures/job-errors';
 import { GHL_API } from '../ghl/ghl-api.token';
+import { RunHandedBack } from '../jobs/job-handback';
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 import { CustomFieldKeys, fieldIdsOf } from '../custom-fields/custom-field-keys.service';
 import { CHILD_KINDS, fetchChildRows } from '../records/child-records';
@@ -77,6 +78,9 @@ interface RunPlan {
   taskWalk: Promise<TaskWalkResult> | null;
 }
 
+/** How a run ended: a handed-back run stopped at a safe point for its worker's shutdown. */
+type RunEnd = 'succeeded' | 'failed' | 'interrupted';
+
 /**
  * A sync of one location: the contact walk (every page, 100 contacts a call), then tasks,
  * notes and appointments only for contacts that changed since their children were last fetched
@@ -97,22 +101,33 @@ export class LocationSyncService {
     private readonly taskSweep: TaskSweepService,
   ) {}
 
+  /**
+   * `signal` aborts on the worker's shutdown: the walks stop at their next safe point, the run
+   * is closed as interrupted with what it committed, and RunHandedBack is thrown.
+   */
   async sync(
     job: SyncLocationJob,
     jobId: string | undefined,
     connection: Connection,
+    signal?: AbortSignal,
   ): Promise<SyncCounts> {
     const api = this.ghl.forLocation(job.locationId, { priority: 'reconciliation' });
     const timeZone = await this.refreshSchedule(api, connection);
     const state = await this.openRun(job, jobId);
     try {
-      state.plan = await this.plan(api, job, timeZone, state.run.id);
-      await settleBoth(this.walk(api, job, state, timeZone), this.countSearchedTasks(state));
+      state.plan = await this.plan(api, job, timeZone, state.run.id, signal);
+      await settleBoth(
+        this.walk(api, job, state, timeZone, signal),
+        this.countSearchedTasks(state),
+      );
       await this.finish(api, job, state, 'succeeded');
     } catch (error) {
-      state.errors += 1;
-      state.lastError = describeError(error);
-      await this.finish(api, job, state, 'failed').catch(() => undefined);
+      const end: RunEnd = error instanceof RunHandedBack ? 'interrupted' : 'failed';
+      if (end === 'failed') {
+        state.errors += 1;
+        state.lastError = describeError(error);
+      }
+      await this.finish(api, job, state, end).catch(() => undefined);
       throw error;
     }
 
@@ -130,6 +145,7 @@ export class LocationSyncService {
     job: SyncLocationJob,
     timeZone: string,
     syncRunId: string,
+    signal: AbortSignal | undefined,
   ): Promise<RunPlan> {
     const lastSuccess = await this.records.transaction((manager) =>
       manager.getRepository(SyncRun).findOne({
@@ -152,6 +168,7 @@ export class LocationSyncService {
     const taskWalk = await this.taskSweep.startWalk(api, timeZone, {
       notify: false,
       holdFor: syncRunId,
+      signal,
     });
     if (!taskWalk) return perContact;
 
@@ -232,19 +249,7 @@ export class LocationSyncService {
 
   private async openRun(job: SyncLocationJob, jobId: string | undefined): Promise<RunState> {
     const run = await this.records.transaction(async (manager) => {
-      // An earlier attempt of this job that died (a killed worker) never closed its run, nor
-      // published what it held of its commits.
-      if (jobId) {
-        const abandoned = await manager.getRepository(SyncRun).findBy({ jobId, status: 'running' });
-        await manager
-          .getRepository(SyncRun)
-          .update({ jobId, status: 'running' }, { status: 'abandoned', finishedAt: new Date() });
-        await this.records.releaseHeldContactEvents(
-          manager,
-          job.locationId,
-          abandoned.map((earlier) => earlier.id),
-        );
-      }
+      await this.closeDeadRuns(manager, job.locationId);
 
       return manager.getRepository(SyncRun).save({
         locationId: job.locationId,
@@ -285,12 +290,16 @@ export class LocationSyncService {
    * children fetched (at most one write waits at a time). Each of these commits holds the
    * contact events of what it wrote, which the run's location event replaces (see
    * `RecordWriter.holdContactEvents`).
+   *
+   * On shutdown (`signal`), no more children are asked for: those fetched are written, and the
+   * walk throws RunHandedBack. The next run lists the pages again and fetches the rest.
    */
   private async walk(
     api: LocationApi,
     job: SyncLocationJob,
     state: RunState,
     timeZone: string,
+    signal: AbortSignal | undefined,
   ): Promise<void> {
     let pendingWrite: Promise<void> = Promise.resolve();
     let held: ChildBatch | null = null;
@@ -306,6 +315,7 @@ export class LocationSyncService {
     let statistics: Promise<void> = Promise.resolve();
     try {
       for await (const listedBatch of prefetchPages(listed)) {
+        if (signal?.aborted) break;
         const walked = state.seenIds.length;
         const isDue = walked >= (STATISTICS_AT_CONTACTS[analyzedAt] ?? Infinity);
         if (state.plan.isBulk && isDue) {
@@ -314,9 +324,12 @@ export class LocationSyncService {
           analyzedAt = STATISTICS_AT_CONTACTS.findIndex((at) => at > walked);
         }
         const needing = await this.writeContactBatch(api, job, state, listedBatch, timeZone);
-        const batch = await this.fetchChildren(api, job.locationId, needing, state, timeZone);
+        const batch = await this.fetchChildren(api, job.locationId, needing, state, {
+          timeZone,
+          signal,
+        });
         held = mergeBatches(held, batch);
-        if (held.fetched.length < CONTACTS_PER_BATCH) continue;
+        if (held.fetched.length < CONTACTS_PER_BATCH && !signal?.aborted) continue;
 
         await write(held);
         held = null;
@@ -328,6 +341,8 @@ export class LocationSyncService {
       await statistics;
     }
     await pendingWrite;
+    // Also when the last batch was cut: children left out are fetched by the next run.
+    if (signal?.aborted) throw new RunHandedBack();
   }
 
   /** Upserts a batch of listed contacts; answers which need their children fetched. */
@@ -385,13 +400,16 @@ export class LocationSyncService {
     return complete.filter((contact): contact is GhlContact => contact !== null);
   }
 
-  /** Fetches the children of a batch's contacts, `CHILD_FETCH_CONCURRENCY` at a time. */
+  /**
+   * Fetches the children of a batch's contacts, `CHILD_FETCH_CONCURRENCY` at a time. Once
+   * `signal` aborts, the contacts not yet asked for are left out, unmarked, for the next run.
+   */
   private async fetchChildren(
     api: LocationApi,
     locationId: string,
     contacts: { id: string; version: Date }[],
     state: RunState,
-    timeZone: string,
+    { timeZone, signal }: { timeZone: string; signal: AbortSignal | undefined },
   ): Promise<ChildBatch> {
     const listedAt = new Date();
     if (contacts.length === 0) return { listedAt, fetched: [] };
@@ -400,6 +418,7 @@ export class LocationSyncService {
       contacts,
       this.config.CHILD_FETCH_CONCURRENCY,
       async ({ id, version }): Promise<FetchedChildren | null> => {
+        if (signal?.aborted) return null;
         const fetch: FetchContext = { locationId, fetchedAt: new Date(), timeZone };
         try {
           const rows = await fetchChildRows(api, id, fetch, kinds);
@@ -459,11 +478,37 @@ export class LocationSyncService {
     );
   }
 
+  /**
+   * Closes the location's runs still marked running, as abandoned, and publishes what they held
+   * of their commits. Called under the location's run lock (`LocationRunLock`), which no live
+   * run of it holds, so every such row is a dead worker's: one killed and retried, or whose job
+   * was parked after its stalls (and may be replayed under a new id) or lost with Redis' data.
+   */
+  private closeDeadRuns(manager: EntityManager, locationId: string): Promise<void> {
+    return this.abandonRuns(manager, { locationId, scope: 'location', status: 'running' });
+  }
+
+  private async abandonRuns(
+    manager: EntityManager,
+    where: { locationId: string; scope: 'location'; status: 'running' },
+  ): Promise<void> {
+    const runs = manager.getRepository(SyncRun);
+    const dead = await runs.findBy(where);
+    if (dead.length === 0) return;
+    await runs.update(where, { status: 'abandoned', finishedAt: new Date() });
+    const syncRunIds = dead.map((run) => run.id);
+    await this.records.releaseHeldContactEvents(manager, where.locationId, syncRunIds);
+    this.logger.warn(
+      { locationId: where.locationId, syncRunIds },
+      'runs of a dead worker closed as abandoned',
+    );
+  }
+
   private async finish(
     api: LocationApi,
     job: SyncLocationJob,
     state: RunState,
-    status: 'succeeded' | 'failed',
+    status: RunEnd,
   ): Promise<void> {
     const finishedAt = new Date();
     await this.records.transaction(async (manager) => {
@@ -502,15 +547,15 @@ export class LocationSyncService {
 
   /**
    * A succeeded run's location event, which replaces the contact events its commits held; a
-   * failed run's held events, released to be published.
+   * failed or interrupted run's held events, released to be published.
    */
   private async announce(
     manager: EntityManager,
     job: SyncLocationJob,
     state: RunState,
-    { status, finishedAt }: { status: 'succeeded' | 'failed'; finishedAt: Date },
+    { status, finishedAt }: { status: RunEnd; finishedAt: Date },
   ): Promise<void> {
-    if (status === 'failed') {
+    if (status !== 'succeeded') {
       await this.records.releaseHeldContactEvents(manager, job.locationId, [state.run.id]);
 
       return;

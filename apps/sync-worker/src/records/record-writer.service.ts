@@ -53,12 +53,14 @@ const FETCH_STAMP_MARGIN = "interval '5 minutes'";
 export const HELD_CONTACT_EVENTS = 'sync-completed.held';
 
 /**
- * How long a location run's contact events are held at most, should the run be killed and never
- * closed: far longer than a run takes (a 10,000-contact first sync, under 10 s on a 2-core test
- * machine). A run still going after this publishes them, which costs only events that its
- * location event repeats.
+ * How long a closed run's contact events may stay held (none should: closing a run releases or
+ * drops them in the same transaction), and how long a run still marked running keeps its own.
+ * A dead worker's run is closed by the location's next run or when its job is parked; a run
+ * lost with Redis' data and never followed by another is what the day covers. A live run is
+ * never older: a first sync of 100,000 contacts at GHL's rate limits takes about 7 hours.
  */
-const HOLD_AT_MOST = "interval '1 hour'";
+const HOLD_AFTER_CLOSE = "interval '1 hour'";
+const HOLD_WHILE_RUNNING = "interval '1 day'";
 
 /** A held row's payload: what one transaction of a location run wrote, per contact. */
 interface HeldContactEvents {
@@ -478,14 +480,19 @@ export class RecordWriter {
   }
 
   /**
-   * Releases the contact events held longer than HOLD_AT_MOST: those of a run killed and never
-   * tried again (its job failed as stalled), which nothing else closes.
+   * Releases the contact events held past their bound: those of a run no longer running, an
+   * hour on, and those of a run still marked running a day after it began (its worker died and
+   * nothing closed it). A live run keeps its own, however long it takes, so that its location
+   * event alone announces it.
    */
   async releaseStaleContactEvents(manager: EntityManager): Promise<void> {
     const held: HeldRow[] = await manager.query(
-      `SELECT id, location_id, payload FROM outbox_events
-       WHERE published_at IS NULL AND event_type = $1 AND created_at < now() - ${HOLD_AT_MOST}
-       ORDER BY id FOR UPDATE`,
+      `SELECT e.id, e.location_id, e.payload FROM outbox_events e
+       LEFT JOIN sync_runs r ON r.id = (e.payload->>'syncRunId')::uuid
+       WHERE e.published_at IS NULL AND e.event_type = $1
+         AND e.created_at < now() - ${HOLD_AFTER_CLOSE}
+         AND (r.status IS DISTINCT FROM 'running' OR r.started_at < now() - ${HOLD_WHILE_RUNNING})
+       ORDER BY e.id FOR UPDATE OF e`,
       [HELD_CONTACT_EVENTS],
     );
     await this.release(manager, held);

@@ -16,6 +16,7 @@ import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { describeError } from '../failures/job-errors';
 import { GHL_API } from '../ghl/ghl-api.token';
+import { RunHandedBack } from '../jobs/job-handback';
 import { prefetchPages } from '../location-sync/prefetch-pages';
 import { FetchContext, RecordRow, taskRow } from '../records/record-mappers';
 import { RecordWriter } from '../records/record-writer.service';
@@ -49,6 +50,11 @@ export interface TaskWalkOptions {
    * contact events are its only announcement.
    */
   holdFor: string | null;
+  /**
+   * Aborts on the worker's shutdown: the walk writes the tasks it has read and throws
+   * RunHandedBack; the job's next run walks again (unchanged tasks cost no write).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -72,11 +78,16 @@ export class TaskSweepService {
    * The periodic sweep: writes what changed, with a sync-completed per contact that changed in
    * the transaction of each write (see `writeRows`).
    */
-  async sweep(job: SweepTasksJob, jobId: string | undefined, connection: Connection) {
+  async sweep(
+    job: SweepTasksJob,
+    jobId: string | undefined,
+    connection: Connection,
+    signal?: AbortSignal,
+  ) {
     const startedAt = new Date();
     const api = this.ghl.forLocation(job.locationId, { priority: 'reconciliation' });
     const timeZone = connection.timezone ?? this.config.DEFAULT_TIMEZONE;
-    const result = await this.walk(api, timeZone, { notify: true, holdFor: null });
+    const result = await this.walk(api, timeZone, { notify: true, holdFor: null, signal });
     const finishedAt = new Date();
     await this.records.transaction(async (manager) => {
       // GHL's search may list a task of a contact whose delete is already stored.
@@ -172,12 +183,14 @@ export class TaskSweepService {
         .map((task) => taskRow(task, task.contactId as string, fetch));
       result.listed += rows.length;
       held = held.concat(rows);
+      if (options.signal?.aborted) break;
       if (held.length < TASKS_PER_WRITE) continue;
 
       await this.writeRows(api.locationId, held, result, options);
       held = [];
     }
     await this.writeRows(api.locationId, held, result, options);
+    if (options.signal?.aborted) throw new RunHandedBack();
 
     return result;
   }
