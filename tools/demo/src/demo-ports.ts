@@ -1,5 +1,6 @@
 import { portInUse } from '@sm/testing';
 
+import { DemoRefusedError } from './demo-refused.error';
 import { DEFAULT_PORTS, StackPorts } from './stack';
 
 /** The variable that moves one service's port, for each part of the stack. */
@@ -44,7 +45,7 @@ export async function assertDemoPortsFree(ports: StackPorts): Promise<void> {
   }
   if (busy.length === 0) return;
 
-  throw new Error(
+  throw new DemoRefusedError(
     `port ${busy.join(', port ')} already in use on 127.0.0.1 (another stack running?); ` +
       'stop it, or move the demo with DEMO_PORT_BASE or the variable named',
   );

@@ -1,18 +1,18 @@
 import path from 'node:path';
 
-import { Redis } from 'ioredis';
-import { DataSource } from 'typeorm';
-
 import { ConfigError } from '@sm/config';
-import { ensureDatabaseExists, runMigrations } from '@sm/entities';
 import { WORKSPACE_ROOT } from '@sm/testing';
 
+import { lockDemo } from './demo-lock';
 import { assertDemoPortsFree, demoPorts } from './demo-ports';
+import { assertDatabaseIdle, clearDemoQueues, resetDemoDatabase } from './demo-reset';
+import { DemoRefusedError } from './demo-refused.error';
 import { demoSecretsFile, loadOrCreateDemoSecrets } from './demo-secrets';
 import { demoSettings } from './demo-settings';
+import { demoStateDir } from './demo-state';
 import { RecordsProbe } from './records';
 import { runDemoScenario } from './scenario';
-import { startStack } from './stack';
+import { StackOptions, startStack } from './stack';
 import { formatSummary } from './summary';
 
 /**
@@ -21,41 +21,53 @@ import { formatSummary } from './summary';
  */
 async function main(): Promise<number> {
   const flags = new Set(process.argv.slice(2));
-  const once = flags.has('--once');
-  const json = flags.has('--json');
-  const startedAt = Date.now();
   const say = (line: string) => process.stderr.write(`${line}\n`);
+  const startedAt = Date.now();
 
-  const stateDir = path.join(WORKSPACE_ROOT, 'tmp/demo');
   const databaseUrl =
     process.env.DEMO_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/solarmarket_demo';
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queuePrefix = process.env.DEMO_QUEUE_PREFIX ?? 'sm-demo';
-  // Checked before the reset: busy ports may be another demo that uses the same database.
+  // All checked before the reset: another demo may be using the database, the prefix or a port.
   const settings = demoSettings();
   const ports = demoPorts();
-  await assertDemoPortsFree(ports);
+  const stateDir = demoStateDir(WORKSPACE_ROOT, queuePrefix);
+  const lock = await lockDemo({ databaseUrl, redisUrl, queuePrefix, ports }, (what) =>
+    say(`⚠ lost this demo's hold on ${what}: another demo may now reset it`),
+  );
+  try {
+    await assertDemoPortsFree(ports);
+    await assertDatabaseIdle(databaseUrl);
 
-  say(`▶ resetting the demo database and queues (${redact(databaseUrl)}, prefix ${queuePrefix})`);
-  await resetDemoDatabase(databaseUrl);
-  await clearQueues(redisUrl, queuePrefix);
+    say(`▶ resetting the demo database and queues (${redact(databaseUrl)}, prefix ${queuePrefix})`);
+    await resetDemoDatabase(databaseUrl);
+    await clearDemoQueues(redisUrl, queuePrefix);
 
-  say('▶ starting the GHL sandbox and the four services (logs in tmp/demo/logs)');
-  const stack = await startStack({
-    databaseUrl,
-    redisUrl,
-    queuePrefix,
-    secrets: loadOrCreateDemoSecrets(stateDir),
-    ports,
-    stateDir,
-    ...settings,
-  });
-  const probe = await RecordsProbe.connect(databaseUrl);
+    const run = { once: flags.has('--once'), json: flags.has('--json'), say, startedAt };
+
+    return await runDemo({ databaseUrl, redisUrl, queuePrefix, ports, stateDir, ...settings }, run);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runDemo(
+  options: Omit<StackOptions, 'secrets'>,
+  run: { once: boolean; json: boolean; say: (line: string) => void; startedAt: number },
+): Promise<number> {
+  const { say } = run;
+  const { stateDir } = options;
+  say(
+    '▶ starting the GHL sandbox and the four services ' +
+      `(logs in ${path.relative(WORKSPACE_ROOT, stateDir)}/logs)`,
+  );
+  const stack = await startStack({ ...options, secrets: loadOrCreateDemoSecrets(stateDir) });
+  const probe = await RecordsProbe.connect(options.databaseUrl);
 
   let report;
   try {
     say('▶ connecting the sandbox location through OAuth, syncing, sending webhooks');
-    report = await runDemoScenario(stack, probe, startedAt);
+    report = await runDemoScenario(stack, probe, run.startedAt);
   } catch (error) {
     say(`✖ ${(error as Error).message}`);
     await probe.close();
@@ -65,9 +77,9 @@ async function main(): Promise<number> {
   }
   const healthy = report.inSync && report.webhooks.forgedRefused;
   say(formatSummary(report));
-  if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  if (run.json) process.stdout.write(`${JSON.stringify(report)}\n`);
 
-  if (once) {
+  if (run.once) {
     await probe.close();
     await stack.stop();
 
@@ -78,7 +90,7 @@ async function main(): Promise<number> {
   say(`         sync worker (read API, admin) ${stack.urls.sync}/api/v1,`);
   say(`         notifications ${stack.urls.notification}, sandbox ${stack.urls.sandbox}.`);
   say(`Location ${stack.locationId}; its read API key and the service token (admin routes) are`);
-  say(`in ${demoSecretsFile(stateDir)} (readApiKey, serviceToken).`);
+  say(`in ${path.relative(WORKSPACE_ROOT, demoSecretsFile(stateDir))} (readApiKey, serviceToken).`);
   say('Ctrl-C stops everything.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -88,30 +100,6 @@ async function main(): Promise<number> {
   await stack.stop();
 
   return 0;
-}
-
-async function resetDemoDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const admin = new DataSource({ type: 'postgres', url: url.toString() });
-  await admin.initialize();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.destroy();
-  await ensureDatabaseExists(databaseUrl);
-  await runMigrations(databaseUrl);
-}
-
-/** Drops the demo's BullMQ keys (and only those: other stacks may share this Redis). */
-async function clearQueues(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  await redis.quit();
 }
 
 function redact(url: string): string {
@@ -124,8 +112,10 @@ function redact(url: string): string {
 main()
   .then((code) => process.exit(code))
   .catch((error: Error) => {
-    // A bad setting is the user's to fix: its message says what, a stack would bury it.
-    const shown = error instanceof ConfigError ? error.message : (error.stack ?? error.message);
+    // A bad setting or a refused start is the user's to fix: its message says what, a stack
+    // would bury it.
+    const plain = error instanceof ConfigError || error instanceof DemoRefusedError;
+    const shown = plain ? error.message : (error.stack ?? error.message);
     process.stderr.write(`npm start failed: ${shown}\n`);
     process.exit(1);
   });
