@@ -12,6 +12,7 @@ import { QueueName, QueuesModule } from '@sm/queues';
 import type { AccessTokenProvider, GhlApi } from '@sm/ghl-client';
 
 import { AutomationModule } from './automation/automation.module';
+import { ChildrenRefresh } from './children-refresh/children-refresh.service';
 import type { SyncWorkerConfig } from './config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from './config/sync-worker-config.token';
 import { ContactSyncProcessor } from './contact-sync/contact-sync.processor';
@@ -99,6 +100,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
         CustomFieldKeys,
         NightlyGuard,
         TaskSweepService,
+        ChildrenRefresh,
         ScheduleKeeper,
         ServiceTokenGuard,
         ContactSyncService,

@@ -44,6 +44,7 @@ export const RULE_FIELDS: Record<FactSubject, { fields: string[]; keyed: string[
       'deletedAt',
       'syncedAt',
       'childrenVersionAt',
+      'childrenFetchedAt',
     ],
     keyed: ['customFields', 'customFieldsByKey'],
   },

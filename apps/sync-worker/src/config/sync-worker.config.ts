@@ -56,6 +56,8 @@ export const syncWorkerEnv = z
     NIGHTLY_SYNC_CRON: cronPattern('0 0,1 * * *'),
     /** When each location's tasks are swept for edits GHL sends no webhook for (UTC). */
     TASK_SWEEP_CRON: cronPattern('30 * * * *'),
+    /** Days after which a contact's notes and appointments are read again by the sweeps. */
+    CHILDREN_REFRESH_DAYS: positiveInt(30, 3_650, 'ten years'),
     /** The zone used for a location whose GHL settings give none (an IANA name). */
     DEFAULT_TIMEZONE: timeZone('UTC'),
     /** Internal consumers of `sync-completed`; each gets its own queue. */

@@ -274,7 +274,10 @@ export class RecordWriter {
     return { tombstoned: rows.length, byContact };
   }
 
-  /** Records, per contact, the contact version whose children are now stored. */
+  /**
+   * Records, per contact, the contact version whose children are now stored, and when they were
+   * fetched (the children refresh takes the oldest).
+   */
   async markChildrenFetched(
     manager: EntityManager,
     locationId: string,
@@ -282,7 +285,7 @@ export class RecordWriter {
   ): Promise<void> {
     if (fetched.length === 0) return;
     await manager.query(
-      `UPDATE contacts AS c SET children_version_at = v.version
+      `UPDATE contacts AS c SET children_version_at = v.version, children_fetched_at = now()
        FROM unnest($2::varchar[], $3::timestamptz[]) AS v(id, version)
        WHERE c.location_id = $1 AND c.id = v.id`,
       [locationId, fetched.map((f) => f.contactId), fetched.map((f) => f.contactVersion)],

@@ -13,6 +13,7 @@ import {
 } from '@sm/sync-events';
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
+import { ChildrenRefresh } from '../children-refresh/children-refresh.service';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { describeError } from '../failures/job-errors';
 import { GHL_API } from '../ghl/ghl-api.token';
@@ -72,11 +73,13 @@ export class TaskSweepService {
     @Inject(GHL_API) private readonly ghl: GhlApi,
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
     private readonly records: RecordWriter,
+    private readonly childrenRefresh: ChildrenRefresh,
   ) {}
 
   /**
    * The periodic sweep: writes what changed, with a sync-completed per contact that changed in
-   * the transaction of each write (see `writeRows`).
+   * the transaction of each write (see `writeRows`), then refreshes the children of the contacts
+   * whose notes and appointments were read longest ago (`ChildrenRefresh`).
    */
   async sweep(
     job: SweepTasksJob,
@@ -88,6 +91,7 @@ export class TaskSweepService {
     const api = this.ghl.forLocation(job.locationId, { priority: 'reconciliation' });
     const timeZone = connection.timezone ?? this.config.DEFAULT_TIMEZONE;
     const result = await this.walk(api, timeZone, { notify: true, holdFor: null, signal });
+    const refreshed = await this.childrenRefresh.refreshDue(api, timeZone, signal);
     const finishedAt = new Date();
     await this.records.transaction(async (manager) => {
       // GHL's search may list a task of a contact whose delete is already stored.
@@ -102,7 +106,13 @@ export class TaskSweepService {
         contactId: null,
         trigger: 'task-sweep',
         status: 'succeeded',
-        counts: { ...emptyCounts(), tasks: result?.written ?? 0, tombstoned },
+        counts: {
+          ...emptyCounts(),
+          tasks: result?.written ?? 0,
+          notes: refreshed.notes,
+          appointments: refreshed.appointments,
+          tombstoned: tombstoned + refreshed.tombstoned,
+        },
         ghlCalls: api.callCount,
         errorCount: result ? 0 : 1,
         lastError: result ? null : 'task search refused (locations/tasks.readonly missing?)',
@@ -122,7 +132,13 @@ export class TaskSweepService {
       await this.records.addOutboxEvents(manager, events);
     });
     this.logger.log(
-      { locationId: job.locationId, jobId, listed: result?.listed, written: result?.written },
+      {
+        locationId: job.locationId,
+        jobId,
+        listed: result?.listed,
+        written: result?.written,
+        childrenRefreshed: refreshed.contacts,
+      },
       'task sweep finished',
     );
 

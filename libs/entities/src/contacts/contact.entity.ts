@@ -108,4 +108,8 @@ export class Contact {
   /** The contact version at which its tasks, notes and appointments were last fetched whole. */
   @Column({ name: 'children_version_at', type: 'timestamptz', nullable: true })
   childrenVersionAt: Date | null;
+
+  /** When they were last fetched; the children refresh reads the oldest again. */
+  @Column({ name: 'children_fetched_at', type: 'timestamptz', nullable: true })
+  childrenFetchedAt: Date | null;
 }

@@ -12,6 +12,7 @@ import { SyncRunAgeIndex1764890000000 } from './1764890000000-sync-run-age-index
 import { NightlyDateZone1764900000000 } from './1764900000000-nightly-date-zone';
 import { NotificationRecipients1764902000000 } from './1764902000000-notification-recipients';
 import { ContactPhoneExtension1764903000000 } from './1764903000000-contact-phone-extension';
+import { ChildrenFetchedAt1764904000000 } from './1764904000000-children-fetched-at';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -29,4 +30,5 @@ export const ALL_MIGRATIONS = [
   NightlyDateZone1764900000000,
   NotificationRecipients1764902000000,
   ContactPhoneExtension1764903000000,
+  ChildrenFetchedAt1764904000000,
 ];
