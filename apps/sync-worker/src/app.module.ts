@@ -124,7 +124,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
    * told to stop at its next safe point instead, and hands its job back to the queue.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    this.locationSync.worker.cancelAllJobs('the worker is shutting down');
+    this.locationSync.handBackRuns();
     await Promise.all(
       [this.webhookEvents, this.contactSync, this.locationSync].map((processor) =>
         processor.worker.close(),

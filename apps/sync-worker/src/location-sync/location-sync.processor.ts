@@ -21,6 +21,8 @@ export const BUSY_LOCATION_RETRY_MS = 30_000;
 @Processor(QueueName.LocationSync)
 export class LocationSyncProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(LocationSyncProcessor.name);
+  /** Aborted when the worker shuts down; a run that starts after that hands back at once. */
+  private readonly shuttingDown = new AbortController();
 
   constructor(
     private readonly locationSync: LocationSyncService,
@@ -44,13 +46,15 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
    * hour. A sync that comes while another run holds the location waits in the delayed set: two
    * walks side by side would ask GHL everything twice.
    *
-   * `signal` aborts when the worker shuts down (`cancelAllJobs`): the walks stop at their next
-   * safe point and the job goes back to the queue for another replica.
+   * On shutdown (`handBackRuns`) the walks stop at their next safe point and the job goes back
+   * to the queue for another replica.
    */
-  async process(job: Job<SyncLocationJob | SweepTasksJob>, token?: string, signal?: AbortSignal) {
+  async process(job: Job<SyncLocationJob | SweepTasksJob>, token?: string) {
     if (job.name !== JobName.SweepTasks && job.name !== JobName.SyncLocation) {
       throw new UnrecoverableError(`no handler: ${job.name}`);
     }
+    // Taken as the worker closed: another replica runs it whole.
+    if (this.shuttingDown.signal.aborted) return handBack(job, token);
     const held = await this.runLock.tryHold(job.data.locationId);
     if (!held && job.name === JobName.SweepTasks) {
       return { skipped: 'location-run-in-progress' as const };
@@ -61,7 +65,7 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
     }
 
     try {
-      return await this.processHeld(job, token, signal);
+      return await this.processHeld(job, token, this.shuttingDown.signal);
     } catch (error) {
       if (!(error instanceof RunHandedBack)) throw error;
     } finally {
@@ -105,6 +109,15 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
 
       return this.locationSync.sync(data, job.id, connection, signal);
     });
+  }
+
+  /**
+   * Tells the location runs in flight, and any the worker still starts, to stop at their next
+   * safe point and hand their jobs back: a first sync takes hours at GHL's rate limits, far
+   * past a pod's grace period. Called as the worker closes.
+   */
+  handBackRuns(): void {
+    this.shuttingDown.abort();
   }
 
   @OnWorkerEvent('failed')
