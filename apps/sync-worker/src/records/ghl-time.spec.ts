@@ -96,12 +96,43 @@ describe("GHL's times", () => {
     ['a number', 1772384400000, '2026-03-01T17:00:00.000Z'],
     ['a string of digits', '1772384400000', '2026-03-01T17:00:00.000Z'],
     ['digits with spaces around', ' 1772384400123 ', '2026-03-01T17:00:00.123Z'],
-    ['0', 0, '1970-01-01T00:00:00.000Z'],
-    ['before 1970', -1000, '1969-12-31T23:59:59.000Z'],
-    ['a small number', 42, '1970-01-01T00:00:00.042Z'],
   ])('reads epoch milliseconds: %s', (_, value, want) => {
     expect(iso(value, 'Asia/Tokyo')).toBe(want);
   });
+
+  it.each([
+    ['epoch seconds', 1625130000],
+    ['epoch seconds as digits', '1625130000'],
+    ['epoch seconds of 2199', 7258118399],
+    ['a compact date', 20210716],
+    ['a compact date as digits', '20210716'],
+    ['a year alone', '2026'],
+    ['epoch microseconds', 1625130000000000],
+    ['epoch microseconds as digits', '1625130000000000'],
+    ['0', 0],
+    ['0 as digits', '0'],
+    ['-1', -1],
+    ['-1 as digits', '-1'],
+    ['before 1970', -1000],
+    ['the ms of 2021, negated', '-1625130000000'],
+    ['a small number', 42],
+  ])('refuses an epoch value that is no plausible ms as unreadable: %s', (_, value) => {
+    expect(readGhlTime(value, DENVER)).toEqual({ kind: 'unreadable' });
+  });
+
+  it.each([
+    ['from 2000-01-01, a number', 946684800000, 946684799999, '2000-01-01T00:00:00.000Z'],
+    ['from 2000-01-01, digits', '946684800000', '946684799999', '2000-01-01T00:00:00.000Z'],
+    ['until 2200-01-01, a number', 7258118399999, 7258118400000, '2199-12-31T23:59:59.999Z'],
+    ['until 2200-01-01, digits', '7258118399999', '7258118400000', '2199-12-31T23:59:59.999Z'],
+  ])(
+    'takes epoch ms just inside the window and refuses them just outside: %s',
+    (_, inside, outside, want) => {
+      const read = { inside: iso(inside), outside: readGhlTime(outside, DENVER) };
+
+      expect(read).toEqual({ inside: want, outside: { kind: 'unreadable' } });
+    },
+  );
 
   it.each([
     // East of UTC the old reading gave the later instant (01:30Z).

@@ -4,7 +4,8 @@
  * (`2021-07-16 11:00:00`) meant in the location's zone. It documents no epoch times in the
  * contacts spec, but a JSON number is read as one rather than dropped. Read here:
  *
- * - a number, or a string of digits only: epoch milliseconds;
+ * - a number, or a string of digits only: epoch milliseconds from 2000-01-01 to before
+ *   2200-01-01 UTC (EPOCH_MS_FROM, EPOCH_MS_UNTIL); any other is unreadable;
  * - `YYYY-MM-DD` or `YYYY/MM/DD`, then optionally `T` or a space and `hh:mm`, `:ss` and a
  *   fraction of any length (kept to the millisecond, the rest cut off), then optionally `Z`,
  *   `UTC`, `GMT` or an offset (`±hh`, `±hhmm`, `±hh:mm`). A time without a zone is a
@@ -63,8 +64,26 @@ function storable(instant: number): GhlTimeReading {
 /** Beyond ±8.64e15 ms (about ±275,760 years) a Date is invalid. */
 const isWithinDateRange = (instant: number) => Math.abs(instant) <= 8.64e15;
 
+/**
+ * The epoch milliseconds taken as a GHL time. GHL's spec types every time field read here
+ * (startTime, endTime, dueDate, dateAdded, dateUpdated) as a string, with ISO or wall-clock
+ * examples; its one epoch value, the contact list's `startAfter` cursor, is in milliseconds
+ * (`1603870249758`). So a number is read as ms, and only where ms are plausible: GHL began in
+ * 2018, so what it sends was added, updated or set well after 2000, and a due date or
+ * appointment past 2200 is a typo (a time written as a date keeps any year). No other unit
+ * lands in this window by chance: epoch seconds would have to be past the year 31,000 and
+ * microseconds before 1970-03-27, and a compact date (`20210716`) or a small count is far
+ * below it. A value outside is refused, not guessed to be seconds: GHL documents none, and a
+ * sender that writes seconds where ms belong may be wrong in other ways too.
+ */
+const EPOCH_MS_FROM = Date.UTC(2000, 0, 1);
+const EPOCH_MS_UNTIL = Date.UTC(2200, 0, 1);
+
 function fromEpochMs(value: number): GhlTimeReading {
-  return Number.isSafeInteger(value) ? storable(value) : UNREADABLE;
+  const isPlausible =
+    Number.isSafeInteger(value) && value >= EPOCH_MS_FROM && value < EPOCH_MS_UNTIL;
+
+  return isPlausible ? { kind: 'time', time: new Date(value) } : UNREADABLE;
 }
 
 function fromParts(match: RegExpExecArray, timeZone: string): GhlTimeReading {

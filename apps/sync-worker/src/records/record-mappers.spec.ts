@@ -96,6 +96,23 @@ describe('record mappers', () => {
       });
     });
 
+    it('stores an epoch-seconds start as null and warns, naming the record and field', () => {
+      const row = appointmentRow(appointment({ startTime: 1625130000 }), 'contact-1', context);
+
+      expect({ start: row.start_time, warnings }).toEqual({
+        start: null,
+        warnings: [
+          {
+            locationId: LOCATION,
+            recordType: 'appointment',
+            recordId: 'appt-1',
+            field: 'startTime',
+            value: '1625130000',
+          },
+        ],
+      });
+    });
+
     it.each([
       [
         'an appointment end (a blank start is no time, not unreadable)',
