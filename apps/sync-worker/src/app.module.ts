@@ -23,6 +23,7 @@ import { FailuresModule } from './failures/failures.module';
 import { ServiceTokenGuard } from './failures/service-token.guard';
 import { createGhlApi, GhlApiHandle } from './ghl/ghl-api.factory';
 import { GHL_API } from './ghl/ghl-api.token';
+import { WorkerShutdown } from './jobs/worker-shutdown';
 import { applyWorkerTimings } from './jobs/worker-timings';
 import { FullSyncController } from './location-sync/full-sync.controller';
 import { LocationRunLock } from './location-sync/location-run-lock.service';
@@ -59,6 +60,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
     private readonly webhookEvents: WebhookEventsProcessor,
     private readonly contactSync: ContactSyncProcessor,
     private readonly locationSync: LocationSyncProcessor,
+    private readonly shutdown: WorkerShutdown,
   ) {}
 
   static forRoot(config: SyncWorkerConfig, overrides: SyncWorkerOverrides = {}): DynamicModule {
@@ -113,6 +115,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
         OutboxRelay,
         RedisLossWatch,
         HistoryPruner,
+        WorkerShutdown,
       ],
     };
   }
@@ -121,10 +124,11 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
    * SIGTERM: the workers stop taking jobs and finish the ones in flight while Postgres, Redis and
    * GHL are still open (they close in the shutdown hooks that follow), so no job is left stalled.
    * A location run can take hours at GHL's rate limits, far past a pod's grace period: it is
-   * told to stop at its next safe point instead, and hands its job back to the queue.
+   * told to stop at its next safe point instead, and hands its job back to the queue; so is a
+   * contact sync that GHL holds past WORKER_DRAIN_MS (`WorkerShutdown`).
    */
   async beforeApplicationShutdown(): Promise<void> {
-    this.locationSync.handBackRuns();
+    this.shutdown.begin();
     await Promise.all(
       [this.webhookEvents, this.contactSync, this.locationSync].map((processor) =>
         processor.worker.close(),

@@ -27,6 +27,10 @@ async function msToExitOnSigterm(harness: CrashHarness, limitMs: number): Promis
 describe('graceful shutdown', () => {
   const harness = new CrashHarness({ locationId: 'SMshutdownDrain00001', contacts: CONTACTS });
   let queue: Queue;
+  const runsOf = (jobId: string) =>
+    harness.dataSource
+      .getRepository(SyncRun)
+      .find({ where: { jobId }, order: { startedAt: 'ASC' } });
 
   beforeAll(async () => {
     await harness.start();
@@ -77,6 +81,36 @@ describe('graceful shutdown', () => {
     await harness.expectEveryConsumerHasEveryEvent();
   }, 120_000);
 
+  it('aborts the GHL calls a location sync waits on, and still hands back in time', async () => {
+    await harness.faults({ latencyMs: SLOW_GHL_MS });
+    const job = await queue.add(JobName.SyncLocation, {
+      locationId: harness.setup.locationId,
+      trigger: 'manual',
+    });
+    await eventually(
+      async () => ((await runsOf(job.id as string)).length > 0 ? true : undefined),
+      30_000,
+      'the manual full sync under way',
+    );
+    // From here GHL answers nothing: each call waits out GHL_TIMEOUT_MS (15 s), then retries.
+    await harness.faults({ timeoutRate: 1, timeoutHoldMs: 120_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // calls now hang in flight
+
+    const exitMs = await msToExitOnSigterm(harness, 45_000);
+
+    expect(exitMs).not.toBeNull();
+    expect(exitMs).toBeLessThan(HANDBACK_WITHIN_MS);
+    expect((await runsOf(job.id as string)).map((run) => run.status)).toEqual(['interrupted']);
+    expect((await queue.getJob(job.id as string))?.attemptsMade).toBe(0);
+    await harness.faults(null);
+    await harness.startWorker();
+    await eventually(
+      async () => ((await runsOf(job.id as string)).length === 2 ? true : undefined),
+      60_000,
+      'the handed-back full sync run again',
+    );
+  }, 150_000);
+
   it('lets a contact sync in flight complete on SIGTERM', async () => {
     const contactSync = new Queue(QueueName.ContactSync, {
       connection: redisOptionsFromUrl(harness.redisUrl) as ConnectionOptions,
@@ -104,4 +138,39 @@ describe('graceful shutdown', () => {
       await contactSync.close();
     }
   }, 60_000);
+
+  it('stops a contact sync GHL holds past WORKER_DRAIN_MS and hands it back', async () => {
+    await harness.worker?.stop('SIGTERM');
+    await harness.startWorker({ WORKER_DRAIN_MS: '1000' });
+    const contactSync = new Queue(QueueName.ContactSync, {
+      connection: redisOptionsFromUrl(harness.redisUrl) as ConnectionOptions,
+      prefix: harness.prefix,
+    });
+    try {
+      const [, contact] = (await harness.exportSandbox()).contacts;
+      await harness.faults({ timeoutRate: 1, timeoutHoldMs: 120_000 });
+      const job = await contactSync.add(JobName.SyncContact, {
+        locationId: harness.setup.locationId,
+        contactId: contact.id,
+        cause: 'webhook',
+      });
+      await eventually(
+        async () => ((await job.getState()) === 'active' ? true : undefined),
+        10_000,
+        'the contact sync in flight',
+      );
+
+      const exitMs = await msToExitOnSigterm(harness, 45_000);
+
+      expect(exitMs).not.toBeNull();
+      expect(exitMs).toBeLessThan(HANDBACK_WITHIN_MS);
+      const handedBack = await contactSync.getJob(job.id as string);
+      expect(['delayed', 'waiting']).toContain(await handedBack?.getState());
+      expect(handedBack?.attemptsMade).toBe(0);
+      expect((await runsOf(job.id as string)).map((run) => run.status)).toEqual(['interrupted']);
+    } finally {
+      await harness.faults(null);
+      await contactSync.close();
+    }
+  }, 90_000);
 });

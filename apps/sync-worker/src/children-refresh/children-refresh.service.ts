@@ -66,6 +66,7 @@ export class ChildrenRefresh {
           return { contactId: id, rows, contactVersion: version };
         } catch (error) {
           // Left due: the next sweep asks again.
+          if (signal?.aborted) return null;
           this.logger.warn(
             { locationId, contactId: id, error: describeError(error) },
             'children refresh of a contact failed',

@@ -97,6 +97,11 @@ export const syncWorkerEnv = z
     WORKER_LOCK_MS: milliseconds(30_000),
     /** How often workers look for stalled jobs (ms). */
     WORKER_STALLED_CHECK_MS: milliseconds(30_000),
+    /**
+     * On shutdown, how long contact syncs in flight may take before they are stopped and handed
+     * back (ms); location runs hand back at once. Well inside the pod's grace period.
+     */
+    WORKER_DRAIN_MS: milliseconds(20_000),
     /** How long jobs of a location whose token needs re-auth wait before they look again (ms). */
     PAUSED_LOCATION_DELAY_MS: milliseconds(15 * 60_000),
     /** GHL's burst limit per location: requests per window. */

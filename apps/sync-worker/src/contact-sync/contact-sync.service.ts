@@ -45,22 +45,23 @@ export class ContactSyncService {
   /**
    * Every attempt leaves a sync_runs row, under the job's id. One that fails records its error,
    * GHL calls and duration in a transaction of its own (its writes were rolled back), then fails
-   * the job: each retry is an attempt of its own, with its own calls and its own row.
+   * the job: each retry is an attempt of its own, with its own calls and its own row. One that
+   * `signal` stopped (the worker's shutdown) is recorded as interrupted.
    */
   async sync(
     job: SyncContactJob,
-    context: { jobId?: string; timeZone: string | null },
+    context: { jobId?: string; timeZone: string | null; signal?: AbortSignal },
   ): Promise<ContactSyncOutcome> {
     const startedAt = new Date();
     const priority = job.cause === 'webhook' ? 'realtime' : 'reconciliation';
     const run: RunContext = {
       jobId: context.jobId,
       startedAt,
-      api: this.ghl.forLocation(job.locationId, { priority }),
+      api: this.ghl.forLocation(job.locationId, { priority, signal: context.signal }),
     };
     const outcome = await this.fetchAndWrite(job, run, context.timeZone).catch(
       async (error: unknown) => {
-        await this.recordFailedRun(job, run, error);
+        await this.recordFailedRun(job, run, error, context.signal?.aborted ?? false);
         throw error;
       },
     );
@@ -208,13 +209,18 @@ export class ContactSyncService {
     await this.records.addOutboxEvent(manager, event);
   }
 
-  /** A failed attempt's run: nothing written, no event. */
-  private async recordFailedRun(job: SyncContactJob, run: RunContext, error: unknown) {
+  /** A failed (or interrupted) attempt's run: nothing written, no event. */
+  private async recordFailedRun(
+    job: SyncContactJob,
+    run: RunContext,
+    error: unknown,
+    isInterrupted: boolean,
+  ) {
     const failed = runRow(job, run, {
-      status: 'failed',
+      status: isInterrupted ? 'interrupted' : 'failed',
       counts: emptyCounts(),
-      errorCount: 1,
-      lastError: describeError(error),
+      errorCount: isInterrupted ? 0 : 1,
+      lastError: isInterrupted ? null : describeError(error),
     });
     await this.records
       .transaction((manager) => manager.getRepository(SyncRun).save(failed))

@@ -10,6 +10,7 @@ import { LocationGate } from '../connections/location-gate.service';
 import { ParkedJobs } from '../failures/parked-jobs.service';
 import { handBack, RunHandedBack } from '../jobs/job-handback';
 import { runForLocation } from '../jobs/location-job';
+import { WorkerShutdown } from '../jobs/worker-shutdown';
 import { TaskSweepService } from '../tasks/task-sweep.service';
 import { LocationRunLock } from './location-run-lock.service';
 import { LocationSyncService } from './location-sync.service';
@@ -21,8 +22,6 @@ export const BUSY_LOCATION_RETRY_MS = 30_000;
 @Processor(QueueName.LocationSync)
 export class LocationSyncProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(LocationSyncProcessor.name);
-  /** Aborted when the worker shuts down; a run that starts after that hands back at once. */
-  private readonly shuttingDown = new AbortController();
 
   constructor(
     private readonly locationSync: LocationSyncService,
@@ -31,6 +30,7 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
     private readonly gate: LocationGate,
     private readonly runLock: LocationRunLock,
     private readonly parkedJobs: ParkedJobs,
+    private readonly shutdown: WorkerShutdown,
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
   ) {
     super();
@@ -46,15 +46,15 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
    * hour. A sync that comes while another run holds the location waits in the delayed set: two
    * walks side by side would ask GHL everything twice.
    *
-   * On shutdown (`handBackRuns`) the walks stop at their next safe point and the job goes back
-   * to the queue for another replica.
+   * On shutdown (`WorkerShutdown`) the walks stop at their next safe point, GHL calls in flight
+   * are aborted, and the job goes back to the queue for another replica.
    */
   async process(job: Job<SyncLocationJob | SweepTasksJob>, token?: string) {
     if (job.name !== JobName.SweepTasks && job.name !== JobName.SyncLocation) {
       throw new UnrecoverableError(`no handler: ${job.name}`);
     }
     // Taken as the worker closed: another replica runs it whole.
-    if (this.shuttingDown.signal.aborted) return handBack(job, token);
+    if (this.shutdown.isShuttingDown) return handBack(job, token);
     const held = await this.runLock.tryHold(job.data.locationId);
     if (!held && job.name === JobName.SweepTasks) {
       return { skipped: 'location-run-in-progress' as const };
@@ -65,9 +65,13 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
     }
 
     try {
-      return await this.processHeld(job, token, this.shuttingDown.signal);
+      return await this.processHeld(job, token, this.shutdown.runsSignal);
     } catch (error) {
-      if (!(error instanceof RunHandedBack)) throw error;
+      // A job already put off (a paused location) is in the delayed set as it is.
+      if (error instanceof DelayedError) throw error;
+      // Whatever a run threw once the shutdown began (an aborted GHL call among them), it stopped
+      // for the shutdown: the next replica tries it whole, with no attempt spent.
+      if (!(error instanceof RunHandedBack) && !this.shutdown.isShuttingDown) throw error;
     } finally {
       await held.release();
     }
@@ -109,15 +113,6 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
 
       return this.locationSync.sync(data, job.id, connection, signal);
     });
-  }
-
-  /**
-   * Tells the location runs in flight, and any the worker still starts, to stop at their next
-   * safe point and hand their jobs back: a first sync takes hours at GHL's rate limits, far
-   * past a pod's grace period. Called as the worker closes.
-   */
-  handBackRuns(): void {
-    this.shuttingDown.abort();
   }
 
   @OnWorkerEvent('failed')

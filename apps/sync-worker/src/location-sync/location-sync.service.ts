@@ -111,7 +111,7 @@ export class LocationSyncService {
     connection: Connection,
     signal?: AbortSignal,
   ): Promise<SyncCounts> {
-    const api = this.ghl.forLocation(job.locationId, { priority: 'reconciliation' });
+    const api = this.ghl.forLocation(job.locationId, { priority: 'reconciliation', signal });
     const timeZone = await this.refreshSchedule(api, connection);
     const state = await this.openRun(job, jobId);
     try {
@@ -122,13 +122,16 @@ export class LocationSyncService {
       );
       await this.finish(api, job, state, 'succeeded');
     } catch (error) {
-      const end: RunEnd = error instanceof RunHandedBack ? 'interrupted' : 'failed';
-      if (end === 'failed') {
+      // Also what an aborted GHL call threw: the run stopped for the shutdown, not failed.
+      const isHandedBack = error instanceof RunHandedBack || Boolean(signal?.aborted);
+      if (!isHandedBack) {
         state.errors += 1;
         state.lastError = describeError(error);
       }
-      await this.finish(api, job, state, end).catch(() => undefined);
-      throw error;
+      await this.finish(api, job, state, isHandedBack ? 'interrupted' : 'failed').catch(
+        () => undefined,
+      );
+      throw isHandedBack ? new RunHandedBack() : error;
     }
 
     return state.counts;
@@ -425,6 +428,8 @@ export class LocationSyncService {
 
           return { contactId: id, rows, contactVersion: version };
         } catch (error) {
+          // Aborted for the shutdown: left unmarked for the next run, not a contact's trouble.
+          if (signal?.aborted) return null;
           await this.childrenFailed(locationId, id, state, error);
 
           return null;

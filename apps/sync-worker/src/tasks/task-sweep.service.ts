@@ -88,7 +88,7 @@ export class TaskSweepService {
     signal?: AbortSignal,
   ) {
     const startedAt = new Date();
-    const api = this.ghl.forLocation(job.locationId, { priority: 'reconciliation' });
+    const api = this.ghl.forLocation(job.locationId, { priority: 'reconciliation', signal });
     const timeZone = connection.timezone ?? this.config.DEFAULT_TIMEZONE;
     const result = await this.walk(api, timeZone, { notify: true, holdFor: null, signal });
     const refreshed = await this.childrenRefresh.refreshDue(api, timeZone, signal);

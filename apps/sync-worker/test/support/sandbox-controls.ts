@@ -1,9 +1,14 @@
 import { GhlRecord, SandboxExport } from './ghl-records';
 
-/** How the sandbox answers for a while: `latencyMs` added to every call, `errorRate` of 500s. */
+/**
+ * How the sandbox answers for a while: `latencyMs` added to every call, `errorRate` of 500s,
+ * `timeoutRate` of calls never answered (the socket dropped after `timeoutHoldMs`).
+ */
 export interface SandboxFaults {
   latencyMs?: number;
   errorRate?: number;
+  timeoutRate?: number;
+  timeoutHoldMs?: number;
 }
 
 /** What the sandbox answers a change with: the record as GHL now has it, and its webhooks. */
