@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 
+import { eventually } from '@sm/testing';
+
 import { LocationRunLock } from '../src/location-sync/location-run-lock.service';
 import { useScratchRecords } from './support/scratch-records';
 
@@ -42,6 +44,22 @@ describe('the location run lock', () => {
 
     expect(after).not.toBeNull();
     await after.release();
+    await held?.release();
+  });
+
+  it('tells its run when the lock went with its connection, and only then', async () => {
+    const held = await runLock.tryHold('SMlostHolder0000001');
+    const beforeCut = held?.lost.aborted;
+    const key = `hashtextextended('location-run:SMlostHolder0000001', 0)`;
+    await dataSource.query(
+      `SELECT pg_terminate_backend(l.pid) FROM pg_locks l
+       WHERE l.locktype = 'advisory' AND l.granted
+         AND l.objid = (${key} & x'ffffffff'::bigint)::oid`,
+    );
+
+    await eventually(async () => (held?.lost.aborted ? true : undefined), 5_000, 'the lost lock');
+
+    expect(beforeCut).toBe(false);
     await held?.release();
   });
 

@@ -1,9 +1,16 @@
+import type { EventEmitter } from 'node:events';
+
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 /** A location's run, held until released. */
 export interface HeldRun {
+  /**
+   * Aborts when the lock's connection is lost (terminated, timed out, the network gone), and
+   * with it the lock: another replica may take the location from then on, so the run must stop.
+   */
+  lost: AbortSignal;
   release(): Promise<void>;
 }
 
@@ -34,9 +41,19 @@ export class LocationRunLock {
       await runner.release();
       throw error;
     }
+    const lost = new AbortController();
+    const onLost = () =>
+      lost.abort(new Error('the location run lock was lost with its connection'));
+    // The connection the lock lives on (the query runner keeps it until released).
+    const connection = (await runner.connect()) as EventEmitter;
+    connection.on('error', onLost);
+    connection.on('end', onLost);
 
     return {
+      lost: lost.signal,
       release: async () => {
+        connection.off('error', onLost);
+        connection.off('end', onLost);
         // A connection lost meanwhile took the lock with it; there is nothing left to free.
         await runner
           .query(`SELECT pg_advisory_unlock(hashtextextended('location-run:' || $1, 0))`, [

@@ -64,20 +64,25 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
       throw new DelayedError();
     }
 
+    // A run stops on the worker's shutdown, and when its lock went with its connection: another
+    // replica may take the location from then on.
+    const stop = AbortSignal.any([this.shutdown.runsSignal, held.lost]);
     try {
-      return await this.processHeld(job, token, this.shutdown.runsSignal);
+      return await this.processHeld(job, token, stop);
     } catch (error) {
       // A job already put off (a paused location) is in the delayed set as it is.
       if (error instanceof DelayedError) throw error;
-      // Whatever a run threw once the shutdown began (an aborted GHL call among them), it stopped
-      // for the shutdown: the next replica tries it whole, with no attempt spent.
-      if (!(error instanceof RunHandedBack) && !this.shutdown.isShuttingDown) throw error;
+      // Whatever a run threw once it was told to stop (an aborted GHL call among them), it
+      // stopped for that: it is tried again whole, with no attempt spent.
+      if (!(error instanceof RunHandedBack) && !stop.aborted) throw error;
     } finally {
       await held.release();
     }
     // Handed back, after the lock is free: the replica that takes the job next finds the
     // location free rather than waiting out BUSY_LOCATION_RETRY_MS.
-    this.logger.log({ locationId: job.data.locationId, jobId: job.id }, 'run handed back');
+    const fields = { locationId: job.data.locationId, jobId: job.id };
+    if (held.lost.aborted) this.logger.warn(fields, 'run handed back: its location lock was lost');
+    else this.logger.log(fields, 'run handed back: the worker is shutting down');
 
     return handBack(job, token);
   }
