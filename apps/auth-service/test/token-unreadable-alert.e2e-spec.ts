@@ -8,15 +8,13 @@ import { QueueName, redisOptionsFromUrl } from '@sm/queues';
 import {
   createTestDatabase,
   eventually,
-  freePort,
   ServiceProcess,
-  startServiceProcess,
   TEST_REDIS_URL,
   TestDatabase,
   uniqueQueuePrefix,
 } from '@sm/testing';
 
-import { AdminChannel, PostedAlert } from './support/admin-channel';
+import { AdminChannel, PostedAlert, startNotificationService } from './support/admin-channel';
 import {
   authEnv,
   installThroughConsent,
@@ -239,27 +237,4 @@ async function keyIdsOf(db: DataSource): Promise<Record<string, string>> {
 
 function locationOf(text: string): string {
   return /of location (\S+) /.exec(text)?.[1] ?? text;
-}
-
-async function startNotificationService(
-  databaseUrl: string,
-  queuePrefix: string,
-  adminWebhookUrl: string,
-): Promise<ServiceProcess> {
-  const port = await freePort();
-
-  return startServiceProcess({
-    entry: 'apps/notification-service/src/main.ts',
-    readyUrl: `http://127.0.0.1:${port}/health/ready`,
-    env: {
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: queuePrefix,
-      LOG_LEVEL: 'warn',
-      NOTIFY_ADMIN_SLACK_WEBHOOK_URL: adminWebhookUrl,
-      NOTIFY_BACKOFF_MS: '50',
-    },
-  });
 }

@@ -5,6 +5,7 @@ import { SolarmarketTask } from './automation/solarmarket-task.entity';
 import { ConnectionToken } from './connections/connection-token.entity';
 import { Connection } from './connections/connection.entity';
 import { OAuthState } from './connections/oauth-state.entity';
+import { TokenUnreadableEpisode } from './connections/token-unreadable-episode.entity';
 import { Appointment } from './contacts/appointment.entity';
 import { Contact } from './contacts/contact.entity';
 import { Note } from './contacts/note.entity';
@@ -27,6 +28,7 @@ export const ALL_ENTITIES = [
   Connection,
   ConnectionToken,
   OAuthState,
+  TokenUnreadableEpisode,
   Contact,
   Task,
   Note,

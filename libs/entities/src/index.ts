@@ -6,6 +6,7 @@ export * from './connections/connection-status';
 export * from './connections/connection-token.entity';
 export * from './connections/connection.entity';
 export * from './connections/oauth-state.entity';
+export * from './connections/token-unreadable-episode.entity';
 export * from './contacts/appointment.entity';
 export * from './contacts/contact.entity';
 export * from './ghl-id';

@@ -56,8 +56,8 @@ export class KeyRingMismatchError extends Error {
  * TODO: a key id no row uses yet proves nothing here, so replicas given one new key id with
  * different bytes all start, and each seals rows the others cannot open. A check value per key
  * id, stored at its first use, would catch it; until then those rows are answered
- * `token_unreadable`, logged, and alerted to an admin once per row with their key id, which
- * points at the ring.
+ * `token_unreadable`, logged, and alerted to an admin once per episode with their key id,
+ * which points at the ring.
  */
 @Injectable()
 export class KeyRingCheck implements OnModuleInit {

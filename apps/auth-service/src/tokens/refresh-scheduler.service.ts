@@ -112,31 +112,33 @@ export class RefreshScheduler {
   }
 
   /**
-   * One alert per stored row (location and generation), key id and failure: every request for
-   * the row meets the same failure, and a row rewritten (refreshed or reinstalled) that fails
-   * again alerts again.
+   * One alert per unreadable-token episode of the location (see `UnreadableTokenAlerts`): the
+   * episode number makes the job id and dedupe key, so a replica that queues it again, or a
+   * notification service that takes it twice, sends it once, and the next episode alerts again.
    */
-  async alertTokenUnreadable(unreadable: StoredTokenUnreadableError): Promise<void> {
+  async alertTokenUnreadable(
+    unreadable: StoredTokenUnreadableError,
+    episode: number,
+  ): Promise<void> {
     const { locationId, keyId } = unreadable;
+    const dedupeKey = tokenUnreadableAlertKey(locationId, episode);
     await this.notifications.add(
       JobName.AdminAlert,
       {
         kind: 'connection-token-unreadable',
         locationId,
         keyId,
-        dedupeKey: tokenUnreadableAlertKey(unreadable),
+        dedupeKey,
         summary: unreadableSummary(unreadable),
       },
-      { jobId: tokenUnreadableAlertKey(unreadable).replaceAll(':', '-') },
+      { jobId: dedupeKey.replaceAll(':', '-') },
     );
   }
 }
 
-/** What makes an unreadable-token alert unique. Names ids only: never a key or a token. */
-export function tokenUnreadableAlertKey(unreadable: StoredTokenUnreadableError): string {
-  const { locationId, generation, failure, keyId } = unreadable;
-
-  return `connection-token-unreadable:${locationId}:${generation}:${failure}:${keyId}`;
+/** What makes an unreadable-token alert unique: the location and its episode, ids only. */
+export function tokenUnreadableAlertKey(locationId: string, episode: number): string {
+  return `connection-token-unreadable:${locationId}:episode-${episode}`;
 }
 
 /** What an operator must do, by why the row did not open. Names ids, never a value. */

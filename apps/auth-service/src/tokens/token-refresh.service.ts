@@ -143,7 +143,8 @@ export class TokenRefreshService {
   /**
    * A stored token that no key of the ring opens needs an operator (the ring mended, or the
    * location reinstalled): the caller is refused, the row and key id are logged, and an admin
-   * is alerted once for the row (not awaited: the refusal does not wait on the queue).
+   * is alerted once per episode of the row not opening (not awaited: the refusal does not wait
+   * on the queue).
    */
   private reportingUnreadable<T>(work: Promise<T>): Promise<T> {
     return work.catch((error: unknown) => {

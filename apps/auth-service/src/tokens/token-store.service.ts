@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -42,27 +42,41 @@ export interface GrantedConnection {
  */
 @Injectable()
 export class TokenStore {
+  private readonly logger = new Logger(TokenStore.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(TokenCipher) private readonly cipher: TokenCipher,
   ) {}
 
-  async read(locationId: string, manager: EntityManager = this.dataSource.manager) {
-    const row = await manager.findOneBy(ConnectionToken, { locationId });
+  /**
+   * Reads and opens the row. A row that opens ends its unreadable-token episode, if one is open:
+   * best effort, as the read may be served by a database that takes no writes.
+   */
+  async read(locationId: string): Promise<StoredTokens | null> {
+    const manager = this.dataSource.manager;
+    const found = await this.find(manager, locationId, false);
+    if (!found) return null;
 
-    return row ? this.open(row) : null;
+    const tokens = this.open(found.row);
+    if (found.isEpisodeOpen) {
+      await this.closeEpisode(manager, locationId).catch((error: Error) =>
+        this.logger.warn({ locationId, err: error.message }, 'unreadable episode not closed'),
+      );
+    }
+
+    return tokens;
   }
 
   /** Reads the row under `FOR UPDATE`: the caller's transaction holds the location's lock. */
   async readLocked(manager: EntityManager, locationId: string): Promise<StoredTokens | null> {
-    const row = await manager
-      .getRepository(ConnectionToken)
-      .createQueryBuilder('token')
-      .setLock('pessimistic_write')
-      .where('token.location_id = :locationId', { locationId })
-      .getOne();
+    const found = await this.find(manager, locationId, true);
+    if (!found) return null;
 
-    return row ? this.open(row) : null;
+    const tokens = this.open(found.row);
+    if (found.isEpisodeOpen) await this.closeEpisode(manager, locationId);
+
+    return tokens;
   }
 
   /** Stores a connection and its first (or reinstalled) token pair, in one transaction. */
@@ -95,12 +109,15 @@ export class TokenStore {
        RETURNING generation`,
       [locationId, ...this.seal(locationId, pair), pair.expiresAt],
     );
+    // Sealed with this ring: a failure to open the new row is a new episode.
+    await this.closeEpisode(manager, locationId);
 
     return { locationId, ...pair, generation: rows[0].generation };
   }
 
   async delete(manager: EntityManager, locationId: string): Promise<void> {
     await manager.delete(ConnectionToken, { locationId });
+    await this.closeEpisode(manager, locationId);
   }
 
   /**
@@ -111,15 +128,12 @@ export class TokenStore {
    */
   async reseal(locationId: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const row = await manager
-        .getRepository(ConnectionToken)
-        .createQueryBuilder('token')
-        .setLock('pessimistic_write')
-        .where('token.location_id = :locationId', { locationId })
-        .getOne();
-      if (!row) return false;
+      const found = await this.find(manager, locationId, true);
+      if (!found) return false;
 
+      const { row } = found;
       const pair = this.open(row);
+      if (found.isEpisodeOpen) await this.closeEpisode(manager, locationId);
       if (this.isSealedWithCurrentKey(row)) return false;
       const [access, refresh, keyId] = this.seal(locationId, pair);
       await manager.update(
@@ -147,6 +161,33 @@ export class TokenStore {
     );
 
     return rows;
+  }
+
+  /** The row, and whether its location has an unreadable-token episode open, in one query. */
+  private async find(manager: EntityManager, locationId: string, isLocked: boolean) {
+    const query = manager
+      .getRepository(ConnectionToken)
+      .createQueryBuilder('token')
+      .addSelect(
+        `EXISTS (SELECT 1 FROM token_unreadable_episodes episode
+                  WHERE episode.location_id = token.location_id AND episode.closed_at IS NULL)`,
+        'episode_open',
+      )
+      .where('token.location_id = :locationId', { locationId });
+    if (isLocked) query.setLock('pessimistic_write', undefined, ['token']);
+    const { entities, raw } = await query.getRawAndEntities<{ episode_open: boolean }>();
+    if (entities.length === 0) return null;
+
+    return { row: entities[0], isEpisodeOpen: raw[0].episode_open };
+  }
+
+  /** The row opens (or is new, or gone): the next failure to open it alerts again. */
+  private async closeEpisode(manager: EntityManager, locationId: string): Promise<void> {
+    await manager.query(
+      `UPDATE token_unreadable_episodes SET closed_at = now()
+        WHERE location_id = $1 AND closed_at IS NULL`,
+      [locationId],
+    );
   }
 
   private isSealedWithCurrentKey(row: ConnectionToken): boolean {

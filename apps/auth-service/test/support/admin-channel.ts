@@ -1,6 +1,8 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { freePort, ServiceProcess, startServiceProcess, TEST_REDIS_URL } from '@sm/testing';
+
 /** One message a notification service posted: its Slack-compatible `{ text, blocks }` body. */
 export interface PostedAlert {
   text: string;
@@ -46,5 +48,29 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('data', (chunk: string) => (raw += chunk));
     request.on('end', () => resolve(raw));
     request.on('error', reject);
+  });
+}
+
+/** A real notification-service process on the database and queue prefix, posting to the URL. */
+export async function startNotificationService(
+  databaseUrl: string,
+  queuePrefix: string,
+  adminWebhookUrl: string,
+): Promise<ServiceProcess> {
+  const port = await freePort();
+
+  return startServiceProcess({
+    entry: 'apps/notification-service/src/main.ts',
+    readyUrl: `http://127.0.0.1:${port}/health/ready`,
+    env: {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: queuePrefix,
+      LOG_LEVEL: 'warn',
+      NOTIFY_ADMIN_SLACK_WEBHOOK_URL: adminWebhookUrl,
+      NOTIFY_BACKOFF_MS: '50',
+    },
   });
 }

@@ -13,6 +13,7 @@ import { NightlyDateZone1764900000000 } from './1764900000000-nightly-date-zone'
 import { NotificationRecipients1764902000000 } from './1764902000000-notification-recipients';
 import { ContactPhoneExtension1764903000000 } from './1764903000000-contact-phone-extension';
 import { ChildrenFetchedAt1764904000000 } from './1764904000000-children-fetched-at';
+import { TokenUnreadableEpisodes1764905000000 } from './1764905000000-token-unreadable-episodes';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -31,4 +32,5 @@ export const ALL_MIGRATIONS = [
   NotificationRecipients1764902000000,
   ContactPhoneExtension1764903000000,
   ChildrenFetchedAt1764904000000,
+  TokenUnreadableEpisodes1764905000000,
 ];
