@@ -79,6 +79,8 @@ describe('graceful shutdown', () => {
     expect(run.jobId).toBe(runs.find((each) => each.status === 'interrupted')?.jobId);
     await harness.expectRecordsEqualSandbox(await harness.exportSandbox());
     await harness.expectEveryConsumerHasEveryEvent();
+    // Every GHL call in flight (16 here) listens to the run's stop signal; Node warns past 10.
+    expect(harness.worker?.output()).not.toContain('MaxListenersExceededWarning');
   }, 120_000);
 
   it('aborts the GHL calls a location sync waits on, and still hands back in time', async () => {

@@ -1,7 +1,15 @@
+import { setMaxListeners } from 'node:events';
+
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
+
+/**
+ * Listeners a shutdown signal may have at once without Node's leak warning: every GHL call in
+ * flight listens (CHILD_FETCH_CONCURRENCY per run, SYNC_CONCURRENCY jobs), and lets go when done.
+ */
+export const SIGNAL_LISTENERS = 10_000;
 
 /**
  * What the worker's jobs hear of its shutdown. A location run stops at once: it takes hours at
@@ -18,7 +26,9 @@ export class WorkerShutdown implements OnModuleDestroy {
   private readonly jobs = new AbortController();
   private drainTimer: NodeJS.Timeout | undefined;
 
-  constructor(@Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig) {}
+  constructor(@Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig) {
+    setMaxListeners(SIGNAL_LISTENERS, this.runs.signal, this.jobs.signal);
+  }
 
   /** Aborted as the shutdown begins: location runs and task sweeps. */
   get runsSignal(): AbortSignal {

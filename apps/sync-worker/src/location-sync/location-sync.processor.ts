@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
@@ -10,7 +12,7 @@ import { LocationGate } from '../connections/location-gate.service';
 import { ParkedJobs } from '../failures/parked-jobs.service';
 import { handBack, RunHandedBack } from '../jobs/job-handback';
 import { runForLocation } from '../jobs/location-job';
-import { WorkerShutdown } from '../jobs/worker-shutdown';
+import { SIGNAL_LISTENERS, WorkerShutdown } from '../jobs/worker-shutdown';
 import { TaskSweepService } from '../tasks/task-sweep.service';
 import { LocationRunLock } from './location-run-lock.service';
 import { LocationSyncService } from './location-sync.service';
@@ -67,6 +69,7 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
     // A run stops on the worker's shutdown, and when its lock went with its connection: another
     // replica may take the location from then on.
     const stop = AbortSignal.any([this.shutdown.runsSignal, held.lost]);
+    setMaxListeners(SIGNAL_LISTENERS, stop);
     try {
       return await this.processHeld(job, token, stop);
     } catch (error) {
