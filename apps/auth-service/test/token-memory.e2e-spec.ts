@@ -3,12 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 
-import {
-  InstalledAuth,
-  RunningAuthService,
-  startInstalledAuth,
-  tokenRequest,
-} from './support/auth-test-kit';
+import { InstalledAuth, startInstalledAuth } from './support/auth-stack';
+import { RunningAuthService, tokenRequest } from './support/auth-test-kit';
 import { storedPair } from './support/ghl-sandbox';
 
 const LOCATION = 'SMtokenMemoryLoc0001';

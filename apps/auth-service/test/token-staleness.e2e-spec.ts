@@ -2,13 +2,12 @@ import { DataSource } from 'typeorm';
 
 import { eventually } from '@sm/testing';
 
+import { InstalledAuth, startInstalledAuth } from './support/auth-stack';
 import {
-  InstalledAuth,
   jsonOf,
   listenerPids,
   RunningAuthService,
   startAuthService,
-  startInstalledAuth,
   tokenRequest,
 } from './support/auth-test-kit';
 import { GhlSandbox } from './support/ghl-sandbox';

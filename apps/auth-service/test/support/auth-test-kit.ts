@@ -4,13 +4,12 @@ import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import { loadConfig } from '@sm/config';
-import { createDataSource } from '@sm/entities';
 import { listeningPort, startService } from '@sm/platform';
-import { createTestDatabase, TEST_REDIS_URL, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
+import { freePort, ServiceProcess, startServiceProcess, TEST_REDIS_URL } from '@sm/testing';
 
 import { AppModule } from '../../src/app.module';
 import { AuthServiceConfig, authServiceEnv } from '../../src/config/auth-service.config';
-import { GhlSandbox, SANDBOX_APP } from './ghl-sandbox';
+import { SANDBOX_APP } from './ghl-sandbox';
 
 export const SERVICE_TOKEN = `svc-${randomBytes(24).toString('hex')}`;
 
@@ -58,6 +57,29 @@ export async function startAuthService(env: Record<string, string>): Promise<Run
   const app = await startService(AppModule.forRoot(config), { host: '127.0.0.1', port: 0 });
 
   return { app, url: `http://127.0.0.1:${listeningPort(app)}`, config };
+}
+
+export interface AuthServiceProcess {
+  process: ServiceProcess;
+  url: string;
+}
+
+/**
+ * Starts a real auth-service process (`main.ts`) with `env` on a free loopback port, ready once
+ * it answers `/health/live`; rejects with what it said when it exits before that.
+ */
+export async function startAuthServiceProcess(
+  env: Record<string, string>,
+): Promise<AuthServiceProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const process = await startServiceProcess({
+    entry: 'apps/auth-service/src/main.ts',
+    env: { ...env, PORT: String(port) },
+    readyUrl: `${url}/health/live`,
+  });
+
+  return { process, url };
 }
 
 /** `GET /oauth/install`: GHL's consent URL, its state, and the cookie it left in the browser. */
@@ -115,54 +137,6 @@ export interface AnswerBody {
 
 export async function jsonOf(response: Response): Promise<AnswerBody> {
   return (await response.json()) as AnswerBody;
-}
-
-/** A scratch database, the sandbox, auth-service replicas, and one location installed. */
-export interface InstalledAuth {
-  database: TestDatabase;
-  db: DataSource;
-  ghl: GhlSandbox;
-  env: Record<string, string>;
-  keys: string;
-  replicas: RunningAuthService[];
-  stop(): Promise<void>;
-}
-
-export async function startInstalledAuth(options: {
-  locationId: string;
-  queueName: string;
-  replicas?: number;
-}): Promise<InstalledAuth> {
-  const database = await createTestDatabase();
-  const db = await createDataSource(database.url).initialize();
-  const ghl = await GhlSandbox.start([options.locationId]);
-  const keys = newKey('k1');
-  const env = authEnv({
-    databaseUrl: database.url,
-    queuePrefix: uniqueQueuePrefix(options.queueName),
-    ghlBaseUrl: ghl.url,
-    keys,
-  });
-  const count = options.replicas ?? 1;
-  const replicas = await Promise.all(Array.from({ length: count }, () => startAuthService(env)));
-  const installed = await installThroughConsent(replicas[0].url, {
-    locationId: options.locationId,
-  });
-  if (installed.status !== 200) throw new Error(`install answered ${installed.status}`);
-
-  return {
-    database,
-    db,
-    ghl,
-    env,
-    keys,
-    replicas,
-    stop: async () => {
-      await Promise.all(replicas.map((replica) => replica.app.close()));
-      await Promise.all([ghl.stop(), db.destroy()]);
-      await database.drop();
-    },
-  };
 }
 
 /** The backends that LISTEN for connection change notices in the test database. */
