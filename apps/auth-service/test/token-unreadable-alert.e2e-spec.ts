@@ -1,30 +1,19 @@
 import { randomBytes } from 'node:crypto';
 
-import { ConnectionOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
-import { ConnectionToken, createDataSource } from '@sm/entities';
-import { QueueName, redisOptionsFromUrl } from '@sm/queues';
-import {
-  createTestDatabase,
-  eventually,
-  ServiceProcess,
-  TEST_REDIS_URL,
-  TestDatabase,
-  uniqueQueuePrefix,
-} from '@sm/testing';
+import { ConnectionToken } from '@sm/entities';
+import { eventually } from '@sm/testing';
 
-import { AdminChannel, PostedAlert, startNotificationService } from './support/admin-channel';
+import { AdminAlertDelivery } from './support/admin-alert-delivery';
+import { AuthStack } from './support/auth-stack';
 import {
-  authEnv,
   installThroughConsent,
   jsonOf,
   newKey,
   RunningAuthService,
-  startAuthService,
   tokenRequest,
 } from './support/auth-test-kit';
-import { GhlSandbox } from './support/ghl-sandbox';
 
 /** Sealed under `k2`, which the replicas that read it lack. */
 const MISSING = 'SMunreadableMissing01';
@@ -49,43 +38,30 @@ describe('a stored token no key of the ring opens', () => {
   const k2 = newKey('k2');
   const otherK2 = `k2:${randomBytes(32).toString('base64')}`;
   const accessTokens: string[] = [];
-  let database: TestDatabase;
+  let stack: AuthStack;
   let db: DataSource;
-  let ghl: GhlSandbox;
-  let channel: AdminChannel;
-  let notificationService: ServiceProcess;
-  let notifications: Queue;
-  const replicas: RunningAuthService[] = [];
+  let alerts: AdminAlertDelivery;
   /** Two replicas whose ring lacks `k2`, and one holding other bytes under it. */
   let lacking: RunningAuthService[];
   let otherBytes: RunningAuthService;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource(database.url).initialize();
-    ghl = await GhlSandbox.start([MISSING, OTHER_BYTES, GOOD, GONE, CLEAR]);
-    channel = await new AdminChannel().start();
-    const queuePrefix = uniqueQueuePrefix('auth-unreadable');
-    notificationService = await startNotificationService(database.url, queuePrefix, channel.url);
-    const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
-    notifications = new Queue(QueueName.Notifications, { connection, prefix: queuePrefix });
+    stack = await AuthStack.start({
+      locations: [MISSING, OTHER_BYTES, GOOD, GONE, CLEAR],
+      queueName: 'auth-unreadable',
+    });
+    db = stack.db;
+    alerts = await AdminAlertDelivery.start(stack);
 
-    const boot = async (keys: string) => {
-      const env = authEnv({ databaseUrl: database.url, queuePrefix, ghlBaseUrl: ghl.url, keys });
-      const replica = await startAuthService(env);
-      replicas.push(replica);
-
-      return replica;
-    };
-    const first = await boot(k1);
+    const first = await stack.boot(k1);
     for (const locationId of [MISSING, OTHER_BYTES, GOOD, GONE, CLEAR]) {
       expect((await installThroughConsent(first.url, { locationId })).status).toBe(200);
     }
     // Booted while every row is sealed under k1, which their rings open.
-    lacking = [await boot(k1), await boot(k1)];
-    otherBytes = await boot(`${k1},${otherK2}`);
+    lacking = [await stack.boot(k1), await stack.boot(k1)];
+    otherBytes = await stack.boot(`${k1},${otherK2}`);
     // A replica rolled out with k2 refreshes three rows: they are sealed under k2 from now on.
-    const rotated = await boot(`${k1},${k2}`);
+    const rotated = await stack.boot(`${k1},${k2}`);
     for (const locationId of [MISSING, OTHER_BYTES, GONE]) {
       const answer = await tokenRequest(rotated.url, locationId, true);
       expect(answer.status).toBe(200);
@@ -104,36 +80,9 @@ describe('a stored token no key of the ring opens', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.app.close()));
-    await notificationService?.stop();
-    await notifications?.obliterate({ force: true });
-    await notifications?.close();
-    await Promise.all([ghl?.stop(), channel?.stop(), db?.destroy()]);
-    await database?.drop();
+    await alerts?.stop();
+    await stack?.stop();
   });
-
-  /** The alerts the admin channel received about a location. */
-  const alertsAbout = (locationId: string): PostedAlert[] =>
-    channel.received.filter((alert) => alert.text.includes(locationId));
-
-  /** Nothing is left to deliver: every alert queued by now has reached the channel. */
-  async function settled(): Promise<void> {
-    // An alert is queued after the refusal is answered: give the last ones a moment.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await eventually(
-      async () => {
-        const queued = await notifications.getJobCounts('waiting', 'active', 'delayed');
-        const [{ pending }]: Array<{ pending: number }> = await db.query(
-          `SELECT count(*)::int AS pending FROM notifications WHERE status = 'pending'`,
-        );
-        const isIdle = Object.values(queued).every((count) => count === 0) && pending === 0;
-
-        return isIdle ? true : undefined;
-      },
-      20_000,
-      'the alerts to be delivered',
-    );
-  }
 
   it('sealed under a key id the ring lacks: one admin alert naming location and key', async () => {
     const answer = await tokenRequest(lacking[0].url, MISSING);
@@ -141,7 +90,7 @@ describe('a stored token no key of the ring opens', () => {
     expect(answer.status).toBe(409);
     expect(await jsonOf(answer)).toEqual({ error: 'token_unreadable' });
     const [alert] = await eventually(
-      async () => (alertsAbout(MISSING).length > 0 ? alertsAbout(MISSING) : undefined),
+      async () => (alerts.about(MISSING).length > 0 ? alerts.about(MISSING) : undefined),
       20_000,
       'the unreadable-token alert',
     );
@@ -154,7 +103,7 @@ describe('a stored token no key of the ring opens', () => {
   });
 
   it('names no key, token or sealed value, in the message sent or the one stored', async () => {
-    await settled();
+    await alerts.settled();
     const stored: Array<{ message: unknown }> = await db.query(
       `SELECT message FROM notifications
         WHERE kind = 'connection-token-unreadable' AND location_id = $1`,
@@ -168,8 +117,8 @@ describe('a stored token no key of the ring opens', () => {
     const secrets = [secretOf(k1), secretOf(k2), secretOf(otherK2), ...accessTokens];
 
     expect(stored).toHaveLength(1);
-    expect(alertsAbout(MISSING)).toHaveLength(1);
-    const texts = [alertsAbout(MISSING)[0].raw, JSON.stringify(stored[0].message)];
+    expect(alerts.about(MISSING)).toHaveLength(1);
+    const texts = [alerts.about(MISSING)[0].raw, JSON.stringify(stored[0].message)];
     for (const value of [...secrets, ...sealedParts.filter(Boolean)]) {
       for (const text of texts) expect(text).not.toContain(value);
     }
@@ -181,8 +130,8 @@ describe('a stored token no key of the ring opens', () => {
     );
 
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(409));
-    await settled();
-    expect(alertsAbout(MISSING)).toHaveLength(1);
+    await alerts.settled();
+    expect(alerts.about(MISSING)).toHaveLength(1);
   });
 
   it('sealed under the same key id with other bytes: one alert for that cause', async () => {
@@ -190,8 +139,8 @@ describe('a stored token no key of the ring opens', () => {
       expect((await tokenRequest(otherBytes.url, OTHER_BYTES)).status).toBe(409);
     }
 
-    await settled();
-    expect(alertsAbout(OTHER_BYTES).map((alert) => alert.text)).toEqual([
+    await alerts.settled();
+    expect(alerts.about(OTHER_BYTES).map((alert) => alert.text)).toEqual([
       `[connection-token-unreadable] The stored token of location ${OTHER_BYTES} (sealed with ` +
         'key k2) opens with no key of TOKEN_ENCRYPTION_KEYS: the ring holds other bytes under ' +
         "k2, or the row was altered. Restore that key's bytes, or reinstall the app; its syncs " +
@@ -208,13 +157,13 @@ describe('a stored token no key of the ring opens', () => {
 
     expect((await tokenRequest(lacking[0].url, CLEAR)).status).toBe(409);
 
-    await settled();
-    expect(alertsAbout(CLEAR).map((alert) => alert.text)).toEqual([
+    await alerts.settled();
+    expect(alerts.about(CLEAR).map((alert) => alert.text)).toEqual([
       `[connection-token-unreadable] The stored token of location ${CLEAR} (sealed with key ` +
         'k1) opens with no key of TOKEN_ENCRYPTION_KEYS: the row is not in the sealed format ' +
         '(it was altered). Mend it, or reinstall the app; its syncs are put off meanwhile',
     ]);
-    expect(JSON.stringify(channel.received)).not.toContain(payload);
+    expect(JSON.stringify(alerts.received)).not.toContain(payload);
   });
 
   it('alerts about neither a good row nor the row of a location no longer connected', async () => {
@@ -223,8 +172,8 @@ describe('a stored token no key of the ring opens', () => {
       expect((await tokenRequest(replica.url, GONE)).status).toBe(404);
     }
 
-    await settled();
-    const alerted = channel.received.map((alert) => locationOf(alert.text));
+    await alerts.settled();
+    const alerted = alerts.received.map((alert) => locationOf(alert.text));
     expect(alerted.sort()).toEqual([CLEAR, OTHER_BYTES, MISSING].sort());
   });
 });

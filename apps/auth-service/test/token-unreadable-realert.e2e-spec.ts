@@ -1,27 +1,13 @@
-import { ConnectionOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
-import { createDataSource } from '@sm/entities';
-import { QueueName, redisOptionsFromUrl } from '@sm/queues';
+import { AdminAlertDelivery } from './support/admin-alert-delivery';
+import { AuthStack } from './support/auth-stack';
 import {
-  createTestDatabase,
-  eventually,
-  ServiceProcess,
-  TEST_REDIS_URL,
-  TestDatabase,
-  uniqueQueuePrefix,
-} from '@sm/testing';
-
-import { AdminChannel, startNotificationService } from './support/admin-channel';
-import {
-  authEnv,
   installThroughConsent,
   newKey,
   RunningAuthService,
-  startAuthService,
   tokenRequest,
 } from './support/auth-test-kit';
-import { GhlSandbox } from './support/ghl-sandbox';
 
 const LOCATION = 'SMunreadableAgain0001';
 
@@ -34,72 +20,31 @@ const LOCATION = 'SMunreadableAgain0001';
 describe('a stored token that stops opening again after it opened', () => {
   const k1 = newKey('k1');
   const k2 = newKey('k2');
-  let database: TestDatabase;
+  let stack: AuthStack;
   let db: DataSource;
-  let ghl: GhlSandbox;
-  let channel: AdminChannel;
-  let notificationService: ServiceProcess;
-  let notifications: Queue;
-  let env: (keys: string) => Record<string, string>;
-  const replicas: RunningAuthService[] = [];
+  let delivery: AdminAlertDelivery;
   /** Two replicas whose ring lacks `k2`, the key the row ends up sealed with. */
   let lacking: RunningAuthService[];
 
-  const boot = async (keys: string) => {
-    const replica = await startAuthService(env(keys));
-    replicas.push(replica);
-
-    return replica;
-  };
-
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource(database.url).initialize();
-    ghl = await GhlSandbox.start([LOCATION]);
-    channel = await new AdminChannel().start();
-    const queuePrefix = uniqueQueuePrefix('auth-unreadable-again');
-    notificationService = await startNotificationService(database.url, queuePrefix, channel.url);
-    const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
-    notifications = new Queue(QueueName.Notifications, { connection, prefix: queuePrefix });
-    env = (keys) => authEnv({ databaseUrl: database.url, queuePrefix, ghlBaseUrl: ghl.url, keys });
+    stack = await AuthStack.start({ locations: [LOCATION], queueName: 'auth-unreadable-again' });
+    db = stack.db;
+    delivery = await AdminAlertDelivery.start(stack);
 
-    const first = await boot(k1);
+    const first = await stack.boot(k1);
     expect((await installThroughConsent(first.url, { locationId: LOCATION })).status).toBe(200);
     // Booted while the row is sealed under k1; then a replica with k2 refreshes it under k2.
-    lacking = [await boot(k1), await boot(k1)];
-    const rotated = await boot(`${k1},${k2}`);
+    lacking = [await stack.boot(k1), await stack.boot(k1)];
+    const rotated = await stack.boot(`${k1},${k2}`);
     expect((await tokenRequest(rotated.url, LOCATION, true)).status).toBe(200);
   });
 
   afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.app.close()));
-    await notificationService?.stop();
-    await notifications?.obliterate({ force: true });
-    await notifications?.close();
-    await Promise.all([ghl?.stop(), channel?.stop(), db?.destroy()]);
-    await database?.drop();
+    await delivery?.stop();
+    await stack?.stop();
   });
 
-  /** Nothing is left to deliver: every alert queued by now has reached the channel. */
-  async function settled(): Promise<void> {
-    // An alert is queued after the refusal is answered: give the last ones a moment.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await eventually(
-      async () => {
-        const queued = await notifications.getJobCounts('waiting', 'active', 'delayed');
-        const [{ pending }]: Array<{ pending: number }> = await db.query(
-          `SELECT count(*)::int AS pending FROM notifications WHERE status = 'pending'`,
-        );
-        const isIdle = Object.values(queued).every((count) => count === 0) && pending === 0;
-
-        return isIdle ? true : undefined;
-      },
-      20_000,
-      'the alerts to be delivered',
-    );
-  }
-
-  const alerts = () => channel.received.filter((alert) => alert.text.includes(LOCATION));
+  const alerts = () => delivery.about(LOCATION);
 
   /** The dedupe keys of the alerts stored for the location, oldest first. */
   async function storedKeys(): Promise<string[]> {
@@ -122,16 +67,15 @@ describe('a stored token that stops opening again after it opened', () => {
 
   /** A replica with the mended ring (a new process, as a deploy makes) serves the token. */
   async function mend(): Promise<void> {
-    const mended = await boot(`${k1},${k2}`);
+    const mended = await stack.boot(`${k1},${k2}`);
     expect((await tokenRequest(mended.url, LOCATION)).status).toBe(200);
-    replicas.splice(replicas.indexOf(mended), 1);
-    await mended.app.close();
+    await stack.retire(mended);
   }
 
   it('does not open: one alert', async () => {
     expect((await tokenRequest(lacking[0].url, LOCATION)).status).toBe(409);
 
-    await settled();
+    await delivery.settled();
     expect(alerts()).toHaveLength(1);
     expect(alerts()[0].text).toContain('the ring lacks k2');
   });
@@ -139,7 +83,7 @@ describe('a stored token that stops opening again after it opened', () => {
   it('asked ten more times by two replicas while it does not open: still one alert', async () => {
     await askTenTimes();
 
-    await settled();
+    await delivery.settled();
     expect(alerts()).toHaveLength(1);
     expect(await storedKeys()).toHaveLength(1);
   });
@@ -150,7 +94,7 @@ describe('a stored token that stops opening again after it opened', () => {
     // not changed, no refresh having rewritten it.
     expect((await tokenRequest(lacking[0].url, LOCATION)).status).toBe(409);
 
-    await settled();
+    await delivery.settled();
     expect(alerts()).toHaveLength(2);
     expect(alerts()[1].text).toBe(alerts()[0].text);
     const keys = await storedKeys();
@@ -160,7 +104,7 @@ describe('a stored token that stops opening again after it opened', () => {
   it('asked ten times in the second episode: still two alerts', async () => {
     await askTenTimes();
 
-    await settled();
+    await delivery.settled();
     expect(alerts()).toHaveLength(2);
   });
 
@@ -168,7 +112,7 @@ describe('a stored token that stops opening again after it opened', () => {
     await mend();
     await askTenTimes();
 
-    await settled();
+    await delivery.settled();
     expect(alerts()).toHaveLength(3);
     expect(new Set(await storedKeys()).size).toBe(3);
   });
