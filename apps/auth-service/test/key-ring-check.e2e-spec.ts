@@ -1,26 +1,15 @@
 import { randomBytes } from 'node:crypto';
 
-import { DataSource } from 'typeorm';
-
-import { ConnectionToken, createDataSource } from '@sm/entities';
-import {
-  createTestDatabase,
-  freePort,
-  startServiceProcess,
-  TestDatabase,
-  uniqueQueuePrefix,
-} from '@sm/testing';
+import { ConnectionToken } from '@sm/entities';
 
 import { reencryptTokens } from '../src/cli/reencrypt-tokens';
+import { AuthStack } from './support/auth-stack';
 import {
-  authEnv,
   installThroughConsent,
   newKey,
-  RunningAuthService,
-  startAuthService,
+  startAuthServiceProcess,
   tokenRequest,
 } from './support/auth-test-kit';
-import { GhlSandbox } from './support/ghl-sandbox';
 
 const FIRST = 'SMkeyRingLocation01';
 const SECOND = 'SMkeyRingLocation02';
@@ -33,83 +22,38 @@ const ALONE = 'SMkeyRingLocation04';
 const otherBytes = (key: string) => `${key.split(':')[0]}:${randomBytes(32).toString('base64')}`;
 const secretsOf = (ring: string) => ring.split(',').map((key) => key.split(':')[1]);
 
-/** A test database, the sandbox, and auth-service replicas started in this process. */
-class Stack {
-  readonly running: RunningAuthService[] = [];
+/** What a real auth-service process with the ring `keys` says when it exits before it is ready. */
+function refusalToStart(stack: AuthStack, keys: string): Promise<string> {
+  return startAuthServiceProcess(stack.env(keys, { LOG_LEVEL: 'info' })).then(
+    async (service) => {
+      await service.process.stop();
 
-  private constructor(
-    readonly database: TestDatabase,
-    readonly db: DataSource,
-    readonly ghl: GhlSandbox,
-  ) {}
+      return 'started';
+    },
+    (error: Error) => error.message,
+  );
+}
 
-  static async start(locations: string[]): Promise<Stack> {
-    const database = await createTestDatabase();
-    const db = await createDataSource(database.url).initialize();
+function reencrypt(stack: AuthStack, keys: string) {
+  return reencryptTokens({
+    DATABASE_URL: stack.database.url,
+    LOG_LEVEL: 'silent',
+    TOKEN_ENCRYPTION_KEYS: keys,
+  });
+}
 
-    return new Stack(database, db, await GhlSandbox.start(locations));
-  }
+async function sealed(stack: AuthStack) {
+  const rows = await stack.db.manager.find(ConnectionToken, { order: { locationId: 'ASC' } });
 
-  env(keys: string, extra: Record<string, string> = {}) {
-    const { database, ghl } = this;
-    const queuePrefix = uniqueQueuePrefix('auth-key-ring');
-
-    return authEnv({ databaseUrl: database.url, queuePrefix, ghlBaseUrl: ghl.url, keys, extra });
-  }
-
-  async boot(keys: string): Promise<RunningAuthService> {
-    const service = await startAuthService(this.env(keys));
-    this.running.push(service);
-
-    return service;
-  }
-
-  /** What a real auth-service process says when it exits before it is ready. */
-  async refusalToStart(keys: string): Promise<string> {
-    const port = await freePort();
-    const started = startServiceProcess({
-      entry: 'apps/auth-service/src/main.ts',
-      env: this.env(keys, { PORT: String(port), LOG_LEVEL: 'info' }),
-      readyUrl: `http://127.0.0.1:${port}/health/live`,
-    });
-
-    return started.then(
-      async (service) => {
-        await service.stop();
-
-        return 'started';
-      },
-      (error: Error) => error.message,
-    );
-  }
-
-  reencrypt(keys: string) {
-    return reencryptTokens({
-      DATABASE_URL: this.database.url,
-      LOG_LEVEL: 'silent',
-      TOKEN_ENCRYPTION_KEYS: keys,
-    });
-  }
-
-  async sealed() {
-    const rows = await this.db.manager.find(ConnectionToken, { order: { locationId: 'ASC' } });
-
-    return rows.map((row) => [row.locationId, row.accessTokenSealed, row.refreshTokenSealed]);
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all(this.running.map((service) => service.app.close()));
-    await Promise.all([this.ghl.stop(), this.db.destroy()]);
-    await this.database.drop();
-  }
+  return rows.map((row) => [row.locationId, row.accessTokenSealed, row.refreshTokenSealed]);
 }
 
 describe('a token key ring of the right key ids but other bytes', () => {
-  let stack: Stack;
+  let stack: AuthStack;
   const k1 = newKey('k1');
 
   beforeAll(async () => {
-    stack = await Stack.start([ALONE]);
+    stack = await AuthStack.start({ locations: [ALONE], queueName: 'auth-key-ring' });
     const service = await stack.boot(k1);
     expect((await installThroughConsent(service.url, { locationId: ALONE })).status).toBe(200);
   });
@@ -117,21 +61,21 @@ describe('a token key ring of the right key ids but other bytes', () => {
   afterAll(() => stack.stop());
 
   it('makes the re-encryption CLI fail, re-sealing nothing, naming the key id', async () => {
-    const before = await stack.sealed();
+    const before = await sealed(stack);
 
-    const run = stack.reencrypt(otherBytes(k1));
+    const run = reencrypt(stack, otherBytes(k1));
 
     await expect(run).rejects.toThrow(
       'TOKEN_ENCRYPTION_KEYS does not open the stored tokens: key k1 opens none of the rows ' +
         `tried (1 of its 1: ${ALONE}; authentication failed)`,
     );
-    expect(await stack.sealed()).toEqual(before);
+    expect(await sealed(stack)).toEqual(before);
   });
 
   it('stops the service at boot, naming the variable and the key id, not the key', async () => {
     const wrong = otherBytes(k1);
 
-    const refusal = await stack.refusalToStart(wrong);
+    const refusal = await refusalToStart(stack, wrong);
 
     expect(refusal).toContain('exited with 1');
     expect(refusal).toContain(
@@ -144,7 +88,7 @@ describe('a token key ring of the right key ids but other bytes', () => {
 });
 
 describe('a token key ring during a rotation', () => {
-  let stack: Stack;
+  let stack: AuthStack;
   const k1 = newKey('k1');
   const k2 = newKey('k2');
   const ring = `${k1},${k2}`;
@@ -164,7 +108,10 @@ describe('a token key ring during a rotation', () => {
     );
 
   beforeAll(async () => {
-    stack = await Stack.start([FIRST, SECOND, NEWER]);
+    stack = await AuthStack.start({
+      locations: [FIRST, SECOND, NEWER],
+      queueName: 'auth-key-ring',
+    });
     const before = await stack.boot(k1);
     for (const locationId of [FIRST, SECOND, NEWER]) {
       expect((await installThroughConsent(before.url, { locationId })).status).toBe(200);
@@ -177,17 +124,17 @@ describe('a token key ring during a rotation', () => {
   afterAll(() => stack.stop());
 
   it('re-seals nothing under a newest key that does not open the rows of its id', async () => {
-    const before = await stack.sealed();
+    const before = await sealed(stack);
 
-    const run = stack.reencrypt(`${k1},${otherBytes(k2)}`);
+    const run = reencrypt(stack, `${k1},${otherBytes(k2)}`);
 
     // Re-sealed under the wrong k2, FIRST and SECOND would be lost to the right one.
     await expect(run).rejects.toThrow(`key k2 opens none of the rows tried (1 of its 1: ${NEWER}`);
-    expect(await stack.sealed()).toEqual(before);
+    expect(await sealed(stack)).toEqual(before);
   });
 
   it('names a key id of the stored rows that is missing from the ring', async () => {
-    const run = stack.reencrypt(k2);
+    const run = reencrypt(stack, k2);
 
     await expect(run).rejects.toThrow(
       `key k1 opens none of the rows tried (2 of its 2: ${SECOND}, ${FIRST}; ` +
@@ -197,16 +144,16 @@ describe('a token key ring during a rotation', () => {
 
   it('re-seals every row that opens, then fails naming each row that does not', async () => {
     await alter(SECOND, FIRST);
-    const altered = (await stack.sealed())[1];
+    const altered = (await sealed(stack))[1];
 
-    const run = stack.reencrypt(ring);
+    const run = reencrypt(stack, ring);
 
     await expect(run).rejects.toThrow(
       `1 of 3 stored tokens open with no key of TOKEN_ENCRYPTION_KEYS and were left as they ` +
         `are: ${SECOND} (k1)`,
     );
     expect(await keyIds()).toEqual(['k2', 'k1', 'k2']);
-    expect((await stack.sealed())[1]).toEqual(altered);
+    expect((await sealed(stack))[1]).toEqual(altered);
   });
 
   it('starts past one row that does not open, and answers it 409 token_unreadable', async () => {
@@ -224,7 +171,7 @@ describe('a token key ring during a rotation', () => {
   it('stops the service at boot when the newest key does not open the rows of its id', async () => {
     const wrong = `${k1},${otherBytes(k2)}`;
 
-    const refusal = await stack.refusalToStart(wrong);
+    const refusal = await refusalToStart(stack, wrong);
 
     expect(refusal).toContain('exited with 1');
     expect(refusal).toContain(

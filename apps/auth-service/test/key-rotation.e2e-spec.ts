@@ -1,42 +1,16 @@
-import { DataSource } from 'typeorm';
-
-import { ConnectionToken, createDataSource } from '@sm/entities';
-import { createTestDatabase, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
+import { ConnectionToken } from '@sm/entities';
 
 import { reencryptTokens } from '../src/cli/reencrypt-tokens';
-import {
-  authEnv,
-  installThroughConsent,
-  newKey,
-  RunningAuthService,
-  startAuthService,
-  tokenRequest,
-} from './support/auth-test-kit';
-import { GhlSandbox } from './support/ghl-sandbox';
+import { AuthStack } from './support/auth-stack';
+import { installThroughConsent, newKey, tokenRequest } from './support/auth-test-kit';
 
 describe('token encryption key rotation', () => {
-  let database: TestDatabase;
-  let db: DataSource;
-  let ghl: GhlSandbox;
-  const running: RunningAuthService[] = [];
+  let stack: AuthStack;
   const k1 = newKey('k1');
   const k2 = newKey('k2');
 
-  const boot = async (keys: string) => {
-    const service = await startAuthService(
-      authEnv({
-        databaseUrl: database.url,
-        queuePrefix: uniqueQueuePrefix('auth-keys'),
-        ghlBaseUrl: ghl.url,
-        keys,
-      }),
-    );
-    running.push(service);
-
-    return service;
-  };
   const keyIds = async () =>
-    (await db.manager.find(ConnectionToken, { order: { locationId: 'ASC' } })).map((row) => [
+    (await stack.db.manager.find(ConnectionToken, { order: { locationId: 'ASC' } })).map((row) => [
       row.locationId,
       row.keyId,
       row.accessTokenSealed.split('.')[1],
@@ -44,26 +18,22 @@ describe('token encryption key rotation', () => {
     ]);
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource(database.url).initialize();
-    ghl = await GhlSandbox.start(['LocRotateA', 'LocRotateB']);
+    stack = await AuthStack.start({
+      locations: ['LocRotateA', 'LocRotateB'],
+      queueName: 'auth-keys',
+    });
   });
 
-  afterAll(async () => {
-    await Promise.all(running.map((service) => service.app.close()));
-    await Promise.all([ghl.stop(), db.destroy()]);
-    await database.drop();
-  });
+  afterAll(() => stack.stop());
 
   it('old keys still open, new writes use the newest key, the CLI re-seals the rest', async () => {
-    const before = await boot(k1);
+    const before = await stack.boot(k1);
     for (const locationId of ['LocRotateA', 'LocRotateB']) {
       expect((await installThroughConsent(before.url, { locationId })).status).toBe(200);
     }
-    await before.app.close();
-    running.pop();
+    await stack.retire(before);
 
-    const rotated = await boot(`${k1},${k2}`);
+    const rotated = await stack.boot(`${k1},${k2}`);
     const stillOpens = await tokenRequest(rotated.url, 'LocRotateA');
     const rewritten = await tokenRequest(rotated.url, 'LocRotateA', true);
 
@@ -75,7 +45,7 @@ describe('token encryption key rotation', () => {
     ]);
 
     const outcome = await reencryptTokens({
-      DATABASE_URL: database.url,
+      DATABASE_URL: stack.database.url,
       LOG_LEVEL: 'silent',
       TOKEN_ENCRYPTION_KEYS: `${k1},${k2}`,
     });
@@ -85,10 +55,10 @@ describe('token encryption key rotation', () => {
       ['k2', 'k2', 'k2'],
       ['k2', 'k2', 'k2'],
     ]);
-    const withoutOldKey = await boot(k2);
+    const withoutOldKey = await stack.boot(k2);
     const answer = await tokenRequest(withoutOldKey.url, 'LocRotateB');
     expect(answer.status).toBe(200);
     const { accessToken } = (await answer.json()) as { accessToken: string };
-    expect(await ghl.accepts(accessToken, 'LocRotateB')).toBe(true);
+    expect(await stack.ghl.accepts(accessToken, 'LocRotateB')).toBe(true);
   });
 });

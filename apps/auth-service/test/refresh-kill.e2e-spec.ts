@@ -1,24 +1,18 @@
-import { ConnectionOptions, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
-import { Connection, createDataSource } from '@sm/entities';
-import { JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
-import {
-  createTestDatabase,
-  eventually,
-  freePort,
-  ServiceProcess,
-  startServiceProcess,
-  TEST_REDIS_URL,
-  TestDatabase,
-  uniqueQueuePrefix,
-} from '@sm/testing';
+import { Connection } from '@sm/entities';
+import { JobName, QueueName } from '@sm/queues';
+import { eventually } from '@sm/testing';
 
+import { AuthStack } from './support/auth-stack';
 import {
   authEnv,
+  AuthServiceProcess,
   installThroughConsent,
   jsonOf,
   newKey,
+  startAuthServiceProcess,
   tokenRequest,
 } from './support/auth-test-kit';
 import { GhlSandbox, storedPair } from './support/ghl-sandbox';
@@ -32,32 +26,24 @@ const LOCATION = 'SMkillNineLocation01';
  * survives depends on whether GHL had already spent the refresh token.
  */
 describe('an auth-service instance killed (SIGKILL) while it holds the refresh lock', () => {
-  let database: TestDatabase;
+  let stack: AuthStack;
   let db: DataSource;
   let ghl: GhlSandbox;
   let relay: TcpRelay;
-  let survivor: { process: ServiceProcess; url: string };
+  let survivor: AuthServiceProcess;
   let notifications: Queue;
-  const prefix = uniqueQueuePrefix('auth-kill');
   const keys = newKey('k1');
 
-  const startInstance = async (ghlBaseUrl: string) => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const process = await startServiceProcess({
-      entry: 'apps/auth-service/src/main.ts',
-      env: authEnv({
-        databaseUrl: database.url,
-        queuePrefix: prefix,
+  const startInstance = (ghlBaseUrl: string) =>
+    startAuthServiceProcess(
+      authEnv({
+        databaseUrl: stack.database.url,
+        queuePrefix: stack.queuePrefix,
         ghlBaseUrl,
         keys,
-        extra: { PORT: String(port), LOG_LEVEL: 'warn' },
+        extra: { LOG_LEVEL: 'warn' },
       }),
-      readyUrl: `${url}/health/live`,
-    });
-
-    return { process, url };
-  };
+    );
   /** The backend that holds a lock on the token table, other than our own session. */
   const lockHolderPid = async (): Promise<number | undefined> => {
     const rows: Array<{ pid: number }> = await db.query(
@@ -99,20 +85,15 @@ describe('an auth-service instance killed (SIGKILL) while it holds the refresh l
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource(database.url).initialize();
-    ghl = await GhlSandbox.start([LOCATION]);
+    stack = await AuthStack.start({ locations: [LOCATION], queueName: 'auth-kill' });
+    ({ db, ghl } = stack);
     survivor = await startInstance(ghl.url);
-    const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
-    notifications = new Queue(QueueName.Notifications, { connection, prefix });
+    notifications = stack.queue(QueueName.Notifications);
   });
 
   afterAll(async () => {
     await survivor.process.stop();
-    await notifications.obliterate({ force: true });
-    await notifications.close();
-    await Promise.all([ghl.stop(), db.destroy()]);
-    await database.drop();
+    await stack.stop();
   });
 
   beforeEach(async () => {
