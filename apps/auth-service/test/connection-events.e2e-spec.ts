@@ -1,24 +1,17 @@
-import { ConnectionOptions, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { DataSource, In } from 'typeorm';
 
-import { Connection, ConnectionToken, createDataSource, WebhookDelivery } from '@sm/entities';
-import { JobKey, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
-import {
-  createTestDatabase,
-  eventually,
-  TEST_REDIS_URL,
-  TestDatabase,
-  uniqueQueuePrefix,
-} from '@sm/testing';
+import { Connection, ConnectionToken, WebhookDelivery } from '@sm/entities';
+import { JobKey, JobName, QueueName } from '@sm/queues';
+import { eventually } from '@sm/testing';
 
+import { AuthStack } from './support/auth-stack';
 import {
-  authEnv,
   installThroughConsent,
   jsonOf,
   newKey,
   RunningAuthService,
   SERVICE_TOKEN,
-  startAuthService,
   tokenRequest,
 } from './support/auth-test-kit';
 import { GhlSandbox, SANDBOX_APP, SANDBOX_COMPANY_ID } from './support/ghl-sandbox';
@@ -38,14 +31,13 @@ const NO_APP_ID = { appId: undefined };
 const eventTypeOf = (name: string) => (name === JobName.AppInstalled ? 'INSTALL' : 'UNINSTALL');
 
 describe('connection events, agency installs and private tokens (against the sandbox)', () => {
-  let database: TestDatabase;
+  let stack: AuthStack;
   let db: DataSource;
   let ghl: GhlSandbox;
   let auth: RunningAuthService;
   let agencyAuth: RunningAuthService;
   let events: Queue;
   let syncQueue: Queue;
-  const prefix = uniqueQueuePrefix('auth-events');
 
   const deliver = async (
     name: string,
@@ -97,33 +89,21 @@ describe('connection events, agency installs and private tokens (against the san
       .sort();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource(database.url).initialize();
-    ghl = await GhlSandbox.start([...AGENCY_LOCATIONS, LOC_UNINSTALL, LOC_PIT, LOC_OTHER_APP]);
-    const env = authEnv({
-      databaseUrl: database.url,
-      queuePrefix: prefix,
-      ghlBaseUrl: ghl.url,
-      keys: newKey('k1'),
+    stack = await AuthStack.start({
+      locations: [...AGENCY_LOCATIONS, LOC_UNINSTALL, LOC_PIT, LOC_OTHER_APP],
+      queueName: 'auth-events',
     });
+    ({ db, ghl } = stack);
+    const keys = newKey('k1');
     [auth, agencyAuth] = await Promise.all([
-      startAuthService(env),
-      startAuthService({ ...env, GHL_INSTALL_USER_TYPE: 'Company' }),
+      stack.boot(keys),
+      stack.boot(keys, { GHL_INSTALL_USER_TYPE: 'Company' }),
     ]);
-    const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
-    events = new Queue(QueueName.ConnectionEvents, { connection, prefix });
-    syncQueue = new Queue(QueueName.LocationSync, { connection, prefix });
+    events = stack.queue(QueueName.ConnectionEvents);
+    syncQueue = stack.queue(QueueName.LocationSync);
   });
 
-  afterAll(async () => {
-    await Promise.all([auth.app.close(), agencyAuth.app.close()]);
-    for (const queue of [events, syncQueue]) {
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
-    await Promise.all([ghl.stop(), db.destroy()]);
-    await database.drop();
-  });
+  afterAll(() => stack.stop());
 
   it('UNINSTALL deletes the tokens, marks the connection and removes its schedules', async () => {
     const install = await installThroughConsent(auth.url, { locationId: LOC_UNINSTALL });

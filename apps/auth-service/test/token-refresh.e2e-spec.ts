@@ -5,6 +5,7 @@ import { Connection, createDataSource } from '@sm/entities';
 import { JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
 import { createTestDatabase, TEST_REDIS_URL, TestDatabase, uniqueQueuePrefix } from '@sm/testing';
 
+import { AuthStack } from './support/auth-stack';
 import {
   authEnv,
   jsonOf,
@@ -20,13 +21,11 @@ import { GhlSandbox, storedPair } from './support/ghl-sandbox';
 const LOCATION = 'SMrefreshLocation001';
 
 describe('token refresh across replicas (against the sandbox)', () => {
-  let database: TestDatabase;
+  let stack: AuthStack;
   let db: DataSource;
   let ghl: GhlSandbox;
   let replicas: RunningAuthService[];
   let notifications: Queue;
-  let refreshQueue: Queue;
-  const prefix = uniqueQueuePrefix('auth-refresh');
   const keys = newKey('k1');
 
   /** Moves the stored access token to one second before expiry: inside the refresh margin. */
@@ -36,31 +35,16 @@ describe('token refresh across replicas (against the sandbox)', () => {
     );
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource(database.url).initialize();
-    ghl = await GhlSandbox.start([LOCATION]);
-    const env = authEnv({
-      databaseUrl: database.url,
-      queuePrefix: prefix,
-      ghlBaseUrl: ghl.url,
-      keys,
-      extra: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
-    });
-    replicas = await Promise.all([1, 2, 3].map(() => startAuthService(env)));
-    const connection = redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions;
-    notifications = new Queue(QueueName.Notifications, { connection, prefix });
-    refreshQueue = new Queue(QueueName.TokenRefresh, { connection, prefix });
+    stack = await AuthStack.start({ locations: [LOCATION], queueName: 'auth-refresh' });
+    ({ db, ghl, replicas } = stack);
+    const logLevel = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' };
+    await Promise.all([1, 2, 3].map(() => stack.boot(keys, logLevel)));
+    notifications = stack.queue(QueueName.Notifications);
+    // Opened to be emptied at the end: the refreshes the replicas scheduled.
+    stack.queue(QueueName.TokenRefresh);
   });
 
-  afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.app.close()));
-    for (const queue of [notifications, refreshQueue]) {
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
-    await Promise.all([ghl.stop(), db.destroy()]);
-    await database.drop();
-  });
+  afterAll(() => stack.stop());
 
   beforeEach(async () => {
     await db.query('TRUNCATE ghl_connections, ghl_connection_tokens');
