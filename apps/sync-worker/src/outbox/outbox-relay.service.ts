@@ -20,26 +20,17 @@ import type { SyncCompletedEvent } from '@sm/sync-events';
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
-import { describeError } from '../failures/job-errors';
+import { FailingStreakLog } from '../failures/failing-streak-log';
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 import { HELD_CONTACT_EVENTS, RecordWriter } from '../records/record-writer.service';
 
 /** Any fixed number: the advisory lock that lets one relay publish at a time, in id order. */
 const RELAY_LOCK = 7_300_311;
 const BATCH_SIZE = 200;
-/** While the polls keep failing, how long the relay stays quiet between two reminders. */
-const FAILING_REMINDER_MS = 60_000;
 
 /** One event as a consumer's job: its id is the event id, so a second add is a duplicate. */
 export function syncCompletedJob(event: SyncCompletedEvent) {
   return { name: JobName.SyncCompleted, data: event, opts: { jobId: event.eventId } };
-}
-
-/** The polls failing in a row since the first of them, for the relay's log. */
-interface FailingPolls {
-  since: number;
-  polls: number;
-  remindedAt: number;
 }
 
 /** An outbox row: a `sync-completed` event, or a task-completed notice (its `JobName`). */
@@ -67,7 +58,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  private failing: FailingPolls | undefined;
+  private readonly polls = new FailingStreakLog(this.logger, 'outbox relay polls');
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -140,48 +131,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       let published = 0;
       try {
         published = await this.publishBatch();
-        this.pollSucceeded();
+        this.polls.succeeded();
       } catch (error) {
-        this.pollFailed(error);
+        this.polls.failed(error);
       }
       if (published < BATCH_SIZE) await this.pause(this.config.OUTBOX_POLL_MS);
     }
-  }
-
-  /**
-   * A poll failed. Polls go on every `OUTBOX_POLL_MS` through an outage of Postgres or Redis, so
-   * the log hears of it once when it starts, then at most once per `FAILING_REMINDER_MS` with
-   * how long and how many polls it has lasted, and once more when a poll succeeds again.
-   */
-  private pollFailed(error: unknown): void {
-    const now = Date.now();
-    if (!this.failing) {
-      this.failing = { since: now, polls: 1, remindedAt: now };
-      this.logger.warn({ error: describeError(error) }, 'outbox relay polls failing');
-
-      return;
-    }
-    this.failing.polls += 1;
-    if (now - this.failing.remindedAt < FAILING_REMINDER_MS) return;
-
-    this.failing.remindedAt = now;
-    this.logger.warn(
-      { error: describeError(error), ...this.failingFor(now) },
-      'outbox relay polls still failing',
-    );
-  }
-
-  private pollSucceeded(): void {
-    if (!this.failing) return;
-
-    this.logger.log(this.failingFor(Date.now()), 'outbox relay polls recovered');
-    this.failing = undefined;
-  }
-
-  private failingFor(now: number) {
-    const { since, polls } = this.failing ?? { since: now, polls: 0 };
-
-    return { failingSince: new Date(since), failingForMs: now - since, failedPolls: polls };
   }
 
   private pause(ms: number): Promise<void> {

@@ -14,7 +14,7 @@ import { redisOptionsFromUrl } from '@sm/queues';
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
-import { describeError } from '../failures/job-errors';
+import { FailingStreakLog } from '../failures/failing-streak-log';
 import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 import { ScheduleKeeper } from '../location-sync/schedule-keeper.service';
 
@@ -29,6 +29,7 @@ import { ScheduleKeeper } from '../location-sync/schedule-keeper.service';
 @Injectable()
 export class RedisLossWatch implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RedisLossWatch.name);
+  private readonly checks = new FailingStreakLog(this.logger, 'redis loss checks');
   private readonly redis: Redis;
   private readonly markerKey: string;
   private timer: NodeJS.Timeout | undefined;
@@ -64,6 +65,7 @@ export class RedisLossWatch implements OnApplicationBootstrap, OnApplicationShut
     try {
       const wasMissing =
         (await this.redis.set(this.markerKey, new Date().toISOString(), 'NX')) === 'OK';
+      this.checks.succeeded();
       if (!wasMissing) return false;
 
       this.logger.error({}, 'redis lost its data: republishing events, rescheduling, reconciling');
@@ -71,7 +73,7 @@ export class RedisLossWatch implements OnApplicationBootstrap, OnApplicationShut
 
       return true;
     } catch (error) {
-      this.logger.warn({ error: describeError(error) }, 'redis loss check failed');
+      this.checks.failed(error);
 
       return false;
     }
