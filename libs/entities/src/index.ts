@@ -2,6 +2,7 @@ export * from './activity/contact-activity.entity';
 export * from './automation/automation-effect.entity';
 export * from './automation/automation-rule-setting.entity';
 export * from './automation/solarmarket-task.entity';
+export * from './connections/connection-change-channel';
 export * from './connections/connection-status';
 export * from './connections/connection-token.entity';
 export * from './connections/connection.entity';

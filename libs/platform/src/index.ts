@@ -1,6 +1,7 @@
 export * from './bootstrap/bootstrap-service';
 export * from './bootstrap/instance-identity';
 export * from './database/database.module';
+export * from './database/postgres-notice-listener';
 export * from './database/storable-text';
 export * from './health/health.controller';
 export * from './health/health-settings';
