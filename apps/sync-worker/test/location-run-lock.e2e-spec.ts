@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 
-import { eventually } from '@sm/testing';
+import { eventually, TEST_POSTGRES_URL } from '@sm/testing';
 
 import { LocationRunLock } from '../src/location-sync/location-run-lock.service';
 import { useScratchRecords } from './support/scratch-records';
@@ -61,6 +61,27 @@ describe('the location run lock', () => {
 
     expect(beforeCut).toBe(false);
     await held?.release();
+  });
+
+  it('keeps its session from being ended as idle while the run goes on', async () => {
+    // Sessions of this scratch database end after a second idle, as under idle_session_timeout.
+    const [{ databaseName }] = await dataSource.query(
+      'SELECT current_database() AS "databaseName"',
+    );
+    await dataSource.query(`ALTER DATABASE "${databaseName}" SET idle_session_timeout = '1s'`);
+    const url = new URL(TEST_POSTGRES_URL);
+    url.pathname = `/${databaseName}`;
+    const strict = await new DataSource({ type: 'postgres', url: url.toString() }).initialize();
+    try {
+      const held = await new LocationRunLock(strict, 300).tryHold('SMidleHolder0000001');
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+      expect(held?.lost.aborted).toBe(false);
+      await held?.release();
+    } finally {
+      await dataSource.query(`ALTER DATABASE "${databaseName}" RESET idle_session_timeout`);
+      await strict.destroy();
+    }
   });
 
   async function eventuallyHeld(locationId: string) {

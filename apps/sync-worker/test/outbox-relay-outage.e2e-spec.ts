@@ -26,7 +26,6 @@ describe('the outbox relay while Postgres refuses connections', () => {
   let worker: ServiceProcess;
   let admin: DataSource;
   let databaseName: string;
-  let refusedAt = 0;
 
   /** What the relay logged at `level`. */
   const relayLines = (level: 'info' | 'warn'): LogLine[] =>
@@ -78,7 +77,6 @@ describe('the outbox relay while Postgres refuses connections', () => {
     await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
       databaseName,
     ]);
-    refusedAt = Date.now();
 
     await eventually(async () => (warnings().length > 0 ? true : undefined), 10_000, 'a warn');
     // About 20 polls at 200 ms.
@@ -86,21 +84,6 @@ describe('the outbox relay while Postgres refuses connections', () => {
 
     expect(warnings().map((line) => line.msg)).toEqual(['outbox relay polls failing']);
   }, 20_000);
-
-  it('reminds once a minute how long and how many polls it has been failing', async () => {
-    const sinceRefused = Date.now() - refusedAt;
-    await new Promise((resolve) => setTimeout(resolve, 63_000 - sinceRefused));
-
-    const lines = warnings();
-    expect(lines.map((line) => line.msg)).toEqual([
-      'outbox relay polls failing',
-      'outbox relay polls still failing',
-    ]);
-    expect(lines[1].failingForMs).toBeGreaterThanOrEqual(60_000);
-    expect(lines[1].failingForMs).toBeLessThan(63_000);
-    // A poll every 200 ms, each failing at once: far more than one warn each.
-    expect(lines[1].failedPolls).toBeGreaterThan(100);
-  }, 90_000);
 
   it('says once, at info, that its polls recovered, with the outage it had', async () => {
     await allowConnections(true);
@@ -115,11 +98,12 @@ describe('the outbox relay while Postgres refuses connections', () => {
       'the recovery line',
     );
     expect(recovered.msg).toBe('outbox relay polls recovered');
-    expect(recovered.failingForMs).toBeGreaterThanOrEqual(63_000);
-    expect(recovered.failedPolls).toBeGreaterThan(warnings()[1].failedPolls ?? 0);
+    // The reminder a minute on is the unit spec's (failing-streak-log.spec.ts): no real minute.
+    expect(recovered.failingForMs).toBeGreaterThanOrEqual(4_000);
+    expect(recovered.failedPolls).toBeGreaterThan(10);
 
     await new Promise((resolve) => setTimeout(resolve, 5 * POLL_MS));
-    expect(warnings()).toHaveLength(2);
+    expect(warnings()).toHaveLength(1);
     expect(relayLines('info')).toHaveLength(1);
   }, 30_000);
 });

@@ -1,8 +1,25 @@
 import type { EventEmitter } from 'node:events';
 
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+
+/**
+ * How often the lock's connection says something: a session silent for the whole run was ended
+ * by an `idle_session_timeout`, a DBA's reaper of idle sessions or a NAT's idle timer, and the
+ * run lost its lock over and over.
+ */
+export const LOCK_KEEPALIVE_MS = 10_000;
+
+const LOCK_KEEPALIVE = Symbol('LOCK_KEEPALIVE');
+
+/** The run's lock went with its connection: the run stops, and its job is tried again. */
+export class LocationLockLost extends Error {
+  constructor() {
+    super('the location run lock was lost with its connection');
+    this.name = 'LocationLockLost';
+  }
+}
 
 /** A location's run, held until released. */
 export interface HeldRun {
@@ -22,7 +39,11 @@ export interface HeldRun {
  */
 @Injectable()
 export class LocationRunLock {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** `keepaliveMs` is LOCK_KEEPALIVE_MS but where a spec builds the lock itself. */
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() @Inject(LOCK_KEEPALIVE) private readonly keepaliveMs = LOCK_KEEPALIVE_MS,
+  ) {}
 
   /** The location's run, or null when another run of it holds the lock. */
   async tryHold(locationId: string): Promise<HeldRun | null> {
@@ -42,16 +63,20 @@ export class LocationRunLock {
       throw error;
     }
     const lost = new AbortController();
-    const onLost = () =>
-      lost.abort(new Error('the location run lock was lost with its connection'));
+    const onLost = () => lost.abort(new LocationLockLost());
     // The connection the lock lives on (the query runner keeps it until released).
     const connection = (await runner.connect()) as EventEmitter;
     connection.on('error', onLost);
     connection.on('end', onLost);
+    const keepalive = setInterval(() => {
+      runner.query('SELECT 1').catch(onLost);
+    }, this.keepaliveMs);
+    keepalive.unref();
 
     return {
       lost: lost.signal,
       release: async () => {
+        clearInterval(keepalive);
         connection.off('error', onLost);
         connection.off('end', onLost);
         // A connection lost meanwhile took the lock with it; there is nothing left to free.

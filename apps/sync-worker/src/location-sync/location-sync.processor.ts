@@ -75,6 +75,9 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
     } catch (error) {
       // A job already put off (a paused location) is in the delayed set as it is.
       if (error instanceof DelayedError) throw error;
+      // A lost lock fails the attempt: retried with backoff and parked after its attempts, so a
+      // lock lost again and again ends visible, not handed back in a loop.
+      if (held.lost.aborted) throw held.lost.reason;
       // Whatever a run threw once it was told to stop (an aborted GHL call among them), it
       // stopped for that: it is tried again whole, with no attempt spent.
       if (!(error instanceof RunHandedBack) && !stop.aborted) throw error;
@@ -83,9 +86,10 @@ export class LocationSyncProcessor extends WorkerHost implements OnApplicationBo
     }
     // Handed back, after the lock is free: the replica that takes the job next finds the
     // location free rather than waiting out BUSY_LOCATION_RETRY_MS.
-    const fields = { locationId: job.data.locationId, jobId: job.id };
-    if (held.lost.aborted) this.logger.warn(fields, 'run handed back: its location lock was lost');
-    else this.logger.log(fields, 'run handed back: the worker is shutting down');
+    this.logger.log(
+      { locationId: job.data.locationId, jobId: job.id },
+      'run handed back: the worker is shutting down',
+    );
 
     return handBack(job, token);
   }

@@ -21,6 +21,7 @@ import { FetchedChildren, RecordWriter } from '../records/record-writer.service'
 import { TaskSweepService, TaskWalkResult } from '../tasks/task-sweep.service';
 import { groupPages } from './group-pages';
 import { mapWithConcurrency } from './map-with-concurrency';
+import { LocationLockLost } from './location-run-lock.service';
 import { prefetchPages } from './prefetch-pages';
 
 interface RunState {
@@ -122,16 +123,20 @@ export class LocationSyncService {
       );
       await this.finish(api, job, state, 'succeeded');
     } catch (error) {
-      // Also what an aborted GHL call threw: the run stopped for the shutdown, not failed.
-      const isHandedBack = error instanceof RunHandedBack || Boolean(signal?.aborted);
+      // A stopped run threw RunHandedBack, or what an aborted GHL call threw. Stopped for the
+      // shutdown it is interrupted; stopped for a lost lock it failed, with that reason.
+      const stopReason: unknown = signal?.aborted ? signal.reason : undefined;
+      const isLockLost = stopReason instanceof LocationLockLost;
+      const failure = isLockLost ? stopReason : error;
+      const isHandedBack = !isLockLost && (error instanceof RunHandedBack || !!stopReason);
       if (!isHandedBack) {
         state.errors += 1;
-        state.lastError = describeError(error);
+        state.lastError = describeError(failure);
       }
       await this.finish(api, job, state, isHandedBack ? 'interrupted' : 'failed').catch(
         () => undefined,
       );
-      throw isHandedBack ? new RunHandedBack() : error;
+      throw isHandedBack ? new RunHandedBack() : failure;
     }
 
     return state.counts;
