@@ -1,6 +1,7 @@
 import { SyncRun } from '@sm/entities';
 import { DEFAULT_JOB_OPTIONS, JobName, QueueName } from '@sm/queues';
 import { SYNC_COMPLETED } from '@sm/sync-events';
+import { eventually } from '@sm/testing';
 
 import { CHILDREN_REFRESHED_PER_SWEEP } from '../src/children-refresh/children-refresh.service';
 import { FULL_SCOPES } from './support/ghl-stand-in';
@@ -148,5 +149,38 @@ describe('children refresh: notes and appointments read again by the sweeps', ()
       .getRepository(SyncRun)
       .findBy({ locationId: LOCATION, trigger: 'task-sweep' });
     expect(sweeps).toHaveLength(3);
+  });
+
+  it('moves past contacts GHL no longer has, and has each synced on its own', async () => {
+    await ageChildren();
+    const gone = (await exportSandbox()).contacts.slice(0, 5).map((contact) => contact.id);
+    // Deleted in GHL, their webhooks lost, and the oldest of all: first in the sweep's line.
+    for (const contactId of gone) {
+      await stack.sandbox.change(LOCATION, { kind: 'contact.delete', contactId });
+    }
+    await stack.dataSource.query(
+      `UPDATE contacts SET children_fetched_at = now() - interval '40 days'
+       WHERE location_id = $1 AND id = ANY($2::varchar[])`,
+      [LOCATION, gone],
+    );
+
+    await sweep();
+
+    const refreshed = new Set(await refreshedWithin(60));
+    expect(gone.filter((id) => refreshed.has(id))).toEqual(gone);
+    const tombstoned = await eventually(
+      async () => {
+        const rows: { id: string }[] = await stack.dataSource.query(
+          `SELECT id FROM contacts
+           WHERE location_id = $1 AND id = ANY($2::varchar[]) AND deleted_at IS NOT NULL`,
+          [LOCATION, gone],
+        );
+
+        return rows.length === gone.length ? rows : undefined;
+      },
+      30_000,
+      'the contacts gone from GHL tombstoned by their own syncs',
+    );
+    expect(tombstoned).toHaveLength(gone.length);
   });
 });

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import type { LocationApi } from '@sm/ghl-client';
+import { JobPriority } from '@sm/queues';
 import { buildSyncCompletedEvent } from '@sm/sync-events';
 
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import { describeError } from '../failures/job-errors';
+import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 import { RunHandedBack } from '../jobs/job-handback';
 import { mapWithConcurrency } from '../location-sync/map-with-concurrency';
 import { fetchChildRows } from '../records/child-records';
@@ -40,6 +42,7 @@ export class ChildrenRefresh {
   constructor(
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
     private readonly records: RecordWriter,
+    private readonly enqueuer: JobEnqueuer,
   ) {}
 
   /**
@@ -54,6 +57,7 @@ export class ChildrenRefresh {
     const locationId = api.locationId;
     const due = await this.dueContacts(locationId);
     const listedAt = new Date();
+    const failedIds: string[] = [];
     const fetched = await mapWithConcurrency(
       due,
       this.config.CHILD_FETCH_CONCURRENCY,
@@ -65,21 +69,44 @@ export class ChildrenRefresh {
 
           return { contactId: id, rows, contactVersion: version };
         } catch (error) {
-          // Left due: the next sweep asks again.
           if (signal?.aborted) return null;
           this.logger.warn(
             { locationId, contactId: id, error: describeError(error) },
-            'children refresh of a contact failed',
+            'children refresh of a contact failed; a contact sync of its own follows',
           );
+          failedIds.push(id);
 
           return null;
         }
       },
     );
     const result = await this.write(locationId, fetched, listedAt);
+    await this.handOff(locationId, failedIds);
     if (signal?.aborted) throw new RunHandedBack();
 
     return result;
+  }
+
+  /**
+   * A contact whose refresh failed (gone from GHL, GHL refusing) goes to the back of the line and
+   * gets a contact sync of its own, which tombstones it on a 404: left at the front, a few
+   * deleted contacts took every sweep's share for good.
+   */
+  private async handOff(locationId: string, contactIds: string[]): Promise<void> {
+    if (contactIds.length === 0) return;
+    await this.records.transaction((manager) =>
+      manager.query(
+        `UPDATE contacts SET children_fetched_at = now()
+         WHERE location_id = $1 AND id = ANY($2::varchar[])`,
+        [locationId, contactIds],
+      ),
+    );
+    for (const contactId of contactIds) {
+      await this.enqueuer.syncContact(
+        { locationId, contactId, cause: 'location-sync' },
+        JobPriority.Reconciliation,
+      );
+    }
   }
 
   /** Oldest first; never fetched (NULL) before all. Sorted per location, without an index. */
