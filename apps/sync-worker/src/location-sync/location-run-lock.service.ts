@@ -34,8 +34,9 @@ export interface HeldRun {
 /**
  * One location sync or task sweep per location at a time, across every replica. The lock is a
  * Postgres session advisory lock on a connection of its own, held for the run: a worker that is
- * killed drops its connection, and Postgres lets the lock go with it, so no crash leaves a
- * location locked.
+ * killed drops its connection, and Postgres lets the lock go with it. A worker whose host
+ * vanished closes nothing: Postgres lets go once its TCP keepalive gives up on the connection
+ * (set to a minute or so, `k8s/README.md`; two hours by the OS default).
  */
 @Injectable()
 export class LocationRunLock {

@@ -493,6 +493,13 @@ export class LocationSyncService {
    * of their commits. Called under the location's run lock (`LocationRunLock`), which no live
    * run of it holds, so every such row is a dead worker's: one killed and retried, or whose job
    * was parked after its stalls (and may be replayed under a new id) or lost with Redis' data.
+   *
+   * TODO: a run whose lock went with its connection while it waited inside a statement (a row
+   * lock, the final tombstoning) stops only when that statement returns, up to
+   * DATABASE_STATEMENT_TIMEOUT_MS later; a run that took the location meanwhile closes it as
+   * abandoned and publishes its held events, and the first may still commit its location event,
+   * so consumers get both (at least once, records stay right). Closing it needs a lease on
+   * sync_runs (a heartbeat column the lock's keepalive moves) and abandoning only expired ones.
    */
   private closeDeadRuns(manager: EntityManager, locationId: string): Promise<void> {
     return this.abandonRuns(manager, { locationId, scope: 'location', status: 'running' });
