@@ -26,6 +26,14 @@ const GHL_TIME = new RegExp(
   'i',
 );
 const EPOCH_MS = /^-?\d+$/;
+/**
+ * What GHL sends nearly always (`2021-07-02T05:18:26.704Z`, `…+05:30`): read by Date.parse,
+ * which the language defines for this form whatever the process zone, once the fields are
+ * checked (it rolls 30 February over to March). The grammar below costs a 10k-contact sync's
+ * worker about 150 ms more.
+ */
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?(?:Z|[+-](\d{2}):\d{2})$/;
 
 const ABSENT: GhlTimeReading = { kind: 'absent' };
 const UNREADABLE: GhlTimeReading = { kind: 'unreadable' };
@@ -39,6 +47,8 @@ export function readGhlTime(value: unknown, timeZone: string): GhlTimeReading {
   const trimmed = value.trim();
   if (trimmed === '') return ABSENT;
   if (EPOCH_MS.test(trimmed)) return fromEpochMs(Number(trimmed));
+  const instant = ISO_INSTANT.exec(trimmed);
+  if (instant && isPlainInstant(instant)) return storable(Date.parse(trimmed));
   const match = GHL_TIME.exec(trimmed);
 
   return match ? fromParts(match, timeZone) : UNREADABLE;
@@ -106,6 +116,19 @@ function fromParts(match: RegExpExecArray, timeZone: string): GhlTimeReading {
   const offset = zoneOffsetMs(zone);
 
   return offset === null ? UNREADABLE : storable(wall - offset);
+}
+
+/** A real day and a time of day short of 24:00 (which the grammar reads), offset under 24 h. */
+function isPlainInstant(match: RegExpExecArray): boolean {
+  const [, year, month, day, hour, minute, second, offsetHours] = match;
+
+  return (
+    isDayOfMonth(Number(year), Number(month), Number(day)) &&
+    Number(hour) < 24 &&
+    Number(minute) < 60 &&
+    Number(second) < 60 &&
+    (offsetHours === undefined || Number(offsetHours) < 24)
+  );
 }
 
 function isDayOfMonth(year: number, month: number, day: number): boolean {
