@@ -1,13 +1,11 @@
 import { SyncRun } from '@sm/entities';
-import { DEFAULT_JOB_OPTIONS, JobName, QueueName } from '@sm/queues';
+import { JobName } from '@sm/queues';
 import { SYNC_COMPLETED } from '@sm/sync-events';
 import { eventually } from '@sm/testing';
 
 import { CHILDREN_REFRESHED_PER_SWEEP } from '../src/children-refresh/children-refresh.service';
-import { FULL_SCOPES } from './support/ghl-stand-in';
 import { expectRecordsEqualSandbox } from './support/ghl-records';
-import { eventuallySucceededRun } from './support/sync-runs';
-import { useSyncWorkerStack } from './support/sync-worker-stack';
+import { useLocationRunStack } from './support/location-run-stack';
 
 const LOCATION = 'SMchildrenRefresh001';
 /** More than one sweep refreshes, so that the share and its order show. */
@@ -20,30 +18,14 @@ const SERVICE_TOKEN = 'children-refresh-service-token-01234';
  * contact's children are older than CHILDREN_REFRESH_DAYS, a share of the contacts at a time.
  */
 describe('children refresh: notes and appointments read again by the sweeps', () => {
-  const stack = useSyncWorkerStack({
+  const { stack, run } = useLocationRunStack({
     name: 'children-refresh',
     serviceToken: SERVICE_TOKEN,
-    ghl: { locations: { [LOCATION]: CONTACTS }, scopes: FULL_SCOPES },
-    connections: { locations: [LOCATION], scopes: FULL_SCOPES.split(' ') },
-    queues: [QueueName.LocationSync],
-    defaultJobOptions: DEFAULT_JOB_OPTIONS,
-    env: {
-      LOG_LEVEL: 'warn',
-      CHILD_FETCH_CONCURRENCY: '16',
-      TASK_SWEEP_CRON: '0 0 1 1 *',
-      GHL_BURST_LIMIT: '1000000',
-      CHILDREN_REFRESH_DAYS: '30',
-    },
+    locationId: LOCATION,
+    contacts: CONTACTS,
+    env: { CHILDREN_REFRESH_DAYS: '30' },
   });
   const exportSandbox = () => stack.sandbox.export(LOCATION);
-  const run = async (name: string, data: Record<string, unknown>) => {
-    const job = await stack.queues[QueueName.LocationSync].add(name, {
-      locationId: LOCATION,
-      ...data,
-    });
-
-    return eventuallySucceededRun(stack.dataSource, { jobId: job.id as string }, 45_000, name);
-  };
   const sweep = () => run(JobName.SweepTasks, {});
   /** The contacts whose children were fetched at least 31 days ago. */
   const ageChildren = (where = 'true') =>

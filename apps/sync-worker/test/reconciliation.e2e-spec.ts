@@ -1,12 +1,11 @@
 import { Contact } from '@sm/entities';
-import { DEFAULT_JOB_OPTIONS, JobKey, JobName, QueueName } from '@sm/queues';
+import { JobKey, JobName, QueueName } from '@sm/queues';
 import { eventually } from '@sm/testing';
 
 import { RecordWriter } from '../src/records/record-writer.service';
-import { FULL_SCOPES } from './support/ghl-stand-in';
 import { expectRecordsEqualSandbox, SandboxExport } from './support/ghl-records';
+import { useLocationRunStack } from './support/location-run-stack';
 import { eventuallySucceededRun } from './support/sync-runs';
-import { useSyncWorkerStack } from './support/sync-worker-stack';
 import { openQueues } from './support/test-queues';
 
 const LOCATION = 'SMsyncReconcile00001';
@@ -14,34 +13,15 @@ const CONTACTS = 400;
 const SERVICE_TOKEN = 'reconcile-service-token-0123456789ab';
 
 describe('reconciliation: nightly runs, the task sweep, schedules and custom fields', () => {
-  const stack = useSyncWorkerStack({
+  const { stack, run } = useLocationRunStack({
     name: 'reconcile',
     serviceToken: SERVICE_TOKEN,
-    ghl: { locations: { [LOCATION]: CONTACTS }, scopes: FULL_SCOPES },
-    connections: { locations: [LOCATION], scopes: FULL_SCOPES.split(' ') },
-    queues: [QueueName.LocationSync],
-    defaultJobOptions: DEFAULT_JOB_OPTIONS,
-    env: {
-      LOG_LEVEL: 'warn',
-      CHILD_FETCH_CONCURRENCY: '16',
-      // The specs run the sweep themselves: the hourly one must not take a change first.
-      TASK_SWEEP_CRON: '0 0 1 1 *',
-      GHL_BURST_LIMIT: '1000000',
-    },
+    locationId: LOCATION,
+    contacts: CONTACTS,
   });
   const queue = () => stack.queues[QueueName.LocationSync];
   const exportSandbox = () => stack.sandbox.export(LOCATION);
   const change = (body: Record<string, unknown>) => stack.sandbox.change(LOCATION, body);
-  const run = async (name: string, data: Record<string, unknown>) => {
-    const job = await queue().add(name, { locationId: LOCATION, ...data });
-
-    return eventuallySucceededRun(
-      stack.dataSource,
-      { jobId: job.id as string },
-      45_000,
-      `${name} to succeed`,
-    );
-  };
 
   it('makes a first sync with the task search, under one call per contact for tasks', async () => {
     const first = await run(JobName.SyncLocation, { trigger: 'install' });

@@ -78,6 +78,19 @@ describe('task-completed notices of a write that rolls back', () => {
       .filter((job) => job.name === JobName.TaskCompleted && job.data.taskId === taskId)
       .map((job) => job.data);
   };
+  /** The one notice a completion should queue: under the completion time stored for it. */
+  const noticeOfStored = async (task: GhlRecord) => {
+    const stored = await stack.dataSource
+      .getRepository(Task)
+      .findOneByOrFail({ locationId: LOCATION, id: task.id });
+
+    return {
+      locationId: LOCATION,
+      contactId: task.contactId,
+      taskId: task.id,
+      completedAt: (stored.completedAt as Date).toISOString(),
+    };
+  };
   const openTask = async (skip: number) => {
     const ghl = await stack.sandbox.export(LOCATION);
 
@@ -100,17 +113,7 @@ describe('task-completed notices of a write that rolls back', () => {
 
     await sweep('sweep-retried');
 
-    const stored = await stack.dataSource
-      .getRepository(Task)
-      .findOneByOrFail({ locationId: LOCATION, id: task.id });
-    expect(await noticesOf(task.id)).toEqual([
-      {
-        locationId: LOCATION,
-        contactId: task.contactId,
-        taskId: task.id,
-        completedAt: (stored.completedAt as Date).toISOString(),
-      },
-    ]);
+    expect(await noticesOf(task.id)).toEqual([await noticeOfStored(task)]);
   });
 
   it('queues one notice when the contact sync that saw the completion is retried', async () => {
@@ -122,16 +125,6 @@ describe('task-completed notices of a write that rolls back', () => {
 
     await syncContact(task.contactId as string);
 
-    const stored = await stack.dataSource
-      .getRepository(Task)
-      .findOneByOrFail({ locationId: LOCATION, id: task.id });
-    expect(await noticesOf(task.id)).toEqual([
-      {
-        locationId: LOCATION,
-        contactId: task.contactId,
-        taskId: task.id,
-        completedAt: (stored.completedAt as Date).toISOString(),
-      },
-    ]);
+    expect(await noticesOf(task.id)).toEqual([await noticeOfStored(task)]);
   });
 });
