@@ -22,6 +22,7 @@ import {
   TEST_REDIS_URL,
   TestDatabase,
   uniqueQueuePrefix,
+  WebhookEndpoint,
 } from '@sm/testing';
 
 import { AppModule } from '../src/app.module';
@@ -31,7 +32,6 @@ import { deliveryQueueName } from '../src/delivery/delivery-queues';
 import { seedCompletedTask } from './records';
 import { SignedWebhookReceiver } from './signed-webhook-receiver';
 import { ReceivedMail, SmtpInbox } from './smtp-inbox';
-import { WebhookEndpoint } from './webhook-endpoint';
 
 const ATTEMPTS = 3;
 const SALES_SLACK = '/services/T2/B1/sales-secret';

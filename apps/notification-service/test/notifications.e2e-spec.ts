@@ -20,6 +20,7 @@ import {
   TEST_REDIS_URL,
   TestDatabase,
   uniqueQueuePrefix,
+  WebhookEndpoint,
 } from '@sm/testing';
 
 import { AppModule } from '../src/app.module';
@@ -27,7 +28,6 @@ import { notificationServiceEnv } from '../src/config/notification-service.confi
 import { deliveryQueueName } from '../src/delivery/delivery-queues';
 
 import { seedCompletedTask } from './records';
-import { WebhookEndpoint } from './webhook-endpoint';
 
 // Webhook paths stand for the secret part of a real incoming-webhook URL.
 const TEAM = '/services/T1/B1/team-secret';

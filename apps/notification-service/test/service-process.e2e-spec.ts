@@ -12,12 +12,12 @@ import {
   TEST_REDIS_URL,
   TestDatabase,
   uniqueQueuePrefix,
+  WebhookEndpoint,
 } from '@sm/testing';
 
 import { deliveryQueueName } from '../src/delivery/delivery-queues';
 
 import { seedCompletedTask } from './records';
-import { WebhookEndpoint } from './webhook-endpoint';
 
 const TEAM = '/services/T7/B7/team-webhook-secret';
 const ADMIN = '/services/T7/B8/admin-webhook-secret';

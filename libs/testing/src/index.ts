@@ -4,3 +4,4 @@ export * from './private-servers';
 export * from './postgres-relay';
 export * from './sandbox-oauth';
 export * from './queue-keys';
+export * from './webhook-endpoint';

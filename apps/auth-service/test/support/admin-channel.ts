@@ -1,7 +1,10 @@
-import { createServer, IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-import { freePort, ServiceProcess, startServiceProcess, TEST_REDIS_URL } from '@sm/testing';
+import {
+  freePort,
+  ServiceProcess,
+  startServiceProcess,
+  TEST_REDIS_URL,
+  WebhookEndpoint,
+} from '@sm/testing';
 
 /** One message a notification service posted: its Slack-compatible `{ text, blocks }` body. */
 export interface PostedAlert {
@@ -9,46 +12,30 @@ export interface PostedAlert {
   raw: string;
 }
 
-/**
- * The admin channel as a Slack-compatible incoming webhook on loopback, for a real
- * notification-service process to deliver to: records every message and answers `200 ok`.
- */
+/** The webhook's path, standing for the secret part of a real one. */
+const ADMIN_CHANNEL_PATH = '/services/T0/B0/admin-channel-secret';
+
+/** The admin channel: a Slack-compatible incoming webhook on loopback that answers `200 ok`. */
 export class AdminChannel {
-  readonly received: PostedAlert[] = [];
-  private readonly server: Server = createServer((request, response) => {
-    void readBody(request).then((raw) => {
-      this.received.push({ text: (JSON.parse(raw) as { text: string }).text, raw });
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
+  private readonly endpoint = new WebhookEndpoint();
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await this.endpoint.start();
 
     return this;
   }
 
-  /** The webhook URL; its path stands for the secret part of a real one. */
   get url(): string {
-    const { port } = this.server.address() as AddressInfo;
-
-    return `http://127.0.0.1:${port}/services/T0/B0/admin-channel-secret`;
+    return this.endpoint.url(ADMIN_CHANNEL_PATH);
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+  get received(): PostedAlert[] {
+    return this.endpoint.received.map(({ body, raw }) => ({ text: body.text, raw }));
   }
-}
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let raw = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (raw += chunk));
-    request.on('end', () => resolve(raw));
-    request.on('error', reject);
-  });
+  stop(): Promise<void> {
+    return this.endpoint.stop();
+  }
 }
 
 /** A real notification-service process on the database and queue prefix, posting to the URL. */

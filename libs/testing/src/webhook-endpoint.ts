@@ -5,6 +5,8 @@ export interface ReceivedPost {
   path: string;
   contentType: string | undefined;
   body: { text: string; blocks?: unknown[] };
+  /** The body as it came, for what a test must not find in it. */
+  raw: string;
 }
 
 /** An answer: a status (with `ok` or `no` as text), or a status and a JSON body. */
@@ -14,8 +16,9 @@ export type Answer = number | { status: number; json: unknown };
 export type Responder = (attempt: number) => Answer;
 
 /**
- * A Slack-compatible incoming-webhook endpoint on loopback: records every POST and answers with
- * what its path's responder chooses (200 `ok` for a path without one).
+ * A Slack-compatible incoming-webhook endpoint on loopback, for a real notification service to
+ * deliver to: records every POST and answers with what its path's responder chooses (200 `ok`
+ * for a path without one).
  */
 export class WebhookEndpoint {
   readonly received: ReceivedPost[] = [];
@@ -28,6 +31,7 @@ export class WebhookEndpoint {
         path,
         contentType: request.headers['content-type'],
         body: JSON.parse(raw),
+        raw,
       });
       const answer = this.responders.get(path)?.(attempt) ?? 200;
       if (typeof answer === 'number') {
