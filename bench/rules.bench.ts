@@ -181,9 +181,9 @@ async function insertSeed(dataSource: DataSource, seeded: Seeded): Promise<void>
   for (const rows of chunks(seeded.contacts)) {
     await dataSource.query(
       `INSERT INTO contacts (location_id, id, name, source, tags, custom_fields, assigned_to,
-         ghl_date_added, source_version_at, synced_at)
+         ghl_date_added, source_version_at, first_version_at, synced_at)
        SELECT location_id, id, name, source, tags, custom_fields, assigned_to, ghl_date_added,
-              now(), now()
+              now(), now(), now()
        FROM jsonb_to_recordset($1::jsonb) AS r(location_id text, id text, name text, source text,
          tags text[], custom_fields jsonb, assigned_to text, ghl_date_added timestamptz)`,
       [JSON.stringify(rows)],
@@ -192,8 +192,9 @@ async function insertSeed(dataSource: DataSource, seeded: Seeded): Promise<void>
   for (const rows of chunks(seeded.tasks)) {
     await dataSource.query(
       `INSERT INTO contact_tasks (location_id, id, contact_id, title, completed, completed_at,
-         due_date, source_version_at, synced_at)
-       SELECT location_id, id, contact_id, title, completed, completed_at, due_date, now(), now()
+         due_date, source_version_at, first_version_at, synced_at)
+       SELECT location_id, id, contact_id, title, completed, completed_at, due_date, now(), now(),
+              now()
        FROM jsonb_to_recordset($1::jsonb) AS r(location_id text, id text, contact_id text,
          title text, completed boolean, completed_at timestamptz, due_date timestamptz)`,
       [JSON.stringify(rows)],
@@ -202,8 +203,8 @@ async function insertSeed(dataSource: DataSource, seeded: Seeded): Promise<void>
   for (const rows of chunks(seeded.appointments)) {
     await dataSource.query(
       `INSERT INTO contact_appointments (location_id, id, contact_id, title, status, start_time,
-         source_version_at, synced_at)
-       SELECT location_id, id, contact_id, title, status, start_time, now(), now()
+         source_version_at, first_version_at, synced_at)
+       SELECT location_id, id, contact_id, title, status, start_time, now(), now(), now()
        FROM jsonb_to_recordset($1::jsonb) AS r(location_id text, id text, contact_id text,
          title text, status text, start_time timestamptz)`,
       [JSON.stringify(rows)],

@@ -16,6 +16,7 @@ export async function seedCompletedTask(
     lastName: values.lastName,
     name: `${values.firstName} ${values.lastName}`,
     sourceVersionAt: now,
+    firstVersionAt: now,
     syncedAt: now,
   });
   await dataSource.getRepository(Task).save({
@@ -27,6 +28,7 @@ export async function seedCompletedTask(
     completed: true,
     completedAt: now,
     sourceVersionAt: now,
+    firstVersionAt: now,
     syncedAt: now,
   });
 }

@@ -36,25 +36,26 @@ describe('HealthScoreService rescoring many contacts', () => {
   /** Contacts as the sync engine leaves them: every other one has an email, every third is warm. */
   const addContacts = (locationId: string, count: number) =>
     dataSource.query(
-      `INSERT INTO contacts (location_id, id, email, tags, source_version_at, synced_at)
+      `INSERT INTO contacts (location_id, id, email, tags, source_version_at, first_version_at,
+                             synced_at)
        SELECT $1, 'contact-' || lpad(n::text, 4, '0'),
               CASE WHEN n % 2 = 0 THEN 'c' || n || '@example.com' END,
-              CASE WHEN n % 3 = 0 THEN ARRAY['warm'] ELSE '{}'::text[] END, now(), now()
+              CASE WHEN n % 3 = 0 THEN ARRAY['warm'] ELSE '{}'::text[] END, now(), now(), now()
        FROM generate_series(1, $2::int) AS n`,
       [locationId, count],
     );
   const addNote = (locationId: string, contact: string, addedAt: Date) =>
     dataSource.query(
       `INSERT INTO contact_notes (location_id, id, contact_id, ghl_date_added,
-         source_version_at, synced_at)
-       VALUES ($1, gen_random_uuid()::text, $2, $3, now(), now())`,
+         source_version_at, first_version_at, synced_at)
+       VALUES ($1, gen_random_uuid()::text, $2, $3, now(), now(), now())`,
       [locationId, contact, addedAt],
     );
   const addOverdueTask = (locationId: string, contact: string, dueDate: Date) =>
     dataSource.query(
       `INSERT INTO contact_tasks (location_id, id, contact_id, due_date, source_version_at,
-         synced_at)
-       VALUES ($1, gen_random_uuid()::text, $2, $3, now(), now())`,
+         first_version_at, synced_at)
+       VALUES ($1, gen_random_uuid()::text, $2, $3, now(), now(), now())`,
       [locationId, contact, dueDate],
     );
   const currentRows = async (locationId: string): Promise<Map<string, CurrentRow>> => {

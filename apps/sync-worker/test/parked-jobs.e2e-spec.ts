@@ -42,8 +42,9 @@ describe('parked jobs', () => {
 
   it('parks a sync-completed event a consumer failed for good, and replays it to it', async () => {
     await stack.dataSource.query(
-      `INSERT INTO contacts (location_id, id, tags, source_version_at, synced_at)
-       VALUES ($1, 'parkedJobsContact01', '{}', now(), now())`,
+      `INSERT INTO contacts (location_id, id, tags, source_version_at, first_version_at,
+                             synced_at)
+       VALUES ($1, 'parkedJobsContact01', '{}', now(), now(), now())`,
       [LOCATION],
     );
     const event = buildSyncCompletedEvent({

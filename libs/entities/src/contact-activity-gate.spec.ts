@@ -15,8 +15,9 @@ describe('the contact activity trigger on updates', () => {
 
   async function insertContact(contactId: string): Promise<void> {
     await scratch.db.query(
-      `INSERT INTO contacts (location_id, id, tags, dnd, source_version_at, synced_at)
-       VALUES ($1, $2, ARRAY['solar'], false, '2025-01-01', '2025-01-01')`,
+      `INSERT INTO contacts (location_id, id, tags, dnd, source_version_at, first_version_at,
+                             synced_at)
+       VALUES ($1, $2, ARRAY['solar'], false, '2025-01-01', '2025-01-01', '2025-01-01')`,
       [LOCATION, contactId],
     );
   }
@@ -31,7 +32,7 @@ describe('the contact activity trigger on updates', () => {
       [LOCATION, 'gateQuiet'],
     );
 
-    expect(await kinds('gateQuiet')).toEqual(['contact.created']);
+    expect(await kinds('gateQuiet')).toEqual([]);
   });
 
   it('still records tags, DND, deletes and restores', async () => {
@@ -48,7 +49,6 @@ describe('the contact activity trigger on updates', () => {
     await update(`deleted_at = NULL, source_version_at = '2025-02-04'`);
 
     expect(await kinds('gateLoud')).toEqual([
-      'contact.created',
       'contact.tags-added',
       'contact.dnd-on',
       'contact.deleted',

@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import type { ContactActivity } from '@sm/entities';
-
-/** Where a page starts: the last entry of the page before. */
+/**
+ * Where a page starts: the last entry of the page before. `position` orders the entries of one
+ * instant: those read from a record (`0:<kind>:<record id>`) before stored ones (`1:<row id>`,
+ * zero-padded so that text order is number order).
+ */
 export interface TimelinePosition {
   occurredAt: Date;
-  id: string;
+  position: string;
 }
 
 export interface TimelinePageRequest {
@@ -17,27 +19,90 @@ export interface TimelinePageRequest {
 }
 
 export interface TimelinePage {
-  entries: ContactActivity[];
+  entries: TimelineEntry[];
   /** Set when more entries follow this page. */
   next: TimelinePosition | null;
 }
 
-interface ActivityRow {
+/** A timeline entry as read: stored in `contact_activity`, or read from its record's row. */
+export interface TimelineEntry {
+  /** A stored entry's row id; a derived one's `<kind>:<record id>`. */
   id: string;
-  location_id: string;
-  contact_id: string;
+  kind: string;
+  recordType: string;
+  recordId: string;
+  occurredAt: Date;
+  details: Record<string, unknown>;
+}
+
+interface EntryRow {
+  position: string;
+  id: string;
   kind: string;
   record_type: string;
   record_id: string;
   occurred_at: Date;
   details: Record<string, unknown>;
-  dedupe_key: string;
-  recorded_at: Date;
 }
 
 /**
- * Reads a contact's timeline. The entries are written by triggers on the record tables (see the
- * activity migration in libs/entities), so this side only reads, ordered by (occurred_at, id).
+ * The entries a record's row tells, read from it rather than stored (see the migration
+ * 1764906000000): its creation at the version SolarMarket first held it live (GHL's own
+ * dateAdded where the record has one), and a task's due date. Their details are the record's as
+ * held now. `$1` is the location, `$2` the contact.
+ */
+const DERIVED_ENTRIES = [
+  derived('contact.created', 'contact', 'contacts', {
+    contactColumn: 'id',
+    occurredAt: 'COALESCE(r.ghl_date_added, r.first_version_at)',
+    details: `jsonb_build_object('tags', to_jsonb(r.tags), 'dnd', r.dnd)`,
+  }),
+  derived('task.created', 'task', 'contact_tasks', {
+    occurredAt: 'r.first_version_at',
+    details: `jsonb_build_object('title', r.title, 'dueDate', r.due_date)`,
+  }),
+  derived('task.due', 'task', 'contact_tasks', {
+    occurredAt: 'r.due_date',
+    details: `jsonb_build_object('title', r.title)`,
+    where: 'r.due_date IS NOT NULL',
+  }),
+  derived('note.added', 'note', 'contact_notes', {
+    occurredAt: 'COALESCE(r.ghl_date_added, r.first_version_at)',
+    details: `jsonb_build_object('body', left(r.body, 280), 'userId', r.user_id)`,
+  }),
+  derived('appointment.booked', 'appointment', 'contact_appointments', {
+    occurredAt: 'r.first_version_at',
+    details: `jsonb_build_object('title', r.title, 'startTime', r.start_time, 'status', r.status)`,
+  }),
+];
+
+function derived(
+  kind: string,
+  recordType: string,
+  table: string,
+  entry: { contactColumn?: string; occurredAt: string; details: string; where?: string },
+): string {
+  const contactColumn = entry.contactColumn ?? 'contact_id';
+
+  return `
+    SELECT '0:${kind}:' || r.id AS position, '${kind}:' || r.id AS id, '${kind}' AS kind,
+           '${recordType}' AS record_type, r.id AS record_id,
+           date_trunc('milliseconds', ${entry.occurredAt}) AS occurred_at,
+           ${entry.details} AS details
+    FROM ${table} r
+    WHERE r.location_id = $1 AND r.${contactColumn} = $2 AND r.first_version_at IS NOT NULL
+      AND ${entry.where ?? 'true'}`;
+}
+
+const STORED_ENTRIES = `
+    SELECT '1:' || lpad(a.id::text, 19, '0') AS position, a.id::text AS id, a.kind,
+           a.record_type, a.record_id, a.occurred_at, a.details
+    FROM contact_activity a WHERE a.location_id = $1 AND a.contact_id = $2`;
+
+/**
+ * Reads a contact's timeline, ordered by (occurred_at, position): the entries triggers on the
+ * record tables stored (see the activity migrations in libs/entities), with those read from the
+ * record rows themselves.
  */
 @Injectable()
 export class ActivityTimeline {
@@ -54,35 +119,35 @@ export class ActivityTimeline {
     const parameters: unknown[] = [locationId, contactId, request.limit + 1];
     let afterClause = '';
     if (request.after) {
-      parameters.push(request.after.occurredAt, request.after.id);
-      afterClause = `AND (occurred_at, id) ${comparison} ($4::timestamptz, $5::bigint)`;
+      parameters.push(request.after.occurredAt, request.after.position);
+      afterClause = `WHERE (occurred_at, position COLLATE "C") ${comparison}
+                           ($4::timestamptz, $5::text COLLATE "C")`;
     }
-    const rows: ActivityRow[] = await this.dataSource.query(
-      `SELECT * FROM contact_activity
-       WHERE location_id = $1 AND contact_id = $2 ${afterClause}
-       ORDER BY occurred_at ${direction}, id ${direction}
+    const rows: EntryRow[] = await this.dataSource.query(
+      `SELECT * FROM (${[STORED_ENTRIES, ...DERIVED_ENTRIES].join(' UNION ALL ')}) AS entries
+       ${afterClause}
+       ORDER BY occurred_at ${direction}, position COLLATE "C" ${direction}
        LIMIT $3`,
       parameters,
     );
-    const entries = rows.slice(0, request.limit).map(toEntity);
+    const entries = rows.slice(0, request.limit);
     const last = entries[entries.length - 1];
     const hasMore = rows.length > request.limit;
 
-    return { entries, next: hasMore ? { occurredAt: last.occurredAt, id: last.id } : null };
+    return {
+      entries: entries.map(toEntry),
+      next: hasMore ? { occurredAt: last.occurred_at, position: last.position } : null,
+    };
   }
 }
 
-function toEntity(row: ActivityRow): ContactActivity {
+function toEntry(row: EntryRow): TimelineEntry {
   return {
-    id: String(row.id),
-    locationId: row.location_id,
-    contactId: row.contact_id,
+    id: row.id,
     kind: row.kind,
     recordType: row.record_type,
     recordId: row.record_id,
     occurredAt: row.occurred_at,
     details: row.details,
-    dedupeKey: row.dedupe_key,
-    recordedAt: row.recorded_at,
   };
 }

@@ -1,12 +1,12 @@
 import type {
   Appointment,
-  ContactActivity,
   ContactHealthScore,
   ContactHealthScoreHistory,
   Note,
   Task,
 } from '@sm/entities';
 
+import type { TimelineEntry } from '../activity/activity-timeline.service';
 import type {
   AppointmentDto,
   ContactDto,
@@ -105,7 +105,7 @@ export const appointmentView = (appointment: Appointment): AppointmentDto => ({
   endTime: iso(appointment.endTime),
 });
 
-export const timelineEntryView = (entry: ContactActivity): TimelineEntryDto => ({
+export const timelineEntryView = (entry: TimelineEntry): TimelineEntryDto => ({
   id: entry.id,
   kind: entry.kind,
   recordType: entry.recordType,

@@ -105,13 +105,16 @@ export class ContactsRead {
     query: TimelineQuery,
   ): Promise<TimelinePageDto> {
     this.assertReadable(principal, locationId);
-    const after = query.cursor && { occurredAt: new Date(query.cursor[0]), id: query.cursor[1] };
+    const after = query.cursor && {
+      occurredAt: new Date(query.cursor[0]),
+      position: query.cursor[1],
+    };
     const page = await this.timeline.page(locationId, contactId, { ...query, after });
 
     return {
       data: page.entries.map(timelineEntryView),
       nextCursor: page.next
-        ? encodeCursor([page.next.occurredAt.toISOString(), page.next.id])
+        ? encodeCursor([page.next.occurredAt.toISOString(), page.next.position])
         : null,
     };
   }

@@ -12,10 +12,12 @@ export function encodeCursor(values: string[]): string {
 /**
  * What a position holds: `timestamp` an instant as `Date#toISOString` writes it, of any year
  * Postgres' timestamptz holds (the sync worker stores times before year 1 and after 9999, so a
- * page may end on one); `recordId` a GHL or SolarMarket id (a varchar(64) column); `serial` a
- * bigserial row id.
+ * page may end on one); `recordId` a GHL or SolarMarket id (a varchar(64) column);
+ * `timelinePosition` where a timeline entry sits among those of its instant: `1:` and a stored
+ * entry's row id in 19 digits, or `0:`, the kind of an entry read from a record, `:` and the
+ * record's id (see `ActivityTimeline`).
  */
-export type CursorPosition = 'timestamp' | 'recordId' | 'serial';
+export type CursorPosition = 'timestamp' | 'recordId' | 'timelinePosition';
 
 /** As `toISOString` writes an instant: four-digit years, or six with a sign beyond 0-9999. */
 const ISO_INSTANT = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -26,8 +28,9 @@ const ISO_INSTANT = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$
  */
 const EARLIEST_TIMESTAMPTZ_MS = Date.UTC(-4713, 10, 24);
 const MAX_RECORD_ID_LENGTH = 64;
-const SERIAL = /^[1-9]\d{0,18}$/;
-const MAX_BIGINT = 2n ** 63n - 1n;
+const STORED_ENTRY = /^1:\d{19}$/;
+const DERIVED_ENTRY =
+  /^0:(?:contact\.created|task\.created|task\.due|note\.added|appointment\.booked):/;
 
 const isPosition: Record<CursorPosition, (value: unknown) => boolean> = {
   timestamp: (value) =>
@@ -37,8 +40,15 @@ const isPosition: Record<CursorPosition, (value: unknown) => boolean> = {
     value.length > 0 &&
     value.length <= MAX_RECORD_ID_LENGTH &&
     !hasControlCharacter(value),
-  serial: (value) => typeof value === 'string' && SERIAL.test(value) && BigInt(value) <= MAX_BIGINT,
+  timelinePosition: (value) => typeof value === 'string' && isTimelinePosition(value),
 };
+
+function isTimelinePosition(value: string): boolean {
+  if (STORED_ENTRY.test(value)) return true;
+  const kind = DERIVED_ENTRY.exec(value);
+
+  return kind !== null && isPosition.recordId(value.slice(kind[0].length));
+}
 
 /** Postgres refuses a NUL in text; no id has any control character. */
 function hasControlCharacter(value: string): boolean {

@@ -48,7 +48,7 @@ export const timelineQuery = queryParameters({
   limit: limit(50, 200),
   order: z.enum(['asc', 'desc']).default('desc'),
   /** (occurredAt, id) of the last entry of the page before. */
-  cursor: pageCursor(['timestamp', 'serial']).optional(),
+  cursor: pageCursor(['timestamp', 'timelinePosition']).optional(),
 });
 
 export type TimelineQuery = z.infer<typeof timelineQuery>;

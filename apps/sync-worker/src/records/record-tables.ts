@@ -6,10 +6,22 @@ export interface RecordTable {
   /** What an update copies from the incoming row; the rest is key or bookkeeping. */
   contentColumns: readonly string[];
   /** Columns computed on update from the stored and the incoming row. */
-  derivedUpdates?: Record<string, string>;
+  derivedUpdates: Record<string, string>;
+  /** Columns the insert computes from the incoming row (never sent), by their SQL. */
+  insertedColumns: Record<string, string>;
 }
 
 const BOOKKEEPING = ['location_id', 'id', 'source_version_at', 'synced_at'];
+
+/**
+ * The version at which SolarMarket first held a record live, which the timeline reads its
+ * creation entry from: an insert's version unless it inserts a tombstone; a write that shows a
+ * row first stored as a tombstone sets it, and nothing moves it after that.
+ */
+const FIRST_VERSION = {
+  inserted: 'CASE WHEN deleted_at IS NULL THEN source_version_at END',
+  updated: 'COALESCE(t.first_version_at, excluded.first_version_at)',
+};
 
 function table(
   name: string,
@@ -21,7 +33,13 @@ function table(
     (column) => !BOOKKEEPING.includes(column) && !derived.includes(column),
   );
 
-  return { name, columns, contentColumns, derivedUpdates: options.derived };
+  return {
+    name,
+    columns,
+    contentColumns,
+    derivedUpdates: { ...options.derived, first_version_at: FIRST_VERSION.updated },
+    insertedColumns: { first_version_at: FIRST_VERSION.inserted },
+  };
 }
 
 export const ContactsTable = table('contacts', [

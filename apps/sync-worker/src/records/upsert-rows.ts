@@ -100,18 +100,21 @@ function upsertStatement(table: RecordTable): string {
   if (known) return known;
 
   const columns = table.columns.join(', ');
+  const inserted = Object.entries(table.insertedColumns);
+  const insertColumns = [columns, ...inserted.map(([column]) => column)].join(', ');
+  const insertValues = [columns, ...inserted.map(([, sql]) => sql)].join(', ');
   const content = table.contentColumns;
   const updates = [
     ...content.map((column) => `${column} = excluded.${column}`),
-    ...Object.entries(table.derivedUpdates ?? {}).map(([column, sql]) => `${column} = ${sql}`),
+    ...Object.entries(table.derivedUpdates).map(([column, sql]) => `${column} = ${sql}`),
     'source_version_at = excluded.source_version_at',
     'synced_at = excluded.synced_at',
   ];
   const stored = content.map((column) => `t.${column}`).join(', ');
   const incoming = content.map((column) => `excluded.${column}`).join(', ');
   const returning = table.columns.includes('completed_at') ? ', completed_at' : '';
-  const statement = `INSERT INTO ${table.name} AS t (${columns})
-    SELECT ${columns} FROM json_populate_recordset(NULL::${table.name}, $1::json)
+  const statement = `INSERT INTO ${table.name} AS t (${insertColumns})
+    SELECT ${insertValues} FROM json_populate_recordset(NULL::${table.name}, $1::json)
     ORDER BY id COLLATE "C"
     ON CONFLICT (location_id, id) DO UPDATE SET ${updates.join(', ')}
     WHERE ROW(${stored}) IS DISTINCT FROM ROW(${incoming})

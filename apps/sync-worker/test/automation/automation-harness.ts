@@ -94,7 +94,11 @@ export async function connect(harness: AutomationHarness, locationId: string, sc
   await connectLocations(harness.dataSource, [locationId], scopes);
 }
 
-const versions = () => ({ sourceVersionAt: new Date(), syncedAt: new Date() });
+const versions = () => {
+  const now = new Date();
+
+  return { sourceVersionAt: now, firstVersionAt: now, syncedAt: now };
+};
 
 export function saveContact(harness: AutomationHarness, contact: Partial<Contact>) {
   return harness.dataSource.getRepository(Contact).save({

@@ -217,6 +217,34 @@ describe('the activity timeline', () => {
     expect(entries.find((entry) => entry.kind === 'task.deleted')?.occurredAt).toBe(isoAt(30));
   });
 
+  it('reads a record first stored as a tombstone as created when GHL shows it', async () => {
+    const contactId = 'timeline-contact-2';
+    await stack.writeContacts([contactRow(contact(0, { id: contactId }), at(0))]);
+    await stack.dataSource.query(
+      `INSERT INTO contact_tasks (location_id, id, contact_id, source_version_at, deleted_at,
+                                  synced_at)
+       VALUES ($1, 'task-late', $2, $3, $3, $3)`,
+      [LOCATION, contactId, hours(1)],
+    );
+    const shown = task({ id: 'task-late', contactId, dueDate: undefined, completed: true });
+    await stack.writeChildren('tasks', [taskRow(shown, contactId, at(2))]);
+
+    const page = await stack.get(
+      `/api/v1/locations/${LOCATION}/contacts/${contactId}/timeline?order=asc`,
+      KEY,
+    );
+    expect(
+      page.body.data.map((entry: { kind: string; occurredAt: string }) => [
+        entry.kind,
+        entry.occurredAt,
+      ]),
+    ).toEqual([
+      ['contact.created', isoAt(0)],
+      ['task.created', isoAt(2)],
+      ['task.completed', isoAt(2)],
+    ]);
+  });
+
   it('refuses a cursor it did not give out', async () => {
     const page = await stack.get(
       `/api/v1/locations/${LOCATION}/contacts/${CONTACT}/timeline?cursor=not-a-cursor`,
@@ -231,10 +259,16 @@ describe('the activity timeline', () => {
       '["x","y"]',
       '[1e400,"y"]',
       '["2026-01-01T10:00:00.000Z","y"]',
-      '["2026-02-30T10:00:00.000Z","1"]',
-      '["020266-01-01T00:00:00.000Z","1"]',
-      '["-000000-01-01T00:00:00.000Z","1"]',
-      '["2026-01-01T10:00:00.000Z","9223372036854775808"]',
+      '["2026-02-30T10:00:00.000Z","1:0000000000000000001"]',
+      '["020266-01-01T00:00:00.000Z","1:0000000000000000001"]',
+      '["-000000-01-01T00:00:00.000Z","1:0000000000000000001"]',
+      '["2026-01-01T10:00:00.000Z","1"]',
+      '["2026-01-01T10:00:00.000Z","1:1"]',
+      '["2026-01-01T10:00:00.000Z","1:00000000000000000001"]',
+      '["2026-01-01T10:00:00.000Z","0:task.edited:task-1"]',
+      '["2026-01-01T10:00:00.000Z","0:task.due:"]',
+      `["2026-01-01T10:00:00.000Z","0:task.due:${'x'.repeat(65)}"]`,
+      '["2026-01-01T10:00:00.000Z","0:note.added:a\\u0000b"]',
       '["2026-01-01T10:00:00.000Z",1]',
       '["2026-01-01T10:00:00.000Z"]',
     ];
@@ -248,7 +282,9 @@ describe('the activity timeline', () => {
     expect(answers.map((answer) => answer.status)).toEqual(crafted.map(() => 400));
     for (const { body } of answers)
       expect(body.message).toEqual([expect.stringMatching(/^cursor/)]);
-    const edge = await stack.get(`${path}${cursorOf('["9999-12-31T23:59:59.999Z","1"]')}`, KEY);
-    expect(edge.status).toBe(200);
+    const edges = ['1:9999999999999999999', '0:task.due:task-1'].map((position) =>
+      stack.get(`${path}${cursorOf(`["9999-12-31T23:59:59.999Z","${position}"]`)}`, KEY),
+    );
+    expect((await Promise.all(edges)).map((edge) => edge.status)).toEqual([200, 200]);
   });
 });

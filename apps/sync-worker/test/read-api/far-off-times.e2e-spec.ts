@@ -5,6 +5,8 @@ import { ReadApiStack, startReadApiStack } from './read-api-harness';
 
 const LOCATION = 'SMfarOffTimes0000001';
 const KEY = 'far-off-times-key-0123456789abcdef0123';
+/** A timeline cursor's position of a stored entry (row id 1). */
+const STORED_POSITION = '1:0000000000000000001';
 const fetched: FetchContext = {
   locationId: LOCATION,
   fetchedAt: new Date('2026-01-01T10:00:00.000Z'),
@@ -125,12 +127,12 @@ describe('the read API around times outside the years 1-9999', () => {
     const refused = await Promise.all([
       stack.get(`${contacts}${cursorOf([beforePostgres, LOCATION, 'x'])}`, KEY),
       stack.get(`${contacts}${cursorOf(['-271821-04-20T00:00:00.000Z', LOCATION, 'x'])}`, KEY),
-      stack.get(`${timeline}${cursorOf([beforePostgres, '1'])}`, KEY),
+      stack.get(`${timeline}${cursorOf([beforePostgres, STORED_POSITION])}`, KEY),
     ]);
     const held = await Promise.all([
       stack.get(`${contacts}${cursorOf([first, LOCATION, 'x'])}`, KEY),
       stack.get(`${contacts}${cursorOf(['+275760-09-13T00:00:00.000Z', LOCATION, 'x'])}`, KEY),
-      stack.get(`${timeline}${cursorOf([first, '1'])}&order=asc`, KEY),
+      stack.get(`${timeline}${cursorOf([first, STORED_POSITION])}&order=asc`, KEY),
     ]);
 
     expect(refused.map((answer) => answer.status)).toEqual([400, 400, 400]);

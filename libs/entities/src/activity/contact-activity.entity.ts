@@ -1,8 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * One entry of a contact's timeline: a note, task, appointment or contact change. Written by
- * triggers on the record tables (see the activity migration), never by application code.
+ * One stored entry of a contact's timeline: a note, task, appointment or contact change. Written
+ * by triggers on the record tables (see the activity migrations), never by application code.
+ * What a record's row tells (its creation, a task's due date) is not stored: the timeline reads
+ * it from the row (see `first_version_at` on the record entities).
  */
 @Entity('contact_activity')
 @Index('UQ_contact_activity_location_dedupe', ['locationId', 'dedupeKey'], { unique: true })

@@ -1,7 +1,11 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** SolarMarket's record of one GHL contact, keyed by location. */
 @Entity('contacts')
+@Check(
+  'CHK_contacts_live_has_first_version',
+  'deleted_at IS NOT NULL OR first_version_at IS NOT NULL',
+)
 export class Contact {
   @PrimaryColumn({ name: 'location_id', type: 'varchar', length: 64 })
   locationId: string;
@@ -101,6 +105,13 @@ export class Contact {
   /** Set when GHL deleted the contact (a tombstone); the row is kept for history. */
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt: Date | null;
+
+  /**
+   * The version at which SolarMarket first held the record live (stored, not a tombstone). The
+   * timeline reads the record's creation entry from it; every live row has one.
+   */
+  @Column({ name: 'first_version_at', type: 'timestamptz', nullable: true })
+  firstVersionAt: Date | null;
 
   @Column({ name: 'synced_at', type: 'timestamptz' })
   syncedAt: Date;

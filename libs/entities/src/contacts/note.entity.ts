@@ -1,7 +1,11 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A GHL note on a contact. */
 @Entity('contact_notes')
+@Check(
+  'CHK_contact_notes_live_has_first_version',
+  'deleted_at IS NOT NULL OR first_version_at IS NOT NULL',
+)
 @Index('IDX_contact_notes_location_contact', ['locationId', 'contactId'])
 export class Note {
   @PrimaryColumn({ name: 'location_id', type: 'varchar', length: 64 })
@@ -27,6 +31,13 @@ export class Note {
 
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt: Date | null;
+
+  /**
+   * The version at which SolarMarket first held the record live (stored, not a tombstone). The
+   * timeline reads the record's creation entry from it; every live row has one.
+   */
+  @Column({ name: 'first_version_at', type: 'timestamptz', nullable: true })
+  firstVersionAt: Date | null;
 
   @Column({ name: 'synced_at', type: 'timestamptz' })
   syncedAt: Date;

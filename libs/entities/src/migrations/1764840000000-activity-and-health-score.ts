@@ -129,7 +129,7 @@ const RECORD_ACTIVITY_FUNCTION = `
     ON CONFLICT (location_id, dedupe_key) DO NOTHING;
   END $$`;
 
-const CONTACT_ACTIVITY_FUNCTION = `
+export const CONTACT_ACTIVITY_FUNCTION = `
   CREATE FUNCTION sm_contact_activity() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE
     added text[];
@@ -178,7 +178,7 @@ const CONTACT_ACTIVITY_FUNCTION = `
  * Tasks: created, due (one row per task at its due date, moved with it), due date changed,
  * completed, reopened, deleted.
  */
-const TASK_ACTIVITY_FUNCTION = `
+export const TASK_ACTIVITY_FUNCTION = `
   CREATE FUNCTION sm_task_activity() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE
     was_deleted boolean := TG_OP = 'UPDATE' AND OLD.deleted_at IS NOT NULL;
@@ -226,7 +226,7 @@ const TASK_ACTIVITY_FUNCTION = `
     RETURN NULL;
   END $$`;
 
-const NOTE_ACTIVITY_FUNCTION = `
+export const NOTE_ACTIVITY_FUNCTION = `
   CREATE FUNCTION sm_note_activity() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     IF NEW.deleted_at IS NOT NULL THEN
@@ -250,7 +250,7 @@ const NOTE_ACTIVITY_FUNCTION = `
   END $$`;
 
 /** GHL's appointmentStatus values name what happened: cancelled, showed, noshow, confirmed. */
-const APPOINTMENT_ACTIVITY_FUNCTION = `
+export const APPOINTMENT_ACTIVITY_FUNCTION = `
   CREATE FUNCTION sm_appointment_activity() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE
     status_now varchar := lower(COALESCE(NEW.status, ''));

@@ -187,7 +187,7 @@ const APPOINTMENT_EVENTS: InsertEvent[] = [
   },
 ];
 
-interface InsertTrigger {
+export interface InsertTrigger {
   name: string;
   /** The row-level trigger that covered inserts (and, for the children, updates too). */
   rowTrigger: string;
@@ -198,7 +198,7 @@ interface InsertTrigger {
   functionSql: string;
 }
 
-const INSERT_TRIGGERS: InsertTrigger[] = [
+export const INSERT_TRIGGERS: InsertTrigger[] = [
   {
     name: 'contacts',
     rowTrigger: 'contacts_activity',

@@ -14,6 +14,7 @@ import { NotificationRecipients1764902000000 } from './1764902000000-notificatio
 import { ContactPhoneExtension1764903000000 } from './1764903000000-contact-phone-extension';
 import { ChildrenFetchedAt1764904000000 } from './1764904000000-children-fetched-at';
 import { TokenUnreadableEpisodes1764905000000 } from './1764905000000-token-unreadable-episodes';
+import { DerivedCreationEntries1764906000000 } from './1764906000000-derived-creation-entries';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -33,4 +34,5 @@ export const ALL_MIGRATIONS = [
   ContactPhoneExtension1764903000000,
   ChildrenFetchedAt1764904000000,
   TokenUnreadableEpisodes1764905000000,
+  DerivedCreationEntries1764906000000,
 ];

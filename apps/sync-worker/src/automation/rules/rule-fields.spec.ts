@@ -5,9 +5,9 @@ import { Appointment, Contact, Task } from '@sm/entities';
 
 /** Columns the rule engine loads that rules may not name: objects per channel, no value. */
 const NOT_FOR_RULES: Record<FactSubject, string[]> = {
-  contact: ['dndSettings'],
-  task: [],
-  appointment: [],
+  contact: ['dndSettings', 'firstVersionAt'],
+  task: ['firstVersionAt'],
+  appointment: ['firstVersionAt'],
 };
 
 describe('the fields rules may name', () => {

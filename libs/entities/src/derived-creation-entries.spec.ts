@@ -1,0 +1,101 @@
+import { useScratchDatabase } from '../test/scratch-database';
+
+const LOCATION = 'SMderivedEntries0001';
+
+/**
+ * The migration that reads creation entries from the record rows, run over rows the earlier
+ * triggers recorded: each record keeps the time of its first stored creation entry as its first
+ * version, and the entries the rows now tell are dropped; a restore's are kept.
+ */
+describe('the migration to creation entries read from the records', () => {
+  const scratch = useScratchDatabase('derived');
+
+  const stored = async (): Promise<string[]> =>
+    (
+      await scratch.db.query(
+        `SELECT record_id || ' ' || kind || ' ' || to_char(occurred_at AT TIME ZONE 'UTC',
+                  'MM-DD') AS entry
+         FROM contact_activity WHERE location_id = $1 ORDER BY id`,
+        [LOCATION],
+      )
+    ).map((row: { entry: string }) => row.entry);
+
+  const firstVersions = async (table: string): Promise<Record<string, string | null>> => {
+    const rows: { id: string; first: string | null }[] = await scratch.db.query(
+      `SELECT id, to_char(first_version_at AT TIME ZONE 'UTC', 'MM-DD') AS first FROM ${table}
+       WHERE location_id = $1 ORDER BY id`,
+      [LOCATION],
+    );
+
+    return Object.fromEntries(rows.map((row) => [row.id, row.first]));
+  };
+
+  beforeAll(async () => {
+    await scratch.db.undoLastMigration({ transaction: 'each' });
+    const write = (sql: string) => scratch.db.query(sql, [LOCATION]);
+    await write(
+      `INSERT INTO contacts (location_id, id, tags, source_version_at, synced_at)
+       VALUES ($1, 'ada', '{}', '2025-01-01', '2025-01-01')`,
+    );
+    await write(
+      `INSERT INTO contact_tasks (location_id, id, contact_id, title, due_date, completed,
+                                  source_version_at, deleted_at, synced_at)
+       VALUES ($1, 'call', 'ada', 'Call', '2025-02-01', true, '2025-01-02', NULL, '2025-01-02'),
+              ($1, 'late', 'ada', NULL, NULL, false, '2025-01-03', '2025-01-03', '2025-01-03')`,
+    );
+    // A tombstone shown by GHL on the 4th; a note deleted on the 5th and shown again on the 6th.
+    await write(
+      `UPDATE contact_tasks SET deleted_at = NULL, title = 'Late', source_version_at = '2025-01-04'
+       WHERE location_id = $1 AND id = 'late'`,
+    );
+    await write(
+      `INSERT INTO contact_notes (location_id, id, contact_id, body, source_version_at, synced_at)
+       VALUES ($1, 'hello', 'ada', 'Hello', '2025-01-02', '2025-01-02')`,
+    );
+    await write(
+      `UPDATE contact_notes SET deleted_at = '2025-01-05' WHERE location_id = $1 AND id = 'hello'`,
+    );
+    await write(
+      `UPDATE contact_notes SET deleted_at = NULL, source_version_at = '2025-01-06'
+       WHERE location_id = $1 AND id = 'hello'`,
+    );
+    await write(
+      `INSERT INTO contacts (location_id, id, tags, source_version_at, deleted_at, synced_at)
+       VALUES ($1, 'gone', '{}', '2025-01-07', '2025-01-07', '2025-01-07')`,
+    );
+
+    await scratch.db.runMigrations({ transaction: 'each' });
+  });
+
+  it('keeps each record its first creation time, and none for a tombstone', async () => {
+    expect(await firstVersions('contacts')).toEqual({ ada: '01-01', gone: null });
+    expect(await firstVersions('contact_tasks')).toEqual({ call: '01-02', late: '01-04' });
+    expect(await firstVersions('contact_notes')).toEqual({ hello: '01-02' });
+  });
+
+  it('drops the entries the rows tell, keeping completions, deletes and restores', async () => {
+    expect(await stored()).toEqual([
+      'call task.completed 01-02',
+      'hello note.deleted 01-05',
+      'hello note.added 01-06',
+    ]);
+  });
+
+  it('stores them all again when undone', async () => {
+    await scratch.db.undoLastMigration({ transaction: 'each' });
+
+    expect((await stored()).sort()).toEqual(
+      [
+        'ada contact.created 01-01',
+        'call task.completed 01-02',
+        'call task.created 01-02',
+        'call task.due 02-01',
+        'hello note.added 01-02',
+        'hello note.added 01-06',
+        'hello note.deleted 01-05',
+        'late task.created 01-04',
+      ].sort(),
+    );
+    await scratch.db.runMigrations({ transaction: 'each' });
+  });
+});

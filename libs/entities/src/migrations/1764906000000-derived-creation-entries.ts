@@ -1,0 +1,344 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+import {
+  APPOINTMENT_ACTIVITY_FUNCTION,
+  CONTACT_ACTIVITY_FUNCTION,
+  NOTE_ACTIVITY_FUNCTION,
+  TASK_ACTIVITY_FUNCTION,
+} from './1764840000000-activity-and-health-score';
+import { INSERT_TRIGGERS } from './1764880000000-activity-insert-triggers';
+
+/**
+ * The timeline entries a record's own row can tell are read from it, no longer copied into
+ * `contact_activity`: a contact's, task's, note's and appointment's creation, and a task's due
+ * date. A first sync of 10,000 contacts wrote 105,000 timeline rows for 55,000 records, which
+ * cost Postgres more than the records themselves; it now writes the 13,000 the rows cannot
+ * tell: tasks found completed and appointments found cancelled, showed or no-show.
+ *
+ * `first_version_at` is the version at which SolarMarket first held the record live, set by the
+ * insert (or by the write that shows a record first stored as a tombstone) and kept by every
+ * later one; a creation entry is read from it. A live row always has one (the check), so a write
+ * path that forgot it fails instead of losing the entry. Existing rows take it from their first
+ * stored creation entry, which is then dropped with every `task.due` entry; a live row the
+ * timeline never recorded takes its current version.
+ *
+ * The update triggers stay: changes, deletes, and a record shown again after its delete. A
+ * record first held live by an update (it was stored as a tombstone) records nothing of that
+ * update beyond a completion or an appointment status, as an insert would: its creation entry
+ * comes from the row.
+ */
+export class DerivedCreationEntries1764906000000 implements MigrationInterface {
+  name = 'DerivedCreationEntries1764906000000';
+
+  async up(db: QueryRunner): Promise<void> {
+    for (const table of RECORD_TABLES) {
+      await db.query(`ALTER TABLE ${table.name} ADD COLUMN first_version_at timestamptz`);
+    }
+    await this.takeFirstVersions(db);
+    for (const table of RECORD_TABLES) {
+      await db.query(
+        `ALTER TABLE ${table.name} ADD CONSTRAINT "${table.check}"
+         CHECK (deleted_at IS NOT NULL OR first_version_at IS NOT NULL)`,
+      );
+    }
+    await db.query(`DELETE FROM contact_activity WHERE kind = 'task.due'`);
+
+    await db.query('DROP TRIGGER contacts_activity_insert ON contacts');
+    await db.query('DROP FUNCTION sm_contacts_inserted_activity()');
+    await db.query('DROP TRIGGER contact_notes_activity_insert ON contact_notes');
+    await db.query('DROP FUNCTION sm_notes_inserted_activity()');
+    for (const sql of [TASKS_INSERTED, APPOINTMENTS_INSERTED, ...UPDATE_FUNCTIONS]) {
+      await db.query(sql);
+    }
+  }
+
+  /**
+   * Each record's first stored creation entry becomes its first version, and is dropped: the
+   * timeline reads it from the row now. A restore's later creation entries stay.
+   */
+  private async takeFirstVersions(db: QueryRunner): Promise<void> {
+    for (const table of RECORD_TABLES) {
+      await db.query(
+        `WITH first AS (
+           DELETE FROM contact_activity WHERE id IN (
+             SELECT DISTINCT ON (location_id, record_id) id FROM contact_activity
+             WHERE record_type = $1 AND kind = $2
+             ORDER BY location_id, record_id, id)
+           RETURNING location_id, record_id, occurred_at)
+         UPDATE ${table.name} AS r SET first_version_at = first.occurred_at
+         FROM first WHERE r.location_id = first.location_id AND r.id = first.record_id`,
+        [table.recordType, table.creationKind],
+      );
+      await db.query(
+        `UPDATE ${table.name} SET first_version_at = source_version_at
+         WHERE first_version_at IS NULL AND deleted_at IS NULL`,
+      );
+    }
+  }
+
+  async down(db: QueryRunner): Promise<void> {
+    for (const sql of [
+      CONTACT_ACTIVITY_FUNCTION,
+      TASK_ACTIVITY_FUNCTION,
+      NOTE_ACTIVITY_FUNCTION,
+      APPOINTMENT_ACTIVITY_FUNCTION,
+    ]) {
+      await db.query(sql.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
+    }
+    for (const trigger of INSERT_TRIGGERS) {
+      await db.query(trigger.functionSql.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
+    }
+    for (const [table, fn] of [
+      ['contacts', 'sm_contacts_inserted_activity'],
+      ['contact_notes', 'sm_notes_inserted_activity'],
+    ]) {
+      await db.query(
+        `CREATE TRIGGER ${table}_activity_insert AFTER INSERT ON ${table}
+         REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+      );
+    }
+    for (const sql of STORED_AGAIN) await db.query(sql);
+    for (const table of RECORD_TABLES) {
+      await db.query(`ALTER TABLE ${table.name} DROP COLUMN first_version_at`);
+    }
+  }
+}
+
+const RECORD_TABLES = [
+  { name: 'contacts', recordType: 'contact', creationKind: 'contact.created' },
+  { name: 'contact_tasks', recordType: 'task', creationKind: 'task.created' },
+  { name: 'contact_notes', recordType: 'note', creationKind: 'note.added' },
+  { name: 'contact_appointments', recordType: 'appointment', creationKind: 'appointment.booked' },
+].map((table) => ({ ...table, check: `CHK_${table.name}_live_has_first_version` }));
+
+const TASK_DETAILS = `jsonb_build_object('title', title)`;
+const TASK_CREATED_DETAILS = `jsonb_build_object('title', title, 'dueDate', due_date)`;
+const CONTACT_DETAILS = `jsonb_build_object('tags', to_jsonb(tags), 'dnd', dnd)`;
+const NOTE_DETAILS = `jsonb_build_object('body', left(body, 280), 'userId', user_id)`;
+const BOOKED_DETAILS = `jsonb_build_object('title', title, 'startTime', start_time,
+  'status', status)`;
+
+/** The dedupe key `sm_record_activity` makes, over a row of `inserted`. */
+const dedupeKey = (recordType: string, kind: string, version: string, details: string) =>
+  `left('${recordType}:' || id, 120) || ':' || ${kind} || ':' ` +
+  `|| md5(COALESCE(${version}::text, '') || ${details}::text)`;
+
+const statementFunction = (name: string, body: string) => `
+  CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    ${body};
+    RETURN NULL;
+  END $$`;
+
+/** Inserted tasks: only those found completed record something; the transition table's order. */
+const TASKS_INSERTED = statementFunction(
+  'sm_tasks_inserted_activity',
+  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
+                                 occurred_at, details, dedupe_key)
+   SELECT location_id, contact_id, 'task.completed', 'task', id,
+          date_trunc('milliseconds', COALESCE(completed_at, source_version_at)),
+          ${TASK_DETAILS},
+          ${dedupeKey('task', `'task.completed'`, 'source_version_at', TASK_DETAILS)}
+   FROM inserted WHERE deleted_at IS NULL AND completed
+   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
+);
+
+const APPOINTMENT_STATUS_KIND = `CASE lower(status) WHEN 'cancelled' THEN 'appointment.cancelled'
+  WHEN 'showed' THEN 'appointment.showed' ELSE 'appointment.no-show' END`;
+const STATUS_DETAILS = `jsonb_build_object('title', title, 'status', status,
+  'startTime', start_time)`;
+
+/** Inserted appointments: only a status that says what happened records something. */
+const APPOINTMENTS_INSERTED = statementFunction(
+  'sm_appointments_inserted_activity',
+  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
+                                 occurred_at, details, dedupe_key)
+   SELECT location_id, contact_id, ${APPOINTMENT_STATUS_KIND}, 'appointment', id,
+          date_trunc('milliseconds', source_version_at), ${STATUS_DETAILS},
+          ${dedupeKey('appointment', APPOINTMENT_STATUS_KIND, 'source_version_at', STATUS_DETAILS)}
+   FROM inserted
+   WHERE deleted_at IS NULL AND lower(status) IN ('cancelled', 'showed', 'noshow')
+   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
+);
+
+/** `OLD.first_version_at IS NULL`: the row was a tombstone only, and this write shows it. */
+const UPDATE_FUNCTIONS = [
+  `CREATE OR REPLACE FUNCTION sm_contact_activity() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE
+    added text[];
+    removed text[];
+  BEGIN
+    IF NEW.deleted_at IS NOT NULL THEN
+      IF OLD.deleted_at IS NULL THEN
+        PERFORM sm_record_activity(NEW.location_id, NEW.id, 'contact', NEW.id, 'contact.deleted',
+          NEW.deleted_at, NEW.deleted_at, '{}'::jsonb);
+      END IF;
+      RETURN NULL;
+    END IF;
+    IF OLD.first_version_at IS NULL THEN RETURN NULL; END IF;
+    IF OLD.deleted_at IS NOT NULL THEN
+      PERFORM sm_record_activity(NEW.location_id, NEW.id, 'contact', NEW.id, 'contact.restored',
+        NEW.source_version_at, NEW.source_version_at, '{}'::jsonb);
+    END IF;
+
+    added := ARRAY(SELECT unnest(NEW.tags) EXCEPT SELECT unnest(OLD.tags) ORDER BY 1);
+    removed := ARRAY(SELECT unnest(OLD.tags) EXCEPT SELECT unnest(NEW.tags) ORDER BY 1);
+    IF cardinality(added) > 0 THEN
+      PERFORM sm_record_activity(NEW.location_id, NEW.id, 'contact', NEW.id, 'contact.tags-added',
+        NEW.source_version_at, NEW.source_version_at, jsonb_build_object('tags', to_jsonb(added)));
+    END IF;
+    IF cardinality(removed) > 0 THEN
+      PERFORM sm_record_activity(NEW.location_id, NEW.id, 'contact', NEW.id,
+        'contact.tags-removed', NEW.source_version_at, NEW.source_version_at,
+        jsonb_build_object('tags', to_jsonb(removed)));
+    END IF;
+    IF NEW.dnd IS DISTINCT FROM OLD.dnd THEN
+      PERFORM sm_record_activity(NEW.location_id, NEW.id, 'contact', NEW.id,
+        CASE WHEN NEW.dnd THEN 'contact.dnd-on' ELSE 'contact.dnd-off' END,
+        NEW.source_version_at, NEW.source_version_at, jsonb_build_object('dnd', NEW.dnd));
+    END IF;
+    RETURN NULL;
+  END $$`,
+  `CREATE OR REPLACE FUNCTION sm_task_activity() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE
+    was_deleted boolean := OLD.deleted_at IS NOT NULL;
+    is_first_live boolean := OLD.first_version_at IS NULL;
+  BEGIN
+    IF NEW.deleted_at IS NOT NULL THEN
+      IF OLD.deleted_at IS NULL THEN
+        PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'task', NEW.id,
+          'task.deleted', NEW.deleted_at, NEW.deleted_at,
+          jsonb_build_object('title', NEW.title));
+      END IF;
+      RETURN NULL;
+    END IF;
+
+    IF was_deleted AND NOT is_first_live THEN
+      PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'task', NEW.id,
+        'task.created', NEW.source_version_at, NEW.source_version_at,
+        jsonb_build_object('title', NEW.title, 'dueDate', NEW.due_date));
+    ELSIF NOT was_deleted AND NEW.due_date IS DISTINCT FROM OLD.due_date THEN
+      PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'task', NEW.id,
+        'task.due-date-changed', NEW.source_version_at, NEW.source_version_at,
+        jsonb_build_object('title', NEW.title, 'from', OLD.due_date, 'to', NEW.due_date));
+    END IF;
+
+    IF NEW.completed AND (NOT OLD.completed OR was_deleted) THEN
+      PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'task', NEW.id,
+        'task.completed', COALESCE(NEW.completed_at, NEW.source_version_at),
+        NEW.source_version_at, jsonb_build_object('title', NEW.title));
+    ELSIF NOT NEW.completed AND OLD.completed THEN
+      PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'task', NEW.id,
+        'task.reopened', NEW.source_version_at, NEW.source_version_at,
+        jsonb_build_object('title', NEW.title));
+    END IF;
+    RETURN NULL;
+  END $$`,
+  `CREATE OR REPLACE FUNCTION sm_note_activity() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF NEW.deleted_at IS NOT NULL THEN
+      IF OLD.deleted_at IS NULL THEN
+        PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'note', NEW.id,
+          'note.deleted', NEW.deleted_at, NEW.deleted_at, '{}'::jsonb);
+      END IF;
+      RETURN NULL;
+    END IF;
+    IF OLD.first_version_at IS NULL THEN RETURN NULL; END IF;
+
+    IF OLD.deleted_at IS NOT NULL THEN
+      PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'note', NEW.id, 'note.added',
+        COALESCE(NEW.ghl_date_added, NEW.source_version_at), NEW.source_version_at,
+        jsonb_build_object('body', left(NEW.body, 280), 'userId', NEW.user_id));
+    ELSIF NEW.body IS DISTINCT FROM OLD.body THEN
+      PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'note', NEW.id, 'note.edited',
+        NEW.source_version_at, NEW.source_version_at,
+        jsonb_build_object('body', left(NEW.body, 280), 'userId', NEW.user_id));
+    END IF;
+    RETURN NULL;
+  END $$`,
+  `CREATE OR REPLACE FUNCTION sm_appointment_activity() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE
+    status_now varchar := lower(COALESCE(NEW.status, ''));
+    status_changed boolean;
+  BEGIN
+    IF NEW.deleted_at IS NOT NULL THEN
+      IF OLD.deleted_at IS NULL THEN
+        PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'appointment', NEW.id,
+          'appointment.deleted', NEW.deleted_at, NEW.deleted_at,
+          jsonb_build_object('title', NEW.title, 'startTime', NEW.start_time));
+      END IF;
+      RETURN NULL;
+    END IF;
+
+    IF OLD.first_version_at IS NULL OR OLD.deleted_at IS NOT NULL THEN
+      IF OLD.first_version_at IS NOT NULL THEN
+        PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'appointment', NEW.id,
+          'appointment.booked', NEW.source_version_at, NEW.source_version_at,
+          jsonb_build_object('title', NEW.title, 'startTime', NEW.start_time,
+                             'status', NEW.status));
+      END IF;
+      status_changed := status_now IN ('cancelled', 'showed', 'noshow');
+    ELSE
+      IF NEW.start_time IS DISTINCT FROM OLD.start_time THEN
+        PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'appointment', NEW.id,
+          'appointment.moved', NEW.source_version_at, NEW.source_version_at,
+          jsonb_build_object('title', NEW.title, 'from', OLD.start_time, 'to', NEW.start_time));
+      END IF;
+      status_changed := status_now IS DISTINCT FROM lower(COALESCE(OLD.status, ''));
+    END IF;
+
+    IF NOT status_changed THEN RETURN NULL; END IF;
+    PERFORM sm_record_activity(NEW.location_id, NEW.contact_id, 'appointment', NEW.id,
+      CASE status_now
+        WHEN 'cancelled' THEN 'appointment.cancelled'
+        WHEN 'showed' THEN 'appointment.showed'
+        WHEN 'noshow' THEN 'appointment.no-show'
+        WHEN 'confirmed' THEN 'appointment.confirmed'
+        ELSE 'appointment.status-changed' END,
+      NEW.source_version_at, NEW.source_version_at,
+      jsonb_build_object('title', NEW.title, 'status', NEW.status, 'startTime', NEW.start_time));
+    RETURN NULL;
+  END $$`,
+];
+
+/** down: the derived entries stored again, as the insert triggers wrote them. */
+const STORED_AGAIN = [
+  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
+                                 occurred_at, details, dedupe_key)
+   SELECT location_id, id, 'contact.created', 'contact', id,
+          date_trunc('milliseconds', COALESCE(ghl_date_added, first_version_at)),
+          ${CONTACT_DETAILS},
+          ${dedupeKey('contact', `'contact.created'`, 'first_version_at', CONTACT_DETAILS)}
+   FROM contacts WHERE first_version_at IS NOT NULL
+   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
+  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
+                                 occurred_at, details, dedupe_key)
+   SELECT location_id, contact_id, 'task.created', 'task', id,
+          date_trunc('milliseconds', first_version_at),
+          ${TASK_CREATED_DETAILS},
+          ${dedupeKey('task', `'task.created'`, 'first_version_at', TASK_CREATED_DETAILS)}
+   FROM contact_tasks WHERE first_version_at IS NOT NULL
+   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
+  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
+                                 occurred_at, details, dedupe_key)
+   SELECT location_id, contact_id, 'task.due', 'task', id, date_trunc('milliseconds', due_date),
+          ${TASK_DETAILS}, left('task:' || id, 120) || ':task.due'
+   FROM contact_tasks WHERE first_version_at IS NOT NULL AND due_date IS NOT NULL
+   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
+  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
+                                 occurred_at, details, dedupe_key)
+   SELECT location_id, contact_id, 'note.added', 'note', id,
+          date_trunc('milliseconds', COALESCE(ghl_date_added, first_version_at)),
+          ${NOTE_DETAILS},
+          ${dedupeKey('note', `'note.added'`, 'first_version_at', NOTE_DETAILS)}
+   FROM contact_notes WHERE first_version_at IS NOT NULL
+   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
+  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
+                                 occurred_at, details, dedupe_key)
+   SELECT location_id, contact_id, 'appointment.booked', 'appointment', id,
+          date_trunc('milliseconds', first_version_at),
+          ${BOOKED_DETAILS},
+          ${dedupeKey('appointment', `'appointment.booked'`, 'first_version_at', BOOKED_DETAILS)}
+   FROM contact_appointments WHERE first_version_at IS NOT NULL
+   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
+];
