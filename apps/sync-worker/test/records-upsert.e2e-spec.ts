@@ -64,6 +64,30 @@ describe('record upserts', () => {
     expect(stored.sourceVersionAt.toISOString()).toBe('2026-02-01T10:00:00.000Z');
   });
 
+  it('clears what a newer version no longer has, and keeps when it was first held', async () => {
+    const context = { ...at('2026-02-01T12:00:00Z'), locationId: 'locRecordsCleared' };
+    const find = () =>
+      dataSource
+        .getRepository(Contact)
+        .findOneByOrFail({ locationId: context.locationId, id: 'contact-1' });
+    await write(contactRow(ghlContact(), context));
+
+    const cleared = ghlContact({ email: undefined, customFields: [], tags: [] });
+    await write(
+      contactRow(
+        { ...cleared, dateUpdated: '2026-03-01T10:00:00.000Z' },
+        {
+          ...context,
+          fetchedAt: new Date('2026-03-01T12:00:00Z'),
+        },
+      ),
+    );
+
+    const stored = await find();
+    expect([stored.email, stored.customFields, stored.tags]).toEqual([null, {}, []]);
+    expect(stored.firstVersionAt?.toISOString()).toBe('2026-02-01T10:00:00.000Z');
+  });
+
   it('stores text Postgres cannot hold (NUL, half a surrogate pair) as U+FFFD', async () => {
     const odd = ghlContact({
       id: 'contact-odd-text',

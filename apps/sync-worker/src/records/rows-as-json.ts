@@ -3,8 +3,10 @@ import { storableJson } from '@sm/platform';
 import type { RecordRow } from './record-mappers';
 
 /**
- * Rows as the JSON text of an array of objects, each with exactly `columns` (absent values as
- * null), for `json_populate_recordset`. Dates become ISO 8601 in UTC, which `timestamptz` reads
+ * Rows as the JSON text of an array of objects, each with `columns`, for
+ * `json_populate_recordset`. Absent and null values are left out, which the function reads as
+ * NULL: a first sync's rows are about a third null, and each was a key, a value and a field for
+ * Postgres to parse. Dates become ISO 8601 in UTC, which `timestamptz` reads
  * to the millisecond; arrays and objects stay JSON, which Postgres turns into `text[]` and
  * `jsonb` by the column's type.
  *
@@ -19,7 +21,9 @@ export function rowsAsJson(rows: RecordRow[], columns: readonly string[]): strin
     const object: RecordRow = {};
     for (const column of columns) {
       const value = row[column];
-      object[column] = value instanceof Date ? postgresTime(value) : (value ?? null);
+      // undefined, which JSON.stringify leaves out; the key stays, so every object of a table
+      // keeps one shape (and JSON.stringify its fast path).
+      object[column] = value instanceof Date ? postgresTime(value) : (value ?? undefined);
     }
 
     return object;
