@@ -94,13 +94,32 @@ describe('the activity triggers on inserts (once per statement)', () => {
     ]);
   });
 
-  it('refuses a live record without the version it was first held live at', async () => {
-    const insert = scratch.db.query(
-      `INSERT INTO contact_notes (location_id, id, contact_id, body, source_version_at, synced_at)
-       VALUES ($1, 'unmarked', 'quiet', 'Hello', '2025-01-01', '2025-01-01')`,
+  it('gives a live row written without its first version the one it is written at', async () => {
+    const insert = (id: string, deletedAt: string | null) =>
+      scratch.db.query(
+        `INSERT INTO contact_notes (location_id, id, contact_id, body, source_version_at,
+                                    deleted_at, synced_at)
+         VALUES ($1, $2, 'unmarked', 'Hello', '2025-01-01', $3, '2025-01-01')`,
+        [LOCATION, id, deletedAt],
+      );
+    await insert('live', null);
+    await insert('tombstone', '2025-01-01');
+    await insert('shown', '2025-01-01');
+    await scratch.db.query(
+      `UPDATE contact_notes SET deleted_at = NULL, source_version_at = '2025-01-04'
+       WHERE location_id = $1 AND id = 'shown'`,
       [LOCATION],
     );
 
-    await expect(insert).rejects.toThrow(/CHK_contact_notes_live_has_first_version/);
+    const rows: { id: string; first: string | null }[] = await scratch.db.query(
+      `SELECT id, to_char(first_version_at AT TIME ZONE 'UTC', 'MM-DD') AS first
+       FROM contact_notes WHERE location_id = $1 AND contact_id = 'unmarked' ORDER BY id`,
+      [LOCATION],
+    );
+    expect(rows).toEqual([
+      { id: 'live', first: '01-01' },
+      { id: 'shown', first: '01-04' },
+      { id: 'tombstone', first: null },
+    ]);
   });
 });

@@ -43,14 +43,16 @@ describe('the migration to creation entries read from the records', () => {
        VALUES ($1, 'call', 'ada', 'Call', '2025-02-01', true, '2025-01-02', NULL, '2025-01-02'),
               ($1, 'late', 'ada', NULL, NULL, false, '2025-01-03', '2025-01-03', '2025-01-03')`,
     );
-    // A tombstone shown by GHL on the 4th; a note deleted on the 5th and shown again on the 6th.
+    // A tombstone shown by GHL on the 4th; a note deleted on the 5th and shown again on the 6th
+    // (its entries then are both at its dateAdded, the 2nd).
     await write(
       `UPDATE contact_tasks SET deleted_at = NULL, title = 'Late', source_version_at = '2025-01-04'
        WHERE location_id = $1 AND id = 'late'`,
     );
     await write(
-      `INSERT INTO contact_notes (location_id, id, contact_id, body, source_version_at, synced_at)
-       VALUES ($1, 'hello', 'ada', 'Hello', '2025-01-02', '2025-01-02')`,
+      `INSERT INTO contact_notes (location_id, id, contact_id, body, ghl_date_added,
+                                  source_version_at, synced_at)
+       VALUES ($1, 'hello', 'ada', 'Hello', '2025-01-02', '2025-01-02', '2025-01-02')`,
     );
     await write(
       `UPDATE contact_notes SET deleted_at = '2025-01-05' WHERE location_id = $1 AND id = 'hello'`,
@@ -77,8 +79,23 @@ describe('the migration to creation entries read from the records', () => {
     expect(await stored()).toEqual([
       'call task.completed 01-02',
       'hello note.deleted 01-05',
-      'hello note.added 01-06',
+      'hello note.added 01-02',
     ]);
+  });
+
+  it('keeps a re-created note through two rounds of undoing and redoing', async () => {
+    const noteAddedCount = async () =>
+      (await stored()).filter((entry) => entry.startsWith('hello note.added')).length;
+    const counts: number[] = [];
+
+    for (let round = 0; round < 2; round += 1) {
+      await scratch.db.undoLastMigration({ transaction: 'each' });
+      counts.push(await noteAddedCount());
+      await scratch.db.runMigrations({ transaction: 'each' });
+    }
+
+    expect(counts).toEqual([2, 2]);
+    expect(await firstVersions('contact_notes')).toEqual({ hello: '01-02' });
   });
 
   it('stores them all again when undone', async () => {
@@ -91,7 +108,7 @@ describe('the migration to creation entries read from the records', () => {
         'call task.created 01-02',
         'call task.due 02-01',
         'hello note.added 01-02',
-        'hello note.added 01-06',
+        'hello note.added 01-02',
         'hello note.deleted 01-05',
         'late task.created 01-04',
       ].sort(),

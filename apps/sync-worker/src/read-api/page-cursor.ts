@@ -14,8 +14,8 @@ export function encodeCursor(values: string[]): string {
  * Postgres' timestamptz holds (the sync worker stores times before year 1 and after 9999, so a
  * page may end on one); `recordId` a GHL or SolarMarket id (a varchar(64) column);
  * `timelinePosition` where a timeline entry sits among those of its instant: `1:` and a stored
- * entry's row id in 19 digits, or `0:`, the kind of an entry read from a record, `:` and the
- * record's id (see `ActivityTimeline`).
+ * entry's row id in 19 digits, or `0`, a rank, `:`, the kind of an entry read from a record,
+ * `:` and the record's id (see `ActivityTimeline`).
  */
 export type CursorPosition = 'timestamp' | 'recordId' | 'timelinePosition';
 
@@ -30,7 +30,7 @@ const EARLIEST_TIMESTAMPTZ_MS = Date.UTC(-4713, 10, 24);
 const MAX_RECORD_ID_LENGTH = 64;
 const STORED_ENTRY = /^1:\d{19}$/;
 const DERIVED_ENTRY =
-  /^0:(?:contact\.created|task\.created|task\.due|note\.added|appointment\.booked):/;
+  /^0[1-5]:(?:contact\.created|task\.created|task\.due|note\.added|appointment\.booked):/;
 
 const isPosition: Record<CursorPosition, (value: unknown) => boolean> = {
   timestamp: (value) =>

@@ -245,6 +245,28 @@ describe('the activity timeline', () => {
     ]);
   });
 
+  it("puts a contact's creation first among the entries of its instant", async () => {
+    const contactId = 'timeline-contact-3';
+    await stack.writeContacts([contactRow(contact(0, { id: contactId }), at(0))]);
+    const note = { id: 'note-3', body: 'Called in', dateAdded: isoAt(0) } as GhlNote;
+    await stack.writeChildren('notes', [noteRow(note, contactId, at(1))]);
+    const booked = appointment('appt-4', 0, { contactId });
+    await stack.writeChildren('appointments', [appointmentRow(booked, contactId, at(1))]);
+
+    const page = await stack.get(
+      `/api/v1/locations/${LOCATION}/contacts/${contactId}/timeline?order=asc`,
+      KEY,
+    );
+    expect(page.body.data.map((entry: { kind: string }) => entry.kind)).toEqual([
+      'contact.created',
+      'note.added',
+      'appointment.booked',
+    ]);
+    expect(
+      new Set(page.body.data.map((entry: { occurredAt: string }) => entry.occurredAt)),
+    ).toEqual(new Set([isoAt(0)]));
+  });
+
   it('refuses a cursor it did not give out', async () => {
     const page = await stack.get(
       `/api/v1/locations/${LOCATION}/contacts/${CONTACT}/timeline?cursor=not-a-cursor`,
@@ -265,10 +287,11 @@ describe('the activity timeline', () => {
       '["2026-01-01T10:00:00.000Z","1"]',
       '["2026-01-01T10:00:00.000Z","1:1"]',
       '["2026-01-01T10:00:00.000Z","1:00000000000000000001"]',
-      '["2026-01-01T10:00:00.000Z","0:task.edited:task-1"]',
-      '["2026-01-01T10:00:00.000Z","0:task.due:"]',
-      `["2026-01-01T10:00:00.000Z","0:task.due:${'x'.repeat(65)}"]`,
-      '["2026-01-01T10:00:00.000Z","0:note.added:a\\u0000b"]',
+      '["2026-01-01T10:00:00.000Z","05:task.edited:task-1"]',
+      '["2026-01-01T10:00:00.000Z","0:task.due:task-1"]',
+      '["2026-01-01T10:00:00.000Z","05:task.due:"]',
+      `["2026-01-01T10:00:00.000Z","05:task.due:${'x'.repeat(65)}"]`,
+      '["2026-01-01T10:00:00.000Z","03:note.added:a\\u0000b"]',
       '["2026-01-01T10:00:00.000Z",1]',
       '["2026-01-01T10:00:00.000Z"]',
     ];
@@ -282,7 +305,7 @@ describe('the activity timeline', () => {
     expect(answers.map((answer) => answer.status)).toEqual(crafted.map(() => 400));
     for (const { body } of answers)
       expect(body.message).toEqual([expect.stringMatching(/^cursor/)]);
-    const edges = ['1:9999999999999999999', '0:task.due:task-1'].map((position) =>
+    const edges = ['1:9999999999999999999', '05:task.due:task-1'].map((position) =>
       stack.get(`${path}${cursorOf(`["9999-12-31T23:59:59.999Z","${position}"]`)}`, KEY),
     );
     expect((await Promise.all(edges)).map((edge) => edge.status)).toEqual([200, 200]);

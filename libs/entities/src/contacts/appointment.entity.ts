@@ -1,11 +1,7 @@
-import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A GHL calendar appointment (GHL calls them events) booked for a contact. */
 @Entity('contact_appointments')
-@Check(
-  'CHK_contact_appointments_live_has_first_version',
-  'deleted_at IS NOT NULL OR first_version_at IS NOT NULL',
-)
 @Index('IDX_contact_appointments_location_contact', ['locationId', 'contactId'])
 export class Appointment {
   @PrimaryColumn({ name: 'location_id', type: 'varchar', length: 64 })
@@ -53,7 +49,8 @@ export class Appointment {
 
   /**
    * The version at which SolarMarket first held the record live (stored, not a tombstone). The
-   * timeline reads the record's creation entry from it; every live row has one.
+   * timeline reads the record's creation entry from it; every live row has one (a trigger gives
+   * it to a row written without one).
    */
   @Column({ name: 'first_version_at', type: 'timestamptz', nullable: true })
   firstVersionAt: Date | null;

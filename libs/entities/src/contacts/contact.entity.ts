@@ -1,11 +1,7 @@
-import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** SolarMarket's record of one GHL contact, keyed by location. */
 @Entity('contacts')
-@Check(
-  'CHK_contacts_live_has_first_version',
-  'deleted_at IS NOT NULL OR first_version_at IS NOT NULL',
-)
 export class Contact {
   @PrimaryColumn({ name: 'location_id', type: 'varchar', length: 64 })
   locationId: string;
@@ -108,7 +104,8 @@ export class Contact {
 
   /**
    * The version at which SolarMarket first held the record live (stored, not a tombstone). The
-   * timeline reads the record's creation entry from it; every live row has one.
+   * timeline reads the record's creation entry from it; every live row has one (a trigger gives
+   * it to a row written without one).
    */
   @Column({ name: 'first_version_at', type: 'timestamptz', nullable: true })
   firstVersionAt: Date | null;

@@ -1,11 +1,7 @@
-import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A GHL note on a contact. */
 @Entity('contact_notes')
-@Check(
-  'CHK_contact_notes_live_has_first_version',
-  'deleted_at IS NOT NULL OR first_version_at IS NOT NULL',
-)
 @Index('IDX_contact_notes_location_contact', ['locationId', 'contactId'])
 export class Note {
   @PrimaryColumn({ name: 'location_id', type: 'varchar', length: 64 })
@@ -34,7 +30,8 @@ export class Note {
 
   /**
    * The version at which SolarMarket first held the record live (stored, not a tombstone). The
-   * timeline reads the record's creation entry from it; every live row has one.
+   * timeline reads the record's creation entry from it; every live row has one (a trigger gives
+   * it to a row written without one).
    */
   @Column({ name: 'first_version_at', type: 'timestamptz', nullable: true })
   firstVersionAt: Date | null;

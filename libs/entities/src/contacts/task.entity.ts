@@ -1,11 +1,7 @@
-import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A GHL task on a contact. GHL gives tasks no dateUpdated: versions are fetch times. */
 @Entity('contact_tasks')
-@Check(
-  'CHK_contact_tasks_live_has_first_version',
-  'deleted_at IS NOT NULL OR first_version_at IS NOT NULL',
-)
 @Index('IDX_contact_tasks_location_contact', ['locationId', 'contactId'])
 export class Task {
   @PrimaryColumn({ name: 'location_id', type: 'varchar', length: 64 })
@@ -44,7 +40,8 @@ export class Task {
 
   /**
    * The version at which SolarMarket first held the record live (stored, not a tombstone). The
-   * timeline reads the record's creation entry from it; every live row has one.
+   * timeline reads the record's creation entry from it; every live row has one (a trigger gives
+   * it to a row written without one).
    */
   @Column({ name: 'first_version_at', type: 'timestamptz', nullable: true })
   firstVersionAt: Date | null;

@@ -17,10 +17,13 @@ import { INSERT_TRIGGERS } from './1764880000000-activity-insert-triggers';
  *
  * `first_version_at` is the version at which SolarMarket first held the record live, set by the
  * insert (or by the write that shows a record first stored as a tombstone) and kept by every
- * later one; a creation entry is read from it. A live row always has one (the check), so a write
- * path that forgot it fails instead of losing the entry. Existing rows take it from their first
- * stored creation entry, which is then dropped with every `task.due` entry; a live row the
- * timeline never recorded takes its current version.
+ * later one; a creation entry is read from it. The worker's upsert sets it; a BEFORE trigger
+ * sets it for any other writer that leaves a live row without one (the release before this one,
+ * still running through a rolling deploy, or a hand-written INSERT), so that every live row has
+ * one. Its WHEN clause is checked without a function call, so the upsert pays nothing for it.
+ * Existing rows take it from their first stored creation entry (one `down` stored again comes
+ * first), which is then dropped with every `task.due` entry; a live row the timeline never
+ * recorded as created takes the time of its earliest entry, else its current version.
  *
  * The update triggers stay: changes, deletes, and a record shown again after its delete. A
  * record first held live by an update (it was stored as a tombstone) records nothing of that
@@ -35,10 +38,12 @@ export class DerivedCreationEntries1764906000000 implements MigrationInterface {
       await db.query(`ALTER TABLE ${table.name} ADD COLUMN first_version_at timestamptz`);
     }
     await this.takeFirstVersions(db);
+    await db.query(FIRST_VERSION_FUNCTION);
     for (const table of RECORD_TABLES) {
       await db.query(
-        `ALTER TABLE ${table.name} ADD CONSTRAINT "${table.check}"
-         CHECK (deleted_at IS NOT NULL OR first_version_at IS NOT NULL)`,
+        `CREATE TRIGGER ${table.name}_first_version BEFORE INSERT OR UPDATE ON ${table.name}
+         FOR EACH ROW WHEN (NEW.first_version_at IS NULL AND NEW.deleted_at IS NULL)
+         EXECUTE FUNCTION sm_first_version()`,
       );
     }
     await db.query(`DELETE FROM contact_activity WHERE kind = 'task.due'`);
@@ -54,7 +59,8 @@ export class DerivedCreationEntries1764906000000 implements MigrationInterface {
 
   /**
    * Each record's first stored creation entry becomes its first version, and is dropped: the
-   * timeline reads it from the row now. A restore's later creation entries stay.
+   * timeline reads it from the row now. A restore's later creation entries stay. An entry a
+   * `down` stored again (its dedupe key ends in `:row`) is the first, whatever its id.
    */
   private async takeFirstVersions(db: QueryRunner): Promise<void> {
     for (const table of RECORD_TABLES) {
@@ -63,15 +69,19 @@ export class DerivedCreationEntries1764906000000 implements MigrationInterface {
            DELETE FROM contact_activity WHERE id IN (
              SELECT DISTINCT ON (location_id, record_id) id FROM contact_activity
              WHERE record_type = $1 AND kind = $2
-             ORDER BY location_id, record_id, id)
+             ORDER BY location_id, record_id, dedupe_key LIKE '%:row' DESC, id)
            RETURNING location_id, record_id, occurred_at)
          UPDATE ${table.name} AS r SET first_version_at = first.occurred_at
          FROM first WHERE r.location_id = first.location_id AND r.id = first.record_id`,
         [table.recordType, table.creationKind],
       );
       await db.query(
-        `UPDATE ${table.name} SET first_version_at = source_version_at
-         WHERE first_version_at IS NULL AND deleted_at IS NULL`,
+        `UPDATE ${table.name} AS r SET first_version_at = COALESCE(
+           (SELECT min(a.occurred_at) FROM contact_activity a
+            WHERE a.location_id = r.location_id AND a.record_type = $1 AND a.record_id = r.id),
+           r.source_version_at)
+         WHERE r.first_version_at IS NULL AND r.deleted_at IS NULL`,
+        [table.recordType],
       );
     }
   }
@@ -99,8 +109,10 @@ export class DerivedCreationEntries1764906000000 implements MigrationInterface {
     }
     for (const sql of STORED_AGAIN) await db.query(sql);
     for (const table of RECORD_TABLES) {
+      await db.query(`DROP TRIGGER ${table.name}_first_version ON ${table.name}`);
       await db.query(`ALTER TABLE ${table.name} DROP COLUMN first_version_at`);
     }
+    await db.query('DROP FUNCTION sm_first_version()');
   }
 }
 
@@ -109,7 +121,15 @@ const RECORD_TABLES = [
   { name: 'contact_tasks', recordType: 'task', creationKind: 'task.created' },
   { name: 'contact_notes', recordType: 'note', creationKind: 'note.added' },
   { name: 'contact_appointments', recordType: 'appointment', creationKind: 'appointment.booked' },
-].map((table) => ({ ...table, check: `CHK_${table.name}_live_has_first_version` }));
+];
+
+/** A live row written without its first version takes the one it is written at. */
+const FIRST_VERSION_FUNCTION = `
+  CREATE FUNCTION sm_first_version() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    NEW.first_version_at := NEW.source_version_at;
+    RETURN NEW;
+  END $$`;
 
 const TASK_DETAILS = `jsonb_build_object('title', title)`;
 const TASK_CREATED_DETAILS = `jsonb_build_object('title', title, 'dueDate', due_date)`;
@@ -122,6 +142,10 @@ const BOOKED_DETAILS = `jsonb_build_object('title', title, 'startTime', start_ti
 const dedupeKey = (recordType: string, kind: string, version: string, details: string) =>
   `left('${recordType}:' || id, 120) || ':' || ${kind} || ':' ` +
   `|| md5(COALESCE(${version}::text, '') || ${details}::text)`;
+
+/** The dedupe key of a creation entry `down` stores again from its row. */
+const rowKey = (recordType: string, kind: string) =>
+  `left('${recordType}:' || id, 120) || ':${kind}:row'`;
 
 const statementFunction = (name: string, body: string) => `
   CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -301,14 +325,17 @@ const UPDATE_FUNCTIONS = [
   END $$`,
 ];
 
-/** down: the derived entries stored again, as the insert triggers wrote them. */
+/**
+ * down: the derived entries stored again, as the insert triggers wrote them, but with a dedupe
+ * key ending in `:row` (no later write makes an insert's key again), by which `up` knows them.
+ */
 const STORED_AGAIN = [
   `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
                                  occurred_at, details, dedupe_key)
    SELECT location_id, id, 'contact.created', 'contact', id,
           date_trunc('milliseconds', COALESCE(ghl_date_added, first_version_at)),
           ${CONTACT_DETAILS},
-          ${dedupeKey('contact', `'contact.created'`, 'first_version_at', CONTACT_DETAILS)}
+          ${rowKey('contact', 'contact.created')}
    FROM contacts WHERE first_version_at IS NOT NULL
    ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
   `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
@@ -316,7 +343,7 @@ const STORED_AGAIN = [
    SELECT location_id, contact_id, 'task.created', 'task', id,
           date_trunc('milliseconds', first_version_at),
           ${TASK_CREATED_DETAILS},
-          ${dedupeKey('task', `'task.created'`, 'first_version_at', TASK_CREATED_DETAILS)}
+          ${rowKey('task', 'task.created')}
    FROM contact_tasks WHERE first_version_at IS NOT NULL
    ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
   `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
@@ -330,7 +357,7 @@ const STORED_AGAIN = [
    SELECT location_id, contact_id, 'note.added', 'note', id,
           date_trunc('milliseconds', COALESCE(ghl_date_added, first_version_at)),
           ${NOTE_DETAILS},
-          ${dedupeKey('note', `'note.added'`, 'first_version_at', NOTE_DETAILS)}
+          ${rowKey('note', 'note.added')}
    FROM contact_notes WHERE first_version_at IS NOT NULL
    ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
   `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
@@ -338,7 +365,7 @@ const STORED_AGAIN = [
    SELECT location_id, contact_id, 'appointment.booked', 'appointment', id,
           date_trunc('milliseconds', first_version_at),
           ${BOOKED_DETAILS},
-          ${dedupeKey('appointment', `'appointment.booked'`, 'first_version_at', BOOKED_DETAILS)}
+          ${rowKey('appointment', 'appointment.booked')}
    FROM contact_appointments WHERE first_version_at IS NOT NULL
    ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
 ];
