@@ -33,10 +33,18 @@ export function scratchDemoDatabase(): { name: string; url: string; drop(): Prom
   };
 }
 
-/** A port base whose demo ports (base+1 … base+4, base+1010) are all free right now. */
+/** Below Linux's ephemeral range (32768-60999), whence every `listen(0)` and client socket. */
+const EPHEMERAL_PORTS_FROM = 32_768;
+
+/**
+ * A port base whose demo ports (base+1 … base+4, base+1010) are all free right now, all below
+ * the ephemeral range: a base inside it lost a port to another spec's server on port 0 (or a
+ * client's socket) between this check and the demo's listen (EADDRINUSE in a CI run).
+ */
 export async function freePortBase(): Promise<number> {
+  const bases = Math.floor((EPHEMERAL_PORTS_FROM - 1_010 - 20_000) / 10);
   for (;;) {
-    const base = 20_000 + 10 * Math.floor(Math.random() * 3_000);
+    const base = 20_000 + 10 * Math.floor(Math.random() * bases);
     const ports = [1, 2, 3, 4, 1010].map((offset) => base + offset);
     const busy = await Promise.all(ports.map((port) => portInUse(port)));
     if (!busy.some(Boolean)) return base;
