@@ -48,4 +48,22 @@ describe('the demo’s ports', () => {
       if (other.listening) other.close();
     }
   });
+
+  it('name the pid and the service of an earlier demo still listening on a busy port', async () => {
+    const ports = { ...DEFAULT_PORTS };
+    for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
+    const other = createServer();
+    await new Promise<void>((resolve) => other.listen(ports.sync, '127.0.0.1', resolve));
+    const entry = 'apps/sync-worker/src/main.ts';
+    const started = [{ pid: 4242, service: 'sync-worker', port: ports.sync, entry }];
+
+    try {
+      await expect(assertDemoPortsFree(ports, started)).rejects.toThrow(
+        `port ${ports.sync} (sync, DEMO_SYNC_PORT, held by pid 4242: sync-worker of an earlier ` +
+          'demo) already in use',
+      );
+    } finally {
+      other.close();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { portInUse } from '@sm/testing';
 
 import { DemoRefusedError } from './demo-refused.error';
 import { DEFAULT_PORTS, StackPorts } from './stack';
+import { StartedService } from './started-services';
 
 /** The variable that moves one service's port, for each part of the stack. */
 const PORT_VARIABLES: Record<keyof StackPorts, string> = {
@@ -35,13 +36,18 @@ export function demoPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
   return Object.fromEntries(entries) as StackPorts;
 }
 
-/** Fails, naming every busy port and how to move it, before the demo touches anything. */
-export async function assertDemoPortsFree(ports: StackPorts): Promise<void> {
+/**
+ * Fails, naming every busy port and how to move it, before the demo touches anything; a port
+ * that one of `started` (an earlier demo's services still running) listens on names its pid.
+ */
+export async function assertDemoPortsFree(
+  ports: StackPorts,
+  started: StartedService[] = [],
+): Promise<void> {
   const names = Object.keys(ports) as (keyof StackPorts)[];
   const busy: string[] = [];
   for (const name of names) {
-    if (await portInUse(ports[name]))
-      busy.push(`${ports[name]} (${name}, ${PORT_VARIABLES[name]})`);
+    if (await portInUse(ports[name])) busy.push(describeBusyPort(name, ports[name], started));
   }
   if (busy.length === 0) return;
 
@@ -49,6 +55,13 @@ export async function assertDemoPortsFree(ports: StackPorts): Promise<void> {
     `port ${busy.join(', port ')} already in use on 127.0.0.1 (another stack running?); ` +
       'stop it, or move the demo with DEMO_PORT_BASE or the variable named',
   );
+}
+
+function describeBusyPort(name: keyof StackPorts, port: number, started: StartedService[]): string {
+  const holder = started.find((service) => service.port === port);
+  const by = holder ? `, held by pid ${holder.pid}: ${holder.service} of an earlier demo` : '';
+
+  return `${port} (${name}, ${PORT_VARIABLES[name]}${by})`;
 }
 
 function parsePort(variable: string, env: NodeJS.ProcessEnv): number {

@@ -10,6 +10,7 @@ import { DemoRefusedError } from './demo-refused.error';
 import { demoSecretsFile, loadOrCreateDemoSecrets } from './demo-secrets';
 import { demoSettings } from './demo-settings';
 import { demoStateDir } from './demo-state';
+import { stopOrphanedServices } from './orphaned-services';
 import { RecordsProbe } from './records';
 import { runDemoScenario } from './scenario';
 import { StackOptions, startStack } from './stack';
@@ -36,7 +37,9 @@ async function main(): Promise<number> {
     say(`⚠ lost this demo's hold on ${what}: another demo may now reset it`),
   );
   try {
-    await assertDemoPortsFree(ports);
+    // Only now, holding the prefix: a demo killed with SIGKILL leaves its services running.
+    const leftRunning = await stopOrphanedServices(stateDir, say);
+    await assertDemoPortsFree(ports, leftRunning);
     await assertDatabaseIdle(databaseUrl);
 
     say(`▶ resetting the demo database and queues (${redact(databaseUrl)}, prefix ${queuePrefix})`);

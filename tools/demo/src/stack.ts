@@ -6,6 +6,8 @@ import { ServiceProcess, startServiceProcess } from '@sm/testing';
 
 import { ChatWebhookCatcher } from './chat-webhook-catcher';
 import { DemoSecrets } from './demo-secrets';
+import { StartedServicesFile } from './started-services';
+import { processStartTicks } from './workspace-process';
 
 export const SANDBOX_LOCATION_ID = 'SMsandboxLocation001';
 const SANDBOX_CLIENT_ID = 'sandbox-app-client';
@@ -62,6 +64,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const urls = mapPorts(options.ports);
   const logDir = path.join(options.stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  const launch: Launch = { options, logDir, started: new StartedServicesFile(options.stateDir) };
   const processes: Record<string, ServiceProcess> = {};
   const chat = new ChatWebhookCatcher();
   const chatUrl = await chat.start();
@@ -77,12 +80,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const stop = async () => {
     await Promise.all(Object.values(processes).map((service) => service.stop('SIGTERM')));
+    launch.started.remove();
     await consumer.close();
     await chat.stop();
   };
 
   try {
-    processes.sandbox = await start('ghl-sandbox', options, logDir, urls.sandbox, {
+    processes.sandbox = await start('ghl-sandbox', launch, urls.sandbox, {
       PORT: String(options.ports.sandbox),
       HOST: '127.0.0.1',
       SANDBOX_LOCATIONS: `${SANDBOX_LOCATION_ID}:${options.contacts}`,
@@ -95,7 +99,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const shared = sharedEnv(options);
     const starts = [
-      start('auth-service', options, logDir, urls.auth, {
+      start('auth-service', launch, urls.auth, {
         ...shared,
         PORT: String(options.ports.auth),
         GHL_API_BASE_URL: urls.sandbox,
@@ -106,13 +110,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         TOKEN_ENCRYPTION_KEYS: options.secrets.tokenEncryptionKeys,
         OAUTH_STATE_SECRET: options.secrets.oauthStateSecret,
       }),
-      start('webhook-ingress', options, logDir, urls.ingress, {
+      start('webhook-ingress', launch, urls.ingress, {
         ...shared,
         PORT: String(options.ports.ingress),
         WEBHOOK_ED25519_PUBLIC_KEY_FILES: keyFiles.ed25519,
         WEBHOOK_RSA_PUBLIC_KEY_FILES: keyFiles.rsa,
       }),
-      start('sync-worker', options, logDir, urls.sync, {
+      start('sync-worker', launch, urls.sync, {
         ...shared,
         PORT: String(options.ports.sync),
         GHL_API_BASE_URL: urls.sandbox,
@@ -123,7 +127,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           { name: 'demo', key: options.secrets.readApiKey, locations: [SANDBOX_LOCATION_ID] },
         ]),
       }),
-      start('notification-service', options, logDir, urls.notification, {
+      start('notification-service', launch, urls.notification, {
         ...shared,
         PORT: String(options.ports.notification),
         NOTIFY_TEAM_SLACK_WEBHOOK_URL: `${chatUrl}/team`,
@@ -159,20 +163,47 @@ function sharedEnv(options: StackOptions): Record<string, string> {
   };
 }
 
-function start(
+/** What every service of one stack is started with. */
+interface Launch {
+  options: StackOptions;
+  logDir: string;
+  /** Where each service is listed once ready, for the next demo if this one is killed. */
+  started: StartedServicesFile;
+}
+
+/**
+ * Starts one app of the workspace and, once it is ready, lists it among the started services.
+ *
+ * TODO: a service is listed only once ready (startServiceProcess hands over its process then), so
+ * one still starting when the demo is killed outlives it unlisted; the next demo does not stop it
+ * and refuses its busy port as before, without naming it.
+ */
+async function start(
   app: string,
-  options: StackOptions,
-  logDir: string,
+  { options, logDir, started }: Launch,
   baseUrl: string,
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
-  return startServiceProcess({
-    entry: `apps/${app}/src/main.ts`,
+  const entry = `apps/${app}/src/main.ts`;
+  const service = await startServiceProcess({
+    entry,
     env: { LOG_LEVEL: options.logLevel ?? 'info', ...env },
     readyUrl: `${baseUrl}/health/ready`,
     logFile: path.join(logDir, `${app}.log`),
     timeoutMs: 60_000,
   });
+  const { pid } = service.child;
+  if (pid) {
+    started.add({
+      pid,
+      service: app,
+      port: Number(env.PORT),
+      entry,
+      startTicks: processStartTicks(pid),
+    });
+  }
+
+  return service;
 }
 
 function mapPorts(ports: StackPorts): Record<keyof StackPorts, string> {

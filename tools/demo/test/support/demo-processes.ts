@@ -74,6 +74,33 @@ export function runDemo(env: DemoEnv, args: string[], timeoutMs: number): Promis
   });
 }
 
+/** Starts `npm start`'s entry point; resolves once its output holds `line`, leaving it running. */
+export async function startDemo(
+  env: DemoEnv,
+  args: string[],
+  line: string,
+  timeoutMs: number,
+): Promise<ChildProcess> {
+  const child = spawnTs('tools/demo/src/main.ts', env, args);
+  let output = '';
+  const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const read = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes(line)) resolve();
+      };
+      child.stdout?.on('data', read);
+      child.stderr?.on('data', read);
+      child.once('exit', (code) => reject(new Error(`the demo exited ${code}: ${output}`)));
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+
+  return child;
+}
+
 /** Starts test/support/hold-demo-lock.ts with these settings; resolves once it holds the lock. */
 export async function holdDemoLock(env: DemoEnv): Promise<ChildProcess> {
   const child = spawnTs('tools/demo/test/support/hold-demo-lock.ts', env, []);

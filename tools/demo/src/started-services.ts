@@ -1,0 +1,68 @@
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { z } from 'zod';
+
+const startedServiceSchema = z.object({
+  // 0 and negative pids would signal whole process groups: never taken from the file.
+  pid: z.number().int().min(2),
+  /** The app's name, e.g. `auth-service`. */
+  service: z.string().min(1),
+  port: z.number().int(),
+  /** What it runs, as given to tools/run-ts.cjs, e.g. `apps/auth-service/src/main.ts`. */
+  entry: z.string().min(1),
+  /** From /proc, where there is one: tells the process from a later one given the same pid. */
+  startTicks: z.number().int().optional(),
+});
+
+const startedServicesSchema = z.object({
+  /** The demo that started them. */
+  demoPid: z.number().int().min(2),
+  services: z.array(startedServiceSchema),
+});
+
+export type StartedService = z.infer<typeof startedServiceSchema>;
+export type StartedServices = z.infer<typeof startedServicesSchema>;
+
+export const startedServicesFile = (stateDir: string) => path.join(stateDir, 'services.json');
+
+/**
+ * The services this demo started, kept in `tmp/demo/<prefix>/services.json` while they run: a
+ * demo killed with SIGKILL cannot stop them, and the next demo of the prefix does it from this.
+ */
+export class StartedServicesFile {
+  private readonly services: StartedService[] = [];
+
+  constructor(private readonly stateDir: string) {}
+
+  add(service: StartedService): void {
+    this.services.push(service);
+    const file = startedServicesFile(this.stateDir);
+    const content: StartedServices = { demoPid: process.pid, services: this.services };
+    // Written aside, then renamed: a demo killed mid-write leaves the previous list whole.
+    writeFileSync(`${file}.tmp`, JSON.stringify(content, null, 2));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  remove(): void {
+    removeStartedServices(this.stateDir);
+  }
+}
+
+/**
+ * The list an earlier demo left, if any: none when it stopped its services itself. A file that
+ * does not parse is taken as none, since it names no pid worth trusting.
+ */
+export function readStartedServices(stateDir: string): StartedServices | undefined {
+  try {
+    const text = readFileSync(startedServicesFile(stateDir), 'utf8');
+
+    return startedServicesSchema.parse(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeStartedServices(stateDir: string): void {
+  rmSync(startedServicesFile(stateDir), { force: true });
+}

@@ -1,0 +1,190 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { TEST_REDIS_URL, uniqueQueuePrefix, WORKSPACE_ROOT } from '@sm/testing';
+
+import type { StartedService, StartedServices } from '../src/started-services';
+import {
+  DemoEnv,
+  freePortBase,
+  killed,
+  runDemo,
+  scratchDemoDatabase,
+  startDemo,
+} from './support/demo-processes';
+
+jest.setTimeout(300_000);
+
+/** Where `npm start` lists the services it started: tmp/demo/<prefix>/services.json. */
+const servicesFile = (env: DemoEnv) =>
+  path.join(WORKSPACE_ROOT, 'tmp/demo', env.DEMO_QUEUE_PREFIX, 'services.json');
+
+const APPS = [
+  'auth-service',
+  'ghl-sandbox',
+  'notification-service',
+  'sync-worker',
+  'webhook-ingress',
+];
+
+describe('services a demo left running (real npm start entry, Postgres, Redis)', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function demoEnv(label: string): Promise<DemoEnv> {
+    const database = scratchDemoDatabase();
+    const env = {
+      DEMO_DATABASE_URL: database.url,
+      DEMO_QUEUE_PREFIX: uniqueQueuePrefix(label),
+      DEMO_PORT_BASE: String(await freePortBase()),
+      REDIS_URL: TEST_REDIS_URL,
+      DEMO_CONTACTS: '20',
+    };
+    cleanups.push(async () => {
+      await database.drop();
+      rmSync(path.dirname(servicesFile(env)), { recursive: true, force: true });
+    });
+
+    return env;
+  }
+
+  /** Starts a demo that serves until the test ends; its services listed once it serves. */
+  async function servingDemo(
+    env: DemoEnv,
+  ): Promise<{ demo: ChildProcess; services: StartedService[] }> {
+    const demo = await startDemo(env, [], 'Serving:', 180_000);
+    const children = childPids(demo.pid).map((pid) => ({ pid, command: commandLine(pid) }));
+    cleanups.push(async () => {
+      await killed(demo, 'SIGKILL');
+      // Whatever of its services the demo under test failed to stop, and only those.
+      for (const { pid, command } of children) {
+        if (commandLine(pid) === command) process.kill(pid, 'SIGKILL');
+      }
+    });
+    const listed = JSON.parse(readFileSync(servicesFile(env), 'utf8')) as StartedServices;
+
+    return { demo, services: listed.services };
+  }
+
+  it('lists the services it started, and the next demo stops them after a SIGKILL', async () => {
+    const env = await demoEnv('demo-orphans');
+    const { demo, services } = await servingDemo(env);
+    expect(services.map((service) => service.service).sort()).toEqual(APPS);
+    expect(services.map((service) => service.pid).sort()).toEqual(childPids(demo.pid).sort());
+    await killed(demo, 'SIGKILL');
+    expect(services.filter((service) => processExists(service.pid))).toEqual(services);
+
+    const next = await runDemo(env, ['--once', '--json'], 240_000);
+
+    expect({ code: next.code, stderr: next.code === 0 ? '' : next.stderr }).toEqual({
+      code: 0,
+      stderr: '',
+    });
+    expect(JSON.parse(next.stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({
+      inSync: true,
+    });
+    expect(next.stderr).toContain(
+      `▶ demo pid ${demo.pid} ended without stopping its services; stopped pid `,
+    );
+    for (const { pid, service, port } of services) {
+      expect(next.stderr).toContain(`pid ${pid} (${service}, port ${port})`);
+    }
+    expect(services.filter((service) => processExists(service.pid))).toEqual([]);
+    expect(existsSync(servicesFile(env))).toBe(false);
+  });
+
+  it('never signals a listed pid that is another process now', async () => {
+    const env = await demoEnv('demo-not-ours');
+    const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' });
+    cleanups.push(() => killed(sleeper, 'SIGKILL'));
+    const listed: StartedServices = {
+      demoPid: await endedPid(),
+      services: [
+        {
+          pid: sleeper.pid ?? 0,
+          service: 'auth-service',
+          port: Number(env.DEMO_PORT_BASE) + 1,
+          entry: 'apps/auth-service/src/main.ts',
+        },
+      ],
+    };
+    mkdirSync(path.dirname(servicesFile(env)), { recursive: true });
+    writeFileSync(servicesFile(env), JSON.stringify(listed));
+
+    const run = await runDemo(env, ['--once'], 240_000);
+
+    expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({
+      code: 0,
+      stderr: '',
+    });
+    expect(run.stderr).toContain(
+      `⚠ pid ${sleeper.pid}, listed as auth-service, is another process now: left alone`,
+    );
+    expect({ exitCode: sleeper.exitCode, signal: sleeper.signalCode }).toEqual({
+      exitCode: null,
+      signal: null,
+    });
+    expect(processExists(sleeper.pid ?? 0)).toBe(true);
+    expect(existsSync(servicesFile(env))).toBe(false);
+  });
+
+  it('leaves the services of a demo still running alone, naming them on busy ports', async () => {
+    const running = await demoEnv('demo-running');
+    const { demo, services } = await servingDemo(running);
+    // Two demos of one prefix on two Redis servers share the folder (see demo-state.ts).
+    const other = { ...(await demoEnv('demo-beside')), DEMO_PORT_BASE: running.DEMO_PORT_BASE };
+    mkdirSync(path.dirname(servicesFile(other)), { recursive: true });
+    writeFileSync(servicesFile(other), readFileSync(servicesFile(running)));
+
+    const refused = await runDemo(other, ['--once'], 120_000);
+
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`⚠ demo pid ${demo.pid} still runs pid `);
+    const auth = services.find((service) => service.service === 'auth-service');
+    expect(refused.stderr).toContain(
+      `port ${auth?.port} (auth, DEMO_AUTH_PORT, held by pid ${auth?.pid}: auth-service of an ` +
+        'earlier demo)',
+    );
+    expect(refused.stderr).not.toContain('▶ resetting');
+    expect(services.filter((service) => processExists(service.pid))).toEqual(services);
+    await killed(demo, 'SIGINT');
+    expect(services.filter((service) => processExists(service.pid))).toEqual([]);
+    expect(existsSync(servicesFile(running))).toBe(false);
+  });
+});
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function childPids(pid: number | undefined): number[] {
+  const listed = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+
+  return listed.split('\n').filter(Boolean).map(Number);
+}
+
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of a process that has ended: no demo runs on it. */
+async function endedPid(): Promise<number> {
+  const child = spawn('true');
+  await new Promise((resolve) => child.once('exit', resolve));
+
+  return child.pid ?? 0;
+}
