@@ -65,12 +65,24 @@ describe('the migration to creation entries read from the records', () => {
       `INSERT INTO contacts (location_id, id, tags, source_version_at, deleted_at, synced_at)
        VALUES ($1, 'gone', '{}', '2025-01-07', '2025-01-07', '2025-01-07')`,
     );
+    // A contact stored as a tombstone, shown on the 8th, deleted again on the 9th.
+    await write(
+      `INSERT INTO contacts (location_id, id, tags, source_version_at, deleted_at, synced_at)
+       VALUES ($1, 'twice', '{}', '2025-01-07', '2025-01-07', '2025-01-07')`,
+    );
+    await write(
+      `UPDATE contacts SET deleted_at = NULL, tags = '{a}', source_version_at = '2025-01-08'
+       WHERE location_id = $1 AND id = 'twice'`,
+    );
+    await write(
+      `UPDATE contacts SET deleted_at = '2025-01-09' WHERE location_id = $1 AND id = 'twice'`,
+    );
 
     await scratch.db.runMigrations({ transaction: 'each' });
   });
 
   it('keeps each record its first creation time, and none for a tombstone', async () => {
-    expect(await firstVersions('contacts')).toEqual({ ada: '01-01', gone: null });
+    expect(await firstVersions('contacts')).toEqual({ ada: '01-01', gone: null, twice: '01-08' });
     expect(await firstVersions('contact_tasks')).toEqual({ call: '01-02', late: '01-04' });
     expect(await firstVersions('contact_notes')).toEqual({ hello: '01-02' });
   });
@@ -80,7 +92,22 @@ describe('the migration to creation entries read from the records', () => {
       'call task.completed 01-02',
       'hello note.deleted 01-05',
       'hello note.added 01-02',
+      'twice contact.restored 01-08',
+      'twice contact.tags-added 01-08',
+      'twice contact.deleted 01-09',
     ]);
+  });
+
+  it('records the next restore of a contact once live and deleted when it ran', async () => {
+    await scratch.db.query(
+      `UPDATE contacts SET deleted_at = NULL, source_version_at = '2025-01-10'
+       WHERE location_id = $1 AND id = 'twice'`,
+      [LOCATION],
+    );
+
+    expect((await stored()).filter((entry) => entry.startsWith('twice')).pop()).toBe(
+      'twice contact.restored 01-10',
+    );
   });
 
   it('keeps a re-created note through two rounds of undoing and redoing', async () => {
@@ -111,6 +138,11 @@ describe('the migration to creation entries read from the records', () => {
         'hello note.added 01-02',
         'hello note.deleted 01-05',
         'late task.created 01-04',
+        'twice contact.created 01-08',
+        'twice contact.restored 01-08',
+        'twice contact.tags-added 01-08',
+        'twice contact.deleted 01-09',
+        'twice contact.restored 01-10',
       ].sort(),
     );
     await scratch.db.runMigrations({ transaction: 'each' });

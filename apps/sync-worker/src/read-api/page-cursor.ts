@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { isGhlId } from '@sm/entities';
+
 /**
  * Opaque page cursors: the sort key of the last row of a page, as base64url JSON. Clients pass
  * them back untouched, but a cursor is client input all the same: each position is checked for
@@ -12,7 +14,8 @@ export function encodeCursor(values: string[]): string {
 /**
  * What a position holds: `timestamp` an instant as `Date#toISOString` writes it, of any year
  * Postgres' timestamptz holds (the sync worker stores times before year 1 and after 9999, so a
- * page may end on one); `recordId` a GHL or SolarMarket id (a varchar(64) column);
+ * page may end on one); `recordId` an id as the records hold it (what `isGhlId` lets in, any
+ * character but NUL, which Postgres' text cannot hold);
  * `timelinePosition` where a timeline entry sits among those of its instant: `1:` and a stored
  * entry's row id in 19 digits, or `0`, a rank, `:`, the kind of an entry read from a record,
  * `:` and the record's id (see `ActivityTimeline`).
@@ -27,7 +30,6 @@ const ISO_INSTANT = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$
  * 294276-12-31, is later than any Date (275760-09-13), so every later Date is held.
  */
 const EARLIEST_TIMESTAMPTZ_MS = Date.UTC(-4713, 10, 24);
-const MAX_RECORD_ID_LENGTH = 64;
 const STORED_ENTRY = /^1:\d{19}$/;
 const DERIVED_ENTRY =
   /^0[1-5]:(?:contact\.created|task\.created|task\.due|note\.added|appointment\.booked):/;
@@ -35,11 +37,7 @@ const DERIVED_ENTRY =
 const isPosition: Record<CursorPosition, (value: unknown) => boolean> = {
   timestamp: (value) =>
     typeof value === 'string' && ISO_INSTANT.test(value) && isHeldByTimestamptz(value),
-  recordId: (value) =>
-    typeof value === 'string' &&
-    value.length > 0 &&
-    value.length <= MAX_RECORD_ID_LENGTH &&
-    !hasControlCharacter(value),
+  recordId: (value) => typeof value === 'string' && isGhlId(value) && !value.includes('\u0000'),
   timelinePosition: (value) => typeof value === 'string' && isTimelinePosition(value),
 };
 
@@ -48,16 +46,6 @@ function isTimelinePosition(value: string): boolean {
   const kind = DERIVED_ENTRY.exec(value);
 
   return kind !== null && isPosition.recordId(value.slice(kind[0].length));
-}
-
-/** Postgres refuses a NUL in text; no id has any control character. */
-function hasControlCharacter(value: string): boolean {
-  for (let index = 0; index < value.length; index += 1) {
-    const code = value.charCodeAt(index);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-
-  return false;
 }
 
 /**

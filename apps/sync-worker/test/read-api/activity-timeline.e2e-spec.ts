@@ -267,6 +267,34 @@ describe('the activity timeline', () => {
     ).toEqual(new Set([isoAt(0)]));
   });
 
+  it('pages past a record whose id holds a control character', async () => {
+    const contactId = 'timeline-contact-4';
+    await stack.writeContacts([contactRow(contact(0, { id: contactId }), at(0))]);
+    const tasks = ['task\tA', 'task-B'].map((id, n) =>
+      taskRow(task({ id, contactId, dueDate: undefined }), contactId, at(1 + n)),
+    );
+    for (const row of tasks) await stack.writeChildren('tasks', [row]);
+
+    const recordIds: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = new URLSearchParams({
+        order: 'asc',
+        limit: '1',
+        ...(cursor ? { cursor } : {}),
+      });
+      const page = await stack.get(
+        `/api/v1/locations/${LOCATION}/contacts/${contactId}/timeline?${query}`,
+        KEY,
+      );
+      expect(page.status).toBe(200);
+      recordIds.push(...page.body.data.map((entry: { recordId: string }) => entry.recordId));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+
+    expect(recordIds).toEqual([contactId, 'task\tA', 'task-B']);
+  });
+
   it('refuses a cursor it did not give out', async () => {
     const page = await stack.get(
       `/api/v1/locations/${LOCATION}/contacts/${CONTACT}/timeline?cursor=not-a-cursor`,

@@ -193,6 +193,14 @@ describe('the read API', () => {
     const after = `["2026-01-01T00:00:00.000Z","${NORTH}","n-1"]`;
     const page = await stack.get(`/api/v1/contacts?cursor=${cursorOf(after)}`, BOTH_KEY);
     expect(ids(page.body)).toEqual(['s-1', 'n-2', 'n-3']);
+    // An id GHL may send and the records hold: a tab, or 32 characters beyond U+FFFF.
+    const heldIds = ['n\\t1', '\ud83c\udf1e'.repeat(32)].map((id) =>
+      stack.get(
+        `/api/v1/contacts?cursor=${cursorOf(`["2026-01-01T00:00:00.000Z","${NORTH}","${id}"]`)}`,
+        BOTH_KEY,
+      ),
+    );
+    expect((await Promise.all(heldIds)).map((answer) => answer.status)).toEqual([200, 200]);
   });
 
   it('serves its OpenAPI document', async () => {
