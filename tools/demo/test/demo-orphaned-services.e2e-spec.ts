@@ -4,7 +4,9 @@ import path from 'node:path';
 
 import { TEST_REDIS_URL, uniqueQueuePrefix, WORKSPACE_ROOT } from '@sm/testing';
 
+import { demoPorts } from '../src/demo-ports';
 import type { StartedService, StartedServices } from '../src/started-services';
+import { StackPorts } from '../src/stack';
 import {
   DemoEnv,
   freePortBase,
@@ -20,13 +22,14 @@ jest.setTimeout(300_000);
 const servicesFile = (env: DemoEnv) =>
   path.join(WORKSPACE_ROOT, 'tmp/demo', env.DEMO_QUEUE_PREFIX, 'services.json');
 
-const APPS = [
-  'auth-service',
-  'ghl-sandbox',
-  'notification-service',
-  'sync-worker',
-  'webhook-ingress',
-];
+/** Each app the demo starts, by the part of the stack whose port it takes. */
+const APP_PORTS: Record<string, keyof StackPorts> = {
+  'ghl-sandbox': 'sandbox',
+  'auth-service': 'auth',
+  'webhook-ingress': 'ingress',
+  'sync-worker': 'sync',
+  'notification-service': 'notification',
+};
 
 describe('services a demo left running (real npm start entry, Postgres, Redis)', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -52,7 +55,10 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
     return env;
   }
 
-  /** Starts a demo that serves until the test ends; its services listed once it serves. */
+  /**
+   * Starts a demo that serves until the test ends, and finds its services as the system shows
+   * them (its child processes), not as the demo lists them.
+   */
   async function servingDemo(
     env: DemoEnv,
   ): Promise<{ demo: ChildProcess; services: StartedService[] }> {
@@ -65,18 +71,25 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
         if (commandLine(pid) === command) process.kill(pid, 'SIGKILL');
       }
     });
-    const listed = JSON.parse(readFileSync(servicesFile(env), 'utf8')) as StartedServices;
+    const ports = demoPorts({ DEMO_PORT_BASE: env.DEMO_PORT_BASE });
+    const services = children.map(({ pid, command }) => {
+      const entry = command?.split('\0').find((arg) => /^apps\/.+\/src\/main\.ts$/.test(arg));
+      const service = entry?.split('/')[1] ?? '?';
 
-    return { demo, services: listed.services };
+      return { pid, service, port: ports[APP_PORTS[service]], entry: entry ?? '?' };
+    });
+
+    return { demo, services };
   }
 
   it('lists the services it started, and the next demo stops them after a SIGKILL', async () => {
     const env = await demoEnv('demo-orphans');
     const { demo, services } = await servingDemo(env);
-    expect(services.map((service) => service.service).sort()).toEqual(APPS);
-    expect(services.map((service) => service.pid).sort()).toEqual(childPids(demo.pid).sort());
+    const listed = existsSync(servicesFile(env))
+      ? (JSON.parse(readFileSync(servicesFile(env), 'utf8')) as StartedServices)
+      : undefined;
     await killed(demo, 'SIGKILL');
-    expect(services.filter((service) => processExists(service.pid))).toEqual(services);
+    expect(services.filter((service) => processExists(service.pid))).toHaveLength(5);
 
     const next = await runDemo(env, ['--once', '--json'], 240_000);
 
@@ -94,6 +107,11 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
       expect(next.stderr).toContain(`pid ${pid} (${service}, port ${port})`);
     }
     expect(services.filter((service) => processExists(service.pid))).toEqual([]);
+    expect(listed?.demoPid).toBe(demo.pid);
+    expect(listed?.services).toHaveLength(5);
+    expect(listed?.services).toEqual(
+      expect.arrayContaining(services.map((s) => expect.objectContaining(s))),
+    );
     expect(existsSync(servicesFile(env))).toBe(false);
   });
 
@@ -137,8 +155,9 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
     const { demo, services } = await servingDemo(running);
     // Two demos of one prefix on two Redis servers share the folder (see demo-state.ts).
     const other = { ...(await demoEnv('demo-beside')), DEMO_PORT_BASE: running.DEMO_PORT_BASE };
+    const listed: StartedServices = { demoPid: demo.pid ?? 0, services };
     mkdirSync(path.dirname(servicesFile(other)), { recursive: true });
-    writeFileSync(servicesFile(other), readFileSync(servicesFile(running)));
+    writeFileSync(servicesFile(other), JSON.stringify(listed));
 
     const refused = await runDemo(other, ['--once'], 120_000);
 
