@@ -134,8 +134,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         NOTIFY_ADMIN_SLACK_WEBHOOK_URL: `${chatUrl}/admin`,
       }),
     ];
-    const [auth, ingress, sync, notification] = await Promise.all(starts);
-    Object.assign(processes, { auth, ingress, sync, notification });
+    // Each service that started is kept before a failure is thrown: a sibling that failed to
+    // start (its port taken meanwhile) left the three others running after the demo gave up.
+    const outcomes = await Promise.allSettled(starts);
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') processes[FOUR_SERVICES[index]] = outcome.value;
+    });
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (error) {
     await stop();
     throw error;
@@ -151,6 +157,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stop,
   };
 }
+
+/** The services after the sandbox, in the order `startStack` starts them. */
+const FOUR_SERVICES = ['auth', 'ingress', 'sync', 'notification'] as const;
 
 function sharedEnv(options: StackOptions): Record<string, string> {
   return {

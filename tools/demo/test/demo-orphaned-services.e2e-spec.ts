@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { TEST_REDIS_URL, uniqueQueuePrefix, WORKSPACE_ROOT } from '@sm/testing';
@@ -150,6 +150,21 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
     expect(existsSync(servicesFile(env))).toBe(false);
   });
 
+  it('stops the services it started when one of them fails to start', async () => {
+    const env = await demoEnv('demo-failed-start');
+    cleanups.push(async () => {
+      for (const pid of processesOfPrefix(env.DEMO_QUEUE_PREFIX)) process.kill(pid, 'SIGKILL');
+    });
+    // The notification service refuses this at boot, while the other three start.
+    const failing = { ...env, NOTIFY_SMTP_URL: 'not-an-smtp-url' };
+
+    const failed = await runDemo(failing, ['--once'], 180_000);
+
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('NOTIFY_SMTP_URL');
+    expect(processesOfPrefix(env.DEMO_QUEUE_PREFIX)).toEqual([]);
+  });
+
   it('leaves the services of a demo still running alone, naming them on busy ports', async () => {
     const running = await demoEnv('demo-running');
     const { demo, services } = await servingDemo(running);
@@ -175,6 +190,22 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
     expect(existsSync(servicesFile(running))).toBe(false);
   });
 });
+
+/** The processes a demo of this prefix started and that still run (they inherit its env). */
+function processesOfPrefix(prefix: string): number[] {
+  const mark = `DEMO_QUEUE_PREFIX=${prefix}\0`;
+
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+    .filter((name) => {
+      try {
+        return readFileSync(`/proc/${name}/environ`, 'utf8').includes(mark);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 function processExists(pid: number): boolean {
   try {
