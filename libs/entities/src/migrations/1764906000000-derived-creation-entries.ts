@@ -336,44 +336,52 @@ const UPDATE_FUNCTIONS = [
 /**
  * down: the derived entries stored again, as the insert triggers wrote them, but with a dedupe
  * key ending in `:row` (no later write makes an insert's key again), by which `up` knows them.
+ * The due dates keep the one key per task they had.
  */
 const STORED_AGAIN = [
-  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
-                                 occurred_at, details, dedupe_key)
-   SELECT location_id, id, 'contact.created', 'contact', id,
-          date_trunc('milliseconds', COALESCE(ghl_date_added, first_version_at)),
-          ${CONTACT_DETAILS},
-          ${rowKey('contact', 'contact.created')}
-   FROM contacts WHERE first_version_at IS NOT NULL
-   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
-  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
-                                 occurred_at, details, dedupe_key)
-   SELECT location_id, contact_id, 'task.created', 'task', id,
-          date_trunc('milliseconds', first_version_at),
-          ${TASK_CREATED_DETAILS},
-          ${rowKey('task', 'task.created')}
-   FROM contact_tasks WHERE first_version_at IS NOT NULL
-   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
-  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
-                                 occurred_at, details, dedupe_key)
-   SELECT location_id, contact_id, 'task.due', 'task', id, date_trunc('milliseconds', due_date),
-          ${TASK_DETAILS}, left('task:' || id, 120) || ':task.due'
-   FROM contact_tasks WHERE first_version_at IS NOT NULL AND due_date IS NOT NULL
-   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
-  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
-                                 occurred_at, details, dedupe_key)
-   SELECT location_id, contact_id, 'note.added', 'note', id,
-          date_trunc('milliseconds', COALESCE(ghl_date_added, first_version_at)),
-          ${NOTE_DETAILS},
-          ${rowKey('note', 'note.added')}
-   FROM contact_notes WHERE first_version_at IS NOT NULL
-   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
-  `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
-                                 occurred_at, details, dedupe_key)
-   SELECT location_id, contact_id, 'appointment.booked', 'appointment', id,
-          date_trunc('milliseconds', first_version_at),
-          ${BOOKED_DETAILS},
-          ${rowKey('appointment', 'appointment.booked')}
-   FROM contact_appointments WHERE first_version_at IS NOT NULL
-   ON CONFLICT (location_id, dedupe_key) DO NOTHING`,
+  storedAgain('contact.created', 'contacts', {
+    contactColumn: 'id',
+    occurredAt: 'COALESCE(ghl_date_added, first_version_at)',
+    details: CONTACT_DETAILS,
+  }),
+  storedAgain('task.created', 'contact_tasks', {
+    occurredAt: 'first_version_at',
+    details: TASK_CREATED_DETAILS,
+  }),
+  storedAgain('task.due', 'contact_tasks', {
+    occurredAt: 'due_date',
+    details: TASK_DETAILS,
+    dedupeKey: `left('task:' || id, 120) || ':task.due'`,
+    where: 'due_date IS NOT NULL',
+  }),
+  storedAgain('note.added', 'contact_notes', {
+    occurredAt: 'COALESCE(ghl_date_added, first_version_at)',
+    details: NOTE_DETAILS,
+  }),
+  storedAgain('appointment.booked', 'contact_appointments', {
+    occurredAt: 'first_version_at',
+    details: BOOKED_DETAILS,
+  }),
 ];
+
+function storedAgain(
+  kind: string,
+  table: string,
+  entry: {
+    contactColumn?: string;
+    occurredAt: string;
+    details: string;
+    dedupeKey?: string;
+    where?: string;
+  },
+): string {
+  const recordType = kind.split('.')[0];
+
+  return `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
+                                 occurred_at, details, dedupe_key)
+   SELECT location_id, ${entry.contactColumn ?? 'contact_id'}, '${kind}', '${recordType}', id,
+          date_trunc('milliseconds', ${entry.occurredAt}), ${entry.details},
+          ${entry.dedupeKey ?? rowKey(recordType, kind)}
+   FROM ${table} WHERE first_version_at IS NOT NULL AND ${entry.where ?? 'true'}
+   ON CONFLICT (location_id, dedupe_key) DO NOTHING`;
+}
