@@ -66,6 +66,17 @@
 // 0.66-0.93 (1.01-1.32 without the timeline). pg_stat_statements on a private cluster: the
 // timeline's statement triggers are about half of Postgres' executor time in a first sync
 // (105,000 rows for 55,185 records, the tasks' 56,000: created, due, completed).
+// Ninth session (bare INSERT 28,000-35,000 rows/s): the timeline now stores only what a row
+// cannot tell (13,000 rows; creations and due dates are read from the records), and vs_insert
+// went from 0.34-0.40 (5 runs) to 0.43-0.44 (2 runs of the final code); the write replay's
+// Postgres CPU from 2,230 to 960 ms, the 50k sync from 30.3 to 23.3 s, and `floor cpu` is 1.04-
+// 1.09. The worker is now the largest user: 3.1 s of the 6.1-6.4 s of machine CPU. Its GHL
+// client costs 53 us a call against a bare undici pool's 32 (a throwaway bench of 4,000 calls):
+// the run's abort signal 6 us (undici adds a listener per request), the rate governor 3 us, the
+// rest its layers; its HTTP writes alone (the kernel's loopback send) are ~18 % of its CPU. Tried
+// without gain in wall time (A/B pairs of the 10k sync): a synchronous path for reserved rate
+// slots and unneeded observations, writing the next batch's contacts while this batch's children
+// are fetched. 0.5 would need about a quarter of the worker's CPU gone.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
