@@ -8,7 +8,8 @@ import { DataSource } from 'typeorm';
 
 import { runMigrations } from '@sm/entities';
 import { TestDatabase } from './test-database';
-import { eventually, freePort } from './service-process';
+import { freePort } from './free-port';
+import { eventually } from './service-process';
 
 /** A redis-server of the test's own on loopback: it may be flushed or stopped at will. */
 export class PrivateRedis {

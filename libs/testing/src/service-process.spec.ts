@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 
 import { INSTANCE_ID_HEADER } from '@sm/platform';
 
-import { freePort, startServiceProcess, waitForHttp, WORKSPACE_ROOT } from './service-process';
+import { freePort } from './free-port';
+import { startServiceProcess, waitForHttp, WORKSPACE_ROOT } from './service-process';
 
 jest.setTimeout(60_000);
 

@@ -11,20 +11,6 @@ const OUTPUT_LIMIT = 4_000_000;
 
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../../..');
 
-/** A port the OS says is free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Whether something already listens on `host:port` (our bind is refused). */
 export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { Client } from 'pg';
 
-import { portInUse, TEST_POSTGRES_URL, WORKSPACE_ROOT } from '@sm/testing';
+import { ephemeralRangeStart, portInUse, TEST_POSTGRES_URL, WORKSPACE_ROOT } from '@sm/testing';
 
 /** The settings of one demo, as the variables `npm start` reads. */
 export interface DemoEnv {
@@ -33,16 +33,14 @@ export function scratchDemoDatabase(): { name: string; url: string; drop(): Prom
   };
 }
 
-/** Below Linux's ephemeral range (32768-60999), whence every `listen(0)` and client socket. */
-const EPHEMERAL_PORTS_FROM = 32_768;
-
 /**
  * A port base whose demo ports (base+1 … base+4, base+1010) are all free right now, all below
  * the ephemeral range: a base inside it lost a port to another spec's server on port 0 (or a
  * client's socket) between this check and the demo's listen (EADDRINUSE in a CI run).
  */
 export async function freePortBase(): Promise<number> {
-  const bases = Math.floor((EPHEMERAL_PORTS_FROM - 1_010 - 20_000) / 10);
+  // From 20000: freePort draws the other specs' ports below it.
+  const bases = Math.floor((ephemeralRangeStart() - 1_010 - 20_000) / 10);
   for (;;) {
     const base = 20_000 + 10 * Math.floor(Math.random() * bases);
     const ports = [1, 2, 3, 4, 1010].map((offset) => base + offset);
