@@ -7,6 +7,7 @@ describe('freePort', () => {
     const ports = await Promise.all(Array.from({ length: 50 }, () => freePort()));
 
     expect(ports.filter((port) => port < 10_000 || port >= ephemeralRangeStart())).toEqual([]);
+    expect(new Set(ports).size).toBe(ports.length);
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(ports[0], '127.0.0.1', resolve));
     await new Promise((resolve) => server.close(resolve));

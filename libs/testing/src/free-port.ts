@@ -10,16 +10,40 @@ import { createServer } from 'node:net';
  */
 const TEST_PORTS = { from: 10_000, to: 20_000 };
 
+/**
+ * Each jest worker draws from a slice of its own, and a process never hands out one port twice:
+ * a port is free when drawn but only taken when its service listens, seconds later, and two
+ * draws of one port in that window would meet there.
+ */
+const SLICES = 8;
+
 /** Linux's default start of the ephemeral range, where /proc does not say. */
 const DEFAULT_EPHEMERAL_FROM = 32_768;
 
+const handedOut = new Set<number>();
+
 /** A loopback port free right now, outside the range the OS hands out by itself. */
 export async function freePort(): Promise<number> {
-  const to = Math.min(TEST_PORTS.to, ephemeralRangeStart());
-  for (;;) {
-    const port = TEST_PORTS.from + Math.floor(Math.random() * (to - TEST_PORTS.from));
+  const { from, to } = slice();
+  for (let attempt = 0; ; attempt += 1) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    // A slice long used up is shared again rather than left empty.
+    if (handedOut.has(port) && attempt <= 1_000) continue;
+
+    // Taken before the check, so that draws running beside this one pass it by.
+    handedOut.add(port);
     if (await canListen(port)) return port;
+    handedOut.delete(port);
   }
+}
+
+function slice(): { from: number; to: number } {
+  const to = Math.min(TEST_PORTS.to, ephemeralRangeStart());
+  const size = Math.floor((to - TEST_PORTS.from) / SLICES);
+  const index = Number(process.env.JEST_WORKER_ID ?? 0) % SLICES;
+  const from = TEST_PORTS.from + index * size;
+
+  return { from, to: from + size };
 }
 
 function canListen(port: number): Promise<boolean> {
