@@ -67,7 +67,10 @@ export function orderedRange<Query extends Record<string, unknown>>(
   };
 }
 
-/** Parses a query string with a schema; a bad one is a 400 naming each parameter. */
+/**
+ * Parses a query string with a schema; a bad one is a 400 naming each parameter, an unknown one
+ * too (zod names the object, `query: Unrecognized key: "foo"`).
+ */
 export function parseQuery<Schema extends z.ZodType>(
   schema: Schema,
   query: unknown,
@@ -75,7 +78,13 @@ export function parseQuery<Schema extends z.ZodType>(
   const result = schema.safeParse(query ?? {});
   if (result.success) return result.data;
 
-  throw new BadRequestException(
-    result.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`),
-  );
+  throw new BadRequestException(result.error.issues.flatMap(problemLines));
+}
+
+function problemLines(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${key}: not a parameter of this route`);
+  }
+
+  return [`${issue.path.join('.') || 'query'}: ${issue.message}`];
 }

@@ -111,5 +111,27 @@ export const timelineEntryView = (entry: TimelineEntry): TimelineEntryDto => ({
   recordType: entry.recordType,
   recordId: entry.recordId,
   occurredAt: entry.occurredAt.toISOString(),
-  details: entry.details,
+  details: detailsView(entry.details),
 });
+
+/**
+ * The details' times (a due date, a start, a move's from and to) as every other time of the API
+ * writes them: Postgres' JSON wrote `…607+00:00` where `occurredAt` says `…607Z`. One it cannot
+ * read as an instant (a year past 9999, or BC) is passed on as stored.
+ */
+const DETAIL_TIMES = new Set(['dueDate', 'startTime', 'from', 'to']);
+
+function detailsView(details: Record<string, unknown>): Record<string, unknown> {
+  const view: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(details)) {
+    view[key] = DETAIL_TIMES.has(key) && typeof value === 'string' ? isoInstant(value) : value;
+  }
+
+  return view;
+}
+
+function isoInstant(value: string): string {
+  const time = Date.parse(value);
+
+  return Number.isNaN(time) ? value : new Date(time).toISOString();
+}

@@ -47,7 +47,7 @@ export type ContactListQuery = z.infer<typeof contactListQuery>;
 export const timelineQuery = queryParameters({
   limit: limit(50, 200),
   order: z.enum(['asc', 'desc']).default('desc'),
-  /** (occurredAt, id) of the last entry of the page before. */
+  /** (occurredAt, position) of the last entry of the page before. */
   cursor: pageCursor(['timestamp', 'timelinePosition']).optional(),
 });
 

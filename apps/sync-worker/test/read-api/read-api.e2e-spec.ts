@@ -155,6 +155,16 @@ describe('the read API', () => {
     expect(ids(tags.body)).toEqual(['n-1', 's-1']);
   });
 
+  it('names each parameter a route does not take', async () => {
+    const unknown = await stack.get('/api/v1/contacts?limit=5&sort=name&page=2', BOTH_KEY);
+
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toEqual([
+      'sort: not a parameter of this route',
+      'page: not a parameter of this route',
+    ]);
+  });
+
   it('pages with a cursor, each contact once', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
