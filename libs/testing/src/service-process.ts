@@ -44,6 +44,12 @@ export async function startServiceProcess(options: {
   timeoutMs?: number;
   /** Also append everything the process writes to this file. */
   logFile?: string;
+  /**
+   * Called right after the spawn, before the wait for `readyUrl`: for a caller that must know
+   * the process even if it, or the caller, dies while it starts. `child.pid` is undefined when
+   * the spawn itself failed. Should it throw, the child is killed and the start fails with it.
+   */
+  onSpawn?: (child: ChildProcess) => void;
 }): Promise<ServiceProcess> {
   await refuseBusyPort(options.readyUrl, options.entry);
   const instanceId = randomUUID();
@@ -58,6 +64,12 @@ export async function startServiceProcess(options: {
       stdio: 'pipe',
     },
   );
+  try {
+    options.onSpawn?.(child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   // Bounded, and cheap per chunk: a long-running demo or a chatty service must not cost the
   // parent a copy of everything it captured on every write.
   const chunks: string[] = [];

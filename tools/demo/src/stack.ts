@@ -1,3 +1,4 @@
+import { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -176,43 +177,35 @@ function sharedEnv(options: StackOptions): Record<string, string> {
 interface Launch {
   options: StackOptions;
   logDir: string;
-  /** Where each service is listed once ready, for the next demo if this one is killed. */
+  /** Where each service is listed from its spawn on, for the next demo if this one is killed. */
   started: StartedServicesFile;
 }
 
 /**
- * Starts one app of the workspace and, once it is ready, lists it among the started services.
- *
- * TODO: a service is listed only once ready (startServiceProcess hands over its process then), so
- * one still starting when the demo is killed outlives it unlisted; the next demo does not stop it
- * and refuses its busy port as before, without naming it.
+ * Starts one app of the workspace, listed among the started services from its spawn on: a demo
+ * killed while the app still starts leaves it for the next demo to stop.
  */
-async function start(
+function start(
   app: string,
   { options, logDir, started }: Launch,
   baseUrl: string,
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
   const entry = `apps/${app}/src/main.ts`;
-  const service = await startServiceProcess({
+  const list = ({ pid }: ChildProcess) => {
+    if (!pid) return; // the spawn failed: nothing runs
+    const startTicks = processStartTicks(pid);
+    started.add({ pid, service: app, port: Number(env.PORT), entry, startTicks });
+  };
+
+  return startServiceProcess({
     entry,
     env: { LOG_LEVEL: options.logLevel ?? 'info', ...env },
     readyUrl: `${baseUrl}/health/ready`,
     logFile: path.join(logDir, `${app}.log`),
     timeoutMs: 60_000,
+    onSpawn: list,
   });
-  const { pid } = service.child;
-  if (pid) {
-    started.add({
-      pid,
-      service: app,
-      port: Number(env.PORT),
-      entry,
-      startTicks: processStartTicks(pid),
-    });
-  }
-
-  return service;
 }
 
 function mapPorts(ports: StackPorts): Record<keyof StackPorts, string> {

@@ -2,7 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { TEST_REDIS_URL, uniqueQueuePrefix, WORKSPACE_ROOT } from '@sm/testing';
+import { eventually, TEST_REDIS_URL, uniqueQueuePrefix, WORKSPACE_ROOT } from '@sm/testing';
 
 import { demoPorts } from '../src/demo-ports';
 import type { StartedService, StartedServices } from '../src/started-services';
@@ -115,6 +115,27 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
     expect(existsSync(servicesFile(env))).toBe(false);
   });
 
+  it('lists a service from its spawn on: killed while it starts, the next stops it', async () => {
+    const env = await demoEnv('demo-starting');
+    const demo = await startDemo(env, [], '▶ starting the GHL sandbox', 180_000);
+    const sandbox = await eventually(async () => spawnedChild(demo, 'apps/ghl-sandbox/'), 60_000);
+    cleanups.push(async () => {
+      await killed(demo, 'SIGKILL');
+      if (commandLine(sandbox.pid) === sandbox.command) process.kill(sandbox.pid, 'SIGKILL');
+    });
+    await killed(demo, 'SIGKILL');
+    const port = demoPorts({ DEMO_PORT_BASE: env.DEMO_PORT_BASE }).sandbox;
+
+    const next = await runDemo(env, ['--once'], 240_000);
+
+    expect({ code: next.code, stderr: next.code === 0 ? '' : next.stderr }).toEqual({
+      code: 0,
+      stderr: '',
+    });
+    expect(next.stderr).toContain(`stopped pid ${sandbox.pid} (ghl-sandbox, port ${port})`);
+    expect(processExists(sandbox.pid)).toBe(false);
+  });
+
   it('never signals a listed pid that is another process now', async () => {
     const env = await demoEnv('demo-not-ours');
     const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' });
@@ -207,6 +228,19 @@ function processesOfPrefix(prefix: string): number[] {
     .map(Number);
 }
 
+/** The child of `parent` whose command line holds `part`, as soon as there is one. */
+function spawnedChild(
+  parent: ChildProcess,
+  part: string,
+): { pid: number; command: string } | undefined {
+  for (const pid of childPids(parent.pid)) {
+    const command = commandLine(pid);
+    if (command?.includes(part)) return { pid, command };
+  }
+
+  return undefined;
+}
+
 function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -218,7 +252,12 @@ function processExists(pid: number): boolean {
 }
 
 function childPids(pid: number | undefined): number[] {
-  const listed = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  let listed: string;
+  try {
+    listed = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch {
+    return []; // ps exits 1 when the process has no child (yet)
+  }
 
   return listed.split('\n').filter(Boolean).map(Number);
 }
