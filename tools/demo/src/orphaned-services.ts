@@ -21,7 +21,7 @@ export async function stopOrphanedServices(
   stateDir: string,
   say: (line: string) => void,
 ): Promise<StartedService[]> {
-  const earlier = readStartedServices(stateDir);
+  const earlier = readStartedServices(stateDir, say);
   if (!earlier) return [];
 
   const { demoPid, services } = earlier;

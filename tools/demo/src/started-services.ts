@@ -21,6 +21,9 @@ const startedServicesSchema = z.object({
   services: z.array(startedServiceSchema),
 });
 
+/** The file's frame, each entry checked on its own (see readStartedServices). */
+const listSchema = startedServicesSchema.extend({ services: z.array(z.unknown()) });
+
 export type StartedService = z.infer<typeof startedServiceSchema>;
 export type StartedServices = z.infer<typeof startedServicesSchema>;
 
@@ -50,14 +53,49 @@ export class StartedServicesFile {
 }
 
 /**
- * The list an earlier demo left, if any: none when it stopped its services itself. A file that
- * does not parse is taken as none, since it names no pid worth trusting.
+ * The list an earlier demo left, if any: none when it stopped its services itself. Entries are
+ * read one by one, so one that is not a service (a pid of 1, a hand edit) is skipped and named
+ * without hiding the others; a file that does not parse at all is named and taken as none.
  */
-export function readStartedServices(stateDir: string): StartedServices | undefined {
-  try {
-    const text = readFileSync(startedServicesFile(stateDir), 'utf8');
+export function readStartedServices(
+  stateDir: string,
+  warn: (line: string) => void,
+): StartedServices | undefined {
+  const file = startedServicesFile(stateDir);
+  const text = readListText(file, warn);
+  if (text === undefined) return undefined;
 
-    return startedServicesSchema.parse(JSON.parse(text));
+  const list = listSchema.safeParse(parseJson(text));
+  if (!list.success) {
+    warn(`⚠ ${file} does not parse: any services it lists are not stopped`);
+
+    return undefined;
+  }
+  const services = list.data.services.flatMap((entry, index) => {
+    const service = startedServiceSchema.safeParse(entry);
+    if (!service.success) warn(`⚠ ${file}: entry ${index + 1} is not a started service, skipped`);
+
+    return service.success ? [service.data] : [];
+  });
+
+  return { demoPid: list.data.demoPid, services };
+}
+
+function readListText(file: string, warn: (line: string) => void): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    // None left is the usual case: the last demo stopped its services (or there was none).
+    const isMissing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    if (!isMissing) warn(`⚠ ${file} cannot be read: any services it lists are not stopped`);
+
+    return undefined;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }
