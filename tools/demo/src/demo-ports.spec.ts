@@ -55,7 +55,9 @@ describe('the demo’s ports', () => {
     const other = createServer();
     await new Promise<void>((resolve) => other.listen(ports.sync, '127.0.0.1', resolve));
     const entry = 'apps/sync-worker/src/main.ts';
-    const started = [{ pid: 4242, service: 'sync-worker', port: ports.sync, entry }];
+    const started = [
+      { pid: 4242, service: 'sync-worker' as const, port: ports.sync, entry, startTicks: 1 },
+    ];
 
     try {
       await expect(assertDemoPortsFree(ports, started)).rejects.toThrow(

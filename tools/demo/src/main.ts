@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   );
   try {
     // Only now, holding the prefix: a demo killed with SIGKILL leaves its services running.
-    const leftRunning = await stopOrphanedServices(stateDir, say);
+    const leftRunning = await stopOrphanedServices({ stateDir, queuePrefix }, say);
     await assertDemoPortsFree(ports, leftRunning);
     await assertDatabaseIdle(databaseUrl);
 

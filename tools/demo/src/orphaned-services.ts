@@ -1,7 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { readStartedServices, removeStartedServices, StartedService } from './started-services';
-import { isRunning, isWorkspaceProcess } from './workspace-process';
+import {
+  DEMO_SERVICE_MARK,
+  readStartedServices,
+  removeStartedServices,
+  StartedService,
+} from './started-services';
+import { hasEnvironment, isRunning, isWorkspaceProcess } from './workspace-process';
 
 /** The demo's own entry, as `npm start` runs it. */
 const DEMO_ENTRY = 'tools/demo/src/main.ts';
@@ -13,29 +18,31 @@ const POLL_MS = 100;
 /**
  * Stops the services an earlier demo of this prefix started and never stopped: killed with
  * SIGKILL, it left them holding its ports, database and queues. Only a pid that is still
- * verifiably the service it started is signalled (SIGTERM, then SIGKILL after a grace), and none
- * while that demo runs. Resolves with the services of that demo still running, for the port
- * check to name.
+ * verifiably the service it started, and carries this prefix's mark, is signalled (SIGTERM, then
+ * SIGKILL after a grace), and none while that demo runs. Resolves with the services of that demo
+ * still running, for the port check to name.
  */
 export async function stopOrphanedServices(
-  stateDir: string,
+  { stateDir, queuePrefix }: { stateDir: string; queuePrefix: string },
   say: (line: string) => void,
 ): Promise<StartedService[]> {
   const earlier = readStartedServices(stateDir, say);
   if (!earlier) return [];
 
   const { demoPid, services } = earlier;
-  const ours = services.filter(isStartedService);
+  const running = services.filter(isStartedService);
   if (isDemo(demoPid)) {
-    if (ours.length) say(`⚠ demo pid ${demoPid} still runs ${list(ours)}: left alone`);
+    if (running.length) say(`⚠ demo pid ${demoPid} still runs ${list(running)}: left alone`);
 
-    return ours;
+    return running;
   }
+  const isOurs = (service: StartedService) => isMarked(service, queuePrefix);
+  const ours = running.filter(isOurs);
   for (const other of services.filter((s) => !ours.includes(s) && isRunning(s.pid))) {
     say(`⚠ pid ${other.pid}, listed as ${other.service}, is another process now: left alone`);
   }
-  await stopAll(ours);
-  const stillRunning = ours.filter(isStartedService);
+  await stopAll(ours, isOurs);
+  const stillRunning = ours.filter(isOurs);
   const stopped = ours.filter((service) => !stillRunning.includes(service));
   if (stopped.length) {
     say(`▶ demo pid ${demoPid} ended without stopping its services; stopped ${list(stopped)}`);
@@ -54,20 +61,28 @@ function isStartedService(service: StartedService): boolean {
   );
 }
 
+/** That, and started by a demo of `queuePrefix`: only then may it be signalled. */
+function isMarked(service: StartedService, queuePrefix: string): boolean {
+  return isStartedService(service) && hasEnvironment(service.pid, DEMO_SERVICE_MARK, queuePrefix);
+}
+
 function isDemo(pid: number): boolean {
   return pid !== process.pid && isWorkspaceProcess(pid, DEMO_ENTRY);
 }
 
-async function stopAll(services: StartedService[]): Promise<void> {
-  signal(services, 'SIGTERM');
-  await untilStopped(services, TERM_GRACE_MS);
-  signal(services, 'SIGKILL');
-  await untilStopped(services, KILL_GRACE_MS);
+async function stopAll(
+  services: StartedService[],
+  isOurs: (service: StartedService) => boolean,
+): Promise<void> {
+  signal(services.filter(isOurs), 'SIGTERM');
+  await untilStopped(services, isOurs, TERM_GRACE_MS);
+  // Checked again right before each signal: a service that ended meanwhile may have a successor.
+  signal(services.filter(isOurs), 'SIGKILL');
+  await untilStopped(services, isOurs, KILL_GRACE_MS);
 }
 
 function signal(services: StartedService[], signalName: NodeJS.Signals): void {
-  // Checked again right before each signal: a service that ended meanwhile may have a successor.
-  for (const service of services.filter(isStartedService)) {
+  for (const service of services) {
     try {
       process.kill(service.pid, signalName);
     } catch {
@@ -76,9 +91,13 @@ function signal(services: StartedService[], signalName: NodeJS.Signals): void {
   }
 }
 
-async function untilStopped(services: StartedService[], timeoutMs: number): Promise<void> {
+async function untilStopped(
+  services: StartedService[],
+  isOurs: (service: StartedService) => boolean,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (services.some(isStartedService) && Date.now() < deadline) await sleep(POLL_MS);
+  while (services.some(isOurs) && Date.now() < deadline) await sleep(POLL_MS);
 }
 
 function list(services: StartedService[]): string {

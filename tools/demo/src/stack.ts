@@ -7,7 +7,7 @@ import { ServiceProcess, startServiceProcess } from '@sm/testing';
 
 import { ChatWebhookCatcher } from './chat-webhook-catcher';
 import { DemoSecrets } from './demo-secrets';
-import { StartedServicesFile } from './started-services';
+import { appEntry, DEMO_SERVICE_MARK, DemoApp, StartedServicesFile } from './started-services';
 import { processStartTicks } from './workspace-process';
 
 export const SANDBOX_LOCATION_ID = 'SMsandboxLocation001';
@@ -186,21 +186,26 @@ interface Launch {
  * killed while the app still starts leaves it for the next demo to stop.
  */
 function start(
-  app: string,
+  app: DemoApp,
   { options, logDir, started }: Launch,
   baseUrl: string,
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
-  const entry = `apps/${app}/src/main.ts`;
+  const entry = appEntry(app);
   const list = ({ pid }: ChildProcess) => {
-    if (!pid) return; // the spawn failed: nothing runs
-    const startTicks = processStartTicks(pid);
+    const startTicks = pid === undefined ? undefined : processStartTicks(pid);
+    // No pid: the spawn failed. No start time (no /proc): the next demo could not tell it anyway.
+    if (pid === undefined || startTicks === undefined) return;
     started.add({ pid, service: app, port: Number(env.PORT), entry, startTicks });
   };
 
   return startServiceProcess({
     entry,
-    env: { LOG_LEVEL: options.logLevel ?? 'info', ...env },
+    env: {
+      LOG_LEVEL: options.logLevel ?? 'info',
+      ...env,
+      [DEMO_SERVICE_MARK]: options.queuePrefix,
+    },
     readyUrl: `${baseUrl}/health/ready`,
     logFile: path.join(logDir, `${app}.log`),
     timeoutMs: 60_000,

@@ -3,17 +3,38 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
-const startedServiceSchema = z.object({
-  // 0 and negative pids would signal whole process groups: never taken from the file.
-  pid: z.number().int().min(2),
-  /** The app's name, e.g. `auth-service`. */
-  service: z.string().min(1),
-  port: z.number().int(),
-  /** What it runs, as given to tools/run-ts.cjs, e.g. `apps/auth-service/src/main.ts`. */
-  entry: z.string().min(1),
-  /** From /proc, where there is one: tells the process from a later one given the same pid. */
-  startTicks: z.number().int().optional(),
-});
+/** The apps the demo starts: a list naming anything else is not taken from the file. */
+export const DEMO_APPS = [
+  'ghl-sandbox',
+  'auth-service',
+  'webhook-ingress',
+  'sync-worker',
+  'notification-service',
+] as const;
+
+export type DemoApp = (typeof DEMO_APPS)[number];
+
+/** What an app runs, as given to tools/run-ts.cjs. */
+export const appEntry = (app: DemoApp) => `apps/${app}/src/main.ts`;
+
+/**
+ * Set on every service a demo starts, to its queue prefix: a pid is signalled only when its
+ * environment carries the mark of this prefix, which a hand-edited list cannot forge.
+ */
+export const DEMO_SERVICE_MARK = 'DEMO_SERVICE_OF';
+
+const startedServiceSchema = z
+  .object({
+    // 0 and negative pids would signal whole process groups: never taken from the file.
+    pid: z.number().int().min(2),
+    service: z.enum(DEMO_APPS),
+    port: z.number().int(),
+    /** What it runs, as given to tools/run-ts.cjs: the entry of `service`, nothing else. */
+    entry: z.string(),
+    /** From /proc: tells the process from a later one given the same pid. */
+    startTicks: z.number().int(),
+  })
+  .refine((service) => service.entry === appEntry(service.service));
 
 const startedServicesSchema = z.object({
   /** The demo that started them. */

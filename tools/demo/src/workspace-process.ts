@@ -7,17 +7,24 @@ import { WORKSPACE_ROOT } from '@sm/testing';
 const RUN_TS = path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs');
 
 /**
- * Whether `pid` is, right now, `node tools/run-ts.cjs <entry>` of this clone and, when
- * `startTicks` is given, the very process that started then (a pid alone may have been reused).
+ * Whether `pid` is, right now, `node tools/run-ts.cjs <entry>` of this clone (`entry` the very
+ * argument after it) and, when `startTicks` is given, the very process that started then (a pid
+ * alone may have been reused).
  *
  * TODO: reads /proc, so it is Linux only; elsewhere no process is ever recognised, and the demo
  * stops nothing: a busy port is refused as before, which is safe, only less helpful.
  */
 export function isWorkspaceProcess(pid: number, entry: string, startTicks?: number): boolean {
-  const args = readProc(pid, 'cmdline')?.split('\0');
-  if (!args?.includes(RUN_TS) || !args.includes(entry)) return false;
+  const args = readProc(pid, 'cmdline')?.split('\0') ?? [];
+  const runTs = args.indexOf(RUN_TS);
+  if (runTs < 0 || args[runTs + 1] !== entry) return false;
 
   return startTicks === undefined || processStartTicks(pid) === startTicks;
+}
+
+/** Whether the environment `pid` started with holds `name=value`. */
+export function hasEnvironment(pid: number, name: string, value: string): boolean {
+  return readProc(pid, 'environ')?.split('\0').includes(`${name}=${value}`) ?? false;
 }
 
 /** When the process started, in clock ticks since boot: with its pid, it names one process. */

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { eventually, TEST_REDIS_URL, uniqueQueuePrefix, WORKSPACE_ROOT } from '@sm/testing';
 
 import { demoPorts } from '../src/demo-ports';
-import type { StartedService, StartedServices } from '../src/started-services';
+import type { DemoApp, StartedService, StartedServices } from '../src/started-services';
 import { StackPorts } from '../src/stack';
+import { processStartTicks } from '../src/workspace-process';
 import {
   DemoEnv,
   freePortBase,
@@ -23,7 +24,7 @@ const servicesFile = (env: DemoEnv) =>
   path.join(WORKSPACE_ROOT, 'tmp/demo', env.DEMO_QUEUE_PREFIX, 'services.json');
 
 /** Each app the demo starts, by the part of the stack whose port it takes. */
-const APP_PORTS: Record<string, keyof StackPorts> = {
+const APP_PORTS: Record<DemoApp, keyof StackPorts> = {
   'ghl-sandbox': 'sandbox',
   'auth-service': 'auth',
   'webhook-ingress': 'ingress',
@@ -74,9 +75,10 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
     const ports = demoPorts({ DEMO_PORT_BASE: env.DEMO_PORT_BASE });
     const services = children.map(({ pid, command }) => {
       const entry = command?.split('\0').find((arg) => /^apps\/.+\/src\/main\.ts$/.test(arg));
-      const service = entry?.split('/')[1] ?? '?';
+      const service = (entry?.split('/')[1] ?? '?') as DemoApp;
+      const startTicks = processStartTicks(pid) ?? 0;
 
-      return { pid, service, port: ports[APP_PORTS[service]], entry: entry ?? '?' };
+      return { pid, service, port: ports[APP_PORTS[service]], entry: entry ?? '?', startTicks };
     });
 
     return { demo, services };
@@ -148,6 +150,7 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
           service: 'auth-service',
           port: Number(env.DEMO_PORT_BASE) + 1,
           entry: 'apps/auth-service/src/main.ts',
+          startTicks: processStartTicks(sleeper.pid ?? 0) ?? 0,
         },
       ],
     };
