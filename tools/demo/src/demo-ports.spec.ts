@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 
+import { ConfigError } from '@sm/config';
 import { freePort } from '@sm/testing';
 
 import { assertDemoPortsFree, demoPorts } from './demo-ports';
@@ -26,9 +27,23 @@ describe('the demo’s ports', () => {
     });
   });
 
-  it('refuse a value that is not a port, naming the variable', () => {
+  it('read a blank variable as unset, as every other setting does', () => {
+    expect(demoPorts({ DEMO_PORT_BASE: '', DEMO_AUTH_PORT: '  ' })).toEqual(DEFAULT_PORTS);
+  });
+
+  it('refuse a value that is not a port as a ConfigError, naming the variable', () => {
+    expect(() => demoPorts({ DEMO_AUTH_PORT: 'abc' })).toThrow(ConfigError);
     expect(() => demoPorts({ DEMO_AUTH_PORT: 'abc' })).toThrow('DEMO_AUTH_PORT must be a port');
-    expect(() => demoPorts({ DEMO_PORT_BASE: '65000' })).toThrow('DEMO_SANDBOX_PORT would be');
+  });
+
+  it('refuse a base past the last port as a ConfigError naming DEMO_PORT_BASE', () => {
+    const tooHigh = () => demoPorts({ DEMO_PORT_BASE: '65000' });
+
+    expect(tooHigh).toThrow(ConfigError);
+    expect(tooHigh).toThrow(
+      'DEMO_PORT_BASE=65000 would put sandbox on port 66010, past 65535: ' +
+        'lower it, or set DEMO_SANDBOX_PORT',
+    );
   });
 
   it('fail before anything starts, naming the busy port and how to move it', async () => {

@@ -1,3 +1,4 @@
+import { ConfigError } from '@sm/config';
 import { portInUse } from '@sm/testing';
 
 import { DemoRefusedError } from './demo-refused.error';
@@ -18,17 +19,20 @@ const DEFAULT_BASE = 3000;
 
 /**
  * The demo's ports: `DEMO_PORT_BASE` moves them all together (auth on base + 1 … notification
- * on base + 4, the sandbox on base + 1010), and `DEMO_<SERVICE>_PORT` moves one.
+ * on base + 4, the sandbox on base + 1010), and `DEMO_<SERVICE>_PORT` moves one. A blank
+ * variable is unset, as everywhere; a bad value fails as a ConfigError naming the variable set.
  */
 export function demoPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
-  const base = env.DEMO_PORT_BASE === undefined ? DEFAULT_BASE : parsePort('DEMO_PORT_BASE', env);
-  const shift = base - DEFAULT_BASE;
+  const base = readPort('DEMO_PORT_BASE', env) ?? DEFAULT_BASE;
   const names = Object.keys(PORT_VARIABLES) as (keyof StackPorts)[];
   const entries = names.map((name) => {
-    const variable = PORT_VARIABLES[name];
-    const port =
-      env[variable] === undefined ? DEFAULT_PORTS[name] + shift : parsePort(variable, env);
-    if (port < 1 || port > 65535) throw new Error(`${variable} would be ${port}, not a port`);
+    const port = readPort(PORT_VARIABLES[name], env) ?? DEFAULT_PORTS[name] + base - DEFAULT_BASE;
+    if (port < 1 || port > 65535) {
+      throw new ConfigError([
+        `DEMO_PORT_BASE=${base} would put ${name} on port ${port}, past 65535: ` +
+          `lower it, or set ${PORT_VARIABLES[name]}`,
+      ]);
+    }
 
     return [name, port];
   });
@@ -64,10 +68,14 @@ function describeBusyPort(name: keyof StackPorts, port: number, started: Started
   return `${port} (${name}, ${PORT_VARIABLES[name]}${by})`;
 }
 
-function parsePort(variable: string, env: NodeJS.ProcessEnv): number {
-  const value = Number(env[variable]);
+/** The port `variable` sets, or undefined when it is unset or blank. */
+function readPort(variable: string, env: NodeJS.ProcessEnv): number | undefined {
+  const text = env[variable]?.trim();
+  if (!text) return undefined;
+
+  const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    throw new Error(`${variable} must be a port number, not "${env[variable]}"`);
+    throw new ConfigError([`${variable} must be a port number, not "${env[variable]}"`]);
   }
 
   return value;
