@@ -120,9 +120,9 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
   it('lists a service from its spawn on: killed while it starts, the next stops it', async () => {
     const env = await demoEnv('demo-starting');
     const demo = await startDemo(env, [], '▶ starting the GHL sandbox', 180_000);
+    cleanups.push(() => killed(demo, 'SIGKILL'));
     const sandbox = await eventually(async () => spawnedChild(demo, 'apps/ghl-sandbox/'), 60_000);
     cleanups.push(async () => {
-      await killed(demo, 'SIGKILL');
       if (commandLine(sandbox.pid) === sandbox.command) process.kill(sandbox.pid, 'SIGKILL');
     });
     await killed(demo, 'SIGKILL');
