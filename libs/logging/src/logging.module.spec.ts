@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { Controller, Get, INestApplication, Module, Query } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger, PinoLogger } from 'nestjs-pino';
+import { storage as requestStorage } from 'nestjs-pino/storage';
 
 import { LoggingModule } from './logging.module';
 
@@ -26,9 +27,23 @@ class CallbackController {
   }
 }
 
+/** Says whether the request logger's per-request store wraps the handler. */
+@Controller()
+class RequestStoreController {
+  @Get('health/live')
+  live() {
+    return { hasRequestStore: requestStorage.getStore() !== undefined };
+  }
+
+  @Get('api/v1/contacts')
+  contacts() {
+    return { hasRequestStore: requestStorage.getStore() !== undefined };
+  }
+}
+
 @Module({
   imports: [LoggingModule.forRoot({ service: 'logging-spec', level: 'info', destination })],
-  controllers: [CallbackController],
+  controllers: [CallbackController, RequestStoreController],
 })
 class CallbackModule {}
 
@@ -61,5 +76,13 @@ describe('LoggingModule over HTTP', () => {
     expect(refused.req.url).toBe('/oauth/callback?[redacted]');
     const failed = entries.find((entry) => entry.err?.message?.includes('ECONNREFUSED'));
     expect(failed.err.code).toBe('ECONNREFUSED');
+  });
+
+  it('runs health probes outside the request store, so they turn on no async hooks', async () => {
+    const probe = await fetch(`${baseUrl}/health/live`);
+    const read = await fetch(`${baseUrl}/api/v1/contacts`);
+
+    expect(await probe.json()).toEqual({ hasRequestStore: false });
+    expect(await read.json()).toEqual({ hasRequestStore: true });
   });
 });
