@@ -42,4 +42,23 @@ describe('rows as JSON for json_populate_recordset', () => {
 
     expect(at).toBe(expected);
   });
+
+  it('writes every time of a four-digit year as toISOString does', () => {
+    const edges = [
+      '0999-12-31T23:59:59.999Z',
+      '1000-01-01T00:00:00.000Z',
+      '1999-12-31T23:59:59.999Z',
+      '2024-02-29T12:05:09.007Z',
+    ];
+    const spread = Array.from({ length: 2_000 }, (_, index) => -30e12 + index * 1.3e11 + index);
+    const times = [...edges.map((iso) => Date.parse(iso)), ...spread, 253402300799999];
+
+    const json = rowsAsJson(
+      times.map((time) => ({ at: new Date(time) })),
+      ['at'],
+    );
+
+    const written = (JSON.parse(json) as { at: string }[]).map(({ at }) => at);
+    expect(written).toEqual(times.map((time) => new Date(time).toISOString()));
+  });
 });
