@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     log(
       `10k: ${records} records in ${small.run.durationMs} ms, ${small.run.ghlCalls} GHL calls, ` +
         `peak RSS ${small.peakRssKb} kB, ` +
-        `sandbox CPU ${small.sandboxCpuMs} ms, ` +
+        `worker CPU ${small.workerCpuMs} ms, sandbox CPU ${small.sandboxCpuMs} ms, ` +
         `machine CPU ${syncCpuMs} ms of ${CORES * (small.run.durationMs ?? 0)} ms on ${CORES} ` +
         `cores`,
     );
@@ -276,13 +276,16 @@ async function syncInFreshWorker(context: BenchContext, locationId: string) {
     // On demand: every contact's children again, as on the first, when a worker warmed up before.
     await runSync(context, WARM_UP.locationId, 'manual');
     const sandboxPid = context.sandbox.process.child.pid as number;
+    const workerPid = worker.child.pid as number;
     const sandboxCpuBefore = cpuMsOf(sandboxPid);
+    const workerCpuBefore = cpuMsOf(workerPid);
     const run = await runSync(context, locationId, 'install');
 
     return {
       run,
-      peakRssKb: peakRssKb(worker.child.pid as number),
+      peakRssKb: peakRssKb(workerPid),
       sandboxCpuMs: cpuMsOf(sandboxPid) - sandboxCpuBefore,
+      workerCpuMs: cpuMsOf(workerPid) - workerCpuBefore,
     };
   } finally {
     await worker.stop();
