@@ -1,4 +1,4 @@
-import type { ClientConfig } from 'pg';
+import { type ClientConfig, defaults as pgDefaults } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 
 import { loadConfig, MAX_TIMER_MS, SharedConfig, sharedEnvSchema } from '@sm/config';
@@ -6,6 +6,15 @@ import { loadConfig, MAX_TIMER_MS, SharedConfig, sharedEnvSchema } from '@sm/con
 import { ALL_ENTITIES } from './entities';
 import { ALL_MIGRATIONS } from './migrations';
 import { QueryTimeoutClient } from './query-timeout-client';
+
+/**
+ * pg writes a Date parameter in the process' own zone, its offset cut to whole minutes. Before a
+ * zone's standard time its offset had seconds (Los Angeles −07:52:58 until 1883), and such a
+ * Date reached Postgres as another instant: a timeline cursor in 1800 read the same page again
+ * forever under TZ=America/Los_Angeles. Written in UTC, every Date is its own instant under any
+ * TZ. Every column the services bind a Date to is a `timestamptz` (a `date` gets a string).
+ */
+pgDefaults.parseInputDatesAsUTC = true;
 
 /** How long the services wait on Postgres: `DATABASE_*_TIMEOUT_MS` (README, configuration). */
 export type DatabaseTimeouts = Pick<
