@@ -148,3 +148,46 @@ describe('the migration to creation entries read from the records', () => {
     await scratch.db.runMigrations({ transaction: 'each' });
   });
 });
+
+/**
+ * A task written before the activity triggers existed (never recorded as created), then renamed
+ * under them: its only stored entry is its due date, years after the migration runs.
+ */
+describe('the migration to creation entries, for a task never recorded as created', () => {
+  const scratch = useScratchDatabase('derived_due');
+
+  beforeAll(async () => {
+    await scratch.db.undoLastMigration({ transaction: 'each' });
+    await scratch.db.transaction(async (manager) => {
+      await manager.query('SET LOCAL session_replication_role = replica');
+      await manager.query(
+        `INSERT INTO contacts (location_id, id, tags, source_version_at, synced_at)
+         VALUES ($1, 'ada', '{}', '2025-01-01', '2025-01-01')`,
+        [LOCATION],
+      );
+      await manager.query(
+        `INSERT INTO contact_tasks (location_id, id, contact_id, title, due_date, completed,
+                                    source_version_at, synced_at)
+         VALUES ($1, 'call', 'ada', 'Call', '2099-06-01', false, '2025-01-02', '2025-01-02')`,
+        [LOCATION],
+      );
+    });
+    await scratch.db.query(
+      `UPDATE contact_tasks SET title = 'Call Ada', source_version_at = '2025-03-01'
+       WHERE location_id = $1 AND id = 'call'`,
+      [LOCATION],
+    );
+
+    await scratch.db.runMigrations({ transaction: 'each' });
+  });
+
+  it('takes its version as its first, not its due date', async () => {
+    const [task] = await scratch.db.query(
+      `SELECT to_char(first_version_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS first
+       FROM contact_tasks WHERE location_id = $1 AND id = 'call'`,
+      [LOCATION],
+    );
+
+    expect(task).toEqual({ first: '2025-03-01' });
+  });
+});

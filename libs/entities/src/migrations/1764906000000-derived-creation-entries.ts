@@ -23,9 +23,9 @@ import { INSERT_TRIGGERS } from './1764880000000-activity-insert-triggers';
  * one. Its WHEN clause is checked without a function call, so the upsert pays nothing for it.
  * Existing rows take it from their first stored creation entry (one `down` stored again comes
  * first), which is then dropped with every `task.due` entry. A row the timeline never recorded
- * as created takes the time of its earliest entry, if it has any: it was live then, deleted or
- * not now, and its next restore is recorded as one. A live row without any takes its current
- * version.
+ * as created takes the time of its earliest entry but a due date, if it has any: it was live
+ * then, deleted or not now, and its next restore is recorded as one. A live row without any
+ * takes its current version.
  *
  * The update triggers stay: changes, deletes, and a record shown again after its delete. A
  * record first held live by an update (it was stored as a tombstone) records nothing of that
@@ -79,10 +79,12 @@ export class DerivedCreationEntries1764906000000 implements MigrationInterface {
       );
       // Read once per record, not per row: the timeline's index leads with the contact, so a
       // lookup by record per row read every entry of the location (128 s for 10,000 contacts).
+      // A due date is no time the task was held: it may lie years ahead.
       await db.query(
         `UPDATE ${table.name} AS r SET first_version_at = e.first_at
          FROM (SELECT location_id, record_id, min(occurred_at) AS first_at FROM contact_activity
-               WHERE record_type = $1 GROUP BY location_id, record_id) AS e
+               WHERE record_type = $1 AND kind <> 'task.due'
+               GROUP BY location_id, record_id) AS e
          WHERE r.location_id = e.location_id AND r.id = e.record_id
            AND r.first_version_at IS NULL`,
         [table.recordType],
