@@ -36,6 +36,13 @@ describe('the demo’s ports', () => {
     expect(() => demoPorts({ DEMO_AUTH_PORT: 'abc' })).toThrow('DEMO_AUTH_PORT must be a port');
   });
 
+  it('refuse port 0 for a service as a ConfigError naming its variable, not the base', () => {
+    const zero = () => demoPorts({ DEMO_SYNC_PORT: '0' });
+
+    expect(zero).toThrow(ConfigError);
+    expect(zero).toThrow('DEMO_SYNC_PORT must be a port number, not "0"');
+  });
+
   it('refuse a base past the last port as a ConfigError naming DEMO_PORT_BASE', () => {
     const tooHigh = () => demoPorts({ DEMO_PORT_BASE: '65000' });
 

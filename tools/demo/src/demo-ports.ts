@@ -23,10 +23,13 @@ const DEFAULT_BASE = 3000;
  * variable is unset, as everywhere; a bad value fails as a ConfigError naming the variable set.
  */
 export function demoPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
-  const base = readPort('DEMO_PORT_BASE', env) ?? DEFAULT_BASE;
+  const base = readPort('DEMO_PORT_BASE', env, 0) ?? DEFAULT_BASE;
   const names = Object.keys(PORT_VARIABLES) as (keyof StackPorts)[];
   const entries = names.map((name) => {
-    const port = readPort(PORT_VARIABLES[name], env) ?? DEFAULT_PORTS[name] + base - DEFAULT_BASE;
+    const chosen = readPort(PORT_VARIABLES[name], env, 1);
+    if (chosen !== undefined) return [name, chosen];
+
+    const port = DEFAULT_PORTS[name] + base - DEFAULT_BASE;
     if (port < 1 || port > 65535) {
       throw new ConfigError([
         `DEMO_PORT_BASE=${base} would put ${name} on port ${port}, past 65535: ` +
@@ -68,13 +71,16 @@ function describeBusyPort(name: keyof StackPorts, port: number, started: Started
   return `${port} (${name}, ${PORT_VARIABLES[name]}${by})`;
 }
 
-/** The port `variable` sets, or undefined when it is unset or blank. */
-function readPort(variable: string, env: NodeJS.ProcessEnv): number | undefined {
+/**
+ * The port `variable` sets, or undefined when it is unset or blank. A service's port is from 1
+ * (0 would have the system pick one the demo cannot name); the base may be 0.
+ */
+function readPort(variable: string, env: NodeJS.ProcessEnv, lowest: 0 | 1): number | undefined {
   const text = env[variable]?.trim();
   if (!text) return undefined;
 
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+  if (!Number.isInteger(value) || value < lowest || value > 65535) {
     throw new ConfigError([`${variable} must be a port number, not "${env[variable]}"`]);
   }
 
