@@ -6,7 +6,8 @@
 //    appointments: records written per second (from the run's own duration), and the process'
 //    peak RSS (VmHWM). The sandbox has answered the same calls once before (see warmSandbox).
 // 2. Baseline, same run: the same rows written by a bare multi-row INSERT (1,000 rows a
-//    statement) into empty copies of the record tables. vs_insert = sync rate / insert rate.
+//    statement) into empty copies of the record tables, three times; the fastest pass counts.
+//    vs_insert = sync rate / insert rate.
 // 3. 1 % of the contacts change in GHL (no webhooks); a nightly reconciliation runs: GHL calls
 //    per contact, from the run's own count.
 // 4. Another fresh worker process, warmed up the same way, syncs 50,000 contacts: rss_ratio = its
@@ -126,6 +127,12 @@ const UPSERT_TABLES: RecordTable[] = [ContactsTable, ...Object.values(ChildTable
 /** /proc/stat's clock tick (USER_HZ), in ms. */
 const TICK_MS = 10;
 const INSERT_CHUNK = 1_000;
+/**
+ * Passes of the bare INSERT; the fastest is the baseline. Three passes of one run differ by up
+ * to a sixth (12,000 to 15,000 rows/s on one machine), and a slow single pass flattered every
+ * ratio; the fastest is the hardest baseline for the sync to meet.
+ */
+const INSERT_PASSES = 3;
 const RUN_TIMEOUT_MS = 600_000;
 /** The bench worker's CHILD_FETCH_CONCURRENCY (its default is 6), and the floor's. */
 const CHILD_FETCH_CONCURRENCY = 32;
@@ -186,8 +193,15 @@ async function main(): Promise<void> {
         `cores`,
     );
 
-    const insertPerSecond = await bareInsertRate(db, SMALL.locationId);
-    log(`bare INSERT: ${Math.round(insertPerSecond)} rows/s`);
+    const insertRates: number[] = [];
+    for (let pass = 0; pass < INSERT_PASSES; pass += 1) {
+      insertRates.push(await bareInsertRate(db, SMALL.locationId));
+    }
+    const insertPerSecond = Math.max(...insertRates);
+    log(
+      `bare INSERT: ${Math.round(insertPerSecond)} rows/s, the fastest of ` +
+        `${insertRates.map(Math.round).join(', ')}`,
+    );
 
     const floor = await fetchOnlyFloor(sandbox, SMALL.locationId, await tokenFor(SMALL.locationId));
     const floorPerSecond = records / (floor.ms / 1000);
