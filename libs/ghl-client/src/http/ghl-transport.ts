@@ -2,6 +2,7 @@ import { Pool } from 'undici';
 
 import { GHL_API_VERSION } from '../ghl-types';
 import type { GhlResponse } from './ghl-response';
+import { wholeBodyExchange } from './whole-body-exchange';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -64,16 +65,18 @@ export class GhlTransport {
   }
 
   async send(request: TransportRequest): Promise<GhlResponse> {
-    const response = await this.pool.request({
-      method: request.method,
-      path: this.pathPrefix + request.path + queryString(request.query),
-      headers: this.headersFor(request),
-      body: encodeBody(request.body),
-      signal: request.signal,
-    });
-    const text = await response.body.text();
+    const answer = await wholeBodyExchange(
+      this.pool,
+      {
+        method: request.method,
+        path: this.pathPrefix + request.path + queryString(request.query),
+        headers: this.headersFor(request),
+        body: encodeBody(request.body),
+      },
+      request.signal,
+    );
 
-    return { status: response.statusCode, headers: response.headers, body: parseBody(text) };
+    return { status: answer.status, headers: answer.headers, body: parseBody(answer.text) };
   }
 
   close(): Promise<void> {
