@@ -53,7 +53,9 @@ describe('query parameters', () => {
   it('says what a whole number must be, whatever is wrong with it', () => {
     const limit = queryParameters({ limit: wholeNumber(1, 200) });
 
-    const issues = ['ten', '0', '201', '1.5', ''].map((value) => issuesOf(limit, { limit: value }));
+    const values = ['ten', '0', '201', '1.5', '', '0x10', '1e1', '16.0', ' 16', '-1', '+16'];
+
+    const issues = values.map((value) => issuesOf(limit, { limit: value }));
 
     expect(issues).toEqual(issues.map(() => ['limit: must be a whole number from 1 to 200']));
   });

@@ -40,11 +40,18 @@ export function queryParameters<
   return z.strictObject(fields);
 }
 
-/** A whole number from `min` to `max`; anything else is refused saying just that. */
+/**
+ * A whole number from `min` to `max`, in decimal digits; anything else is refused saying just
+ * that. Not a coerced number, which reads `0x10`, `1e1`, `16.0` and ` 16` as 16.
+ */
 export function wholeNumber(min: number, max: number) {
   const error = `must be a whole number from ${min} to ${max}`;
 
-  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+  return z
+    .string({ error })
+    .regex(/^\d{1,9}$/, { error })
+    .transform(Number)
+    .pipe(z.number().min(min, { error }).max(max, { error }));
 }
 
 /**
