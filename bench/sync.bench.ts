@@ -104,6 +104,7 @@ import {
   startSandbox,
   startTokenEndpoint,
 } from '../apps/sync-worker/test/sandbox-harness';
+import { wholeBodyExchange } from '../libs/ghl-client/src/http/whole-body-exchange';
 import { mapWithConcurrency } from '../apps/sync-worker/src/location-sync/map-with-concurrency';
 import { prefetchPages } from '../apps/sync-worker/src/location-sync/prefetch-pages';
 import type { RecordRow } from '../apps/sync-worker/src/records/record-mappers';
@@ -484,7 +485,7 @@ async function searchTasks(
 
 /**
  * A small GHL client: one keep-alive undici pool of the worker's connection count, the headers
- * the worker sends, every answer read and parsed. It counts its calls; it neither retries nor
+ * the worker sends, every answer read whole as the worker's transport reads it and parsed. It counts its calls; it neither retries nor
  * asks for rate slots (the sandbox's limits are off).
  */
 class FetchOnlyClient {
@@ -521,13 +522,12 @@ class FetchOnlyClient {
     this.calls += 1;
     const headers =
       body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' };
-    const response = await this.pool.request({ method, path, headers, body });
-    const text = await response.body.text();
-    if (response.statusCode !== 200) {
-      throw new Error(`fetch-only floor: ${method} ${path} answered ${response.statusCode}`);
+    const answer = await wholeBodyExchange(this.pool, { method, path, headers, body });
+    if (answer.status !== 200) {
+      throw new Error(`fetch-only floor: ${method} ${path} answered ${answer.status}`);
     }
 
-    return JSON.parse(text) as T;
+    return JSON.parse(answer.text) as T;
   }
 }
 
