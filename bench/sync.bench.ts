@@ -34,10 +34,11 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.33-0.37 against its 0.5 target (0.22 at the start of the fourth session), on
-// 2 cores shared by the worker, the sandbox, Postgres and Redis, which a 10k sync keeps ~80 %
-// busy from its first batch to its last (per-process CPU sampled every 0.1 s): it is bound by
-// CPU. A 10k sync takes 3.5-3.9 s and 5.6-6.8 s of machine CPU; `floor cpu` is 0.72-0.76.
+// TODO: vs_insert is 0.37-0.50 against its 0.5 target in the tenth session (0.33-0.37 in the
+// eighth, 0.22 at the start of the fourth), on 2 cores shared by the worker, the sandbox,
+// Postgres and Redis, which a 10k sync keeps ~80 % busy from its first batch to its last
+// (per-process CPU sampled every 0.1 s): it is bound by CPU. A 10k sync takes 3.5-3.9 s and
+// 5.6-6.8 s of machine CPU; `floor cpu` is 0.72-0.76.
 // Per process (sixth session): the worker 2.1-2.7 s (its main thread ~1.9 s, busy half of the
 // sync; the rest is V8's GC and compiler threads), Postgres 2.4-2.5 s, the sandbox 0.64-0.9 s.
 // Postgres by statement (pg_stat_statements on a private cluster): the activity timeline's
@@ -78,6 +79,17 @@
 // without gain in wall time (A/B pairs of the 10k sync): a synchronous path for reserved rate
 // slots and unneeded observations, writing the next batch's contacts while this batch's children
 // are fetched. 0.5 would need about a quarter of the worker's CPU gone.
+// Tenth session, on a noisier machine (bare INSERT 12,000-20,000 rows/s; the same code's worker
+// took 5.2 to 7.4 s of CPU for the 10k sync from run to run, the fetch-only floor 3.2 to 5.3 s):
+// the bare INSERT now counts its fastest of three passes (the session's first code read 0.49-
+// 0.63 over 4 runs against one pass, 0.44-0.45 over 2 against three). A worker profile of the
+// 10k sync found the request logger's AsyncLocalStorage, turned on by the first health probe,
+// making every promise pay an async hook (~4 % of its CPU), and toISOString ~3 %; both are gone,
+// and the transport reads its answers through undici's dispatch (a sixth less CPU a call in a
+// loopback bench). Against three passes: 0.49-0.50 after the first two (2 runs, beside the 0.44-
+// 0.45), then 0.37-0.48 over 5 runs of the final code as the machine slowed (its floors too:
+// `floor cpu` 0.75-0.94, from 0.94-1.10). The worker's main thread is busy 85-88 % of the sync;
+// its HTTP stack (undici, the socket writes, parsing the answers) is ~30 % of that, GC 8 %.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
@@ -485,8 +497,8 @@ async function searchTasks(
 
 /**
  * A small GHL client: one keep-alive undici pool of the worker's connection count, the headers
- * the worker sends, every answer read whole as the worker's transport reads it and parsed. It counts its calls; it neither retries nor
- * asks for rate slots (the sandbox's limits are off).
+ * the worker sends, every answer read whole as the worker's transport reads it, then parsed. It
+ * counts its calls; it neither retries nor asks for rate slots (the sandbox's limits are off).
  */
 class FetchOnlyClient {
   calls = 0;
