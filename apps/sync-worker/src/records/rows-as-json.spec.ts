@@ -61,4 +61,10 @@ describe('rows as JSON for json_populate_recordset', () => {
     const written = (JSON.parse(json) as { at: string }[]).map(({ at }) => at);
     expect(written).toEqual(times.map((time) => new Date(time).toISOString()));
   });
+
+  it('refuses a column name that is not a plain lower-case name', () => {
+    const write = () => rowsAsJson([{ id: 'task-1' }], ['id', 'title"]; x["']);
+
+    expect(write).toThrow('not a column name: "title\\"]; x[\\""');
+  });
 });

@@ -16,20 +16,46 @@ import type { RecordRow } from './record-mappers';
  * UTF-8 encoding already stored a lone surrogate sent as a plain parameter.
  */
 export function rowsAsJson(rows: RecordRow[], columns: readonly string[]): string {
-  // Dates written as strings here: a Date's toJSON call takes JSON.stringify off its fast path.
-  const objects = rows.map((row) => {
-    const object: RecordRow = {};
-    for (const column of columns) {
-      const value = row[column];
-      // undefined, which JSON.stringify leaves out; the key stays, so every object of a table
-      // keeps one shape (and JSON.stringify its fast path).
-      object[column] = value instanceof Date ? postgresTime(value) : (value ?? undefined);
-    }
-
-    return object;
-  });
+  const shape = rowShaperOf(columns);
+  const objects = rows.map((row) => shape(row, jsonValue));
 
   return storableJson(JSON.stringify(objects));
+}
+
+/**
+ * A column's value as it goes into the JSON: a Date as a string (its toJSON call would take
+ * JSON.stringify off its fast path), null as undefined, which JSON.stringify leaves out while
+ * the key stays, so that every object of a table keeps one shape.
+ */
+function jsonValue(value: unknown): unknown {
+  return value instanceof Date ? postgresTime(value) : (value ?? undefined);
+}
+
+type RowShaper = (row: RecordRow, value: (value: unknown) => unknown) => RecordRow;
+
+const rowShapers = new WeakMap<readonly string[], RowShaper>();
+/** A column name as the worker's tables spell them: only these are written into a shaper. */
+const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * A function returning one object literal with `columns` as its keys, each read from the row by
+ * name (`{ "id": value(row["id"]), … }`), made once per table. Every object then has one hidden
+ * class from the start and every column one monomorphic read: with a loop copying column by
+ * column, building and stringifying a 1,000-row statement of contacts took two to three times as
+ * long (a bench of 60,000 rows), 6 % of the worker's CPU in the 10k sync. The names are the
+ * worker's own column names, checked, never data from GHL.
+ */
+function rowShaperOf(columns: readonly string[]): RowShaper {
+  const known = rowShapers.get(columns);
+  if (known) return known;
+
+  const invalid = columns.find((column) => !COLUMN_NAME.test(column));
+  if (invalid !== undefined) throw new Error(`not a column name: ${JSON.stringify(invalid)}`);
+  const fields = columns.map((column) => `"${column}": value(row["${column}"])`);
+  const shaper = new Function('row', 'value', `return { ${fields.join(', ')} };`) as RowShaper;
+  rowShapers.set(columns, shaper);
+
+  return shaper;
 }
 
 /**
