@@ -63,6 +63,17 @@ describe('wholeBodyExchange', () => {
     expect(JSON.parse(answer.text)).toEqual(parts.map((part) => JSON.parse(part)));
   });
 
+  it('drops a UTF-8 byte order mark at the start of the body, as body.text() does', async () => {
+    const byteOrderMark = Buffer.from([0xef, 0xbb, 0xbf]);
+    routes.set('/marked', (_request, response) =>
+      response.end(Buffer.concat([byteOrderMark, Buffer.from('{"name":"Zoë"}')])),
+    );
+
+    const answer = await wholeBodyExchange(pool, { method: 'GET', path: '/marked' });
+
+    expect(answer.text).toBe('{"name":"Zoë"}');
+  });
+
   it('answers an empty body as empty text', async () => {
     routes.set('/empty', (_request, response) => response.writeHead(204).end());
 

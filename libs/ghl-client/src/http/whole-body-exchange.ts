@@ -77,9 +77,12 @@ class WholeBodyHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.stopListening();
-    const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    const text = body ? body.toString('utf8') : '';
-    this.resolve({ status: this.status, headers: this.headers, text });
+    // Thrown inside undici's callback, a failure (a body past V8's longest string) would be its.
+    try {
+      this.resolve({ status: this.status, headers: this.headers, text: utf8Text(this.chunks) });
+    } catch (error) {
+      this.reject(error);
+    }
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -90,4 +93,16 @@ class WholeBodyHandler implements Dispatcher.DispatchHandler {
   private stopListening(): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
   }
+}
+
+/**
+ * The body as UTF-8 text, without a byte order mark at its start, as undici's `text()` reads it:
+ * some gateways open a JSON body with one, which JSON.parse refuses.
+ */
+function utf8Text(chunks: Buffer[]): string {
+  const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  const hasByteOrderMark =
+    body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+
+  return body.toString('utf8', hasByteOrderMark ? 3 : 0);
 }
