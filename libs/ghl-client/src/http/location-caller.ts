@@ -86,12 +86,7 @@ export class LocationCaller {
 
     let response: GhlResponse;
     try {
-      response = await this.settings.transport.send({
-        ...call.request,
-        bearerToken: token,
-        versioned: true,
-        signal: call.signal,
-      });
+      response = await this.settings.transport.send(transportRequestOf(call, token));
     } catch (error) {
       if (call.signal?.aborted) throw call.signal.reason;
 
@@ -102,14 +97,16 @@ export class LocationCaller {
       headers: response.headers,
       slot: slot ?? undefined,
     };
-    await governor?.observe(locationId, observation).catch((error: unknown) => {
+    try {
+      await governor?.observe(locationId, observation);
+    } catch (error) {
       // The answer is good; a missed correction only makes the next waits less exact.
       this.logger.warn({
         msg: 'GHL rate governor update failed',
         locationId,
         error: String(error),
       });
-    });
+    }
 
     return this.afterResponse(call, response, tokenRequest, state);
   }
@@ -223,3 +220,30 @@ export class LocationCaller {
     );
   }
 }
+
+/**
+ * The exchange of one attempt, its fields written out: spreading requests of many shapes was a
+ * generic copy that, with the promise a `.catch` added, made the client's own layers cost half
+ * as much again per call (alternating 20,000-call runs on loopback, 250-330 ms against 490-530).
+ */
+function transportRequestOf(call: GhlCall, bearerToken: string): TransportRequest {
+  const { method, path, query, body, contentType } = call.request;
+
+  return {
+    method,
+    path,
+    query,
+    body,
+    contentType,
+    bearerToken,
+    versioned: true,
+    signal: call.signal,
+  };
+}
+
+/** A field added to a call's request fails to compile here until `transportRequestOf` sends it. */
+type UnsentField = Exclude<
+  keyof GhlCall['request'],
+  'method' | 'path' | 'query' | 'body' | 'contentType'
+>;
+const _everyFieldSent: [UnsentField] extends [never] ? true : never = true;
