@@ -50,6 +50,15 @@ describe('query parameters', () => {
     ]);
   });
 
+  it('reads leading zeros, and a number past any range as out of it', () => {
+    const limit = queryParameters({ limit: wholeNumber(1, 200) });
+
+    expect(limit.parse({ limit: '0000000001' })).toEqual({ limit: 1 });
+    expect(issuesOf(limit, { limit: '9'.repeat(400) })).toEqual([
+      'limit: must be a whole number from 1 to 200',
+    ]);
+  });
+
   it('says what a whole number must be, whatever is wrong with it', () => {
     const limit = queryParameters({ limit: wholeNumber(1, 200) });
 

@@ -49,9 +49,9 @@ export function wholeNumber(min: number, max: number) {
 
   return z
     .string({ error })
-    .regex(/^\d{1,9}$/, { error })
+    .regex(/^\d+$/, { error })
     .transform(Number)
-    .pipe(z.number().min(min, { error }).max(max, { error }));
+    .pipe(z.number({ error }).min(min, { error }).max(max, { error }));
 }
 
 /**
