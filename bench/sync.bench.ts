@@ -34,8 +34,8 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.37-0.50 against its 0.5 target in the tenth session (0.33-0.37 in the
-// eighth, 0.22 at the start of the fourth), on 2 cores shared by the worker, the sandbox,
+// TODO: vs_insert is 0.45-0.50 against its 0.5 target at the tenth session's end (0.33-0.37 in
+// the eighth, 0.22 at the start of the fourth), on 2 cores shared by the worker, the sandbox,
 // Postgres and Redis, which a 10k sync keeps ~80 % busy from its first batch to its last
 // (per-process CPU sampled every 0.1 s): it is bound by CPU. A 10k sync takes 3.5-3.9 s and
 // 5.6-6.8 s of machine CPU; `floor cpu` is 0.72-0.76.
@@ -86,10 +86,12 @@
 // 10k sync found the request logger's AsyncLocalStorage, turned on by the first health probe,
 // making every promise pay an async hook (~4 % of its CPU), and toISOString ~3 %; both are gone,
 // and the transport reads its answers through undici's dispatch (a sixth less CPU a call in a
-// loopback bench). Against three passes: 0.49-0.50 after the first two (2 runs, beside the 0.44-
-// 0.45), then 0.37-0.48 over 5 runs of the final code as the machine slowed (its floors too:
-// `floor cpu` 0.75-0.94, from 0.94-1.10). The worker's main thread is busy 85-88 % of the sync;
-// its HTTP stack (undici, the socket writes, parsing the answers) is ~30 % of that, GC 8 %.
+// loopback bench), the client's layers cost half as much, and the upsert rows are shaped by a
+// function made per table. Against three passes: 0.49-0.50 after the first two (2 runs, beside
+// the 0.44-0.45), 0.37-0.48 over 5 runs after the dispatch as the machine slowed (its floors
+// too: `floor cpu` 0.75-0.94, from 0.94-1.10), and 0.45, 0.46, 0.50 with the final code (10k
+// sync 5.2-6.4 s, the worker's CPU 4.3-5.3 s). The worker's main thread is busy 85-88 % of the
+// sync; its HTTP stack (undici, the socket writes, parsing the answers) is ~30 % of that, GC 8 %.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
