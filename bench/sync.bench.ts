@@ -144,7 +144,7 @@ const TICK_MS = 10;
 const INSERT_CHUNK = 1_000;
 /**
  * Passes of the bare INSERT; the fastest is the baseline. Three passes of one run differ by up
- * to a sixth (12,000 to 15,000 rows/s on one machine), and a slow single pass flattered every
+ * to a quarter (16,000 to 21,000 rows/s on one machine), and a slow single pass flattered every
  * ratio; the fastest is the hardest baseline for the sync to meet.
  */
 const INSERT_PASSES = 3;
