@@ -92,10 +92,22 @@
 // too: `floor cpu` 0.75-0.94, from 0.94-1.10), and 0.45, 0.46, 0.50 with the final code (10k
 // sync 5.2-6.4 s, the worker's CPU 4.3-5.3 s). The worker's main thread is busy 85-88 % of the
 // sync; its HTTP stack (undici, the socket writes, parsing the answers) is ~30 % of that, GC 8 %.
-import { readFileSync } from 'node:fs';
+// Eleventh session, a faster machine for Postgres (bare INSERT 31,000-37,000 rows/s): the same
+// code read 0.39-0.45 over 13 runs (10k sync 3.4-4.0 s; worker 2.7-3.3 s of CPU, Postgres 1.7-
+// 1.9 s, the sandbox 1.0-1.2 s; the machine 75-85 % busy in every 100 ms of it). The bench now
+// waits for the worker to settle after each sync: the warm-up's health scores (2,000 contacts)
+// had run beside the measured sync. Postgres' part beyond the write replay's ~1 s
+// (pg_stat_statements on a private cluster): ANALYZE ~200 ms (three times; once only, at 100
+// contacts, made the per-batch lookups slow down with the table: 2.5 s for the notes' in a 50k
+// sync), marking children fetched ~150 ms, reading stored children to tombstone and tasks to
+// compare ~190 ms (no rows in a first sync), the contact locks and the needing query ~75 ms.
+// Tried without gain: --max-semi-space-size 4, 8 and 32 (32 cost the worker ~0.4 s of CPU), and
+// again writing the next batch's contacts while this batch's children are fetched (0.39-0.45).
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 import { ConnectionOptions, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Pool } from 'undici';
 
@@ -180,11 +192,7 @@ async function main(): Promise<void> {
     return tokens.get(locationId) as Promise<string>;
   };
   const tokenEndpoint = await startTokenEndpoint({ serviceToken: SERVICE_TOKEN, token: tokenFor });
-  const queue = new Queue(QueueName.LocationSync, {
-    connection: redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions,
-    prefix,
-    defaultJobOptions: DEFAULT_JOB_OPTIONS,
-  });
+  const queue = new Queue(QueueName.LocationSync, queueOptions(prefix));
   const context: BenchContext = { database, db, queue, prefix, sandbox, tokenEndpoint };
   try {
     await db.getRepository(Connection).save(
@@ -204,6 +212,7 @@ async function main(): Promise<void> {
       `10k: ${records} records in ${small.run.durationMs} ms, ${small.run.ghlCalls} GHL calls, ` +
         `peak RSS ${small.peakRssKb} kB, ` +
         `worker CPU ${small.workerCpuMs} ms, sandbox CPU ${small.sandboxCpuMs} ms, ` +
+        `Postgres CPU ${small.postgresCpuMs} ms, ` +
         `machine CPU ${syncCpuMs} ms of ${CORES * (small.run.durationMs ?? 0)} ms on ${CORES} ` +
         `cores`,
     );
@@ -304,18 +313,25 @@ async function syncInFreshWorker(context: BenchContext, locationId: string) {
   try {
     // On demand: every contact's children again, as on the first, when a worker warmed up before.
     await runSync(context, WARM_UP.locationId, 'manual');
+    await settle(context);
     const sandboxPid = context.sandbox.process.child.pid as number;
     const workerPid = worker.child.pid as number;
     const sandboxCpuBefore = cpuMsOf(sandboxPid);
     const workerCpuBefore = cpuMsOf(workerPid);
+    const postgresCpuBefore = cpuMsOfProcessesNamed('postgres');
     const run = await runSync(context, locationId, 'install');
-
-    return {
+    const measured = {
       run,
       peakRssKb: peakRssKb(workerPid),
       sandboxCpuMs: cpuMsOf(sandboxPid) - sandboxCpuBefore,
       workerCpuMs: cpuMsOf(workerPid) - workerCpuBefore,
+      postgresCpuMs: cpuMsOfProcessesNamed('postgres') - postgresCpuBefore,
     };
+    // Its aftermath (the consumers of its sync-completed event) must not run beside what the
+    // bench measures next.
+    await settle(context);
+
+    return measured;
   } finally {
     await worker.stop();
   }
@@ -367,6 +383,48 @@ async function runSync(
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/** Polls of an idle worker in a row that count as settled, 100 ms apart. */
+const SETTLED_POLLS = 3;
+
+/**
+ * Waits until the worker has nothing left to do: every sync-completed event published and no
+ * job waiting or active in any of its queues (delayed ones, such as the schedules, wait for
+ * later). A sync's consumers (the health scores, the automation rules) then no longer run
+ * beside the next measured step: the warm-up's beside the measured sync, the measured sync's
+ * beside the bare INSERT.
+ */
+async function settle(context: BenchContext): Promise<void> {
+  const deadline = Date.now() + RUN_TIMEOUT_MS;
+  const queues = new Map<string, Queue>();
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    for (let idlePolls = 0; idlePolls < SETTLED_POLLS;) {
+      if (Date.now() > deadline) throw new Error('the worker did not settle');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const [{ unpublished }] = await context.db.query(
+        `SELECT count(*)::int AS unpublished FROM outbox_events WHERE published_at IS NULL`,
+      );
+      let busy = unpublished;
+      for (const key of await redis.keys(`${context.prefix}:*:meta`)) {
+        const name = key.slice(context.prefix.length + 1, -':meta'.length);
+        if (!queues.has(name)) queues.set(name, new Queue(name, queueOptions(context.prefix)));
+        const counts = await queues.get(name)?.getJobCounts('waiting', 'active', 'prioritized');
+        busy += Object.values(counts ?? {}).reduce((sum, count) => sum + count, 0);
+      }
+      idlePolls = busy === 0 ? idlePolls + 1 : 0;
+    }
+  } finally {
+    await Promise.all([...queues.values()].map((queue) => queue.close()));
+    redis.disconnect();
+  }
+}
+
+const queueOptions = (prefix: string) => ({
+  connection: redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions,
+  prefix,
+  defaultJobOptions: DEFAULT_JOB_OPTIONS,
+});
 
 interface FetchOnlyFloor {
   calls: number;
@@ -557,6 +615,23 @@ function cpuMsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
 
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * The CPU so far of every process named `name` that is still running (those that ended in
+ * between, such as an autovacuum worker, are not counted).
+ */
+function cpuMsOfProcessesNamed(name: string): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name) total += cpuMsOf(Number(pid));
+    } catch {
+      // Ended while the list was read.
+    }
+  }
+
+  return total;
 }
 
 /** 1 % of the contacts change in GHL; the nightly run's GHL calls per contact. */
