@@ -73,10 +73,10 @@ describe('the sync history past its retention (30 days here)', () => {
       'old-unpublished',
       'recent-published',
     ]);
-    expect(await remaining('SELECT job_name AS label FROM parked_jobs')).toEqual([
-      'old-not-replayed',
-      'recent-replayed',
-    ]);
+    // Only the rows above: the worker's relay may meanwhile publish the unpublished event, which
+    // its consumers refuse (it is no sync-completed event) and park under their own queues.
+    const parked = "SELECT job_name AS label FROM parked_jobs WHERE queue_name = 'contact-sync'";
+    expect(await remaining(parked)).toEqual(['old-not-replayed', 'recent-replayed']);
     expect(await remaining('SELECT job_id AS label FROM nightly_sync_dates')).toEqual([
       'recent-date',
     ]);
