@@ -121,7 +121,13 @@ import { Pool } from 'undici';
 
 import { Connection, ConnectionStatus, dataSourceOptions, SyncRun } from '@sm/entities';
 import { GHL_API_VERSION, GHL_CLIENT_DEFAULTS } from '@sm/ghl-client';
-import { DEFAULT_JOB_OPTIONS, JobName, QueueName, redisOptionsFromUrl } from '@sm/queues';
+import {
+  DEFAULT_JOB_OPTIONS,
+  JobName,
+  QueueName,
+  redisOptionsFromUrl,
+  syncCompletedQueue,
+} from '@sm/queues';
 import {
   createTestDatabase,
   deleteQueueKeys,
@@ -416,6 +422,7 @@ async function settle(context: BenchContext): Promise<void> {
       let busy = unpublished;
       for (const key of await redis.keys(`${context.prefix}:*:meta`)) {
         const name = key.slice(context.prefix.length + 1, -':meta'.length);
+        if (!isWorkerQueue(name)) continue;
         if (!queues.has(name)) queues.set(name, new Queue(name, queueOptions(context.prefix)));
         const counts = await queues.get(name)?.getJobCounts('waiting', 'active', 'prioritized');
         busy += Object.values(counts ?? {}).reduce((sum, count) => sum + count, 0);
@@ -427,6 +434,21 @@ async function settle(context: BenchContext): Promise<void> {
     redis.disconnect();
   }
 }
+
+/**
+ * A queue the sync worker takes jobs from. Those of other services (notifications, token
+ * refreshes) have no consumer in the bench: a job waiting there would wait for good.
+ */
+const isWorkerQueue = (name: string) =>
+  WORKER_QUEUES.has(name) || name.startsWith(SYNC_COMPLETED_QUEUES);
+/** What every consumer's sync-completed queue name starts with. */
+const SYNC_COMPLETED_QUEUES = syncCompletedQueue('any').slice(0, -'any'.length);
+const WORKER_QUEUES = new Set<string>([
+  QueueName.ContactSync,
+  QueueName.LocationSync,
+  QueueName.WebhookEvents,
+  QueueName.Automation,
+]);
 
 const queueOptions = (prefix: string) => ({
   connection: redisOptionsFromUrl(TEST_REDIS_URL) as ConnectionOptions,
