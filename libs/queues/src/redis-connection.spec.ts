@@ -1,3 +1,5 @@
+import { Redis } from 'ioredis';
+
 import { syncCompletedQueue } from './queue-names';
 import { redisOptionsFromUrl } from './redis-connection';
 
@@ -13,6 +15,21 @@ describe('redisOptionsFromUrl', () => {
       password: 'p@ss',
       maxRetriesPerRequest: null,
     });
+  });
+
+  it('reaches a Redis named by an IPv6 literal', async () => {
+    // The test Redis (@sm/testing, which depends on this library, is out of reach here).
+    const port = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379').port || '6379';
+    const options = redisOptionsFromUrl(`redis://[::1]:${port}`);
+    const redis = new Redis({ ...options, lazyConnect: true, retryStrategy: () => null });
+    try {
+      await redis.connect();
+
+      expect(options.host).toBe('::1');
+      expect(await redis.ping()).toBe('PONG');
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
