@@ -95,6 +95,12 @@ export class CrashHarness {
     }
   }
 
+  /** Closes the consumers: what is published meanwhile waits in their queues. */
+  async stopConsumers(): Promise<void> {
+    await Promise.all(this.consumers.map((consumer) => consumer.close()));
+    this.consumers = [];
+  }
+
   async startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
     this.workerPort ||= await freePort();
     this.workerUrl = `http://127.0.0.1:${this.workerPort}`;

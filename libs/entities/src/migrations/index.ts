@@ -15,6 +15,7 @@ import { ContactPhoneExtension1764903000000 } from './1764903000000-contact-phon
 import { ChildrenFetchedAt1764904000000 } from './1764904000000-children-fetched-at';
 import { TokenUnreadableEpisodes1764905000000 } from './1764905000000-token-unreadable-episodes';
 import { DerivedCreationEntries1764906000000 } from './1764906000000-derived-creation-entries';
+import { RedisMarkers1764907000000 } from './1764907000000-redis-markers';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -35,4 +36,5 @@ export const ALL_MIGRATIONS = [
   ChildrenFetchedAt1764904000000,
   TokenUnreadableEpisodes1764905000000,
   DerivedCreationEntries1764906000000,
+  RedisMarkers1764907000000,
 ];
