@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { databaseEnv } from './database-env';
-import { emptyIsUnset, oneOf, port, positiveInt } from './env-fields';
+import { emptyIsUnset, milliseconds, oneOf, port, positiveInt } from './env-fields';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -29,6 +29,11 @@ export const sharedEnv = {
   ),
   LOG_LEVEL: logLevel('info'),
   HOST: emptyIsUnset(z.string().default('0.0.0.0')),
+  /**
+   * After SIGTERM or SIGINT, how long the graceful shutdown may take before the process ends
+   * anyway (ms): inside the pod's grace period, so that the log says what did not close.
+   */
+  SHUTDOWN_TIMEOUT_MS: milliseconds(25_000),
 };
 
 /** A URL whose scheme names the server it points at (a typo there fails at boot, not later). */

@@ -195,6 +195,14 @@ describe('sync-worker configuration', () => {
       ]);
       expect(covering).toEqual([]);
     });
+
+    it('refuses a shutdown timeout that would cut the drain short', () => {
+      expect(problemsOf({ SHUTDOWN_TIMEOUT_MS: '20000', WORKER_DRAIN_MS: '20000' })).toEqual([
+        'SHUTDOWN_TIMEOUT_MS: must be longer than WORKER_DRAIN_MS (20000 ms)',
+      ]);
+      expect(problemsOf({ SHUTDOWN_TIMEOUT_MS: '20001', WORKER_DRAIN_MS: '20000' })).toEqual([]);
+      expect(problemsOf({})).toEqual([]);
+    });
   });
 
   it('checks the automation variables wherever the environment is loaded, naming each', () => {

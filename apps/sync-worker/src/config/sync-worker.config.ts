@@ -116,9 +116,24 @@ export const syncWorkerEnv = z
   })
   // The rules file and the enabled rule ids, which no single field can check alone.
   .superRefine(checkAutomationEnv)
-  .superRefine(checkHistoryCoversReplay);
+  .superRefine(checkHistoryCoversReplay)
+  .superRefine(checkShutdownOutlastsDrain);
 
 export type SyncWorkerConfig = z.infer<typeof syncWorkerEnv>;
+
+/** A shutdown cut off before the drain ends would stop contact syncs the drain lets finish. */
+function checkShutdownOutlastsDrain(
+  config: { SHUTDOWN_TIMEOUT_MS: number; WORKER_DRAIN_MS: number },
+  context: z.RefinementCtx,
+): void {
+  if (config.SHUTDOWN_TIMEOUT_MS > config.WORKER_DRAIN_MS) return;
+
+  context.addIssue({
+    code: 'custom',
+    path: ['SHUTDOWN_TIMEOUT_MS'],
+    message: `must be longer than WORKER_DRAIN_MS (${config.WORKER_DRAIN_MS} ms)`,
+  });
+}
 
 /** The outbox events a replay after a Redis loss publishes again must not be pruned first. */
 function checkHistoryCoversReplay(

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 
 import { Logger, PinoLogger } from 'nestjs-pino';
 
+import { boundShutdown } from './bounded-shutdown';
 import { answerClientError } from './answer-client-error';
 import { closeConnectionsOnShutdown } from './close-connections-on-shutdown';
 import { INSTANCE_ID_ENV, instanceIdentity } from './instance-identity';
@@ -42,6 +43,8 @@ export interface ServiceSettings {
   bodyParser?: boolean;
   /** Defaults to {@link DEFAULT_HTTP_TIMEOUTS}. */
   timeouts?: Partial<HttpTimeouts>;
+  /** How long a shutdown may take before the process ends anyway; unbounded if unset. */
+  shutdownTimeoutMs?: number;
 }
 
 /**
@@ -66,6 +69,7 @@ export async function startService(
   app.enableShutdownHooks();
   const serverLogger = await app.resolve(PinoLogger);
   serverLogger.setContext('HttpServer');
+  if (settings.shutdownTimeoutMs) boundShutdown(settings.shutdownTimeoutMs, serverLogger);
   guardHttpServer(app.getHttpServer(), serverLogger, settings.timeouts);
   await app.listen(settings.port, settings.host);
   closeConnectionsOnShutdown(app.getHttpServer());

@@ -37,5 +37,14 @@ export async function runService<Schema extends z.ZodType>(
     return undefined;
   }
 
-  return startService(definition.appModule(config), definition.settings(config));
+  const settings = { shutdownTimeoutMs: shutdownTimeoutOf(config), ...definition.settings(config) };
+
+  return startService(definition.appModule(config), settings);
+}
+
+/** SHUTDOWN_TIMEOUT_MS of a service whose schema has it (every one built on `sharedEnv`). */
+function shutdownTimeoutOf(config: unknown): number | undefined {
+  const value = (config as { SHUTDOWN_TIMEOUT_MS?: unknown }).SHUTDOWN_TIMEOUT_MS;
+
+  return typeof value === 'number' ? value : undefined;
 }

@@ -1,0 +1,46 @@
+import { PrivateRedis } from '@sm/testing';
+
+import { CrashHarness } from './crash-harness';
+
+const SHUTDOWN_TIMEOUT_MS = 3_000;
+
+describe('crash: SIGTERM while Redis is gone', () => {
+  const redis = new PrivateRedis();
+  let harness: CrashHarness;
+
+  beforeAll(async () => {
+    await redis.start();
+    harness = new CrashHarness({
+      locationId: 'SMcrashNoRedisStop01',
+      contacts: 10,
+      redisUrl: redis.url,
+    });
+    await harness.start();
+  }, 90_000);
+
+  afterAll(async () => {
+    await harness?.stop();
+    await redis.stop();
+  }, 30_000);
+
+  it('ends the worker at SHUTDOWN_TIMEOUT_MS, saying so, not waiting for Redis', async () => {
+    const worker = await harness.startWorker({
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      WORKER_DRAIN_MS: '1000',
+    });
+    await redis.stop();
+    try {
+      const stoppedAt = Date.now();
+      const exitCode = await worker.stop('SIGTERM');
+      const tookMs = Date.now() - stoppedAt;
+
+      expect(exitCode).toBe(1);
+      expect(tookMs).toBeGreaterThanOrEqual(SHUTDOWN_TIMEOUT_MS);
+      expect(tookMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 10_000);
+      expect(worker.output()).toContain('shutdown did not finish in time; the process ends');
+    } finally {
+      // Back on its port, so that the harness can delete the test's keys.
+      await redis.start();
+    }
+  }, 60_000);
+});
