@@ -189,7 +189,12 @@ export const secret = (minLength = 16) =>
   emptyIsUnset(
     z
       .string({ message: 'is required' })
-      .min(minLength, { message: `must be at least ${minLength} characters` }),
+      .min(minLength, { message: `must be at least ${minLength} characters` })
+      // HTTP drops a header value's outer whitespace, so a secret with any (a file's trailing
+      // newline, as `kubectl create secret --from-file` keeps it) could never be presented.
+      .refine((value) => value === value.trim(), {
+        message: 'must not start or end with whitespace (a trailing newline?)',
+      }),
   );
 
 /**

@@ -44,6 +44,25 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(/DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\//);
   });
 
+  it('refuses a Redis URL whose path is no database number, and takes one that is', () => {
+    const redisUrl = (REDIS_URL: string) => () =>
+      loadConfig(schema, { KEY: 'x'.repeat(32), REDIS_URL });
+
+    expect(redisUrl('redis://cache:6379/abc')).toThrow(
+      /REDIS_URL: its path must be a database number/,
+    );
+    expect(redisUrl('redis://cache:6379/3')().REDIS_URL).toBe('redis://cache:6379/3');
+    expect(redisUrl('redis://[::1]:6379')().REDIS_URL).toBe('redis://[::1]:6379');
+  });
+
+  it('refuses a secret with whitespace around it, which no HTTP header could carry', () => {
+    const key = (KEY: string) => () => loadConfig(schema, { KEY });
+
+    expect(key(`${'x'.repeat(32)}\n`)).toThrow(/KEY: must not start or end with whitespace/);
+    expect(key(` ${'x'.repeat(32)}`)).toThrow(/KEY: must not start or end with whitespace/);
+    expect(key('x'.repeat(32))().KEY).toBe('x'.repeat(32));
+  });
+
   it('parses flags strictly', () => {
     expect(() => loadConfig(schema, { KEY: 'x'.repeat(32), WRITE: 'yes' })).toThrow(/WRITE/);
   });

@@ -19,7 +19,7 @@ export const sharedEnv = {
     'postgres://postgres@127.0.0.1:5432/solarmarket',
   ),
   ...databaseEnv,
-  REDIS_URL: urlWithScheme(['redis', 'rediss'], 'redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrl(),
   /** Prefix of every BullMQ key; lets several stacks (or test runs) share one Redis. */
   QUEUE_PREFIX: emptyIsUnset(
     z
@@ -35,6 +35,17 @@ export const sharedEnv = {
    */
   SHUTDOWN_TIMEOUT_MS: milliseconds(25_000),
 };
+
+/**
+ * A redis:// URL whose path, if any, is a database number (`/3`): ioredis reads `/abc` as no
+ * database at all and uses 0, without a word.
+ */
+function redisUrl() {
+  return urlWithScheme(['redis', 'rediss'], 'redis://127.0.0.1:6379').refine(
+    (value) => /^\/?(\d+)?$/.test(new URL(value).pathname),
+    { message: 'its path must be a database number, as in redis://host:6379/0' },
+  );
+}
 
 /** A URL whose scheme names the server it points at (a typo there fails at boot, not later). */
 function urlWithScheme(schemes: string[], fallback: string) {
