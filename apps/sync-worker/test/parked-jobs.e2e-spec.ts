@@ -157,6 +157,33 @@ describe('parked jobs', () => {
     expect(stored.replayedAt).toBeNull();
   });
 
+  it.each([
+    ['a contact sync whose data is null', QueueName.ContactSync, JobName.SyncContact, null],
+    ['a full sync whose data is a list', QueueName.LocationSync, JobName.SyncLocation, []],
+    ['a task sweep whose data is null', QueueName.LocationSync, JobName.SweepTasks, null],
+    ['a webhook whose data is null', QueueName.WebhookEvents, JobName.ProcessWebhook, null],
+    [
+      'a webhook naming an inbox id no job may have',
+      QueueName.WebhookEvents,
+      JobName.ProcessWebhook,
+      { inboxId: 'x:y' },
+    ],
+  ])('refuses to replay %s with a 409, not a 500', async (_case, queueName, jobName, data) => {
+    const parked = await park({ queueName, jobName, jobId: null });
+    await stack.dataSource.query('UPDATE parked_jobs SET data = $2::jsonb WHERE id = $1', [
+      parked.id,
+      JSON.stringify(data),
+    ]);
+
+    const response = await admin(`/${parked.id}/replay`, 'POST');
+
+    expect(response.status).toBe(409);
+    const stored = await stack.dataSource
+      .getRepository(ParkedJob)
+      .findOneByOrFail({ id: parked.id });
+    expect(stored.replayedAt).toBeNull();
+  });
+
   it('shows every parked job, a page at a time, with their total', async () => {
     await stack.dataSource.getRepository(ParkedJob).save(
       Array.from({ length: 150 }, (_, index) => ({

@@ -201,6 +201,10 @@ export class ParkedJobs implements OnApplicationShutdown {
         `parked job ${parked.id} (${parked.queueName}/${parked.jobName}) is not replayed: ${why}`,
       );
     };
+    // A row written by hand or by an older release may hold anything (null, a list).
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      return refuse('its data is not an object');
+    }
     if (parked.queueName.startsWith(SYNC_COMPLETED_QUEUE_PREFIX)) {
       return this.redeliver(parked, refuse);
     }
@@ -218,7 +222,8 @@ export class ParkedJobs implements OnApplicationShutdown {
         if (!isId(data.locationId)) refuse('it names no location');
         return this.enqueuer.sweepTasks({ locationId: data.locationId } as SweepTasksJob);
       case `${QueueName.WebhookEvents}/${JobName.ProcessWebhook}`:
-        if (!isId(data.inboxId)) refuse('it names no inbox row');
+        // BullMQ refuses a job id with a colon; the ingress' inbox ids have none.
+        if (!isId(data.inboxId) || data.inboxId.includes(':')) refuse('it names no inbox row');
         return this.enqueuer.replayWebhook(data as unknown as ProcessWebhookJob);
       default:
         return refuse(
