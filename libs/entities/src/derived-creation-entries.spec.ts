@@ -1,4 +1,19 @@
+import type { DataSource } from 'typeorm';
+
 import { useScratchDatabase } from '../test/scratch-database';
+
+const THE_MIGRATION = 'DerivedCreationEntries1764906000000';
+
+/** Undoes the migration under test, and first those that came after it. */
+async function undoThroughTheMigration(db: DataSource): Promise<void> {
+  for (;;) {
+    const [last]: { name: string }[] = await db.query(
+      'SELECT name FROM schema_migrations ORDER BY id DESC LIMIT 1',
+    );
+    await db.undoLastMigration({ transaction: 'each' });
+    if (last.name === THE_MIGRATION) return;
+  }
+}
 
 const LOCATION = 'SMderivedEntries0001';
 
@@ -31,7 +46,7 @@ describe('the migration to creation entries read from the records', () => {
   };
 
   beforeAll(async () => {
-    await scratch.db.undoLastMigration({ transaction: 'each' });
+    await undoThroughTheMigration(scratch.db);
     const write = (sql: string) => scratch.db.query(sql, [LOCATION]);
     await write(
       `INSERT INTO contacts (location_id, id, tags, source_version_at, synced_at)
@@ -116,7 +131,7 @@ describe('the migration to creation entries read from the records', () => {
     const counts: number[] = [];
 
     for (let round = 0; round < 2; round += 1) {
-      await scratch.db.undoLastMigration({ transaction: 'each' });
+      await undoThroughTheMigration(scratch.db);
       counts.push(await noteAddedCount());
       await scratch.db.runMigrations({ transaction: 'each' });
     }
@@ -126,7 +141,7 @@ describe('the migration to creation entries read from the records', () => {
   });
 
   it('stores them all again when undone', async () => {
-    await scratch.db.undoLastMigration({ transaction: 'each' });
+    await undoThroughTheMigration(scratch.db);
 
     expect((await stored()).sort()).toEqual(
       [
@@ -157,7 +172,7 @@ describe('the migration to creation entries, for a task never recorded as create
   const scratch = useScratchDatabase('derived_due');
 
   beforeAll(async () => {
-    await scratch.db.undoLastMigration({ transaction: 'each' });
+    await undoThroughTheMigration(scratch.db);
     await scratch.db.transaction(async (manager) => {
       await manager.query('SET LOCAL session_replication_role = replica');
       await manager.query(

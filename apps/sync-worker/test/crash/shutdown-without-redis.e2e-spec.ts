@@ -28,6 +28,8 @@ describe('crash: SIGTERM while Redis is gone', () => {
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       WORKER_DRAIN_MS: '1000',
     });
+    // Nothing of the test's own waits on the vanished Redis: only the worker's shutdown does.
+    await harness.stopConsumers();
     await redis.stop();
     try {
       const stoppedAt = Date.now();
