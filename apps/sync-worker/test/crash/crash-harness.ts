@@ -7,6 +7,7 @@ import {
   deleteQueueKeys,
   eventually,
   freePort,
+  PrivateRedis,
   ServiceProcess,
   startServiceProcess,
   TEST_REDIS_URL,
@@ -240,4 +241,36 @@ export class CrashHarness {
     await this.database?.drop();
     await deleteQueueKeys(this.redisUrl, this.prefix);
   }
+}
+
+/**
+ * A crash test file's harness on a redis-server of its own, which its tests may flush or stop:
+ * both started before the file's tests (the worker too, unless `startWorker` is false) and
+ * stopped after them.
+ */
+export function useHarnessOnPrivateRedis(
+  setup: Omit<CrashSetup, 'redisUrl'>,
+  { startWorker = true }: { startWorker?: boolean } = {},
+): { redis: PrivateRedis; harness: CrashHarness } {
+  const redis = new PrivateRedis();
+  // Its port is known once it has started, before the harness first reads it.
+  const harness = new CrashHarness({
+    ...setup,
+    get redisUrl() {
+      return redis.url;
+    },
+  });
+
+  beforeAll(async () => {
+    await redis.start();
+    await harness.start();
+    if (startWorker) await harness.startWorker();
+  }, 90_000);
+
+  afterAll(async () => {
+    await harness.stop();
+    await redis.stop();
+  }, 30_000);
+
+  return { redis, harness };
 }

@@ -1,7 +1,7 @@
 import { SYNC_COMPLETED } from '@sm/sync-events';
-import { eventually, PrivateRedis } from '@sm/testing';
+import { eventually } from '@sm/testing';
 
-import { CrashHarness } from './crash-harness';
+import { CrashHarness, useHarnessOnPrivateRedis } from './crash-harness';
 
 const CONTACTS = 1_500;
 
@@ -11,24 +11,10 @@ const CONTACTS = 1_500;
  * as from a loss it saw happen.
  */
 describe('crash: Redis loses everything while the worker is down', () => {
-  const redis = new PrivateRedis();
-  let harness: CrashHarness;
-
-  beforeAll(async () => {
-    await redis.start();
-    harness = new CrashHarness({
-      locationId: 'SMcrashFlushDown0001',
-      contacts: CONTACTS,
-      redisUrl: redis.url,
-    });
-    await harness.start();
-    await harness.startWorker();
-  }, 90_000);
-
-  afterAll(async () => {
-    await harness?.stop();
-    await redis.stop();
-  }, 30_000);
+  const { redis, harness } = useHarnessOnPrivateRedis({
+    locationId: 'SMcrashFlushDown0001',
+    contacts: CONTACTS,
+  });
 
   it('finishes the sync killed before the loss, equal to GHL, every event delivered', async () => {
     await harness.faults({ latencyMs: 5 });

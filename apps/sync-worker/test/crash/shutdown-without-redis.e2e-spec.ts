@@ -1,27 +1,12 @@
-import { PrivateRedis } from '@sm/testing';
-
-import { CrashHarness } from './crash-harness';
+import { useHarnessOnPrivateRedis } from './crash-harness';
 
 const SHUTDOWN_TIMEOUT_MS = 3_000;
 
 describe('crash: SIGTERM while Redis is gone', () => {
-  const redis = new PrivateRedis();
-  let harness: CrashHarness;
-
-  beforeAll(async () => {
-    await redis.start();
-    harness = new CrashHarness({
-      locationId: 'SMcrashNoRedisStop01',
-      contacts: 10,
-      redisUrl: redis.url,
-    });
-    await harness.start();
-  }, 90_000);
-
-  afterAll(async () => {
-    await harness?.stop();
-    await redis.stop();
-  }, 30_000);
+  const { redis, harness } = useHarnessOnPrivateRedis(
+    { locationId: 'SMcrashNoRedisStop01', contacts: 10 },
+    { startWorker: false },
+  );
 
   it('ends the worker at SHUTDOWN_TIMEOUT_MS, saying so, not waiting for Redis', async () => {
     const worker = await harness.startWorker({
