@@ -4,14 +4,15 @@ import { z } from 'zod';
 /**
  * A parameter given once. Express hands `?limit=10&limit=20` over as a list, which a number
  * would coerce to NaN and a string refuse as "expected string": the list is refused by the
- * parameter's name and how often it came, before the parameter's own schema reads it. So is
- * `?limit[]=10`, a list of one.
+ * parameter's name and how often it came, before the parameter's own schema reads it.
  */
 export function once<Schema extends z.ZodType>(schema: Schema) {
   return z.preprocess((value, context) => {
     if (!Array.isArray(value)) return value;
-    const given = value.length === 1 ? 'given as a list' : `given ${value.length} times`;
-    context.addIssue({ code: 'custom', message: `${given}; give it once` });
+    context.addIssue({
+      code: 'custom',
+      message: `given ${value.length} times; give it once`,
+    });
 
     return z.NEVER;
   }, schema);
