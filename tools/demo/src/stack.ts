@@ -196,6 +196,9 @@ function start(
     const startTicks = pid === undefined ? undefined : processStartTicks(pid);
     // No pid: the spawn failed. No start time (no /proc): the next demo could not tell it anyway.
     if (pid === undefined || startTicks === undefined) return;
+    // TODO: a demo SIGKILLed between the spawn and this write leaves an unlisted service; the
+    // next demo then refuses its busy port and the user stops it by hand. Closing the window
+    // would mean finding services by DEMO_SERVICE_MARK in /proc rather than by this list.
     started.add({ pid, service: app, port: Number(env.PORT), entry, startTicks });
   };
 

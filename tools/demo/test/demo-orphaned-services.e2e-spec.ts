@@ -125,6 +125,9 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
     cleanups.push(async () => {
       if (commandLine(sandbox.pid) === sandbox.command) process.kill(sandbox.pid, 'SIGKILL');
     });
+    // The list is written right after the spawn returns: a kill before that loses the entry
+    // (see stack.ts), so the kill waits for it, not for the process alone.
+    await eventually(async () => (listedPids(env).includes(sandbox.pid) ? true : undefined));
     await killed(demo, 'SIGKILL');
     const port = demoPorts({ DEMO_PORT_BASE: env.DEMO_PORT_BASE }).sandbox;
 
@@ -229,6 +232,17 @@ function processesOfPrefix(prefix: string): number[] {
       }
     })
     .map(Number);
+}
+
+/** The pids the demo of `env` lists as started; none while it has no list. */
+function listedPids(env: DemoEnv): number[] {
+  try {
+    const listed = JSON.parse(readFileSync(servicesFile(env), 'utf8')) as StartedServices;
+
+    return listed.services.map((service) => service.pid);
+  } catch {
+    return [];
+  }
 }
 
 /** The child of `parent` whose command line holds `part`, as soon as there is one. */
