@@ -11,6 +11,7 @@ import {
 import { chunks } from '../records/chunks';
 import { computeHealthScore, HealthScore, HealthScoreInputs } from './health-score.calculator';
 import { loadHealthScoreInputs } from './health-score-inputs';
+import { STORE_CHANGED_SCORES, STORE_CURRENT_SCORES } from './health-score-statements';
 import { HealthScoreSettings, resolveHealthScoreSettings } from './health-score-settings';
 
 import { jsonbParameter } from '@sm/platform';
@@ -155,8 +156,8 @@ export class HealthScoreService {
         scored.map(({ contactId, score, factors }) => ({ contact_id: contactId, score, factors })),
       );
       const values = [locationId, rows, trigger, now];
-      await manager.query(APPEND_CHANGED_HISTORY, values);
-      await manager.query(UPSERT_CURRENT_SCORES, values);
+      await manager.query(STORE_CHANGED_SCORES, values);
+      await manager.query(STORE_CURRENT_SCORES, values);
     });
   }
 }
@@ -186,35 +187,6 @@ function scoreBatch(
 
   return batch;
 }
-
-/** The batch's new scores, from the one JSON parameter ($2) both writes take. */
-const SCORED_ROWS = `jsonb_to_recordset($2::jsonb) AS scored(
-  contact_id varchar, score int, factors jsonb)`;
-
-/**
- * Runs before the upsert, so it compares with the score the contact had until now. A factor's
- * detail (days since the last touch) moves on every run; only points make history.
- */
-const APPEND_CHANGED_HISTORY = `
-  INSERT INTO contact_health_score_history
-    (location_id, contact_id, score, factors, trigger, computed_at)
-  SELECT $1::varchar, scored.contact_id, scored.score, scored.factors, $3::varchar,
-         $4::timestamptz
-  FROM ${SCORED_ROWS}
-  WHERE NOT EXISTS (
-    SELECT 1 FROM contact_health_scores s
-    WHERE s.location_id = $1 AND s.contact_id = scored.contact_id AND s.score = scored.score
-      AND jsonb_path_query_array(s.factors, '$[*].points')
-        = jsonb_path_query_array(scored.factors, '$[*].points'))`;
-
-const UPSERT_CURRENT_SCORES = `
-  INSERT INTO contact_health_scores (location_id, contact_id, score, factors, trigger, computed_at)
-  SELECT $1::varchar, scored.contact_id, scored.score, scored.factors, $3::varchar,
-         $4::timestamptz
-  FROM ${SCORED_ROWS}
-  ON CONFLICT (location_id, contact_id) DO UPDATE
-    SET score = excluded.score, factors = excluded.factors, trigger = excluded.trigger,
-        computed_at = excluded.computed_at`;
 
 /** Lock stripes per location: a batch holds at most this many advisory locks. */
 const LOCK_STRIPES = 64;
