@@ -12,8 +12,10 @@ import {
 import { ModuleRef } from '@nestjs/core';
 
 import { GhlApi, isGhlApiError } from '@sm/ghl-client';
+import { JobPriority } from '@sm/queues';
 
 import { GHL_API } from '../ghl/ghl-api.token';
+import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 import { contactRow } from '../records/record-mappers';
 import { LocationUnavailableError } from '../tokens/location-unavailable.error';
 import { HealthScore } from './health-score.calculator';
@@ -38,12 +40,15 @@ export class RefreshTooSoonException extends HttpException {
 /**
  * The on-demand refresh: the contact read live from GHL (`GET /contacts/:contactId`), scored with
  * its stored tasks, notes and appointments. The records themselves are left to the sync engine,
- * which owns every write to them; the next sync of the contact brings them level.
+ * which owns every write to them; the next sync of the contact brings them level. A contact GHL
+ * answers 404 for is handed to it at once, as a contact sync, which tombstones it (the nightly
+ * run would, hours later, while the read API went on serving the contact as live).
  */
 @Injectable()
 export class HealthScoreRefresh implements OnModuleInit {
   private readonly logger = new Logger(HealthScoreRefresh.name);
   private ghl!: GhlApi;
+  private enqueuer!: JobEnqueuer;
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -54,6 +59,7 @@ export class HealthScoreRefresh implements OnModuleInit {
   onModuleInit(): void {
     // The GHL client belongs to the app module (one per process, one rate governor).
     this.ghl = this.moduleRef.get<GhlApi>(GHL_API, { strict: false });
+    this.enqueuer = this.moduleRef.get(JobEnqueuer, { strict: false });
   }
 
   /** The caller has checked that SolarMarket holds the contact: GHL is asked for no other. */
@@ -94,6 +100,7 @@ export class HealthScoreRefresh implements OnModuleInit {
         throw new ConflictException({ error: error.reason });
       }
       if (isGhlApiError(error) && error.kind === 'not-found') {
+        await this.handOverGoneContact(locationId, contactId);
         throw new NotFoundException('GHL has no such contact');
       }
       this.logger.warn(
@@ -101,6 +108,21 @@ export class HealthScoreRefresh implements OnModuleInit {
         'health score refresh could not read the contact',
       );
       throw new BadGatewayException('GHL could not be read');
+    }
+  }
+
+  /** A contact sync of the contact GHL no longer has; the 404 is answered even if it fails. */
+  private async handOverGoneContact(locationId: string, contactId: string): Promise<void> {
+    try {
+      await this.enqueuer.syncContact(
+        { locationId, contactId, cause: 'manual' },
+        JobPriority.RealTime,
+      );
+    } catch (error) {
+      this.logger.warn(
+        { locationId, contactId, err: (error as Error).message },
+        'a contact GHL no longer has could not be handed to the sync engine',
+      );
     }
   }
 }

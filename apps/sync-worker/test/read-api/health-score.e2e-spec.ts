@@ -240,7 +240,7 @@ describe('the health score of a contact', () => {
     expect(stack.ghl.requested.length).toBe(callsBefore);
   });
 
-  it('answers 404 to a refresh of a contact GHL no longer has', async () => {
+  it('answers 404 to a refresh of a contact GHL no longer has, and tombstones it', async () => {
     await stack.writeContacts([contactRow(contact({ id: 'gone-contact' }), next())]);
 
     const answer = await stack.send(
@@ -253,6 +253,16 @@ describe('the health score of a contact', () => {
     expect(answer.status).toBe(404);
     expect(answer.body.message).toBe('GHL has no such contact');
     expect(stack.ghl.requested).toContain('/contacts/gone-contact');
+    // Handed to the sync engine, whose contact sync tombstones it: no longer served as live.
+    const tombstoned = await eventually(async () => {
+      const [row]: { deleted_at: Date | null }[] = await stack.dataSource.query(
+        'SELECT deleted_at FROM contacts WHERE location_id = $1 AND id = $2',
+        [LOCATION, 'gone-contact'],
+      );
+
+      return row?.deleted_at ?? undefined;
+    }, 15_000);
+    expect(tombstoned).toBeInstanceOf(Date);
   });
 
   it("takes a location's weights from an admin, validated, and rescores with them", async () => {
