@@ -100,6 +100,13 @@ describe('the internal token endpoint', () => {
     expect((await jsonOf(slashed)).accessToken).toBe((await jsonOf(exact)).accessToken);
   });
 
+  it('takes the bearer scheme in any case on either spelling (RFC 9110)', async () => {
+    const lower = { authorization: `bearer ${SERVICE_TOKEN}` };
+
+    expect((await post(tokenPath, '{}', lower)).status).toBe(200);
+    expect((await post(`${tokenPath}/`, '{}', lower)).status).toBe(200);
+  });
+
   it('refuses a wrong credential on either spelling with 401', async () => {
     const wrong = { authorization: 'Bearer not-it' };
 

@@ -10,3 +10,4 @@ export * from './health/postgres.health';
 export * from './health/redis.health';
 export * from './bootstrap/run-service';
 export * from './http/hot-route';
+export * from './http/bearer-credential';

@@ -9,6 +9,8 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 
+import { bearerCredential } from '@sm/platform';
+
 import { AUTH_CONFIG } from '../config/auth-config.token';
 import type { AuthServiceConfig } from '../config/auth-service.config';
 
@@ -35,8 +37,7 @@ export class ServiceTokenGuard implements CanActivate {
 
   /** Whether an `Authorization` header carries the service token. */
   isServiceCredential(header: string | undefined): boolean {
-    const value = header ?? '';
-    const presented = value.startsWith('Bearer ') ? value.slice('Bearer '.length) : '';
+    const presented = bearerCredential(header) ?? '';
 
     return timingSafeEqual(digest(presented), this.expected);
   }

@@ -7,6 +7,8 @@ import {
 } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+import { bearerCredential } from '@sm/platform';
+
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 
@@ -24,8 +26,7 @@ export class ServiceTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const header = context.switchToHttp().getRequest().headers?.authorization;
     // Only the bearer scheme, as the auth service's guard: a bare token is no credential.
-    const isBearer = typeof header === 'string' && header.startsWith('Bearer ');
-    const presented = isBearer ? header.slice('Bearer '.length) : '';
+    const presented = bearerCredential(header) ?? '';
     if (!timingSafeEqual(digest(presented), this.expected)) throw new UnauthorizedException();
 
     return true;

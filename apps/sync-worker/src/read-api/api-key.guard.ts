@@ -7,6 +7,8 @@ import {
 } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 
+import { bearerCredential } from '@sm/platform';
+
 import type { SyncWorkerConfig } from '../config/sync-worker.config';
 import { SYNC_WORKER_CONFIG } from '../config/sync-worker-config.token';
 import type { RequestWithPrincipal } from './api-principal';
@@ -49,10 +51,8 @@ export class ApiKeyGuard implements CanActivate {
 
 function presentedKey(request: IncomingHeaders): string | undefined {
   const headers = request.headers ?? {};
-  const authorization = headers.authorization;
-  if (typeof authorization === 'string' && /^Bearer\s+\S/i.test(authorization)) {
-    return authorization.replace(/^Bearer\s+/i, '').trim();
-  }
+  const bearer = bearerCredential(headers.authorization);
+  if (bearer !== undefined) return bearer;
   const apiKey = headers['x-api-key'];
 
   return typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined;

@@ -447,8 +447,10 @@ describe('automation rules (exactly once under duplicated and reordered events)'
 
     const bare = await fetch(rules, { headers: { authorization: SERVICE_TOKEN } });
     const bearer = await fetch(rules, { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } });
+    // The scheme's name is case-insensitive (RFC 9110).
+    const lower = await fetch(rules, { headers: { authorization: `bearer ${SERVICE_TOKEN}` } });
 
-    expect([bare.status, bearer.status]).toEqual([401, 200]);
+    expect([bare.status, bearer.status, lower.status]).toEqual([401, 200, 200]);
   });
 
   it('refuses rules for a malformed location id (400) or one never installed (404)', async () => {
