@@ -237,10 +237,100 @@ describe('HealthScoreService rescoring many contacts', () => {
       'refresh',
     );
 
-    expect(first.score).toBe(50);
-    expect(cold.score).toBe(37);
+    expect(first?.score).toBe(50);
+    expect(cold?.score).toBe(37);
     const current = (await currentRows(location)).get(contactId(1));
-    expect(current).toMatchObject({ score: cold.score, trigger: 'refresh' });
+    expect(current).toMatchObject({ score: cold?.score, trigger: 'refresh' });
     expect((await historyCounts(location)).get(contactId(1))).toBe(2);
+  });
+
+  /** Settings as an admin's save stores them, without the rescore it starts. */
+  const storeSettings = (locationId: string, recency: number) =>
+    dataSource.query(
+      `INSERT INTO health_score_settings (location_id, settings, updated_at)
+       VALUES ($1, $2::jsonb, now())
+       ON CONFLICT (location_id) DO UPDATE SET settings = excluded.settings, updated_at = now()`,
+      [
+        locationId,
+        JSON.stringify({
+          weights: {
+            recency,
+            overdueTasks: 20,
+            nextAppointment: 20,
+            reachability: 50 - recency,
+            stageTags: 10,
+          },
+        }),
+      ],
+    );
+  const recencyWeights = async (locationId: string) =>
+    new Set(
+      [...(await currentRows(locationId)).values()].map(
+        (row) => row.factors.find((factor) => factor.factor === 'recency')?.weight,
+      ),
+    );
+
+  it('scores with the settings stored when the batch takes its locks, not before', async () => {
+    const location = 'SMbatchSettings001';
+    await addContacts(location, 20);
+    await storeSettings(location, 40);
+    const holder = dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    await holder.query(
+      'SELECT pg_advisory_xact_lock(hashtext($1), stripe) FROM generate_series(0, 63) AS stripe',
+      [`health-score:${location}`],
+    );
+
+    // A rescore that started with the weights at 40 waits for its locks ...
+    const rescore = scores.recomputeLocation(location, 'settings');
+    await eventually(
+      async () => ((await waitingLocks()) >= 1 ? true : undefined),
+      10_000,
+      'the rescore waiting for its locks',
+    );
+    // ... while another save stores 10 (its own rescore would come after this one).
+    await storeSettings(location, 10);
+    await holder.commitTransaction();
+    await holder.release();
+    await rescore;
+
+    expect(await recencyWeights(location)).toEqual(new Set([10]));
+  });
+
+  it('drops the scores of deleted contacts on a location rescore, keeps history', async () => {
+    const location = 'SMbatchTombstone01';
+    await addContacts(location, 6);
+    await scores.recomputeLocation(location, 'sync');
+    // Tombstoned by a full sync, which announces them only in its location event.
+    await dataSource.query(
+      `UPDATE contacts SET deleted_at = now() WHERE location_id = $1 AND id = ANY($2)`,
+      [location, [contactId(2), contactId(5)]],
+    );
+
+    expect(await scores.recomputeLocation(location, 'sync')).toBe(4);
+
+    expect([...(await currentRows(location)).keys()].sort()).toEqual([
+      contactId(1),
+      contactId(3),
+      contactId(4),
+      contactId(6),
+    ]);
+    expect((await historyCounts(location)).get(contactId(5))).toBe(1);
+  });
+
+  it('gives a contact tombstoned while GHL was asked no score on its refresh', async () => {
+    const location = 'SMbatchRefresh0002';
+    await addContacts(location, 1);
+    await scores.recomputeContacts(location, [contactId(1)], 'sync');
+    await dataSource.query(`UPDATE contacts SET deleted_at = now() WHERE location_id = $1`, [
+      location,
+    ]);
+    const live = { email: 'ada@example.com', phone: null, dnd: false, tags: ['hot'] };
+
+    const score = await scores.scoreWithContact(location, contactId(1), live, 'refresh');
+
+    expect(score).toBeNull();
+    expect((await currentRows(location)).size).toBe(0);
   });
 });

@@ -22,14 +22,19 @@ import { HealthScore } from './health-score.calculator';
 import { HealthScoreService } from './health-score.service';
 import { HealthScoreRefreshThrottle } from './health-score-refresh-throttle.service';
 
-/** A refresh asked for again within the contact's window: 429, with when to come back. */
+/**
+ * A refresh asked for again within the contact's window: 429, with when to come back. The slot
+ * is spent by the asking, answered or not: a refresh GHL failed spent a call of the location's
+ * budget too, and retried at will it would hammer GHL through its outage.
+ */
 export class RefreshTooSoonException extends HttpException {
   constructor(readonly retryAfterSeconds: number) {
     super(
       {
         statusCode: HttpStatus.TOO_MANY_REQUESTS,
         error: 'Too Many Requests',
-        message: 'this contact was refreshed moments ago; retry after retryAfterSeconds',
+        message:
+          'a refresh of this contact was asked for moments ago; retry after retryAfterSeconds',
         retryAfterSeconds,
       },
       HttpStatus.TOO_MANY_REQUESTS,
@@ -76,7 +81,11 @@ export class HealthScoreRefresh implements OnModuleInit {
       tags: row.tags as string[],
     };
 
-    return this.scores.scoreWithContact(locationId, contactId, contact, 'refresh');
+    const score = await this.scores.scoreWithContact(locationId, contactId, contact, 'refresh');
+    // Tombstoned while GHL was asked: no longer a contact SolarMarket holds.
+    if (!score) throw new NotFoundException('no such contact');
+
+    return score;
   }
 
   /** The contact's refresh slot; without Redis there is no shared budget to spend from: 503. */

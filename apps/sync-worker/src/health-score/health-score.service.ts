@@ -41,17 +41,22 @@ export class HealthScoreService {
     trigger: HealthScoreTrigger,
     now = new Date(),
   ): Promise<void> {
-    const settings = await this.settingsFor(locationId);
     // A contact listed twice would have the upsert touch its row twice, which Postgres refuses.
     // Each statement takes a batch as one array or JSON parameter, so the parameter limit is
     // never near; the batch size bounds how long one transaction holds its locks.
     for (const batch of chunks([...new Set(contactIds)], LOCATION_BATCH)) {
-      const inputs = await loadHealthScoreInputs(this.dataSource.manager, locationId, batch, now);
-      await this.save(locationId, scoreBatch(batch, inputs, settings, now), trigger, now);
+      await this.rescoreLocked(locationId, batch, { trigger, now }, async (manager, settings) => {
+        const inputs = await loadHealthScoreInputs(manager, locationId, batch, now);
+
+        return scoreBatch(batch, inputs, settings, now);
+      });
     }
   }
 
-  /** Rescores every live contact of a location, in batches. */
+  /**
+   * Rescores every live contact of a location, in batches, then takes the scores of its deleted
+   * contacts away (a full sync's tombstones reach the scores only through this).
+   */
   async recomputeLocation(locationId: string, trigger: HealthScoreTrigger): Promise<number> {
     let after = '';
     let count = 0;
@@ -61,7 +66,7 @@ export class HealthScoreService {
          ORDER BY id LIMIT $3`,
         [locationId, after, LOCATION_BATCH],
       );
-      if (rows.length === 0) return count;
+      if (rows.length === 0) break;
 
       await this.recomputeContacts(
         locationId,
@@ -71,6 +76,9 @@ export class HealthScoreService {
       count += rows.length;
       after = rows[rows.length - 1].id;
     }
+    await this.forgetScoresOfDeletedContacts(locationId);
+
+    return count;
   }
 
   /**
@@ -83,31 +91,28 @@ export class HealthScoreService {
     contact: Pick<HealthScoreInputs, 'email' | 'phone' | 'dnd' | 'tags'>,
     trigger: HealthScoreTrigger,
     now = new Date(),
-  ): Promise<HealthScore> {
-    const settings = await this.settingsFor(locationId);
-    const stored = await loadHealthScoreInputs(
-      this.dataSource.manager,
+  ): Promise<HealthScore | null> {
+    const batch = await this.rescoreLocked(
       locationId,
       [contactId],
-      now,
-    );
-    const children = stored.get(contactId) ?? {
-      lastTouchAt: null,
-      overdueOpenTasks: 0,
-      nextAppointmentAt: null,
-    };
-    const score = computeHealthScore({ ...children, ...contact }, settings, now);
-    await this.save(locationId, { scored: [{ contactId, ...score }], gone: [] }, trigger, now);
+      { trigger, now },
+      async (manager, settings) => {
+        const stored = await loadHealthScoreInputs(manager, locationId, [contactId], now);
+        const children = stored.get(contactId);
+        // Deleted meanwhile (a tombstone that landed while GHL was asked): no score.
+        if (!children) return { scored: [], gone: [contactId] };
 
-    return score;
+        const score = computeHealthScore({ ...children, ...contact }, settings, now);
+
+        return { scored: [{ contactId, ...score }], gone: [] };
+      },
+    );
+
+    return batch.scored[0] ?? null;
   }
 
-  async settingsFor(locationId: string): Promise<HealthScoreSettings> {
-    const row = await this.dataSource
-      .getRepository(HealthScoreSettingsRow)
-      .findOneBy({ locationId });
-
-    return resolveHealthScoreSettings(row?.settings ?? {});
+  settingsFor(locationId: string): Promise<HealthScoreSettings> {
+    return settingsIn(this.dataSource.manager, locationId);
   }
 
   /**
@@ -139,27 +144,68 @@ export class HealthScoreService {
     });
   }
 
-  private save(
+  /**
+   * One batch in one transaction: the batch's locks first, then the settings and the records it
+   * is scored from, then its writes. Read under the locks, they are the latest committed, so
+   * that of two rescores of a contact the later writes the later state: read before, a settings
+   * save's rescore could commit before one that had read the old weights, whose scores then
+   * stood against the stored settings until the next location event.
+   */
+  private rescoreLocked(
     locationId: string,
-    { scored, gone }: ScoredBatch,
-    trigger: HealthScoreTrigger,
-    now: Date,
-  ): Promise<void> {
+    contactIds: string[],
+    { trigger, now }: { trigger: HealthScoreTrigger; now: Date },
+    score: (manager: EntityManager, settings: HealthScoreSettings) => Promise<ScoredBatch>,
+  ): Promise<ScoredBatch> {
     return this.dataSource.transaction(async (manager) => {
-      const contactIds = [...scored.map((contact) => contact.contactId), ...gone];
       await lockContacts(manager, locationId, contactIds);
+      const batch = await score(manager, await settingsIn(manager, locationId));
 
-      if (gone.length > 0) await forgetScores(manager, locationId, gone);
-      if (scored.length === 0) return;
+      await storeBatch(manager, locationId, batch, { trigger, now });
 
-      const rows = jsonbParameter(
-        scored.map(({ contactId, score, factors }) => ({ contact_id: contactId, score, factors })),
-      );
-      const values = [locationId, rows, trigger, now];
-      await manager.query(STORE_CHANGED_SCORES, values);
-      await manager.query(STORE_CURRENT_SCORES, values);
+      return batch;
     });
   }
+
+  /** Holding every lock stripe of the location, so that no batch rescores one meanwhile. */
+  private forgetScoresOfDeletedContacts(locationId: string): Promise<void> {
+    return this.dataSource.transaction(async (manager) => {
+      await lockLocation(manager, locationId);
+      await manager.query(
+        `DELETE FROM contact_health_scores s
+         WHERE s.location_id = $1 AND NOT EXISTS (
+           SELECT 1 FROM contacts c
+           WHERE c.location_id = s.location_id AND c.id = s.contact_id AND c.deleted_at IS NULL)`,
+        [locationId],
+      );
+    });
+  }
+}
+
+async function settingsIn(
+  manager: EntityManager,
+  locationId: string,
+): Promise<HealthScoreSettings> {
+  const row = await manager.getRepository(HealthScoreSettingsRow).findOneBy({ locationId });
+
+  return resolveHealthScoreSettings(row?.settings ?? {});
+}
+
+async function storeBatch(
+  manager: EntityManager,
+  locationId: string,
+  { scored, gone }: ScoredBatch,
+  { trigger, now }: { trigger: HealthScoreTrigger; now: Date },
+): Promise<void> {
+  if (gone.length > 0) await forgetScores(manager, locationId, gone);
+  if (scored.length === 0) return;
+
+  const rows = jsonbParameter(
+    scored.map(({ contactId, score, factors }) => ({ contact_id: contactId, score, factors })),
+  );
+  const values = [locationId, rows, trigger, now];
+  await manager.query(STORE_CHANGED_SCORES, values);
+  await manager.query(STORE_CURRENT_SCORES, values);
 }
 
 /** A batch's new scores, and the contacts of it that no longer have one. */
@@ -207,6 +253,15 @@ function lockContacts(manager: EntityManager, locationId: string, contactIds: st
            FROM unnest($2::text[]) AS id) AS stripes
      ORDER BY stripe`,
     [`health-score:${locationId}`, contactIds, LOCK_STRIPES],
+  );
+}
+
+/** Every stripe of the location, in the order `lockContacts` takes them. */
+function lockLocation(manager: EntityManager, locationId: string) {
+  return manager.query(
+    `SELECT pg_advisory_xact_lock(hashtext($1), stripe)
+     FROM generate_series(0, $2 - 1) AS stripe ORDER BY stripe`,
+    [`health-score:${locationId}`, LOCK_STRIPES],
   );
 }
 
