@@ -57,10 +57,50 @@ export const DEFAULT_HEALTH_SCORE_SETTINGS: HealthScoreSettings = {
  * them). Throws a ZodError naming each bad field.
  */
 export function resolveHealthScoreSettings(override: unknown): HealthScoreSettings {
-  const partial = z.record(z.string(), z.unknown()).parse(override ?? {});
+  const partial = overrideSchema.parse(override ?? {});
 
   return healthScoreSettingsSchema.parse({ ...DEFAULT_HEALTH_SCORE_SETTINGS, ...partial });
 }
+
+/**
+ * The override as sent, checked for what parsing would otherwise drop without a word: a field
+ * named `__proto__` (JSON.parse makes it an ordinary key, but copied into an object it sets the
+ * prototype and is gone), and stage tags that differ only in case, of which scoring would keep
+ * one and the stored settings show another.
+ */
+const overrideSchema = z
+  .unknown()
+  .superRefine((override, context) => {
+    if (!isPlainObject(override)) return; // the record below names what it is
+    for (const path of prototypeKeys(override)) {
+      context.addIssue({ code: 'custom', path, message: 'not a field name' });
+    }
+    const tags = isPlainObject(override.stageTags) ? Object.keys(override.stageTags) : [];
+    const seen = new Map<string, string>();
+    for (const tag of tags) {
+      const other = seen.get(tag.toLowerCase());
+      if (other !== undefined) {
+        const message = `"${other}" and "${tag}" are one tag (tags are case-insensitive)`;
+        context.addIssue({ code: 'custom', path: ['stageTags'], message });
+      }
+      seen.set(tag.toLowerCase(), tag);
+    }
+  })
+  .pipe(z.record(z.string(), z.unknown()));
+
+/** Where `__proto__` is an own key, at the top or one object down (weights, stage tags). */
+function prototypeKeys(override: Record<string, unknown>): string[][] {
+  const isProto = (value: object) => Object.prototype.hasOwnProperty.call(value, '__proto__');
+  const paths = isProto(override) ? [['__proto__']] : [];
+  for (const [field, value] of Object.entries(override)) {
+    if (isPlainObject(value) && isProto(value)) paths.push([field, '__proto__']);
+  }
+
+  return paths;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function sumOf(weights: Record<string, number>): number {
   return Object.values(weights).reduce((sum, value) => sum + value, 0);
