@@ -7,6 +7,12 @@ describe('bearerCredential', () => {
     expect(headers.map(bearerCredential)).toEqual(['tok-1', 'tok-1', 'tok-1', 'tok-1']);
   });
 
+  it('takes a tab after the scheme, and leaves whitespace around the credential out', () => {
+    const headers = ['Bearer\ttok-1', 'Bearer \t tok-1 \t', 'Bearer tok 1'];
+
+    expect(headers.map(bearerCredential)).toEqual(['tok-1', 'tok-1', 'tok 1']);
+  });
+
   it('finds none in another scheme, a bare token, an empty one or no header', () => {
     const headers = ['Basic dG9rOjE=', 'tok-1', 'Bearer', 'Bearer ', 'Bearertok-1', undefined, 7];
 
