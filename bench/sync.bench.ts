@@ -34,10 +34,10 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.45-0.50 against its 0.5 target at the tenth session's end (0.33-0.37 in
-// the eighth, 0.22 at the start of the fourth), on 2 cores shared by the worker, the sandbox,
-// Postgres and Redis, which a 10k sync keeps ~80 % busy from its first batch to its last
-// (per-process CPU sampled every 0.1 s): it is bound by CPU. A 10k sync takes 3.5-3.9 s and
+// TODO: vs_insert is 0.41-0.48 against its 0.5 target at the twelfth session's end, 0.45-0.50 at
+// the tenth's (0.33-0.37 in the eighth, 0.22 at the start of the fourth), on 2 cores shared by
+// the worker, the sandbox, Postgres and Redis, which a 10k sync keeps ~80 % busy from its first
+// batch to its last (per-process CPU sampled every 0.1 s): it is bound by CPU. A 10k sync takes 3.5-3.9 s and
 // 5.6-6.8 s of machine CPU; `floor cpu` is 0.72-0.76.
 // Per process (sixth session): the worker 2.1-2.7 s (its main thread ~1.9 s, busy half of the
 // sync; the rest is V8's GC and compiler threads), Postgres 2.4-2.5 s, the sandbox 0.64-0.9 s.
@@ -111,6 +111,16 @@
 // custom field objects are most of it; jsonb_populate_recordset takes a third off the contacts'
 // (a notes' or tasks' statement is no faster with it). The task walk's read of stored tasks
 // (to write only changed ones) finds none in a first sync: ~100 ms of Postgres.
+// Twelfth session (bare INSERT 28,000-38,500 rows/s): the walk's timeline, batch by batch,
+// showed each 500-contact write (~65 ms: mapping 11, of which phones 80 %; the upsert 33; held
+// events 6; the needing query and commit 15) run between two child fetches (~100-200 ms each),
+// with the fetching idle; the task walk ends at ~2.7 s of ~3.9 s, off the critical path. The
+// contact write now runs while the batch before has its children fetched: the 10k sync took
+// 3204, 3581, 3683 ms against 3919, 3633, 4044 in A/B pairs (vs_insert 0.41-0.48 since, the
+// bare INSERT's speed moving it most). The children fetch is now the critical path, at ~170 us
+// a call against the fetch-only floor's ~46 us: the worker's main thread is busy ~70 % of the
+// sync and its event loop waits 4 ms at p90 and 15 ms at p99 (monitorEventLoopDelay).
+// Measured without gain: 48 GHL connections instead of 16 (3206 against 3304 ms).
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
