@@ -37,8 +37,8 @@
 // TODO: vs_insert is 0.41-0.48 against its 0.5 target at the twelfth session's end, 0.45-0.50 at
 // the tenth's (0.33-0.37 in the eighth, 0.22 at the start of the fourth), on 2 cores shared by
 // the worker, the sandbox, Postgres and Redis, which a 10k sync keeps ~80 % busy from its first
-// batch to its last (per-process CPU sampled every 0.1 s): it is bound by CPU. A 10k sync takes 3.5-3.9 s and
-// 5.6-6.8 s of machine CPU; `floor cpu` is 0.72-0.76.
+// batch to its last (per-process CPU sampled every 0.1 s): it is bound by CPU. A 10k sync took
+// 3.5-3.9 s and 5.6-6.8 s of machine CPU then; `floor cpu` was 0.72-0.76.
 // Per process (sixth session): the worker 2.1-2.7 s (its main thread ~1.9 s, busy half of the
 // sync; the rest is V8's GC and compiler threads), Postgres 2.4-2.5 s, the sandbox 0.64-0.9 s.
 // Postgres by statement (pg_stat_statements on a private cluster): the activity timeline's
