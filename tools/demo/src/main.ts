@@ -95,6 +95,11 @@ async function runDemo(
   say(`Location ${stack.locationId}; its read API key and the service token (admin routes) are`);
   say(`in ${path.relative(WORKSPACE_ROOT, demoSecretsFile(stateDir))} (readApiKey, serviceToken).`);
   say('Ctrl-C stops everything.');
+  // Otherwise a service that died while the demo served went unnoticed until a request failed.
+  stack.onServiceEnded(({ app, pid, how, logFile }) => {
+    const log = path.relative(WORKSPACE_ROOT, logFile);
+    say(`✖ ${app} (pid ${pid}) ended by itself (${how}); its log: ${log}`);
+  });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

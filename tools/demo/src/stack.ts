@@ -54,7 +54,17 @@ export interface Stack {
   serviceToken: string;
   locationId: string;
   processes: Record<string, ServiceProcess>;
+  /** Tells of each service that ends by itself (not by `stop`): its app, pid, how, and log. */
+  onServiceEnded(listener: (ended: EndedService) => void): void;
   stop(): Promise<void>;
+}
+
+export interface EndedService {
+  app: DemoApp;
+  pid: number | undefined;
+  /** `exit code 1`, `SIGKILL`. */
+  how: string;
+  logFile: string;
 }
 
 /**
@@ -79,7 +89,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
   });
 
+  let isStopping = false;
   const stop = async () => {
+    isStopping = true;
     await Promise.all(Object.values(processes).map((service) => service.stop('SIGTERM')));
     launch.started.remove();
     await consumer.close();
@@ -155,8 +167,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     serviceToken: options.secrets.serviceToken,
     locationId: SANDBOX_LOCATION_ID,
     processes,
+    onServiceEnded: (listener) => {
+      for (const service of Object.values(processes)) {
+        const app = appOf(service);
+        service.child.once('exit', (code, signal) => {
+          if (isStopping || !app) return;
+          const how = signal ?? `exit code ${code}`;
+          const logFile = path.join(logDir, `${app}.log`);
+          listener({ app, pid: service.child.pid, how, logFile });
+        });
+      }
+    },
     stop,
   };
+}
+
+/** The app a started service runs, from its command line (`… tools/run-ts.cjs <entry>`). */
+function appOf(service: ServiceProcess): DemoApp | undefined {
+  const entry = service.child.spawnargs.find((arg) => /^apps\/[^/]+\/src\/main\.ts$/.test(arg));
+
+  return entry?.split('/')[1] as DemoApp | undefined;
 }
 
 /** The services after the sandbox, in the order `startStack` starts them. */

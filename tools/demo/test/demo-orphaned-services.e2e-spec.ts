@@ -141,6 +141,22 @@ describe('services a demo left running (real npm start entry, Postgres, Redis)',
     expect(processExists(sandbox.pid)).toBe(false);
   });
 
+  it('names a service that ends by itself while it serves, with its log', async () => {
+    const env = await demoEnv('demo-service-ended');
+    const { demo, services } = await servingDemo(env);
+    let said = '';
+    demo.stderr?.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    const worker = services.find((service) => service.service === 'sync-worker');
+
+    process.kill(worker?.pid ?? 0, 'SIGKILL');
+
+    const line =
+      `✖ sync-worker (pid ${worker?.pid}) ended by itself (SIGKILL); its log: ` +
+      `tmp/demo/${env.DEMO_QUEUE_PREFIX}/logs/sync-worker.log`;
+    await eventually(async () => (said.includes(line) ? true : undefined), 20_000, line);
+    expect(said.match(/ended by itself/g)).toHaveLength(1);
+  });
+
   it('never signals a listed pid that is another process now', async () => {
     const env = await demoEnv('demo-not-ours');
     const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' });
