@@ -1,6 +1,6 @@
 import { ZodError } from 'zod';
 
-import { resolveHealthScoreSettings } from './health-score-settings';
+import { resolveHealthScoreSettings, storedHealthScoreSettings } from './health-score-settings';
 
 /** The messages a refused override gets, as the settings route answers them (path: message). */
 function refusal(body: string): string[] {
@@ -36,6 +36,17 @@ describe('resolveHealthScoreSettings', () => {
     const settings = resolveHealthScoreSettings(JSON.parse('{"stageTags":{"Hot":1,"cold":0}}'));
 
     expect(settings.stageTags).toEqual({ Hot: 1, cold: 0 });
+    expect(settings.recencyFullDays).toBe(2);
+  });
+
+  it('reads settings stored before these checks as they scored then, without failing', () => {
+    const stored = JSON.parse(
+      '{"__proto__":{"recencyFullDays":5},"stageTags":{"hot":1,"Hot":0.1}}',
+    );
+
+    const settings = storedHealthScoreSettings(stored);
+
+    expect(settings.stageTags).toEqual({ hot: 1, Hot: 0.1 });
     expect(settings.recencyFullDays).toBe(2);
   });
 });

@@ -63,6 +63,17 @@ export function resolveHealthScoreSettings(override: unknown): HealthScoreSettin
 }
 
 /**
+ * The settings a location stored, read as they were accepted when stored: an override saved
+ * before the checks of `overrideSchema` (stage tags differing only in case, a `__proto__` field)
+ * still scores as it did, instead of failing every rescore of its location.
+ */
+export function storedHealthScoreSettings(stored: unknown): HealthScoreSettings {
+  const partial = z.record(z.string(), z.unknown()).parse(stored ?? {});
+
+  return healthScoreSettingsSchema.parse({ ...DEFAULT_HEALTH_SCORE_SETTINGS, ...partial });
+}
+
+/**
  * The override as sent, checked for what parsing would otherwise drop without a word: a field
  * named `__proto__` (JSON.parse makes it an ordinary key, but copied into an object it sets the
  * prototype and is gone), and stage tags that differ only in case, of which scoring would keep

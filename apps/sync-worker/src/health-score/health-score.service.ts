@@ -12,7 +12,11 @@ import { chunks } from '../records/chunks';
 import { computeHealthScore, HealthScore, HealthScoreInputs } from './health-score.calculator';
 import { loadHealthScoreInputs } from './health-score-inputs';
 import { STORE_CHANGED_SCORES, STORE_CURRENT_SCORES } from './health-score-statements';
-import { HealthScoreSettings, resolveHealthScoreSettings } from './health-score-settings';
+import {
+  HealthScoreSettings,
+  resolveHealthScoreSettings,
+  storedHealthScoreSettings,
+} from './health-score-settings';
 
 import { jsonbParameter } from '@sm/platform';
 
@@ -188,7 +192,7 @@ async function settingsIn(
 ): Promise<HealthScoreSettings> {
   const row = await manager.getRepository(HealthScoreSettingsRow).findOneBy({ locationId });
 
-  return resolveHealthScoreSettings(row?.settings ?? {});
+  return storedHealthScoreSettings(row?.settings ?? {});
 }
 
 async function storeBatch(
