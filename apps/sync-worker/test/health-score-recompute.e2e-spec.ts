@@ -58,6 +58,12 @@ describe('HealthScoreService rescoring many contacts', () => {
        VALUES ($1, gen_random_uuid()::text, $2, $3, now(), now(), now())`,
       [locationId, contact, dueDate],
     );
+  /** Contacts marked deleted, as the sync engine stores a tombstone. */
+  const tombstone = (locationId: string, ids: string[]) =>
+    dataSource.query(
+      `UPDATE contacts SET deleted_at = now() WHERE location_id = $1 AND id = ANY($2)`,
+      [locationId, ids],
+    );
   const currentRows = async (locationId: string): Promise<Map<string, CurrentRow>> => {
     const rows: CurrentRow[] = await dataSource.query(
       `SELECT contact_id, score, factors, trigger, computed_at FROM contact_health_scores
@@ -197,10 +203,7 @@ describe('HealthScoreService rescoring many contacts', () => {
     await addContacts(location, 5);
     expect(await scores.recomputeLocation(location, 'sync')).toBe(5);
 
-    await dataSource.query(
-      `UPDATE contacts SET deleted_at = now() WHERE location_id = $1 AND id = $2`,
-      [location, contactId(3)],
-    );
+    await tombstone(location, [contactId(3)]);
     await scores.recomputeContacts(location, [...contactIds(1, 5), 'never-synced'], 'sync');
 
     const current = await currentRows(location);
@@ -303,10 +306,7 @@ describe('HealthScoreService rescoring many contacts', () => {
     await addContacts(location, 6);
     await scores.recomputeLocation(location, 'sync');
     // Tombstoned by a full sync, which announces them only in its location event.
-    await dataSource.query(
-      `UPDATE contacts SET deleted_at = now() WHERE location_id = $1 AND id = ANY($2)`,
-      [location, [contactId(2), contactId(5)]],
-    );
+    await tombstone(location, [contactId(2), contactId(5)]);
 
     expect(await scores.recomputeLocation(location, 'sync')).toBe(4);
 
@@ -323,9 +323,7 @@ describe('HealthScoreService rescoring many contacts', () => {
     const location = 'SMbatchRefresh0002';
     await addContacts(location, 1);
     await scores.recomputeContacts(location, [contactId(1)], 'sync');
-    await dataSource.query(`UPDATE contacts SET deleted_at = now() WHERE location_id = $1`, [
-      location,
-    ]);
+    await tombstone(location, [contactId(1)]);
     const live = { email: 'ada@example.com', phone: null, dnd: false, tags: ['hot'] };
 
     const score = await scores.scoreWithContact(location, contactId(1), live, 'refresh');

@@ -75,7 +75,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const urls = mapPorts(options.ports);
   const logDir = path.join(options.stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const launch: Launch = { options, logDir, started: new StartedServicesFile(options.stateDir) };
+  const launch: Launch = {
+    options,
+    logDir,
+    started: new StartedServicesFile(options.stateDir),
+    apps: new Map(),
+  };
   const processes: Record<string, ServiceProcess> = {};
   const chat = new ChatWebhookCatcher();
   const chatUrl = await chat.start();
@@ -168,13 +173,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     locationId: SANDBOX_LOCATION_ID,
     processes,
     onServiceEnded: (listener) => {
-      for (const service of Object.values(processes)) {
-        const app = appOf(service);
+      for (const [service, app] of launch.apps) {
         service.child.once('exit', (code, signal) => {
-          if (isStopping || !app) return;
+          if (isStopping) return;
           const how = signal ?? `exit code ${code}`;
-          const logFile = path.join(logDir, `${app}.log`);
-          listener({ app, pid: service.child.pid, how, logFile });
+          listener({ app, pid: service.child.pid, how, logFile: logFileOf(logDir, app) });
         });
       }
     },
@@ -182,12 +185,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 }
 
-/** The app a started service runs, from its command line (`… tools/run-ts.cjs <entry>`). */
-function appOf(service: ServiceProcess): DemoApp | undefined {
-  const entry = service.child.spawnargs.find((arg) => /^apps\/[^/]+\/src\/main\.ts$/.test(arg));
-
-  return entry?.split('/')[1] as DemoApp | undefined;
-}
+const logFileOf = (logDir: string, app: DemoApp) => path.join(logDir, `${app}.log`);
 
 /** The services after the sandbox, in the order `startStack` starts them. */
 const FOUR_SERVICES = ['auth', 'ingress', 'sync', 'notification'] as const;
@@ -209,15 +207,17 @@ interface Launch {
   logDir: string;
   /** Where each service is listed from its spawn on, for the next demo if this one is killed. */
   started: StartedServicesFile;
+  /** Each service that started, and the app it runs. */
+  apps: Map<ServiceProcess, DemoApp>;
 }
 
 /**
  * Starts one app of the workspace, listed among the started services from its spawn on: a demo
  * killed while the app still starts leaves it for the next demo to stop.
  */
-function start(
+async function start(
   app: DemoApp,
-  { options, logDir, started }: Launch,
+  { options, logDir, started, apps }: Launch,
   baseUrl: string,
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
@@ -232,7 +232,7 @@ function start(
     started.add({ pid, service: app, port: Number(env.PORT), entry, startTicks });
   };
 
-  return startServiceProcess({
+  const service = await startServiceProcess({
     entry,
     env: {
       LOG_LEVEL: options.logLevel ?? 'info',
@@ -240,10 +240,13 @@ function start(
       [DEMO_SERVICE_MARK]: options.queuePrefix,
     },
     readyUrl: `${baseUrl}/health/ready`,
-    logFile: path.join(logDir, `${app}.log`),
+    logFile: logFileOf(logDir, app),
     timeoutMs: 60_000,
     onSpawn: list,
   });
+  apps.set(service, app);
+
+  return service;
 }
 
 function mapPorts(ports: StackPorts): Record<keyof StackPorts, string> {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { isPlainObject } from '@sm/automation-rules';
+
 const weight = z.number().int().min(0).max(100);
 
 /**
@@ -57,9 +59,7 @@ export const DEFAULT_HEALTH_SCORE_SETTINGS: HealthScoreSettings = {
  * them). Throws a ZodError naming each bad field.
  */
 export function resolveHealthScoreSettings(override: unknown): HealthScoreSettings {
-  const partial = overrideSchema.parse(override ?? {});
-
-  return healthScoreSettingsSchema.parse({ ...DEFAULT_HEALTH_SCORE_SETTINGS, ...partial });
+  return withDefaults(overrideSchema.parse(override ?? {}));
 }
 
 /**
@@ -68,8 +68,10 @@ export function resolveHealthScoreSettings(override: unknown): HealthScoreSettin
  * still scores as it did, instead of failing every rescore of its location.
  */
 export function storedHealthScoreSettings(stored: unknown): HealthScoreSettings {
-  const partial = z.record(z.string(), z.unknown()).parse(stored ?? {});
+  return withDefaults(z.record(z.string(), z.unknown()).parse(stored ?? {}));
+}
 
+function withDefaults(partial: Record<string, unknown>): HealthScoreSettings {
   return healthScoreSettingsSchema.parse({ ...DEFAULT_HEALTH_SCORE_SETTINGS, ...partial });
 }
 
@@ -109,9 +111,6 @@ function prototypeKeys(override: Record<string, unknown>): string[][] {
 
   return paths;
 }
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function sumOf(weights: Record<string, number>): number {
   return Object.values(weights).reduce((sum, value) => sum + value, 0);
