@@ -1,6 +1,6 @@
 import { rowsAsJson } from './rows-as-json';
 
-describe('rows as JSON for json_populate_recordset', () => {
+describe('rows as JSON for jsonb_populate_recordset', () => {
   it('writes only the columns, dates in UTC ISO 8601, invalid ones as null', () => {
     const row = {
       id: 'task-1',
@@ -17,7 +17,7 @@ describe('rows as JSON for json_populate_recordset', () => {
     ]);
   });
 
-  it('leaves absent and null values out, which json_populate_recordset reads as NULL', () => {
+  it('leaves absent and null values out, which jsonb_populate_recordset reads as NULL', () => {
     const json = rowsAsJson([{ id: 'task-1', title: null }], ['id', 'title', 'body']);
 
     expect(json).toBe('[{"id":"task-1"}]');

@@ -4,7 +4,7 @@ import type { RecordRow } from './record-mappers';
 
 /**
  * Rows as the JSON text of an array of objects, each with `columns`, for
- * `json_populate_recordset`. Absent and null values are left out, which the function reads as
+ * `jsonb_populate_recordset`. Absent and null values are left out, which the function reads as
  * NULL: a first sync's rows are about a third null, and each was a key, a value and a field for
  * Postgres to parse. Dates become ISO 8601 in UTC, which `timestamptz` reads
  * to the millisecond; arrays and objects stay JSON, which Postgres turns into `text[]` and

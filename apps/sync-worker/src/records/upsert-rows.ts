@@ -27,11 +27,14 @@ export interface WrittenRow {
  * fetch counts, announces and adds to the timeline nothing, yet the version is kept, so that a
  * fetch of an older version with other content, written after it, still loses.
  *
- * The rows travel as one JSON parameter, unpacked by `json_populate_recordset` into the table's
+ * The rows travel as one JSON parameter, unpacked by `jsonb_populate_recordset` into the table's
  * own column types, rather than as a placeholder per value: a 1,000-row page of contacts was
  * 30,000 parameters, each converted, framed and written by the client and bound by Postgres,
  * under a statement text of 30,000 placeholders that Postgres parsed and planned every time.
  * One parameter a statement also keeps every statement far under Postgres' limit of 65,535.
+ * It is read as `jsonb`, parsed once, rather than as `json`, whose nested objects (a contact's
+ * custom fields, its DND settings) were parsed a second time into their `jsonb` columns: the
+ * 10k sync's contact upserts took 280 ms of Postgres instead of 418 (pg_stat_statements).
  *
  * Rows are written in id order, across statements too, the order in which every writer of
  * record rows locks them (see `updateInIdOrder`): a batch that listed two rows the other way
@@ -114,7 +117,7 @@ function upsertStatement(table: RecordTable): string {
   const incoming = content.map((column) => `excluded.${column}`).join(', ');
   const returning = table.columns.includes('completed_at') ? ', completed_at' : '';
   const statement = `INSERT INTO ${table.name} AS t (${insertColumns})
-    SELECT ${insertValues} FROM json_populate_recordset(NULL::${table.name}, $1::json)
+    SELECT ${insertValues} FROM jsonb_populate_recordset(NULL::${table.name}, $1::jsonb)
     ORDER BY id COLLATE "C"
     ON CONFLICT (location_id, id) DO UPDATE SET ${updates.join(', ')}
     WHERE ROW(${stored}) IS DISTINCT FROM ROW(${incoming})
