@@ -2,7 +2,7 @@ import { useScratchDatabase } from '../test/scratch-database';
 
 const LOCATION = 'SMactivityInsert0001';
 
-describe('the activity triggers on inserts (once per statement)', () => {
+describe('what an insert into the record tables leaves the timeline', () => {
   const scratch = useScratchDatabase('insert');
 
   const timeline = async (contactId: string): Promise<string[]> =>
@@ -32,31 +32,52 @@ describe('the activity triggers on inserts (once per statement)', () => {
       [LOCATION, contactId],
     );
 
-  it('stores of inserted tasks only their completion, in row order', async () => {
+  const firstSight = async (table: string, column: string, contactId: string) => {
+    const rows: { id: string; seen: string | null }[] = await scratch.db.query(
+      `SELECT id, ${column}::text AS seen FROM ${table}
+       WHERE location_id = $1 AND contact_id = $2 ORDER BY id`,
+      [LOCATION, contactId],
+    );
+
+    return Object.fromEntries(rows.map((row) => [row.id, row.seen?.slice(0, 10) ?? null]));
+  };
+
+  it("stores nothing of inserted tasks, and keeps a live completed one's completion", async () => {
     await insertTasks('rowOrder');
 
-    expect(await timeline('rowOrder')).toEqual([
-      'rowOrderA task.completed',
-      'rowOrderC task.completed',
-    ]);
-    const [completion] = await scratch.db.query(
-      `SELECT occurred_at FROM contact_activity WHERE location_id = $1 AND record_id = 'rowOrderC'`,
-      [LOCATION],
-    );
-    expect((completion.occurred_at as Date).toISOString()).toBe('2025-01-03T00:00:00.000Z');
+    expect(await timeline('rowOrder')).toEqual([]);
+    expect(await firstSight('contact_tasks', 'completed_at_first_sight', 'rowOrder')).toEqual({
+      rowOrderA: '2025-01-02',
+      rowOrderB: null,
+      rowOrderC: '2025-01-03',
+      rowOrderGone: null,
+    });
   });
 
-  it('records nothing twice when the same rows are inserted again', async () => {
-    await insertTasks('replayed');
-    const first = await timeline('replayed');
-    await scratch.db.query(
-      `DELETE FROM contact_tasks WHERE location_id = $1 AND contact_id = 'replayed'`,
-      [LOCATION],
-    );
+  it('moves no completion seen at insert, and stores the ones seen later', async () => {
+    await insertTasks('later');
+    const setCompleted = (id: string, completed: boolean, at: string) =>
+      scratch.db.query(
+        `UPDATE contact_tasks
+         SET completed = $3, completed_at = CASE WHEN $3 THEN $4::timestamptz END,
+             source_version_at = $4
+         WHERE location_id = $1 AND id = $2`,
+        [LOCATION, id, completed, at],
+      );
 
-    await insertTasks('replayed');
+    await setCompleted('laterA', false, '2025-02-01');
+    await setCompleted('laterA', true, '2025-02-02');
+    await setCompleted('laterB', true, '2025-02-03');
 
-    expect(await timeline('replayed')).toEqual(first);
+    expect(await firstSight('contact_tasks', 'completed_at_first_sight', 'later')).toMatchObject({
+      laterA: '2025-01-02',
+      laterB: null,
+    });
+    expect(await timeline('later')).toEqual([
+      'laterA task.reopened',
+      'laterA task.completed',
+      'laterB task.completed',
+    ]);
   });
 
   it('stores nothing of inserted contacts and notes, which their rows tell', async () => {
@@ -76,22 +97,24 @@ describe('the activity triggers on inserts (once per statement)', () => {
     expect(await timeline('quiet')).toEqual([]);
   });
 
-  it("stores an inserted appointment's status only where it says what happened", async () => {
+  it("keeps an inserted appointment's status only where it says what happened", async () => {
     await scratch.db.query(
       `INSERT INTO contact_appointments (location_id, id, contact_id, title, status,
-                                         source_version_at, first_version_at, synced_at)
-       VALUES ($1, 'appt1', 'mixed', 'Survey', 'booked', '2025-01-01', '2025-01-01', '2025-01-01'),
-              ($1, 'appt2', 'mixed', 'Install', 'noshow', '2025-01-01', '2025-01-01',
-               '2025-01-01'),
-              ($1, 'appt3', 'mixed', 'Call', 'Cancelled', '2025-01-01', '2025-01-01',
-               '2025-01-01')`,
+                                         source_version_at, deleted_at, synced_at)
+       VALUES ($1, 'appt1', 'mixed', 'Survey', 'booked', '2025-01-01', NULL, '2025-01-01'),
+              ($1, 'appt2', 'mixed', 'Install', 'noshow', '2025-01-01', NULL, '2025-01-01'),
+              ($1, 'appt3', 'mixed', 'Call', 'Cancelled', '2025-01-01', NULL, '2025-01-01'),
+              ($1, 'appt4', 'mixed', 'Gone', 'showed', '2025-01-01', '2025-01-01', '2025-01-01')`,
       [LOCATION],
     );
 
-    expect(await timeline('mixed')).toEqual([
-      'appt2 appointment.no-show',
-      'appt3 appointment.cancelled',
-    ]);
+    expect(await timeline('mixed')).toEqual([]);
+    expect(await firstSight('contact_appointments', 'status_at_first_sight', 'mixed')).toEqual({
+      appt1: null,
+      appt2: 'noshow',
+      appt3: 'Cancelled',
+      appt4: null,
+    });
   });
 
   it('gives a live row written without its first version the one it is written at', async () => {

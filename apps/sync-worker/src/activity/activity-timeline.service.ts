@@ -5,8 +5,8 @@ import { DataSource } from 'typeorm';
 /**
  * Where a page starts: the last entry of the page before. `position` orders the entries of one
  * instant: those read from a record (`0<rank>:<kind>:<record id>`, the contact's creation
- * first, then tasks, notes, appointments and due dates) before stored ones (`1:<row id>`,
- * zero-padded so that text order is number order).
+ * first, then tasks, notes, appointments, due dates, completions and outcomes) before stored
+ * ones (`1:<row id>`, zero-padded so that text order is number order).
  */
 export interface TimelinePosition {
   occurredAt: Date;
@@ -46,11 +46,19 @@ interface EntryRow {
   details: Record<string, unknown>;
 }
 
+/** An appointment's outcome at first sight, named as the update trigger names a status. */
+const OUTCOME_KIND = {
+  sql: `CASE lower(r.status_at_first_sight) WHEN 'cancelled' THEN 'appointment.cancelled'
+        WHEN 'showed' THEN 'appointment.showed' ELSE 'appointment.no-show' END`,
+};
+
 /**
- * The entries a record's row tells, read from it rather than stored (see the migration
- * 1764906000000): its creation at the version SolarMarket first held it live (GHL's own
- * dateAdded where the record has one), and a task's due date. Their details are the record's as
- * held now. `$1` is the location, `$2` the contact.
+ * The entries a record's row tells, read from it rather than stored (see the migrations
+ * 1764906000000 and 1764908000000): its creation at the version SolarMarket first held it live
+ * (GHL's own dateAdded where the record has one), a task's due date, and what the first write
+ * of a live row saw done: a task completed, an appointment cancelled, showed or no-show. Their
+ * details are the record's as held now, but for that status. `$1` is the location, `$2` the
+ * contact.
  */
 const DERIVED_ENTRIES = [
   derived(1, 'contact.created', 'contact', 'contacts', {
@@ -75,20 +83,32 @@ const DERIVED_ENTRIES = [
     occurredAt: 'r.first_version_at',
     details: `jsonb_build_object('title', r.title, 'startTime', r.start_time, 'status', r.status)`,
   }),
+  derived(6, 'task.completed', 'task', 'contact_tasks', {
+    occurredAt: 'r.completed_at_first_sight',
+    details: `jsonb_build_object('title', r.title)`,
+    where: 'r.completed_at_first_sight IS NOT NULL',
+  }),
+  derived(7, OUTCOME_KIND, 'appointment', 'contact_appointments', {
+    occurredAt: 'r.first_version_at',
+    details: `jsonb_build_object('title', r.title, 'status', r.status_at_first_sight,
+                                 'startTime', r.start_time)`,
+    where: 'r.status_at_first_sight IS NOT NULL',
+  }),
 ];
 
 function derived(
   rank: number,
-  kind: string,
+  kind: string | { sql: string },
   recordType: string,
   table: string,
   entry: { contactColumn?: string; occurredAt: string; details: string; where?: string },
 ): string {
   const contactColumn = entry.contactColumn ?? 'contact_id';
+  const kindSql = typeof kind === 'string' ? `'${kind}'` : `(${kind.sql})`;
 
   return `
-    SELECT '0${rank}:${kind}:' || r.id AS position, '${kind}:' || r.id AS id, '${kind}' AS kind,
-           '${recordType}' AS record_type, r.id AS record_id,
+    SELECT '0${rank}:' || ${kindSql} || ':' || r.id AS position, ${kindSql} || ':' || r.id AS id,
+           ${kindSql} AS kind, '${recordType}' AS record_type, r.id AS record_id,
            date_trunc('milliseconds', ${entry.occurredAt}) AS occurred_at,
            ${entry.details} AS details
     FROM ${table} r

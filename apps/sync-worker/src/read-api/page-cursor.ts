@@ -31,8 +31,21 @@ const ISO_INSTANT = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$
  */
 const EARLIEST_TIMESTAMPTZ_MS = Date.UTC(-4713, 10, 24);
 const STORED_ENTRY = /^1:\d{19}$/;
-const DERIVED_ENTRY =
-  /^0[1-5]:(?:contact\.created|task\.created|task\.due|note\.added|appointment\.booked):/;
+/** The kinds of the entries read from a record, ranked 1 to 7 (see `ActivityTimeline`). */
+const DERIVED_KINDS = [
+  'contact.created',
+  'task.created',
+  'note.added',
+  'appointment.booked',
+  'task.due',
+  'task.completed',
+  'appointment.cancelled',
+  'appointment.showed',
+  'appointment.no-show',
+];
+const DERIVED_ENTRY = new RegExp(
+  `^0[1-7]:(?:${DERIVED_KINDS.map((kind) => kind.replaceAll('.', '\\.')).join('|')}):`,
+);
 
 const isPosition: Record<CursorPosition, (value: unknown) => boolean> = {
   timestamp: (value) =>

@@ -23,10 +23,22 @@ const FIRST_VERSION = {
   updated: 'COALESCE(t.first_version_at, excluded.first_version_at)',
 };
 
+/**
+ * What an insert saw of a task's completion or an appointment's outcome, which the timeline
+ * reads those entries from; as the fallback triggers of the migration 1764908000000 set it.
+ */
+const FIRST_SIGHT = {
+  completedAt:
+    'CASE WHEN deleted_at IS NULL AND completed THEN COALESCE(completed_at, source_version_at) END',
+  status:
+    "CASE WHEN deleted_at IS NULL AND lower(status) IN ('cancelled', 'showed', 'noshow') " +
+    'THEN status END',
+};
+
 function table(
   name: string,
   columns: string[],
-  options: { derived?: Record<string, string> } = {},
+  options: { derived?: Record<string, string>; inserted?: Record<string, string> } = {},
 ): RecordTable {
   const derived = Object.keys(options.derived ?? {});
   const contentColumns = columns.filter(
@@ -38,7 +50,7 @@ function table(
     columns,
     contentColumns,
     derivedUpdates: { ...options.derived, first_version_at: FIRST_VERSION.updated },
-    insertedColumns: { first_version_at: FIRST_VERSION.inserted },
+    insertedColumns: { first_version_at: FIRST_VERSION.inserted, ...options.inserted },
   };
 }
 
@@ -99,6 +111,7 @@ export const TasksTable = table(
         'CASE WHEN NOT excluded.completed THEN NULL ' +
         'ELSE COALESCE(t.completed_at, excluded.completed_at) END',
     },
+    inserted: { completed_at_first_sight: FIRST_SIGHT.completedAt },
   },
 );
 
@@ -114,23 +127,27 @@ export const NotesTable = table('contact_notes', [
   'synced_at',
 ]);
 
-export const AppointmentsTable = table('contact_appointments', [
-  'location_id',
-  'id',
-  'contact_id',
-  'calendar_id',
-  'title',
-  'status',
-  'assigned_user_id',
-  'address',
-  'notes',
-  'start_time',
-  'end_time',
-  'ghl_date_updated',
-  'source_version_at',
-  'deleted_at',
-  'synced_at',
-]);
+export const AppointmentsTable = table(
+  'contact_appointments',
+  [
+    'location_id',
+    'id',
+    'contact_id',
+    'calendar_id',
+    'title',
+    'status',
+    'assigned_user_id',
+    'address',
+    'notes',
+    'start_time',
+    'end_time',
+    'ghl_date_updated',
+    'source_version_at',
+    'deleted_at',
+    'synced_at',
+  ],
+  { inserted: { status_at_first_sight: FIRST_SIGHT.status } },
+);
 
 export type ChildKind = 'tasks' | 'notes' | 'appointments';
 

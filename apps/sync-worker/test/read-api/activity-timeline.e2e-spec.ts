@@ -188,6 +188,12 @@ describe('the activity timeline', () => {
     expect(byKind('task.due')).toHaveLength(1);
     expect(byKind('task.due')[0].occurredAt).toBe(isoAt(288));
     expect(byKind('task.completed')[0].occurredAt).toBe(isoAt(6.5));
+    // Seen at the appointment's first write: read from its row, with the status it had then.
+    expect(byKind('appointment.no-show')[0]).toMatchObject({
+      id: 'appointment.no-show:appt-3',
+      occurredAt: isoAt(9.5),
+      details: { status: 'noshow', title: expect.any(String) },
+    });
   });
 
   it('pages newest first by default, the same entries reversed', async () => {
@@ -244,6 +250,29 @@ describe('the activity timeline', () => {
       ['contact.created', isoAt(0)],
       ['task.created', isoAt(2)],
       ['task.completed', isoAt(2)],
+    ]);
+  });
+
+  it('reads a task first seen completed as completed then, once, from its row', async () => {
+    const contactId = 'timeline-contact-done';
+    await stack.writeContacts([contactRow(contact(0, { id: contactId }), at(0))]);
+    const done = task({ id: 'task-done', contactId, dueDate: undefined, completed: true });
+    await stack.writeChildren('tasks', [taskRow(done, contactId, at(1))]);
+    await stack.writeChildren('tasks', [taskRow(done, contactId, at(2))]);
+
+    const page = await stack.get(
+      `/api/v1/locations/${LOCATION}/contacts/${contactId}/timeline?order=asc`,
+      KEY,
+    );
+    expect(
+      page.body.data.map((entry: { id: string; occurredAt: string }) => [
+        entry.id,
+        entry.occurredAt,
+      ]),
+    ).toEqual([
+      [`contact.created:${contactId}`, isoAt(0)],
+      ['task.created:task-done', isoAt(1)],
+      ['task.completed:task-done', isoAt(1)],
     ]);
   });
 

@@ -55,6 +55,14 @@ export class Appointment {
   @Column({ name: 'first_version_at', type: 'timestamptz', nullable: true })
   firstVersionAt: Date | null;
 
+  /**
+   * The status of an appointment SolarMarket first held live with one that says what happened
+   * (cancelled, showed, no-show), which the timeline reads that entry from; set by the insert
+   * only (a trigger sets it for a writer that does not), never moved after.
+   */
+  @Column({ name: 'status_at_first_sight', type: 'varchar', nullable: true })
+  statusAtFirstSight: string | null;
+
   @Column({ name: 'synced_at', type: 'timestamptz' })
   syncedAt: Date;
 }

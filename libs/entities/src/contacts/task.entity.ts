@@ -46,6 +46,14 @@ export class Task {
   @Column({ name: 'first_version_at', type: 'timestamptz', nullable: true })
   firstVersionAt: Date | null;
 
+  /**
+   * The completion of a task SolarMarket first held live and completed, which the timeline reads
+   * its completion entry from; set by the insert only (a trigger sets it for a writer that does
+   * not), never moved after.
+   */
+  @Column({ name: 'completed_at_first_sight', type: 'timestamptz', nullable: true })
+  completedAtFirstSight: Date | null;
+
   @Column({ name: 'synced_at', type: 'timestamptz' })
   syncedAt: Date;
 }

@@ -141,7 +141,7 @@ const FIRST_VERSION_FUNCTION = `
     RETURN NEW;
   END $$`;
 
-const TASK_DETAILS = `jsonb_build_object('title', title)`;
+export const TASK_DETAILS = `jsonb_build_object('title', title)`;
 const TASK_CREATED_DETAILS = `jsonb_build_object('title', title, 'dueDate', due_date)`;
 const CONTACT_DETAILS = `jsonb_build_object('tags', to_jsonb(tags), 'dnd', dnd)`;
 const NOTE_DETAILS = `jsonb_build_object('body', left(body, 280), 'userId', user_id)`;
@@ -154,7 +154,7 @@ const dedupeKey = (recordType: string, kind: string, version: string, details: s
   `|| md5(COALESCE(${version}::text, '') || ${details}::text)`;
 
 /** The dedupe key of a creation entry `down` stores again from its row. */
-const rowKey = (recordType: string, kind: string) =>
+export const rowKey = (recordType: string, kind: string) =>
   `left('${recordType}:' || id, 120) || ':${kind}:row'`;
 
 const statementFunction = (name: string, body: string) => `
@@ -165,7 +165,7 @@ const statementFunction = (name: string, body: string) => `
   END $$`;
 
 /** Inserted tasks: only those found completed record something; the transition table's order. */
-const TASKS_INSERTED = statementFunction(
+export const TASKS_INSERTED = statementFunction(
   'sm_tasks_inserted_activity',
   `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
                                  occurred_at, details, dedupe_key)
@@ -183,7 +183,7 @@ const STATUS_DETAILS = `jsonb_build_object('title', title, 'status', status,
   'startTime', start_time)`;
 
 /** Inserted appointments: only a status that says what happened records something. */
-const APPOINTMENTS_INSERTED = statementFunction(
+export const APPOINTMENTS_INSERTED = statementFunction(
   'sm_appointments_inserted_activity',
   `INSERT INTO contact_activity (location_id, contact_id, kind, record_type, record_id,
                                  occurred_at, details, dedupe_key)

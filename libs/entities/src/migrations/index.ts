@@ -16,6 +16,7 @@ import { ChildrenFetchedAt1764904000000 } from './1764904000000-children-fetched
 import { TokenUnreadableEpisodes1764905000000 } from './1764905000000-token-unreadable-episodes';
 import { DerivedCreationEntries1764906000000 } from './1764906000000-derived-creation-entries';
 import { RedisMarkers1764907000000 } from './1764907000000-redis-markers';
+import { FirstSightOutcomes1764908000000 } from './1764908000000-first-sight-outcomes';
 
 /** Every migration, oldest first. A new one is appended here. */
 export const ALL_MIGRATIONS = [
@@ -37,4 +38,5 @@ export const ALL_MIGRATIONS = [
   TokenUnreadableEpisodes1764905000000,
   DerivedCreationEntries1764906000000,
   RedisMarkers1764907000000,
+  FirstSightOutcomes1764908000000,
 ];
