@@ -3,11 +3,15 @@ import { getMetadataArgsStorage } from 'typeorm';
 import { FactSubject, RULE_FIELDS } from '@sm/automation-rules';
 import { Appointment, Contact, Task } from '@sm/entities';
 
-/** Columns the rule engine loads that rules may not name: objects per channel, no value. */
+/**
+ * Columns the rule engine loads that rules may not name: objects per channel, no value; and the
+ * timeline's bookkeeping of what SolarMarket first saw, which `task.completed` and
+ * `appointment.status` rules already read as it happens.
+ */
 const NOT_FOR_RULES: Record<FactSubject, string[]> = {
   contact: ['dndSettings', 'firstVersionAt'],
-  task: ['firstVersionAt'],
-  appointment: ['firstVersionAt'],
+  task: ['firstVersionAt', 'completedAtFirstSight'],
+  appointment: ['firstVersionAt', 'statusAtFirstSight'],
 };
 
 describe('the fields rules may name', () => {
