@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -114,6 +115,25 @@ describe('wholeBodyExchange', () => {
     await busy;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(seenPaths).toEqual(['/busy']);
+  });
+
+  it('aborts every exchange in flight under one signal, which keeps one listener', async () => {
+    const release = holdAnswer('/slow');
+    routes.set('/fast', (_request, response) => response.end('"done"'));
+    const controller = new AbortController();
+    const reason = new Error('run stopped');
+    const done = await wholeBodyExchange(pool, { method: 'GET', path: '/fast' }, controller.signal);
+
+    const calls = ['/slow', '/fast', '/fast'].map((path) =>
+      wholeBodyExchange(pool, { method: 'GET', path }, controller.signal),
+    );
+    const listeners = getEventListeners(controller.signal, 'abort').length;
+    controller.abort(reason);
+
+    expect(done.text).toBe('"done"');
+    expect(listeners).toBe(1);
+    for (const call of calls) await expect(call).rejects.toBe(reason);
+    release();
   });
 
   it('sends nothing for a signal aborted before the call', async () => {
