@@ -1,19 +1,10 @@
 import type { DataSource } from 'typeorm';
 
-import { useScratchDatabase } from '../test/scratch-database';
-
-const THE_MIGRATION = 'DerivedCreationEntries1764906000000';
+import { undoThroughMigration, useScratchDatabase } from '../test/scratch-database';
 
 /** Undoes the migration under test, and first those that came after it. */
-async function undoThroughTheMigration(db: DataSource): Promise<void> {
-  for (;;) {
-    const [last]: { name: string }[] = await db.query(
-      'SELECT name FROM schema_migrations ORDER BY id DESC LIMIT 1',
-    );
-    await db.undoLastMigration({ transaction: 'each' });
-    if (last.name === THE_MIGRATION) return;
-  }
-}
+const undoThroughTheMigration = (db: DataSource) =>
+  undoThroughMigration(db, 'DerivedCreationEntries1764906000000');
 
 const LOCATION = 'SMderivedEntries0001';
 

@@ -31,3 +31,14 @@ export function useScratchDatabase(label: string): { readonly db: DataSource } {
 
   return scratch;
 }
+
+/** Undoes the named migration, and first those that came after it. */
+export async function undoThroughMigration(db: DataSource, migration: string): Promise<void> {
+  for (;;) {
+    const [last]: { name: string }[] = await db.query(
+      'SELECT name FROM schema_migrations ORDER BY id DESC LIMIT 1',
+    );
+    await db.undoLastMigration({ transaction: 'each' });
+    if (last.name === migration) return;
+  }
+}
