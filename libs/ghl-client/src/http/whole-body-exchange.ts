@@ -77,7 +77,7 @@ class WholeBodyHandler implements Dispatcher.DispatchHandler {
    * Aborted while queued for a connection, the caller is answered at once, and the exchange is
    * cut as soon as it starts.
    */
-  abort(reason: unknown): void {
+  abort(reason: Error): void {
     if (this.controller) this.controller.abort(reason);
     else this.reject(reason);
   }
