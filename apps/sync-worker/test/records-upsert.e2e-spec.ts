@@ -393,6 +393,26 @@ describe('record upserts', () => {
     expect(await dataSource.getRepository(Contact).countBy({ locationId: LOCATION })).toBe(5_001);
   });
 
+  it('writes a batch longer than one jsonb value may be, in statements that fit', async () => {
+    // 1,000 notes of 270,000 characters: 270 MB of JSON, over jsonb's 256 MiB.
+    const body = 'n'.repeat(270_000);
+    const notes = Array.from({ length: 1_000 }, (_, index) =>
+      noteRow({ id: `long-${index}`, body }, 'contact-long', at('2026-02-01T12:00:00Z')),
+    );
+
+    const written = await records.transaction((manager) =>
+      records.upsertChildren(manager, 'notes', notes),
+    );
+
+    expect(written).toHaveLength(1_000);
+    const [stored] = await dataSource.query(
+      `SELECT count(*)::int AS notes, min(length(body)) AS shortest FROM contact_notes
+       WHERE location_id = $1 AND contact_id = 'contact-long'`,
+      [LOCATION],
+    );
+    expect(stored).toEqual({ notes: 1_000, shortest: 270_000 });
+  });
+
   it('tombstones children GHL no longer lists and keeps the first completion time', async () => {
     const open = { id: 'task-1', title: 'Call', completed: false, contactId: 'contact-1' };
     const first = at('2026-04-01T00:00:00Z');

@@ -8,6 +8,16 @@ import { rowsAsJson } from './rows-as-json';
 /** Rows per statement: bounds a statement's memory on both sides, and its transaction's locks. */
 const MAX_ROWS_PER_STATEMENT = 1_000;
 
+/**
+ * The longest JSON parameter a statement sends, in UTF-16 code units (`string.length`); a chunk
+ * whose rows write more is split in halves until each fits. Postgres refuses a `jsonb` value
+ * over 256 MiB, and a code unit is at most 3 bytes of UTF-8: 1,000 notes of 90,000 characters
+ * of Chinese text, or contacts with 45,000 of custom fields each (held twice, by id and by key),
+ * failed their whole statement, and the sync with it. A single row longer than this goes alone
+ * (one of over 256 MiB of UTF-8 still fails, as one of over 1 GiB did as `json`).
+ */
+const MAX_STATEMENT_JSON_LENGTH = 32 * 1024 * 1024;
+
 export interface WrittenRow {
   id: string;
   inserted: boolean;
@@ -55,20 +65,38 @@ export async function upsertRows(
   rows: RecordRow[],
 ): Promise<WrittenRow[]> {
   const written: WrittenRow[] = [];
-  const statement = upsertStatement(table);
   for (const chunk of chunks(inIdOrder(latestPerId(rows)), MAX_ROWS_PER_STATEMENT)) {
-    const result: { id: string; inserted: boolean; completed_at?: Date | null }[] =
-      await manager.query(statement, [rowsAsJson(chunk, table.columns)]);
-    const writtenIds = new Set<string>();
-    for (const row of result) {
-      written.push({ id: row.id, inserted: row.inserted, completedAt: row.completed_at });
-      writtenIds.add(row.id);
-    }
-    const unwritten = chunk.filter((row) => !writtenIds.has(row.id as string));
-    await recordNewerVersions(manager, table, unwritten);
+    await upsertChunk(manager, table, chunk, written);
   }
 
   return written;
+}
+
+/** One statement of `chunk`, or two of its halves (in order) where its JSON is too long. */
+async function upsertChunk(
+  manager: EntityManager,
+  table: RecordTable,
+  chunk: RecordRow[],
+  written: WrittenRow[],
+): Promise<void> {
+  const json = rowsAsJson(chunk, table.columns);
+  if (json.length > MAX_STATEMENT_JSON_LENGTH && chunk.length > 1) {
+    const half = Math.ceil(chunk.length / 2);
+    await upsertChunk(manager, table, chunk.slice(0, half), written);
+    await upsertChunk(manager, table, chunk.slice(half), written);
+
+    return;
+  }
+
+  const result: { id: string; inserted: boolean; completed_at?: Date | null }[] =
+    await manager.query(upsertStatement(table), [json]);
+  const writtenIds = new Set<string>();
+  for (const row of result) {
+    written.push({ id: row.id, inserted: row.inserted, completedAt: row.completed_at });
+    writtenIds.add(row.id);
+  }
+  const unwritten = chunk.filter((row) => !writtenIds.has(row.id as string));
+  await recordNewerVersions(manager, table, unwritten);
 }
 
 /**
