@@ -34,9 +34,9 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.44-0.53 against its 0.5 target at the thirteenth session's end (0.41-0.48
-// at the twelfth's, 0.45-0.50 at the tenth's, 0.33-0.37 in the eighth, 0.22 at the start of the
-// fourth): it meets the target in some runs, not in every one, on 2 cores shared by
+// TODO: vs_insert is 0.42-0.53 against its 0.5 target at the thirteenth session's end (12 runs,
+// 3 of them at 0.52-0.53, the mean 0.47; 0.41-0.48 at the twelfth's, 0.45-0.50 at the tenth's,
+// 0.33-0.37 in the eighth, 0.22 at the start of the fourth), on 2 cores shared by
 // the worker, the sandbox, Postgres and Redis, which a 10k sync keeps ~80 % busy from its first
 // batch to its last (per-process CPU sampled every 0.1 s): it is bound by CPU. A 10k sync took
 // 3.5-3.9 s and 5.6-6.8 s of machine CPU then; `floor cpu` was 0.72-0.76.
@@ -130,9 +130,13 @@
 // reading the JSON parameter as json (its nested objects parsed twice) a third; the task walk's
 // reads of stored tasks to compare 95 ms, finding none. All three are gone: what an insert finds
 // done is kept in its row and read from there, the upserts read jsonb, a first walk compares
-// nothing. Postgres' CPU for the sync went from 1.8-2.3 s to 1.67-1.72 s, the write replay's
-// from 1.74-1.86 s to 1.33-1.52 s; vs_insert read 0.53, 0.52, 0.44 over 3 runs of the final
-// code (10k sync 3.5-3.9 s), 0.41-0.47 before. A CPU profile of the worker (4.2 s window): its
+// nothing. Postgres' CPU for the sync went from 1.8-2.3 s to 1.6-2.0 s, the write replay's from
+// 1.74-1.86 s to 1.33-1.52 s; vs_insert read 0.53, 0.52, 0.44, 0.47, 0.47, 0.52, 0.45, then,
+// as the machine slowed (the same code's worker 3.6-3.7 s of CPU instead of 2.9-3.3), 0.42,
+// 0.46, 0.49, 0.42, 0.45 (10k sync 3.5-4.5 s); 0.41-0.47 before. The GHL exchanges of a run now
+// share one abort listener (EventTarget's per-call bookkeeping was 17-36 ms of the worker's main
+// thread). A Redis reservation of rate slots serves ~48 calls (slotBatch 64); the worker's
+// ioredis work is ~3 % of its main thread. A CPU profile of the worker (4.2 s window): its
 // main thread busy 82 %; undici 25 % (the loopback sends of the requests alone 13 %), GC 13 %
 // (a mark-compact every ~500 ms, the in-flight batches promoted), mapping and JSON 10 %.
 // Measured without gain: 16 concurrent child fetches instead of 32, a 256 or 384 MB heap bound
