@@ -46,6 +46,22 @@ interface EntryRow {
   details: Record<string, unknown>;
 }
 
+/**
+ * The kinds of the entries read from a record, as `DERIVED_ENTRIES` below names them in their
+ * positions (ranked 1 to 7): what a page cursor may end on beside a stored entry.
+ */
+export const DERIVED_ENTRY_KINDS = [
+  'contact.created',
+  'task.created',
+  'note.added',
+  'appointment.booked',
+  'task.due',
+  'task.completed',
+  'appointment.cancelled',
+  'appointment.showed',
+  'appointment.no-show',
+];
+
 /** An appointment's outcome at first sight, named as the update trigger names a status. */
 const OUTCOME_KIND = {
   sql: `CASE lower(r.status_at_first_sight) WHEN 'cancelled' THEN 'appointment.cancelled'

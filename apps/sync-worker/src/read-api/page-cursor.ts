@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 import { isGhlId } from '@sm/entities';
 
+import { DERIVED_ENTRY_KINDS } from '../activity/activity-timeline.service';
+
 /**
  * Opaque page cursors: the sort key of the last row of a page, as base64url JSON. Clients pass
  * them back untouched, but a cursor is client input all the same: each position is checked for
@@ -31,20 +33,8 @@ const ISO_INSTANT = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$
  */
 const EARLIEST_TIMESTAMPTZ_MS = Date.UTC(-4713, 10, 24);
 const STORED_ENTRY = /^1:\d{19}$/;
-/** The kinds of the entries read from a record, ranked 1 to 7 (see `ActivityTimeline`). */
-const DERIVED_KINDS = [
-  'contact.created',
-  'task.created',
-  'note.added',
-  'appointment.booked',
-  'task.due',
-  'task.completed',
-  'appointment.cancelled',
-  'appointment.showed',
-  'appointment.no-show',
-];
 const DERIVED_ENTRY = new RegExp(
-  `^0[1-7]:(?:${DERIVED_KINDS.map((kind) => kind.replaceAll('.', '\\.')).join('|')}):`,
+  `^0[1-7]:(?:${DERIVED_ENTRY_KINDS.map((kind) => kind.replaceAll('.', '\\.')).join('|')}):`,
 );
 
 const isPosition: Record<CursorPosition, (value: unknown) => boolean> = {

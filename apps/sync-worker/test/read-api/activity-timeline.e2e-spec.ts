@@ -130,6 +130,18 @@ describe('the activity timeline', () => {
     'task.due',
   ];
 
+  /** The first page of a contact's timeline, oldest first. */
+  const firstPageOf = async (
+    contactId: string,
+  ): Promise<{ id: string; kind: string; occurredAt: string }[]> => {
+    const page = await stack.get(
+      `/api/v1/locations/${LOCATION}/contacts/${contactId}/timeline?order=asc`,
+      KEY,
+    );
+
+    return page.body.data;
+  };
+
   const readAll = async (order: 'asc' | 'desc', limit: number) => {
     const entries: {
       id: string;
@@ -237,16 +249,8 @@ describe('the activity timeline', () => {
     const shown = task({ id: 'task-late', contactId, dueDate: undefined, completed: true });
     await stack.writeChildren('tasks', [taskRow(shown, contactId, at(2))]);
 
-    const page = await stack.get(
-      `/api/v1/locations/${LOCATION}/contacts/${contactId}/timeline?order=asc`,
-      KEY,
-    );
-    expect(
-      page.body.data.map((entry: { kind: string; occurredAt: string }) => [
-        entry.kind,
-        entry.occurredAt,
-      ]),
-    ).toEqual([
+    const entries = await firstPageOf(contactId);
+    expect(entries.map((entry) => [entry.kind, entry.occurredAt])).toEqual([
       ['contact.created', isoAt(0)],
       ['task.created', isoAt(2)],
       ['task.completed', isoAt(2)],
@@ -260,16 +264,8 @@ describe('the activity timeline', () => {
     await stack.writeChildren('tasks', [taskRow(done, contactId, at(1))]);
     await stack.writeChildren('tasks', [taskRow(done, contactId, at(2))]);
 
-    const page = await stack.get(
-      `/api/v1/locations/${LOCATION}/contacts/${contactId}/timeline?order=asc`,
-      KEY,
-    );
-    expect(
-      page.body.data.map((entry: { id: string; occurredAt: string }) => [
-        entry.id,
-        entry.occurredAt,
-      ]),
-    ).toEqual([
+    const entries = await firstPageOf(contactId);
+    expect(entries.map((entry) => [entry.id, entry.occurredAt])).toEqual([
       [`contact.created:${contactId}`, isoAt(0)],
       ['task.created:task-done', isoAt(1)],
       ['task.completed:task-done', isoAt(1)],
@@ -284,18 +280,13 @@ describe('the activity timeline', () => {
     const booked = appointment('appt-4', 0, { contactId });
     await stack.writeChildren('appointments', [appointmentRow(booked, contactId, at(1))]);
 
-    const page = await stack.get(
-      `/api/v1/locations/${LOCATION}/contacts/${contactId}/timeline?order=asc`,
-      KEY,
-    );
-    expect(page.body.data.map((entry: { kind: string }) => entry.kind)).toEqual([
+    const entries = await firstPageOf(contactId);
+    expect(entries.map((entry) => entry.kind)).toEqual([
       'contact.created',
       'note.added',
       'appointment.booked',
     ]);
-    expect(
-      new Set(page.body.data.map((entry: { occurredAt: string }) => entry.occurredAt)),
-    ).toEqual(new Set([isoAt(0)]));
+    expect(new Set(entries.map((entry) => entry.occurredAt))).toEqual(new Set([isoAt(0)]));
   });
 
   it('pages past a record whose id holds a control character', async () => {
