@@ -3,7 +3,7 @@ import { createServer, Server } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { INSTANCE_ID_HEADER } from '@sm/platform';
+import { INSTANCE_ID_ENV, INSTANCE_ID_HEADER } from '@sm/platform';
 
 import { freePort } from './free-port';
 import { startServiceProcess, waitForHttp, WORKSPACE_ROOT } from './service-process';
@@ -77,5 +77,28 @@ describe('startServiceProcess', () => {
       constructorTypes: ['Clock'],
       loadedDomain: false,
     });
+  });
+
+  it('runs a built .js entry with node itself, not through the TypeScript runner', async () => {
+    const port = await freePort();
+    const built = await startServiceProcess({
+      entry: 'libs/testing/src/fixtures/built-service.js',
+      env: {
+        PORT: String(port),
+        PROBE_ID_HEADER: INSTANCE_ID_HEADER,
+        PROBE_ID_ENV: INSTANCE_ID_ENV,
+      },
+      readyUrl: `http://127.0.0.1:${port}/health/live`,
+    });
+
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      expect(await response.json()).toEqual({
+        runByTheTsRunner: false,
+        script: path.join(WORKSPACE_ROOT, 'libs/testing/src/fixtures/built-service.js'),
+      });
+    } finally {
+      await built.stop();
+    }
   });
 });

@@ -31,13 +31,17 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts one of the workspace's TypeScript entry points as a real child process and waits until
+ * Starts one of the workspace's entry points as a real child process and waits until
  * `readyUrl` answers 2xx from that child. On a shared machine another server may hold the port:
  * a busy port fails at once with a message naming it, and a 2xx counts only when it carries the
  * id the child was given (the platform echoes it in test mode), so a server that took the port
  * in the meantime is never mistaken for the child.
  */
 export async function startServiceProcess(options: {
+  /**
+   * A TypeScript entry of the workspace, compiled as it loads (tools/run-ts.cjs), or a built
+   * `.js` one (tools/build/build-project.mjs's output, what the Dockerfile ships), run by node.
+   */
   entry: string;
   env: Record<string, string>;
   readyUrl: string;
@@ -55,15 +59,13 @@ export async function startServiceProcess(options: {
   const instanceId = randomUUID();
   // For profiling what a test or benchmark starts, e.g. SERVICE_NODE_ARGS=--cpu-prof.
   const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs'), options.entry],
-    {
-      cwd: WORKSPACE_ROOT,
-      env: { ...process.env, ...options.env, [INSTANCE_ID_ENV]: instanceId },
-      stdio: 'pipe',
-    },
-  );
+  const isBuilt = options.entry.endsWith('.js');
+  const runner = isBuilt ? [] : [path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs')];
+  const child = spawn(process.execPath, [...nodeArgs, ...runner, options.entry], {
+    cwd: WORKSPACE_ROOT,
+    env: { ...process.env, ...options.env, [INSTANCE_ID_ENV]: instanceId },
+    stdio: 'pipe',
+  });
   try {
     options.onSpawn?.(child);
   } catch (error) {
