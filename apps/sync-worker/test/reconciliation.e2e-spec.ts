@@ -110,6 +110,18 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     expect(tombstone.deletedAt).not.toBeNull();
   });
 
+  it('fetches, on a nightly, the children of a contact GHL added since (no event)', async () => {
+    const added = await change({ kind: 'contact.create', fields: { city: 'Added nightly' } });
+    const contactId = (added.record as { id: string }).id;
+    await change({ kind: 'note.create', contactId, fields: { body: 'on a contact added since' } });
+    await change({ kind: 'task.create', contactId, fields: { title: 'Call the new lead' } });
+
+    const nightly = await run(JobName.SyncLocation, { trigger: 'nightly' });
+
+    expect(nightly.counts).toMatchObject({ contacts: 1, notes: 1, tasks: 1 });
+    await expectRecordsEqualSandbox(stack.dataSource, LOCATION, await exportSandbox());
+  });
+
   it('fetches every child when the last success is older than the inbox keeps events', async () => {
     // A note added without any event the inbox still holds: only a bulk run can see it.
     const contactId = (await exportSandbox()).contacts[7].id;

@@ -303,6 +303,7 @@ export class RecordWriter {
     ids: string[],
     options: { all: boolean; alsoIds: string[] },
   ): Promise<{ id: string; version: Date }[]> {
+    if (ids.length === 0) return [];
     const rows: { id: string; version: Date }[] = await manager.query(
       `SELECT id, source_version_at AS version FROM contacts
        WHERE location_id = $1 AND id = ANY($2::varchar[]) AND deleted_at IS NULL
