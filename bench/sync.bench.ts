@@ -35,7 +35,7 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.41-0.52 against its 0.5 target at the fourteenth session's end (6 runs,
+// TODO: vs_insert is 0.41-0.52 against its 0.5 target at the fourteenth session's end (7 runs,
 // the mean 0.47, on a machine about a third slower than the thirteenth's, whose 12 runs read
 // 0.42-0.53; 0.41-0.48 at the twelfth's, 0.45-0.50 at the tenth's, 0.33-0.37 in the eighth,
 // 0.22 at the start of the fourth), on 2 cores shared by
@@ -150,9 +150,11 @@
 // TypeScript compiler no longer in its heap) with 32 MB semi-spaces (5 pairs: 4,950 against
 // 5,278 ms, the worker's CPU 7 % lower); a first sync asks Postgres which contacts need their
 // children only about those it did not insert (~115 ms of Postgres). The final code read 0.50,
-// 0.47, 0.47, 0.44, 0.52, 0.41 over 6 runs (10k sync 4.7-6.2 s; the worker 3.9-5.2 s of CPU,
-// Postgres 2.1-2.6, the sandbox 1.7-2.4; the machine 83-88 % busy). Its Postgres by statement
-// (pg_stat_statements, one 10k sync): the four upserts 1.8 s, the fetched marks' UPDATE of
+// 0.47, 0.47, 0.44, 0.52, 0.41, 0.50 over 7 runs (10k sync 4.5-6.2 s; the worker 3.6-5.2 s of
+// CPU, Postgres 2.0-2.6, the sandbox 1.6-2.4; the machine 83-88 % busy), and the session's
+// starting code 0.39-0.58 over 12: the mean 0.47 both, the gains smaller than the machine's
+// noise between runs. Postgres by statement (pg_stat_statements, one 10k sync): the four
+// upserts 1.8 s, the fetched marks' UPDATE of
 // 10,000 wide contact rows 243 ms (each a new row version and its WAL), ANALYZE 158, reading
 // stored notes and appointments to tombstone the unlisted (none in a first sync) 155, the
 // contact locks 73, the held events 53. Where the worker's main thread goes (busy ~73 %): its
