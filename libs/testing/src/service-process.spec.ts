@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -79,26 +81,47 @@ describe('startServiceProcess', () => {
     });
   });
 
-  it('runs a built .js entry with node itself, not through the TypeScript runner', async () => {
-    const port = await freePort();
-    const built = await startServiceProcess({
-      entry: 'libs/testing/src/fixtures/built-service.js',
-      env: {
-        PORT: String(port),
-        PROBE_ID_HEADER: INSTANCE_ID_HEADER,
-        PROBE_ID_ENV: INSTANCE_ID_ENV,
-      },
-      readyUrl: `http://127.0.0.1:${port}/health/live`,
+  describe('a built entry (JavaScript already)', () => {
+    const fixture = path.join(WORKSPACE_ROOT, 'libs/testing/src/fixtures/built-service.js');
+    let copies: string;
+    beforeAll(() => {
+      copies = mkdtempSync(path.join(tmpdir(), 'built-entry-'));
+    });
+    afterAll(() => rmSync(copies, { recursive: true, force: true }));
+
+    const startBuilt = async (entry: string) => {
+      const port = await freePort();
+      const built = await startServiceProcess({
+        entry,
+        env: {
+          PORT: String(port),
+          PROBE_ID_HEADER: INSTANCE_ID_HEADER,
+          PROBE_ID_ENV: INSTANCE_ID_ENV,
+        },
+        readyUrl: `http://127.0.0.1:${port}/health/live`,
+      });
+      try {
+        return await (await fetch(`http://127.0.0.1:${port}/`)).json();
+      } finally {
+        await built.stop();
+      }
+    };
+
+    it('runs with node itself, not the TypeScript runner, at its absolute path', async () => {
+      expect(await startBuilt('libs/testing/src/fixtures/built-service.js')).toEqual({
+        runByTheTsRunner: false,
+        script: fixture,
+      });
     });
 
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/`);
-      expect(await response.json()).toEqual({
-        runByTheTsRunner: false,
-        script: path.join(WORKSPACE_ROOT, 'libs/testing/src/fixtures/built-service.js'),
-      });
-    } finally {
-      await built.stop();
-    }
+    it.each(['service.cjs', 'SERVICE.JS'])(
+      'is told by its extension, whatever it is: %s',
+      async (name) => {
+        const copy = path.join(copies, name);
+        copyFileSync(fixture, copy);
+
+        expect(await startBuilt(copy)).toEqual({ runByTheTsRunner: false, script: copy });
+      },
+    );
   });
 });

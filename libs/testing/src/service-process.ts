@@ -6,6 +6,9 @@ import path from 'node:path';
 
 import { INSTANCE_ID_ENV, INSTANCE_ID_HEADER } from '@sm/platform';
 
+/** An entry point that is JavaScript already, run by node without the TypeScript runner. */
+const BUILT_ENTRY = /\.[cm]?js$/i;
+
 /** How much of a process's output is kept for assertions (the most recent part). */
 const OUTPUT_LIMIT = 4_000_000;
 
@@ -39,8 +42,9 @@ export interface ServiceProcess {
  */
 export async function startServiceProcess(options: {
   /**
-   * A TypeScript entry of the workspace, compiled as it loads (tools/run-ts.cjs), or a built
-   * `.js` one (tools/build/build-project.mjs's output, what the Dockerfile ships), run by node.
+   * A TypeScript entry of the workspace, compiled as it loads (tools/run-ts.cjs), or built
+   * JavaScript (`.js`, `.cjs`, `.mjs`: tools/build/build-project.mjs's output, what the Dockerfile
+   * ships), run by node itself. Relative to the workspace's root.
    */
   entry: string;
   env: Record<string, string>;
@@ -59,9 +63,14 @@ export async function startServiceProcess(options: {
   const instanceId = randomUUID();
   // For profiling what a test or benchmark starts, e.g. SERVICE_NODE_ARGS=--cpu-prof.
   const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const isBuilt = options.entry.endsWith('.js');
-  const runner = isBuilt ? [] : [path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs')];
-  const child = spawn(process.execPath, [...nodeArgs, ...runner, options.entry], {
+  // A built entry goes to node absolute, so that node never reads one named `-x.js` as an option
+  // of its own; a TypeScript one is passed on as given, as the demo recognises its services by
+  // it (see tools/demo/src/workspace-process.ts).
+  const isBuilt = BUILT_ENTRY.test(options.entry);
+  const command = isBuilt
+    ? [path.resolve(WORKSPACE_ROOT, options.entry)]
+    : [path.join(WORKSPACE_ROOT, 'tools/run-ts.cjs'), options.entry];
+  const child = spawn(process.execPath, [...nodeArgs, ...command], {
     cwd: WORKSPACE_ROOT,
     env: { ...process.env, ...options.env, [INSTANCE_ID_ENV]: instanceId },
     stdio: 'pipe',
