@@ -144,26 +144,27 @@
 // Measured without gain: 16 concurrent child fetches instead of 32, a 256 or 384 MB heap bound
 // (384 is the pod's) instead of 160, fillfactor 80 on contacts (the fetched marks' UPDATE).
 // Fourteenth session, a slower and noisier machine (bare INSERT 17,700-26,400 rows/s; the same
-// code's 10k sync 4.4 to 6.8 s from run to run, so single A/B pairs told nothing: the changes
-// below were each judged over 5-7 alternating pairs). The worker now runs as built (7 pairs:
-// 5,405 ms on average against 5,811 from source; peak RSS ~200 MB instead of ~300, the
-// TypeScript compiler no longer in its heap) with 32 MB semi-spaces (5 pairs: 4,950 against
-// 5,278 ms, the worker's CPU 7 % lower); a first sync asks Postgres which contacts need their
-// children only about those it did not insert (~115 ms of Postgres). The final code read 0.50,
-// 0.47, 0.47, 0.44, 0.52, 0.41, 0.50 over 7 runs (10k sync 4.5-6.2 s; the worker 3.6-5.2 s of
-// CPU, Postgres 2.0-2.6, the sandbox 1.6-2.4; the machine 83-88 % busy), and the session's
-// starting code 0.39-0.58 over 12: the mean 0.47 both, the gains smaller than the machine's
-// noise between runs. Postgres by statement (pg_stat_statements, one 10k sync): the four
-// upserts 1.8 s, the fetched marks' UPDATE of
-// 10,000 wide contact rows 243 ms (each a new row version and its WAL), ANALYZE 158, reading
-// stored notes and appointments to tombstone the unlisted (none in a first sync) 155, the
-// contact locks 73, the held events 53. Where the worker's main thread goes (busy ~73 %): its
+// code's 10k sync 4.4 to 6.8 s from run to run, so single A/B pairs told nothing: the changes below
+// were each judged over 5-7 alternating pairs). The worker now runs as built (7 pairs: 5,405 ms on
+// average against 5,811 from source; peak RSS ~200 MB instead of ~300, the TypeScript compiler no
+// longer in its heap) with 32 MB semi-spaces (5 pairs: 4,950 against 5,278 ms, the worker's CPU 7 %
+// lower). Both had been measured without gain in the fifth session (see above), on single pairs;
+// here the built worker won 4 of 7 pairs and 32 MB 4 of 5, by their means as given, and the built
+// worker's RSS is lower in every run. A first sync asks Postgres which contacts need their children
+// only about those it did not insert (~115 ms of Postgres). The final code read 0.50, 0.47, 0.47,
+// 0.44, 0.52, 0.41, 0.50 over 7 runs (10k sync 4.5-6.2 s; the worker 3.6-5.2 s of CPU, Postgres
+// 2.0-2.6, the sandbox 1.6-2.4; the machine 83-88 % busy), and the session's starting code
+// 0.39-0.58 over 12: the mean 0.47 both, the gains smaller than the machine's noise between runs.
+// Postgres by statement (pg_stat_statements, one 10k sync): the four upserts 1.8 s, the fetched
+// marks' UPDATE of 10,000 wide contact rows 243 ms (each a new row version and its WAL), ANALYZE
+// 158, reading stored notes and appointments to tombstone the unlisted (none in a first sync) 155,
+// the contact locks 73, the held events 53. Where the worker's main thread goes (busy ~73 %): its
 // HTTP 35-40 % (the loopback send of each request ~10 %, undici ~7 %, llhttp ~6 %, JSON.parse
-// ~4 %), GC ~11 %, the upserts' JSON ~4 %, phones ~3 %, GHL times ~2 %. A request costs the
-// sandbox and the worker more in the sync than in the fetch-only floor (~110 against ~70 us of
-// sandbox CPU): with Postgres busy beside them, the same work takes more CPU. Measured without
-// gain: the sandbox run as built, every write of the worker serialized (fewer Postgres
-// backends at a time), 64 MB semi-spaces (V8 thrashed under the 160 MB old space).
+// ~4 %), GC ~11 %, the upserts' JSON ~4 %, phones ~3 %, GHL times ~2 %. A request costs the sandbox
+// and the worker more in the sync than in the fetch-only floor (~110 against ~70 us of sandbox
+// CPU): with Postgres busy beside them, the same work takes more CPU. Measured without gain: the
+// sandbox run as built, every write of the worker serialized (fewer Postgres backends at a time),
+// 64 MB semi-spaces (V8 thrashed under the 160 MB old space).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
