@@ -23,6 +23,7 @@ import { TaskSweepService, TaskWalkResult } from '../tasks/task-sweep.service';
 import { groupPages } from './group-pages';
 import { mapWithConcurrency } from './map-with-concurrency';
 import { LocationLockLost } from './location-run-lock.service';
+import { AskedItem, pagesAskedAt } from './pages-asked-at';
 import { prefetchPages } from './prefetch-pages';
 
 interface RunState {
@@ -372,26 +373,33 @@ export class LocationSyncService {
     state: RunState,
     { timeZone, signal }: { timeZone: string; signal: AbortSignal | undefined },
   ): AsyncGenerator<{ id: string; version: Date }[]> {
-    const listed = groupPages(api.listContacts({ pageSize: 100 }), CONTACTS_PER_BATCH);
+    const pages = pagesAskedAt(api.listContacts({ pageSize: 100 }));
+    const listed = groupPages(pages, CONTACTS_PER_BATCH);
     for await (const listedBatch of prefetchPages(listed)) {
       if (signal?.aborted) return;
       yield await this.writeContactBatch(api, job, state, listedBatch, timeZone);
     }
   }
 
-  /** Upserts a batch of listed contacts; answers which need their children fetched. */
+  /**
+   * Upserts a batch of listed contacts; answers which need their children fetched. The rows are
+   * stamped as fetched when the batch's first page was asked for (see `pagesAskedAt`).
+   */
   private async writeContactBatch(
     api: LocationApi,
     job: SyncLocationJob,
     state: RunState,
-    listed: GhlListedContact[],
+    listed: AskedItem<GhlListedContact>[],
     timeZone: string,
   ): Promise<{ id: string; version: Date }[]> {
-    const contacts = await this.completeContacts(api, listed);
+    const contacts = await this.completeContacts(
+      api,
+      listed.map(({ item }) => item),
+    );
     const fieldKeys = await this.fieldKeys.forFieldIds(api, fieldIdsOf(contacts));
     const fetch: FetchContext = {
       locationId: job.locationId,
-      fetchedAt: new Date(),
+      fetchedAt: listed[0]?.askedAt ?? new Date(),
       timeZone,
       fieldKeys,
     };

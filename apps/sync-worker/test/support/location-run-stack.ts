@@ -1,5 +1,6 @@
 import { DEFAULT_JOB_OPTIONS, QueueName } from '@sm/queues';
 
+import type { SyncWorkerOverrides } from '../../src/app.module';
 import { FULL_SCOPES } from './ghl-stand-in';
 import { eventuallySucceededRun } from './sync-runs';
 import { useSyncWorkerStack } from './sync-worker-stack';
@@ -10,6 +11,7 @@ export interface LocationRunStackSetup {
   locationId: string;
   contacts: number;
   env?: Record<string, string>;
+  overrides?: SyncWorkerOverrides;
 }
 
 /**
@@ -25,6 +27,7 @@ export function useLocationRunStack(setup: LocationRunStackSetup) {
     connections: { locations: [setup.locationId], scopes: FULL_SCOPES.split(' ') },
     queues: [QueueName.LocationSync],
     defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    overrides: setup.overrides,
     env: {
       LOG_LEVEL: 'warn',
       CHILD_FETCH_CONCURRENCY: '16',
