@@ -43,20 +43,19 @@ export function wholeBodyExchange(
 const inFlight = new WeakMap<AbortSignal, Set<WholeBodyHandler>>();
 
 function watch(signal: AbortSignal, handler: WholeBodyHandler): void {
-  let handlers = inFlight.get(signal);
-  if (!handlers) {
-    const watched = new Set<WholeBodyHandler>();
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const each of [...watched]) each.abort(signal.reason);
-      },
-      { once: true },
-    );
-    inFlight.set(signal, watched);
-    handlers = watched;
+  const known = inFlight.get(signal);
+  if (known) {
+    known.add(handler);
+
+    return;
   }
-  handlers.add(handler);
+
+  const handlers = new Set([handler]);
+  const abortAll = () => {
+    for (const each of [...handlers]) each.abort(signal.reason);
+  };
+  signal.addEventListener('abort', abortAll, { once: true });
+  inFlight.set(signal, handlers);
 }
 
 class WholeBodyHandler implements Dispatcher.DispatchHandler {
