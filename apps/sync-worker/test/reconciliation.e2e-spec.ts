@@ -31,6 +31,15 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     expect(first.ghlCalls).toBeLessThan(CONTACTS * 2.2);
     expect(first.durationMs).toBeGreaterThan(0);
     expect(first.counts.contacts).toBe(CONTACTS);
+    // Each contact inserted with its children carries their fetched mark from its insert.
+    const marks: { marked: string; unmarked: string }[] = await stack.dataSource.query(
+      `SELECT count(*) FILTER (WHERE children_version_at = source_version_at
+                                 AND children_fetched_at IS NOT NULL) AS marked,
+              count(*) FILTER (WHERE children_version_at IS NULL) AS unmarked
+       FROM contacts WHERE location_id = $1`,
+      [LOCATION],
+    );
+    expect(marks).toEqual([{ marked: String(CONTACTS), unmarked: '0' }]);
   });
 
   it('stores custom fields by key as well as by id', async () => {

@@ -17,8 +17,7 @@ import { CustomFieldKeys, fieldIdsOf } from '../custom-fields/custom-field-keys.
 import { CHILD_KINDS, fetchChildRows } from '../records/child-records';
 import { contactRow, FetchContext, RecordRow } from '../records/record-mappers';
 import type { ChildKind } from '../records/record-tables';
-import { FetchedChildren, RecordWriter } from '../records/record-writer.service';
-import type { WrittenRow } from '../records/upsert-rows';
+import { FetchedChildren, ListedBatch, RecordWriter } from '../records/record-writer.service';
 import { TaskSweepService, TaskWalkResult } from '../tasks/task-sweep.service';
 import { groupPages } from './group-pages';
 import { mapWithConcurrency } from './map-with-concurrency';
@@ -45,26 +44,22 @@ interface RunState {
 const STATISTICS_AT_CONTACTS = [100, 800, 3_200, 12_800, 51_200, 204_800, 819_200];
 
 /**
- * Listed contacts written together (five pages), and contacts whose fetched children are
- * written together. Postgres and the worker spend less a row on fewer, larger statements (a
- * write replay of a 10k sync: 1,000-row statements cost 30 % less CPU than 100-row ones). The
- * walk still commits a batch's contacts before it asks for their children, and children held
- * back lose nothing to a crash: a contact is marked fetched only in the transaction that writes
- * its children.
+ * Listed contacts written together (five pages), with the children fetched for them. Postgres
+ * and the worker spend less a row on fewer, larger statements (a write replay of a 10k sync:
+ * 1,000-row statements cost 30 % less CPU than 100-row ones).
  */
 const CONTACTS_PER_BATCH = 500;
 
-/** Fetched children of one or more pages, and when the first of them was asked for. */
+/** Fetched children of one batch, and when the first of them was asked for. */
 interface ChildBatch {
   listedAt: Date;
   fetched: FetchedChildren[];
 }
 
-function mergeBatches(held: ChildBatch | null, next: ChildBatch): ChildBatch {
-  if (!held) return next;
-  const listedAt = held.listedAt < next.listedAt ? held.listedAt : next.listedAt;
-
-  return { listedAt, fetched: [...held.fetched, ...next.fetched] };
+/** A batch of listed contacts as rows to write, and those whose children are to be fetched. */
+interface ListedContacts {
+  rows: RecordRow[];
+  needing: { id: string; version: Date }[];
 }
 
 /** What a run fetches beyond the contact walk, decided before it starts. */
@@ -293,17 +288,21 @@ export class LocationSyncService {
 
   /**
    * The contact walk, CONTACTS_PER_BATCH listed contacts at a time. A batch's contacts are
-   * committed before their children are asked for, and a contact's children are marked fetched
-   * in the transaction that writes them, so a run killed half-way and started again walks the
-   * pages again (0.01 calls per contact) but fetches children only where it had not yet. Batches
-   * overlap: while a batch's children are fetched, the next batch is listed and its contacts are
-   * written (the sandbox and the fetching would otherwise idle through each contact write: a
-   * tenth off a 10k sync's time in the bench), and the children of earlier ones are written (at
-   * most one write waits at a time). Each of these commits holds the contact events of what it
-   * wrote, which the run's location event replaces (see `RecordWriter.holdContactEvents`).
+   * written in the transaction that writes the children fetched for them, and marked fetched
+   * there, so a run killed half-way and started again walks the pages again (0.01 calls per
+   * contact) but fetches children only where it had not yet. Batches overlap: while a batch's
+   * children are fetched, the next batch is listed and read, and the batch before is written (at
+   * most one write waits at a time; the sandbox and the fetching would otherwise idle through
+   * each write). Each write holds the contact events of what it wrote, which the run's location
+   * event replaces (see `RecordWriter.holdContactEvents`).
    *
-   * On shutdown (`signal`), no more children are asked for: those fetched are written, and the
-   * walk throws RunHandedBack. The next run lists the pages again and fetches the rest.
+   * Written with its children, a contact a first sync inserts carries its fetched mark from its
+   * insert: written first and marked by the children's transaction, each of a first sync's
+   * contacts was written twice (a 10k sync: 243 ms of Postgres), and locked a third time.
+   *
+   * On shutdown (`signal`), no more children are asked for: the batch in hand is written with
+   * those fetched, and the walk throws RunHandedBack. The next run lists the pages again and
+   * fetches the rest.
    */
   private async walk(
     api: LocationApi,
@@ -313,12 +312,11 @@ export class LocationSyncService {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     let pendingWrite: Promise<void> = Promise.resolve();
-    let held: ChildBatch | null = null;
     let statistics: Promise<void> = Promise.resolve();
     let analyzedAt = 0;
-    // A bulk run refreshes the planner's statistics as the tables grow, each time once a
-    // children write has committed (so that the child tables have rows to sample). Not waited
-    // for: it blocks no write, the walk goes on while Postgres samples.
+    // A bulk run refreshes the planner's statistics as the tables grow, each time once a write
+    // has committed (so that the child tables have rows to sample). Not waited for: it blocks
+    // no write, the walk goes on while Postgres samples.
     const refreshStatistics = (written: Promise<void>) => {
       const walked = state.seenIds.length;
       const isDue = walked >= (STATISTICS_AT_CONTACTS[analyzedAt] ?? Infinity);
@@ -328,30 +326,30 @@ export class LocationSyncService {
         .then(() => this.records.analyze());
       analyzedAt = STATISTICS_AT_CONTACTS.findIndex((at) => at > walked);
     };
-    const write = async (batch: ChildBatch) => {
+    const write = async (batch: ListedBatch) => {
       await pendingWrite;
-      pendingWrite = this.writeChildren(job, batch, state);
+      pendingWrite = this.writeBatch(job, batch, state);
       // Handled here so that a failure while the next batch is fetched is not an unhandled
       // rejection; the next `await pendingWrite` still throws it.
       pendingWrite.catch(() => undefined);
       refreshStatistics(pendingWrite);
     };
-    const contactWrites = this.contactWrites(api, job, state, { timeZone, signal });
+    const listed = this.listedBatches(api, job, state, { timeZone, signal });
     try {
-      // One batch's contacts are written while the batch before has its children fetched.
-      for await (const needing of prefetchPages(contactWrites)) {
+      // One batch is read while the batch before has its children fetched.
+      for await (const batch of prefetchPages(listed)) {
         if (signal?.aborted) break;
-        const batch = await this.fetchChildren(api, job.locationId, needing, state, {
+        const children = await this.fetchChildren(api, job.locationId, batch.needing, state, {
           timeZone,
           signal,
         });
-        held = mergeBatches(held, batch);
-        if (held.fetched.length < CONTACTS_PER_BATCH && !signal?.aborted) continue;
-
-        await write(held);
-        held = null;
+        await write({
+          contacts: batch.rows,
+          fetched: children.fetched,
+          kinds: state.plan.childKinds,
+          listedAt: children.listedAt,
+        });
       }
-      if (held) await write(held);
     } finally {
       // A failed walk still waits for the write in flight, so that none outlives the run.
       await pendingWrite.catch(() => undefined);
@@ -363,35 +361,34 @@ export class LocationSyncService {
   }
 
   /**
-   * The listed pages, CONTACTS_PER_BATCH contacts at a time, each batch written as it comes:
-   * answers, per batch, the contacts whose children are to be fetched. Stops before a batch
-   * once `signal` aborts.
+   * The listed pages, CONTACTS_PER_BATCH contacts at a time, each batch mapped to rows and
+   * checked against what is stored. Stops before a batch once `signal` aborts.
    */
-  private async *contactWrites(
+  private async *listedBatches(
     api: LocationApi,
     job: SyncLocationJob,
     state: RunState,
     { timeZone, signal }: { timeZone: string; signal: AbortSignal | undefined },
-  ): AsyncGenerator<{ id: string; version: Date }[]> {
+  ): AsyncGenerator<ListedContacts> {
     const pages = pagesAskedAt(api.listContacts({ pageSize: 100 }));
     const listed = groupPages(pages, CONTACTS_PER_BATCH);
     for await (const listedBatch of prefetchPages(listed)) {
       if (signal?.aborted) return;
-      yield await this.writeContactBatch(api, job, state, listedBatch, timeZone);
+      yield await this.readListedBatch(api, job, state, listedBatch, timeZone);
     }
   }
 
   /**
-   * Upserts a batch of listed contacts; answers which need their children fetched. The rows are
-   * stamped as fetched when the batch's first page was asked for (see `pagesAskedAt`).
+   * A batch of listed contacts as rows, and which of them need their children fetched. The rows
+   * are stamped as fetched when the batch's first page was asked for (see `pagesAskedAt`).
    */
-  private async writeContactBatch(
+  private async readListedBatch(
     api: LocationApi,
     job: SyncLocationJob,
     state: RunState,
     listed: AskedItem<GhlListedContact>[],
     timeZone: string,
-  ): Promise<{ id: string; version: Date }[]> {
+  ): Promise<ListedContacts> {
     const contacts = await this.completeContacts(
       api,
       listed.map(({ item }) => item),
@@ -403,28 +400,18 @@ export class LocationSyncService {
       timeZone,
       fieldKeys,
     };
-    const ids = contacts.map((contact) => contact.id as string);
     const rows = contacts.map((contact) => contactRow(contact, fetch));
-    const needing = await this.records.transaction(async (manager) => {
-      const written = await this.records.upsertContacts(manager, rows);
-      state.counts.contacts += written.length;
-      const byContact = new Map(written.map(({ id }) => [id, { contacts: 1 }]));
-      await this.records.holdContactEvents(manager, job.locationId, state.run.id, byContact);
-
-      const inserted = insertedContacts(rows, written);
-      const stored = ids.filter((id) => !inserted.has(id));
-      const needingStored = await this.records.contactsNeedingChildren(
-        manager,
-        job.locationId,
-        stored,
-        { all: state.plan.allChildren, alsoIds: state.plan.eventedIds },
-      );
-
-      return [...inserted.values(), ...needingStored];
+    const versions = rows.map((row) => ({
+      id: row.id as string,
+      version: row.source_version_at as Date,
+    }));
+    const needing = await this.records.contactsNeedingChildren(job.locationId, versions, {
+      all: state.plan.allChildren,
+      alsoIds: state.plan.eventedIds,
     });
-    state.seenIds.push(...ids);
+    state.seenIds.push(...versions.map(({ id }) => id));
 
-    return needing;
+    return { rows, needing };
   }
 
   /**
@@ -483,30 +470,27 @@ export class LocationSyncService {
     return { listedAt, fetched: fetched.filter((item): item is FetchedChildren => !!item) };
   }
 
-  /** Writes fetched children in one transaction, holding an event per contact they changed. */
-  private async writeChildren(
-    job: SyncLocationJob,
-    { listedAt, fetched }: ChildBatch,
-    state: RunState,
-  ): Promise<void> {
-    if (fetched.length === 0) return;
-    const kinds = state.plan.childKinds;
+  /**
+   * Writes a listed batch with its fetched children in one transaction, holding an event per
+   * contact it changed.
+   */
+  private async writeBatch(job: SyncLocationJob, batch: ListedBatch, state: RunState) {
+    if (batch.contacts.length === 0 && batch.fetched.length === 0) return;
     const written = await this.records.transaction(async (manager) => {
-      const batch = await this.records.writeChildBatch(
-        manager,
-        job.locationId,
-        fetched,
-        kinds,
-        listedAt,
-      );
-      await this.records.holdContactEvents(manager, job.locationId, state.run.id, batch.byContact);
+      const result = await this.records.writeListedBatch(manager, job.locationId, batch);
+      const byContact = new Map<string, Partial<SyncCounts>>(result.byContact);
+      for (const { id } of result.contacts) {
+        byContact.set(id, { ...byContact.get(id), contacts: 1 });
+      }
+      await this.records.holdContactEvents(manager, job.locationId, state.run.id, byContact);
 
-      return batch.counts;
+      return result;
     });
-    state.counts.tasks += written.tasks;
-    state.counts.notes += written.notes;
-    state.counts.appointments += written.appointments;
-    state.counts.tombstoned += written.tombstoned;
+    state.counts.contacts += written.contacts.length;
+    state.counts.tasks += written.counts.tasks;
+    state.counts.notes += written.counts.notes;
+    state.counts.appointments += written.counts.appointments;
+    state.counts.tombstoned += written.counts.tombstoned;
   }
 
   /** One contact's trouble does not sink the location's run: it gets a job of its own. */
@@ -636,29 +620,6 @@ async function settleBoth(first: Promise<void>, second: Promise<void>): Promise<
 }
 
 const isId = (value: unknown): value is string => typeof value === 'string' && value !== '';
-
-/**
- * The contacts this upsert inserted, each with its stored version: never seen before, they have
- * had no children fetched, which Postgres need not be asked (a first sync inserts every contact;
- * its needing query took ~115 ms of Postgres for 10,000 that were all needed). The version is
- * the newest of the batch's rows of the contact, the one the upsert kept (see `upsertRows`).
- */
-function insertedContacts(
-  rows: RecordRow[],
-  written: WrittenRow[],
-): Map<string, { id: string; version: Date }> {
-  const insertedIds = new Set(written.filter((row) => row.inserted).map((row) => row.id));
-  const inserted = new Map<string, { id: string; version: Date }>();
-  for (const row of rows) {
-    const id = row.id as string;
-    if (!insertedIds.has(id)) continue;
-    const version = row.source_version_at as Date;
-    const known = inserted.get(id);
-    if (!known || version > known.version) inserted.set(id, { id, version });
-  }
-
-  return inserted;
-}
 
 function orGone(error: unknown): null {
   if (isNotFound(error)) return null; // deleted between the list and the fetch

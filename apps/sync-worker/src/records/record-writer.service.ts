@@ -7,6 +7,7 @@ import { buildSyncCompletedEvent, SyncCompletedEvent, SyncCounts } from '@sm/syn
 import { jsonbParameter } from '@sm/platform';
 
 import { CHILD_KINDS, ChildRows } from './child-records';
+import { needingChildren, StoredMark } from './needing-children';
 import type { RecordRow } from './record-mappers';
 import { ChildKind, ChildTables, ContactsTable, RecordTable } from './record-tables';
 import { upsertRows, WrittenRow } from './upsert-rows';
@@ -29,6 +30,15 @@ export interface ChildCounts {
 export interface ChildWriteResult {
   counts: ChildCounts;
   newlyCompletedTasks: WrittenRow[];
+}
+
+/** A location sync's listed contacts, with the children fetched for some of them. */
+export interface ListedBatch {
+  contacts: RecordRow[];
+  fetched: FetchedChildren[];
+  kinds: ChildKind[];
+  /** When the first of the children was asked for. */
+  listedAt: Date;
 }
 
 /** A batch's children written: in all, and per contact whose children changed. */
@@ -163,9 +173,39 @@ export class RecordWriter {
   }
 
   /**
+   * A location sync's listed batch: its contacts and the children fetched for some of them,
+   * written together. A contact this upsert inserts is inserted with its fetched mark (see
+   * `ContactsTable`) and is live; the children of the others are written as `writeChildBatch`
+   * writes them. Returns the contacts written and the children's counts, in all and per contact.
+   */
+  async writeListedBatch(
+    manager: EntityManager,
+    locationId: string,
+    batch: ListedBatch,
+  ): Promise<ChildBatchResult & { contacts: WrittenRow[] }> {
+    const marks = new Map(batch.fetched.map((item) => [item.contactId, item.contactVersion]));
+    // Every row gets the key, null where no children were fetched, so that all keep one shape
+    // for `rowsAsJson`'s reads (see `rowShaperOf`).
+    const rows = batch.contacts.map((row) => ({
+      ...row,
+      children_version_at: marks.get(row.id as string) ?? null,
+    }));
+    const contacts = await upsertRows(manager, ContactsTable, rows);
+    const inserted = new Set(contacts.filter((row) => row.inserted).map((row) => row.id));
+    const { counts, byContact } = await this.writeLiveChildren(manager, locationId, batch.fetched, {
+      kinds: batch.kinds,
+      listedAt: batch.listedAt,
+      insertedContacts: inserted,
+    });
+
+    return { contacts, counts, byContact };
+  }
+
+  /**
    * The children of the batch's live contacts written (see `lockLiveContacts`), each contact's
-   * fetched mark set; those of tombstoned contacts are left out. Returns the counts, the tasks
-   * written and which contacts were live.
+   * fetched mark set; those of tombstoned contacts are left out. Contacts this transaction
+   * inserted (`insertedContacts`) are live and already marked: their rows are locked and were
+   * inserted with the mark. Returns the counts, the tasks written and which contacts were live.
    *
    * Per kind, the rows GHL no longer listed are tombstoned after the upsert, by rows the upsert
    * has already locked: it is passed them as stored, in one id order with the listed ones. Locked
@@ -174,21 +214,28 @@ export class RecordWriter {
    * a `FOR UPDATE` of the unlisted rows come first: a listed row not stored yet is locked by its
    * insert, which would then come after them. Passed as read, a row is never newer than itself
    * (the contact locks keep a contact's delete from tombstoning it in between, and a child's own
-   * delete never undoes a later fetch), so the upsert leaves it as it is.
+   * delete never undoes a later fetch), so the upsert leaves it as it is. A contact inserted just
+   * now may still have children stored (no key ties them to it: the task walk writes tasks of
+   * contacts not listed yet), so theirs are read too.
    */
   private async writeLiveChildren(
     manager: EntityManager,
     locationId: string,
     batch: FetchedChildren[],
-    { kinds, listedAt }: { kinds: ChildKind[]; listedAt: Date },
+    options: { kinds: ChildKind[]; listedAt: Date; insertedContacts?: Set<string> },
   ): Promise<ChildBatchResult & { tasks: WrittenRow[]; liveIds: Set<string> }> {
+    const { kinds, listedAt } = options;
+    const inserted = options.insertedContacts ?? new Set<string>();
     const counts = emptyChildCounts();
     const byContact = new Map<string, ChildCounts>();
+    const stored = batch.filter((fetched) => !inserted.has(fetched.contactId));
     const liveIds = await this.lockLiveContacts(
       manager,
       locationId,
-      batch.map((fetched) => fetched.contactId),
+      stored.map((fetched) => fetched.contactId),
     );
+    for (const fetched of batch)
+      if (inserted.has(fetched.contactId)) liveIds.add(fetched.contactId);
     const kept = batch.filter((fetched) => liveIds.has(fetched.contactId));
     let tasks: WrittenRow[] = [];
     if (kept.length === 0) return { counts, byContact, tasks, liveIds };
@@ -221,7 +268,8 @@ export class RecordWriter {
       counts.tombstoned += stale.length;
       countByContact(byContact, 'tombstoned', contactsOf(unlisted), stale);
     }
-    await this.markChildrenFetched(manager, locationId, kept);
+    const marked = kept.filter((fetched) => !inserted.has(fetched.contactId));
+    await this.markChildrenFetched(manager, locationId, marked);
 
     return { counts, byContact, tasks, liveIds };
   }
@@ -293,26 +341,26 @@ export class RecordWriter {
   }
 
   /**
-   * Which of these contacts need their children fetched: those whose stored version is not the
-   * one their children were fetched at (changed since, or never fetched), those named in
-   * `alsoIds` (an event since the last run), or all of them when `all` is set.
+   * Of these listed contacts, those whose children are to be fetched before the batch is
+   * written: the ones not stored, those whose children were fetched at another version than the
+   * one the write leaves stored (the newer of the stored and the listed one), those named in
+   * `alsoIds` (an event since the last run), or all of them when `all` is set. Each comes with
+   * that version, which its fetched mark will record. Tombstoned ones are kept: the write may
+   * show them again, and leaves out the children of those it does not.
    */
   async contactsNeedingChildren(
-    manager: EntityManager,
     locationId: string,
-    ids: string[],
+    listed: { id: string; version: Date }[],
     options: { all: boolean; alsoIds: string[] },
   ): Promise<{ id: string; version: Date }[]> {
-    if (ids.length === 0) return [];
-    const rows: { id: string; version: Date }[] = await manager.query(
-      `SELECT id, source_version_at AS version FROM contacts
-       WHERE location_id = $1 AND id = ANY($2::varchar[]) AND deleted_at IS NULL
-         AND ($3::boolean OR children_version_at IS DISTINCT FROM source_version_at
-              OR id = ANY($4::varchar[]))`,
-      [locationId, ids, options.all, options.alsoIds],
+    if (listed.length === 0) return [];
+    const stored: StoredMark[] = await this.dataSource.query(
+      `SELECT id, source_version_at AS version, children_version_at AS marked FROM contacts
+       WHERE location_id = $1 AND id = ANY($2::varchar[])`,
+      [locationId, listed.map(({ id }) => id)],
     );
 
-    return rows;
+    return needingChildren(listed, stored, options);
   }
 
   /**
@@ -430,9 +478,9 @@ export class RecordWriter {
    * transaction alone, the records of a run that died after some of its commits went
    * unannounced: its retry finds them unchanged. Published as they were written, a 10,000-contact
    * first sync made 27,000 events and took 35 s instead of 7, the relay and the consumers busy
-   * beside it. A contact that a failed run wrote in two transactions (its row, its children, its
-   * tasks) gets an event from each, which consumers take as they take any redelivery (at least
-   * once, idempotent).
+   * beside it. A contact that a failed run wrote in two transactions (its row with its children,
+   * its tasks from the task search) gets an event from each, which consumers take as they take
+   * any redelivery (at least once, idempotent).
    */
   async holdContactEvents(
     manager: EntityManager,

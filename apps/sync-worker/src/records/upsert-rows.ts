@@ -79,7 +79,7 @@ async function upsertChunk(
   chunk: RecordRow[],
   written: WrittenRow[],
 ): Promise<void> {
-  const json = rowsAsJson(chunk, table.columns);
+  const json = rowsAsJson(chunk, table.sentColumns);
   if (json.length > MAX_STATEMENT_JSON_LENGTH && chunk.length > 1) {
     const half = Math.ceil(chunk.length / 2);
     await upsertChunk(manager, table, chunk.slice(0, half), written);
@@ -130,10 +130,10 @@ function upsertStatement(table: RecordTable): string {
   const known = statements.get(table);
   if (known) return known;
 
-  const columns = table.columns.join(', ');
+  const sent = table.sentColumns.join(', ');
   const inserted = Object.entries(table.insertedColumns);
-  const insertColumns = [columns, ...inserted.map(([column]) => column)].join(', ');
-  const insertValues = [columns, ...inserted.map(([, sql]) => sql)].join(', ');
+  const insertColumns = [sent, ...inserted.map(([column]) => column)].join(', ');
+  const insertValues = [sent, ...inserted.map(([, sql]) => sql)].join(', ');
   const content = table.contentColumns;
   const updates = [
     ...content.map((column) => `${column} = excluded.${column}`),
