@@ -154,6 +154,8 @@ export function contactRow(contact: GhlContact, context: FetchContext): RecordRo
     source_version_at: dateUpdated ?? context.fetchedAt,
     deleted_at: null,
     synced_at: context.fetchedAt,
+    // Set by the write that stores the contact with its children (see `ContactsTable`).
+    children_version_at: null,
   };
 }
 
