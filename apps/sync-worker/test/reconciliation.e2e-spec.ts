@@ -166,6 +166,33 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     await expectRecordsEqualSandbox(stack.dataSource, LOCATION, await exportSandbox());
   });
 
+  it('tombstones, on a nightly, a task the sweep stored before its contact, deleted since', async () => {
+    const added = await change({ kind: 'contact.create', fields: { city: 'Swept first' } });
+    const contactId = (added.record as { id: string }).id;
+    const created = await change({
+      kind: 'task.create',
+      contactId,
+      fields: { title: 'Deleted before the nightly' },
+    });
+    const taskId = (created.record as { id: string }).id;
+    await run(JobName.SweepTasks, {});
+    const stored = (table: string, id: string) =>
+      stack.dataSource.query(`SELECT deleted_at FROM ${table} WHERE location_id = $1 AND id = $2`, [
+        LOCATION,
+        id,
+      ]) as Promise<{ deleted_at: Date | null }[]>;
+    // The task search stores a task whatever its contact: here, one not stored yet.
+    expect(await stored('contact_tasks', taskId)).toEqual([{ deleted_at: null }]);
+    expect(await stored('contacts', contactId)).toEqual([]);
+    await change({ kind: 'task.delete', contactId, taskId });
+
+    await run(JobName.SyncLocation, { trigger: 'nightly' });
+
+    const [task] = await stored('contact_tasks', taskId);
+    expect(task.deleted_at).not.toBeNull();
+    await expectRecordsEqualSandbox(stack.dataSource, LOCATION, await exportSandbox());
+  });
+
   it('leaves no task live under a contact stored as deleted, though GHL lists it', async () => {
     const task = (await exportSandbox()).tasks[5];
     const title = 'Edited just before its contact was deleted';

@@ -212,9 +212,12 @@ export class RecordWriter {
    * a `FOR UPDATE` of the unlisted rows come first: a listed row not stored yet is locked by its
    * insert, which would then come after them. Passed as read, a row is never newer than itself
    * (the contact locks keep a contact's delete from tombstoning it in between, and a child's own
-   * delete never undoes a later fetch), so the upsert leaves it as it is. A contact inserted just
-   * now may still have children stored (no key ties them to it: the task walk writes tasks of
-   * contacts not listed yet), so theirs are read too.
+   * delete never undoes a later fetch), so the upsert leaves it as it is.
+   *
+   * A contact this transaction inserted has no notes or appointments stored live: only this
+   * write stores them live, and only under a stored live contact. So theirs are not read (in a
+   * first sync, 40 statements over 10,000 contacts that found nothing: ~155 ms of Postgres).
+   * Its tasks are: the task search stores those of contacts not stored yet.
    */
   private async writeLiveChildren(
     manager: EntityManager,
@@ -244,7 +247,7 @@ export class RecordWriter {
       const rows = kept.flatMap((fetched) => fetched.rows[kind] ?? []);
       const unlisted = await unlistedChildren(manager, table, {
         locationId,
-        contactIds,
+        contactIds: kind === 'tasks' ? contactIds : contactIds.filter((id) => !inserted.has(id)),
         listedIds: rows.map((row) => row.id as string),
         listedAt,
       });
@@ -675,6 +678,8 @@ function unlistedChildren(
   table: RecordTable,
   where: { locationId: string; contactIds: string[]; listedIds: string[]; listedAt: Date },
 ): Promise<RecordRow[]> {
+  if (where.contactIds.length === 0) return Promise.resolve([]);
+
   return manager.query(
     `SELECT ${table.columns.join(', ')} FROM ${table.name}
      WHERE location_id = $1 AND contact_id = ANY($2::varchar[]) AND deleted_at IS NULL
