@@ -214,10 +214,12 @@ export class RecordWriter {
    * (the contact locks keep a contact's delete from tombstoning it in between, and a child's own
    * delete never undoes a later fetch), so the upsert leaves it as it is.
    *
-   * A contact this transaction inserted has no notes or appointments stored live: only this
-   * write stores them live, and only under a stored live contact. So theirs are not read (in a
-   * first sync, 40 statements over 10,000 contacts that found nothing: ~155 ms of Postgres).
-   * Its tasks are: the task search stores those of contacts not stored yet.
+   * A contact inserted just now may still have children stored live, of every kind: no key ties
+   * them to it. The task search stores tasks of contacts not stored yet; a child GHL lists under
+   * one contact is stored under the contact its payload names; an uninstall's purge that races a
+   * contact sync can leave that sync's note behind its contact's delete. So theirs are read too
+   * (skipping the reads of notes and appointments for inserted contacts left such rows live after
+   * GHL deleted them: a breaker's specs of the last two).
    */
   private async writeLiveChildren(
     manager: EntityManager,
@@ -247,7 +249,7 @@ export class RecordWriter {
       const rows = kept.flatMap((fetched) => fetched.rows[kind] ?? []);
       const unlisted = await unlistedChildren(manager, table, {
         locationId,
-        contactIds: kind === 'tasks' ? contactIds : contactIds.filter((id) => !inserted.has(id)),
+        contactIds,
         listedIds: rows.map((row) => row.id as string),
         listedAt,
       });
@@ -678,8 +680,6 @@ function unlistedChildren(
   table: RecordTable,
   where: { locationId: string; contactIds: string[]; listedIds: string[]; listedAt: Date },
 ): Promise<RecordRow[]> {
-  if (where.contactIds.length === 0) return Promise.resolve([]);
-
   return manager.query(
     `SELECT ${table.columns.join(', ')} FROM ${table.name}
      WHERE location_id = $1 AND contact_id = ANY($2::varchar[]) AND deleted_at IS NULL
