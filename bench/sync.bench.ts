@@ -35,10 +35,10 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.41-0.52 against its 0.5 target at the fourteenth session's end (7 runs,
-// the mean 0.47, on a machine about a third slower than the thirteenth's, whose 12 runs read
-// 0.42-0.53; 0.41-0.48 at the twelfth's, 0.45-0.50 at the tenth's, 0.33-0.37 in the eighth,
-// 0.22 at the start of the fourth), on 2 cores shared by
+// TODO: vs_insert is 0.45-0.52 against its 0.5 target at the fifteenth session's end (11 runs,
+// the mean 0.48; 0.41-0.52 at the fourteenth's, the mean 0.47, 0.42-0.53 at the thirteenth's,
+// 0.41-0.48 at the twelfth's, 0.45-0.50 at the tenth's, 0.33-0.37 in the eighth, 0.22 at the
+// start of the fourth), on 2 cores shared by
 // the worker, the sandbox, Postgres and Redis, which a 10k sync keeps ~80 % busy from its first
 // batch to its last (per-process CPU sampled every 0.1 s): it is bound by CPU. A 10k sync took
 // 3.5-3.9 s and 5.6-6.8 s of machine CPU then; `floor cpu` was 0.72-0.76.
@@ -165,6 +165,23 @@
 // CPU): with Postgres busy beside them, the same work takes more CPU. Measured without gain: the
 // sandbox run as built, every write of the worker serialized (fewer Postgres backends at a time),
 // 64 MB semi-spaces (V8 thrashed under the 160 MB old space).
+// Fifteenth session (bare INSERT 29,000-37,000 rows/s; the same code's 10k sync 2.9-3.6 s): a
+// listed batch is now written with its children in one transaction, and a contact inserted there
+// carries its fetched mark from its insert instead of a second version of its whole row (the
+// marks' UPDATE) and a third lock. Over 8 alternating pairs against the session's starting code,
+// Postgres' CPU for the 10k sync fell from ~1.45 to ~1.25 s; the worker's rose at first (the
+// rows marked through spread copies, of another shape, which `rowsAsJson` read about twice as
+// slowly), and with the rows marked in place the last 4 pairs read 3,430 ms on average against
+// 3,580. vs_insert read 0.46-0.52 for the final code and 0.43-0.54 for the starting code in the
+// same session, the mean 0.48 both: the bare INSERT moved between runs by more than the change.
+// Skipping, for contacts the batch inserts, the read of stored notes and appointments to
+// tombstone (~100 ms of Postgres) was undone: a child listed under one contact but naming
+// another, and an uninstall purge racing a contact sync, leave live rows under a contact not
+// stored (see `writeLiveChildren`). Measured without gain: reserving rate slots from Redis before
+// the last ones are taken (the lanes waited for refills ~5.6 at a time, yet the sync was no
+// faster). Where the machine's CPU goes is unchanged: the worker's loopback sends of its requests
+// (writeLatin1String, ~11 % of its main thread), GC ~11 %, the sandbox's sends (writev) ~24 % of
+// its; the machine is ~80 % busy in every 100 ms of the sync.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
