@@ -474,7 +474,11 @@ export class LocationSyncService {
    * Writes a listed batch with its fetched children in one transaction, holding an event per
    * contact it changed.
    */
-  private async writeBatch(job: SyncLocationJob, batch: ListedBatch, state: RunState) {
+  private async writeBatch(
+    job: SyncLocationJob,
+    batch: ListedBatch,
+    state: RunState,
+  ): Promise<void> {
     if (batch.contacts.length === 0 && batch.fetched.length === 0) return;
     const written = await this.records.transaction(async (manager) => {
       const result = await this.records.writeListedBatch(manager, job.locationId, batch);

@@ -237,8 +237,7 @@ export class RecordWriter {
       locationId,
       stored.map((fetched) => fetched.contactId),
     );
-    for (const fetched of batch)
-      if (inserted.has(fetched.contactId)) liveIds.add(fetched.contactId);
+    for (const contactId of inserted) liveIds.add(contactId);
     const kept = batch.filter((fetched) => liveIds.has(fetched.contactId));
     let tasks: WrittenRow[] = [];
     if (kept.length === 0) return { counts, byContact, tasks, liveIds };
