@@ -166,7 +166,7 @@ describe('reconciliation: nightly runs, the task sweep, schedules and custom fie
     await expectRecordsEqualSandbox(stack.dataSource, LOCATION, await exportSandbox());
   });
 
-  it('tombstones, on a nightly, a task the sweep stored before its contact, deleted since', async () => {
+  it('tombstones, nightly, a task swept before its contact was stored, then deleted', async () => {
     const added = await change({ kind: 'contact.create', fields: { city: 'Swept first' } });
     const contactId = (added.record as { id: string }).id;
     const created = await change({
