@@ -35,7 +35,7 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.45-0.52 against its 0.5 target at the fifteenth session's end (11 runs,
+// TODO: vs_insert is 0.44-0.52 against its 0.5 target at the fifteenth session's end (12 runs,
 // the mean 0.48; 0.41-0.52 at the fourteenth's, the mean 0.47, 0.42-0.53 at the thirteenth's,
 // 0.41-0.48 at the twelfth's, 0.45-0.50 at the tenth's, 0.33-0.37 in the eighth, 0.22 at the
 // start of the fourth), on 2 cores shared by
@@ -172,7 +172,7 @@
 // Postgres' CPU for the 10k sync fell from ~1.45 to ~1.25 s; the worker's rose at first (the
 // rows marked through spread copies, of another shape, which `rowsAsJson` read about twice as
 // slowly), and with the rows marked in place the last 4 pairs read 3,430 ms on average against
-// 3,580. vs_insert read 0.46-0.52 for the final code and 0.43-0.54 for the starting code in the
+// 3,580. vs_insert read 0.44-0.52 for the final code and 0.43-0.54 for the starting code in the
 // same session, the mean 0.48 both: the bare INSERT moved between runs by more than the change.
 // Skipping, for contacts the batch inserts, the read of stored notes and appointments to
 // tombstone (~100 ms of Postgres) was undone: a child listed under one contact but naming
