@@ -16,6 +16,7 @@ import { JobEnqueuer } from '../jobs/job-enqueuer.service';
 import { CustomFieldKeys, fieldIdsOf } from '../custom-fields/custom-field-keys.service';
 import { CHILD_KINDS, fetchChildRows } from '../records/child-records';
 import { contactRow, FetchContext, RecordRow } from '../records/record-mappers';
+import type { ContactVersion } from '../records/needing-children';
 import type { ChildKind } from '../records/record-tables';
 import { FetchedChildren, ListedBatch, RecordWriter } from '../records/record-writer.service';
 import { TaskSweepService, TaskWalkResult } from '../tasks/task-sweep.service';
@@ -59,7 +60,7 @@ interface ChildBatch {
 /** A batch of listed contacts as rows to write, and those whose children are to be fetched. */
 interface ListedContacts {
   rows: RecordRow[];
-  needing: { id: string; version: Date }[];
+  needing: ContactVersion[];
 }
 
 /** What a run fetches beyond the contact walk, decided before it starts. */
@@ -401,7 +402,7 @@ export class LocationSyncService {
       fieldKeys,
     };
     const rows = contacts.map((contact) => contactRow(contact, fetch));
-    const versions = rows.map((row) => ({
+    const versions: ContactVersion[] = rows.map((row) => ({
       id: row.id as string,
       version: row.source_version_at as Date,
     }));
@@ -440,7 +441,7 @@ export class LocationSyncService {
   private async fetchChildren(
     api: LocationApi,
     locationId: string,
-    contacts: { id: string; version: Date }[],
+    contacts: ContactVersion[],
     state: RunState,
     { timeZone, signal }: { timeZone: string; signal: AbortSignal | undefined },
   ): Promise<ChildBatch> {
@@ -479,7 +480,7 @@ export class LocationSyncService {
     batch: ListedBatch,
     state: RunState,
   ): Promise<void> {
-    if (batch.contacts.length === 0 && batch.fetched.length === 0) return;
+    if (batch.contacts.length === 0) return; // its children are of its contacts
     const written = await this.records.transaction(async (manager) => {
       const result = await this.records.writeListedBatch(manager, job.locationId, batch);
       const byContact = new Map<string, Partial<SyncCounts>>(result.byContact);

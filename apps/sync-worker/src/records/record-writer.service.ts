@@ -7,7 +7,7 @@ import { buildSyncCompletedEvent, SyncCompletedEvent, SyncCounts } from '@sm/syn
 import { jsonbParameter } from '@sm/platform';
 
 import { CHILD_KINDS, ChildRows } from './child-records';
-import { needingChildren, StoredMark } from './needing-children';
+import { ContactVersion, needingChildren, StoredMark } from './needing-children';
 import type { RecordRow } from './record-mappers';
 import { ChildKind, ChildTables, ContactsTable, RecordTable } from './record-tables';
 import { upsertRows, WrittenRow } from './upsert-rows';
@@ -352,9 +352,9 @@ export class RecordWriter {
    */
   async contactsNeedingChildren(
     locationId: string,
-    listed: { id: string; version: Date }[],
+    listed: ContactVersion[],
     options: { all: boolean; alsoIds: string[] },
-  ): Promise<{ id: string; version: Date }[]> {
+  ): Promise<ContactVersion[]> {
     if (listed.length === 0) return [];
     const stored: StoredMark[] = await this.dataSource.query(
       `SELECT id, source_version_at AS version, children_version_at AS marked FROM contacts
