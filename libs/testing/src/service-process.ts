@@ -52,6 +52,8 @@ export async function startServiceProcess(options: {
   timeoutMs?: number;
   /** Also append everything the process writes to this file. */
   logFile?: string;
+  /** Options for node itself, before the entry (V8's flags, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
   /**
    * Called right after the spawn, before the wait for `readyUrl`: for a caller that must know
    * the process even if it, or the caller, dies while it starts. `child.pid` is undefined when
@@ -62,7 +64,8 @@ export async function startServiceProcess(options: {
   await refuseBusyPort(options.readyUrl, options.entry);
   const instanceId = randomUUID();
   // For profiling what a test or benchmark starts, e.g. SERVICE_NODE_ARGS=--cpu-prof.
-  const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const profiling = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...(options.nodeArgs ?? []), ...profiling];
   // A built entry goes to node absolute, so that node never reads one named `-x.js` as an option
   // of its own; a TypeScript one is passed on as given, as the demo recognises its services by
   // it (see tools/demo/src/workspace-process.ts).

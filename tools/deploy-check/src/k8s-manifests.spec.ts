@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+
 import { containerEnv, podContainers } from './k8s-env';
 import { SECRET_LOOKING, isSecretVariable } from './secrets';
 import {
@@ -21,6 +23,16 @@ function find(kind: string, name: string): K8sObject {
   if (!found) throw new Error(`k8s/ has no ${kind} ${name}`);
 
   return found;
+}
+
+/**
+ * What this node (the image's major) says of a container's options before its script: nothing
+ * when it accepts them; a misspelt or retired V8 flag stops node at start (`bad option`).
+ */
+function nodeRejects(options: string[]): string {
+  const run = spawnSync(process.execPath, [...options, '-e', ''], { encoding: 'utf8' });
+
+  return run.status === 0 ? '' : run.stderr.trim() || `exit ${run.status}`;
 }
 
 const workloads = objects.filter((object) => ['Deployment', 'Job'].includes(object.kind));
@@ -88,12 +100,17 @@ describe('k8s/', () => {
       expect(deployment.spec.template.metadata.labels).toMatchObject(matchLabels);
     });
 
-    it('runs the built main of this app from the image', () => {
+    it('runs the built main of this app from the image, with only options node accepts', () => {
       const [container, ...others] = podContainers(find('Deployment', app));
+      const [program, ...rest] = container.command as string[];
+      const options = rest.slice(0, -1);
 
       expect(others).toEqual([]);
       expect(container.image).toBe(IMAGE_REPOSITORY);
-      expect(container.command).toEqual(['node', `dist/apps/${app}/apps/${app}/src/main.js`]);
+      expect(program).toBe('node');
+      expect(rest.at(-1)).toBe(`dist/apps/${app}/apps/${app}/src/main.js`);
+      expect(options.filter((option) => !option.startsWith('--'))).toEqual([]);
+      expect(nodeRejects(options)).toBe('');
     });
 
     it(`listens on ${port}: containerPort, PORT and the Service's targetPort agree`, () => {
