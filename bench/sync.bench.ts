@@ -12,11 +12,11 @@
 // 3. 1 % of the contacts change in GHL (no webhooks); a nightly reconciliation runs: GHL calls
 //    per contact, from the run's own count.
 // 4. Another fresh worker process, warmed up the same way, syncs 50,000 contacts: rss_ratio = its
-//    peak RSS over the 10,000-contact one's. The workers run with a bounded V8 heap
-//    (WORKER_HEAP_MB): a sync's live heap stays near 75 MB at either size, but an unbounded V8
-//    lets garbage pile up to about four times the live heap before a full collection, so the
-//    longer run's peak measured when V8 got round to collecting, not what the sync holds. A sync
-//    that held more than the bound would fail the bench (out of memory) instead of passing it.
+//    peak RSS over the 10,000-contact one's. The workers run node as the pod does
+//    (k8s/sync-worker.yaml: its NODE_OPTIONS and node's options in its command), so the heap
+//    measured is the pod's: bounded, a sync's live heap near 75 MB at either size, garbage let
+//    grow up to halfway to the bound before a full collection. A sync that held more than the
+//    bound would fail the bench (out of memory) instead of passing it.
 // 5. Floors, same run, right after the 10k sync and against its location.
 //    `fetch-only` makes exactly the GHL calls that sync made (the same endpoints, paging and
 //    concurrency, over HTTP to the same sandbox with the same token, through a keep-alive pool of
@@ -35,13 +35,14 @@
 //
 // Progress goes to stderr; the last line of stdout is the figures, the floors' lines before it.
 //
-// TODO: vs_insert is 0.44-0.52 against its 0.5 target at the fifteenth session's end (12 runs,
-// the mean 0.48; 0.41-0.52 at the fourteenth's, the mean 0.47, 0.42-0.53 at the thirteenth's,
-// 0.41-0.48 at the twelfth's, 0.45-0.50 at the tenth's, 0.33-0.37 in the eighth, 0.22 at the
-// start of the fourth), on 2 cores shared by
-// the worker, the sandbox, Postgres and Redis, which a 10k sync keeps ~80 % busy from its first
-// batch to its last (per-process CPU sampled every 0.1 s): it is bound by CPU. A 10k sync took
-// 3.5-3.9 s and 5.6-6.8 s of machine CPU then; `floor cpu` was 0.72-0.76.
+// How vs_insert got to its 0.5 target, on 2 cores shared by the worker, the sandbox, Postgres
+// and Redis: 0.22 at the start of the fourth session, 0.33-0.37 in the eighth, 0.45-0.50 at the
+// tenth's end, 0.41-0.48 at the twelfth's, 0.42-0.53 at the thirteenth's, 0.41-0.52 at the
+// fourteenth's (the mean 0.47), 0.44-0.52 at the fifteenth's (12 runs, the mean 0.48), 0.53-0.58
+// at the sixteenth's (see its paragraph, the last). Each session's findings follow. A 10k sync
+// keeps the 2 cores ~80 % busy from its first batch to its last (per-process CPU sampled every
+// 0.1 s): it is bound by CPU. In the sixth session a 10k sync took 3.5-3.9 s and 5.6-6.8 s of
+// machine CPU; `floor cpu` was 0.72-0.76.
 // Per process (sixth session): the worker 2.1-2.7 s (its main thread ~1.9 s, busy half of the
 // sync; the rest is V8's GC and compiler threads), Postgres 2.4-2.5 s, the sandbox 0.64-0.9 s.
 // Postgres by statement (pg_stat_statements on a private cluster): the activity timeline's
@@ -182,12 +183,28 @@
 // faster). Where the machine's CPU goes is unchanged: the worker's loopback sends of its requests
 // (writeLatin1String, ~11 % of its main thread), GC ~11 %, the sandbox's sends (writev) ~24 % of
 // its; the machine is ~80 % busy in every 100 ms of the sync.
+// Sixteenth session (bare INSERT 34,600-37,800 rows/s): the worker's threads, read from /proc,
+// showed its main thread ~1.9 s of CPU in a 10k sync and V8's helper threads ~0.95 s more; perf
+// of the whole machine put a third of the worker's CPU in GC, mostly marking the old space. A
+// sync promotes its batches (they outlive two young collections before they are written, ~50
+// MB/s) and V8, under a bound below ~1 GB, let the old space grow only to ~1.9 times what a full
+// collection left live (~54 MB, most of it the loaded code): it marked the whole heap every
+// ~0.35 s. The pod now runs node with V8's growth factor for large heaps (4, through
+// --heap-growing-percent; k8s/sync-worker.yaml), and the bench runs the workers as that pod does
+// (its bound is 336 MB, where the bench's workers had 160): one full collection in the 10k sync
+// instead of about ten. Over 4 alternating pairs against the fifteenth session's settings, the
+// 10k sync took 2,551-2,859 ms against 3,185-3,498 ms, the worker 1,750-2,000 ms of CPU against
+// 2,710-3,060, the 50k sync 17.5-17.7 s against 19.6-20.7 s; vs_insert 0.53-0.58 against
+// 0.44-0.50, rss_ratio 1.10 against 1.04-1.08, the 50k sync's peak RSS ~323 MB against ~234
+// (the pod's limit is 512 MiB). Its bound unchanged, the heap holds garbage longer, not more.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 
 import { ConnectionOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { loadAll } from 'js-yaml';
 import { DataSource } from 'typeorm';
 import { Pool } from 'undici';
 
@@ -252,16 +269,8 @@ const RUN_TIMEOUT_MS = 600_000;
 const CHILD_FETCH_CONCURRENCY = 32;
 /** Contacts and tasks per listing call, as the worker asks for them. */
 const PAGE_SIZE = 100;
-/** The worker's old-space bound: twice a sync's live heap, well inside the pod's 512 MiB. */
-const WORKER_HEAP_MB = 160;
-/**
- * The worker's semi-spaces, as k8s/sync-worker.yaml sets them: 32 MB instead of V8's 16 halved
- * the young collections of the 10k sync (28 against 57, 250-270 ms of pauses against 320-360);
- * over 5 alternating pairs the sync took 4,950 ms on average against 5,278, the worker 4,130 ms
- * of CPU against 4,468 (fourteenth session). 64 MB under this old-space bound made V8 collect
- * the old space over and over (347 full GCs in one 10k sync).
- */
-const SEMI_SPACE_MB = 32;
+/** The pod whose node settings the bench's workers run with (see `podNode`). */
+const WORKER_POD = 'k8s/sync-worker.yaml';
 /** Once a year, at midnight of 1 January: a schedule that no run of the bench meets. */
 const NEVER_DURING_A_RUN = '0 0 1 1 *';
 
@@ -453,9 +462,11 @@ function buildWorker(): void {
 
 async function startWorker(context: BenchContext): Promise<ServiceProcess> {
   const port = await freePort();
+  const pod = podNode();
 
   return startServiceProcess({
     entry: BUILT_WORKER_ENTRY,
+    nodeArgs: pod.options,
     env: {
       DATABASE_URL: context.database.url,
       REDIS_URL: TEST_REDIS_URL,
@@ -467,7 +478,7 @@ async function startWorker(context: BenchContext): Promise<ServiceProcess> {
       AUTH_SERVICE_URL: context.tokenEndpoint.url,
       SERVICE_TOKEN,
       CHILD_FETCH_CONCURRENCY: String(CHILD_FETCH_CONCURRENCY),
-      NODE_OPTIONS: `--max-old-space-size=${WORKER_HEAP_MB} --max-semi-space-size=${SEMI_SPACE_MB}`,
+      NODE_OPTIONS: pod.nodeOptions,
       GHL_BURST_LIMIT: '1000000000',
       GHL_DAILY_LIMIT: '1000000000',
       // The schedules each sync sets must not fire inside a measured run: before runs of one
@@ -479,6 +490,40 @@ async function startWorker(context: BenchContext): Promise<ServiceProcess> {
     readyUrl: `http://127.0.0.1:${port}/health/live`,
     timeoutMs: 60_000,
   });
+}
+
+/**
+ * How the worker's pod runs node: NODE_OPTIONS (its heap's bounds) and the options of its
+ * command before the script (V8's flags, which NODE_OPTIONS refuses). Semi-spaces of 32 MB
+ * instead of V8's 16 halved the young collections of the 10k sync (28 against 57; over 5
+ * alternating pairs 4,950 ms against 5,278, fourteenth session). The growth factor: see the
+ * bench's header, sixteenth session.
+ */
+function podNode(): { nodeOptions: string; options: string[] } {
+  const manifests = loadAll(readFileSync(path.join(WORKSPACE_ROOT, WORKER_POD), 'utf8'));
+  const deployment = manifests.find(
+    (manifest): manifest is WorkerDeployment =>
+      (manifest as WorkerDeployment)?.kind === 'Deployment',
+  );
+  const container = deployment?.spec.template.spec.containers[0];
+  const nodeOptions = container?.env?.find(({ name }) => name === 'NODE_OPTIONS')?.value;
+  const [program, ...rest] = container?.command ?? [];
+  if (program !== 'node' || nodeOptions === undefined) {
+    throw new Error(`${WORKER_POD}: no Deployment whose container runs node with NODE_OPTIONS`);
+  }
+
+  return { nodeOptions, options: rest.slice(0, -1) };
+}
+
+interface WorkerDeployment {
+  kind: 'Deployment';
+  spec: {
+    template: {
+      spec: {
+        containers: { command?: string[]; env?: { name: string; value?: string }[] }[];
+      };
+    };
+  };
 }
 
 async function runSync(
