@@ -60,11 +60,16 @@ describe('WebhookSignatureService', () => {
   });
 
   it('never falls back to RSA when an Ed25519 signature is present and wrong', async () => {
+    // Its first byte's bits flipped: setting its first character to `A` left one signature in
+    // 64 as it was (those starting with `A`), and that run saw it verified.
+    const wrong = Buffer.from(ghlSignature(), 'base64');
+    wrong[0] ^= 0xff;
     const headers = {
-      'x-ghl-signature': ghlSignature().replace(/^./, 'A'),
+      'x-ghl-signature': wrong.toString('base64'),
       'x-wh-signature': whSignature(),
     };
 
+    expect(wrong.toString('base64')).not.toBe(ghlSignature());
     await expect(reasonOf(headers)).resolves.toBe('signature_invalid');
   });
 
