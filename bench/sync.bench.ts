@@ -508,14 +508,22 @@ function podNode(): { nodeOptions: string; options: string[] } {
     (manifest): manifest is WorkerDeployment =>
       (manifest as WorkerDeployment)?.kind === 'Deployment',
   );
-  const container = deployment?.spec.template.spec.containers[0];
+  const container = deployment?.spec.template.spec.containers.find(
+    ({ name }) => name === 'sync-worker',
+  );
   const nodeOptions = container?.env?.find(({ name }) => name === 'NODE_OPTIONS')?.value;
-  const [program, ...rest] = container?.command ?? [];
-  if (program !== 'node' || nodeOptions === undefined) {
-    throw new Error(`${WORKER_POD}: no Deployment whose container runs node with NODE_OPTIONS`);
-  }
+  const command: unknown = container?.command;
+  const isNodeCommand = Array.isArray(command) && command[0] === 'node';
+  const problem = !container
+    ? 'no Deployment with a container named sync-worker'
+    : !isNodeCommand
+      ? 'its sync-worker container has no command running node, as a list'
+      : nodeOptions === undefined
+        ? 'its sync-worker container sets no NODE_OPTIONS value of its own'
+        : undefined;
+  if (problem) throw new Error(`${WORKER_POD}: ${problem}; the bench runs the worker as it does`);
 
-  return { nodeOptions, options: rest.slice(0, -1) };
+  return { nodeOptions: nodeOptions as string, options: (command as string[]).slice(1, -1) };
 }
 
 interface WorkerDeployment {
@@ -523,7 +531,11 @@ interface WorkerDeployment {
   spec: {
     template: {
       spec: {
-        containers: { command?: string[]; env?: { name: string; value?: string }[] }[];
+        containers: {
+          name: string;
+          command?: unknown;
+          env?: { name: string; value?: string }[];
+        }[];
       };
     };
   };
