@@ -511,19 +511,20 @@ function podNode(): { nodeOptions: string; options: string[] } {
   const container = deployment?.spec.template.spec.containers.find(
     ({ name }) => name === 'sync-worker',
   );
-  const nodeOptions = container?.env?.find(({ name }) => name === 'NODE_OPTIONS')?.value;
-  const command: unknown = container?.command;
-  const isNodeCommand = Array.isArray(command) && command[0] === 'node';
-  const problem = !container
-    ? 'no Deployment with a container named sync-worker'
-    : !isNodeCommand
-      ? 'its sync-worker container has no command running node, as a list'
-      : nodeOptions === undefined
-        ? 'its sync-worker container sets no NODE_OPTIONS value of its own'
-        : undefined;
-  if (problem) throw new Error(`${WORKER_POD}: ${problem}; the bench runs the worker as it does`);
+  const unreadable = (problem: string) =>
+    new Error(`${WORKER_POD}: ${problem}; the bench runs the worker as it does`);
+  if (!container) throw unreadable('no Deployment with a container named sync-worker');
 
-  return { nodeOptions: nodeOptions as string, options: (command as string[]).slice(1, -1) };
+  const command = container.command;
+  if (!Array.isArray(command) || command[0] !== 'node') {
+    throw unreadable('its sync-worker container has no command running node, as a list');
+  }
+  const nodeOptions = container.env?.find(({ name }) => name === 'NODE_OPTIONS')?.value;
+  if (nodeOptions === undefined) {
+    throw unreadable('its sync-worker container sets no NODE_OPTIONS value of its own');
+  }
+
+  return { nodeOptions, options: (command as string[]).slice(1, -1) };
 }
 
 interface WorkerDeployment {
